@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command as Program, CommanderError, Option } from 'commander';
+import { DateTime } from 'luxon';
+import { morningAnnouncement } from './core/announcement.js';
+import { shiftedClock, systemClock } from './core/clock.js';
+import { today } from './core/course/calendar.js';
+import { formatLongDate, isIsoDate } from './core/course/dates.js';
+import type { Course } from './core/course/model.js';
+import { runCommandLine } from './core/commands/parse.js';
+import { commands } from './core/commands/registry.js';
+import { isUserFacingError } from './core/errors.js';
+import { type Config, ConfigError, PACKAGE_ROOT, label, loadConfig } from './config.js';
+import { CourseFileError, type LoadedCourse, loadCourseFile } from './course-file/read.js';
+import { createLogger } from './log.js';
+import { courseSummary, start } from './main.js';
+
+/** Exit codes: 0 done, 1 bad data or configuration, 2 bad usage. */
+const EXIT_INVALID = 1;
+const EXIT_USAGE = 2;
+
+class UsageError extends Error {}
+
+function version(): string {
+  const pkg: unknown = JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8'));
+  return (pkg as { version?: string }).version ?? '0.0.0';
+}
+
+function config(): Config {
+  return loadConfig();
+}
+
+/** The course named by `--course`, or the configured one. */
+function course(file: string | undefined): LoadedCourse {
+  if (file) return loadCourseFile(resolve(file), label(resolve(file)));
+  const settings = config();
+  return loadCourseFile(settings.courseFile, settings.courseFileLabel);
+}
+
+/** `--at`: an ISO date or date-time; without an offset it is read in the course's zone. */
+function parseAt(value: string, zone: string): Date {
+  const at = DateTime.fromISO(value.trim(), { zone, setZone: true });
+  if (!at.isValid) {
+    throw new UsageError(`--at: "${value}" is not an ISO date or date-time (such as 2027-01-05 or 2027-01-05T08:30)`);
+  }
+  return at.toJSDate();
+}
+
+function program(): Program {
+  const cli = new Program('course-bot')
+    .description('A course assistant for Discord and Slack: schedule, announcements, resources.')
+    .version(version())
+    .showHelpAfterError()
+    .exitOverride();
+
+  cli
+    .command('start')
+    .description('Run the bot (a local terminal chat when no platform token is set)')
+    .option('--at <when>', 'terminal mode: pretend the clock starts at this ISO date or date-time')
+    .action(async (options: { at?: string }) => {
+      const settings = config();
+      const logger = createLogger({ level: settings.logLevel });
+      let clock = systemClock;
+      if (options.at) {
+        const loaded = loadCourseFile(settings.courseFile, settings.courseFileLabel);
+        clock = shiftedClock(parseAt(options.at, loaded.course.timezone));
+      }
+      await start({ config: settings, logger, clock });
+    });
+
+  cli
+    .command('ask')
+    .description('Answer one chat command, such as "/week 2", and print the answer')
+    .argument('<command line>', 'the command as typed in chat: "/today", "/week 2", "/resources hydra"')
+    .option('--at <when>', 'answer as if it were this ISO date or date-time (course zone unless an offset is given)')
+    .option('--course <file>', 'a course file other than the configured one')
+    .action((line: string, options: { at?: string; course?: string }) => {
+      const { course: current } = course(options.course);
+      const now = options.at ? parseAt(options.at, current.timezone) : systemClock.now();
+      const answer = runCommandLine(line, { course: current, now, commands });
+      console.log(answer.text);
+    });
+
+  cli
+    .command('validate')
+    .description('Check a course file and print a summary, or every problem with its line')
+    .argument('[file]', 'the course file (default: the configured one)')
+    .action((file: string | undefined) => {
+      const loaded = course(file);
+      console.log(`${loaded.path}: valid. ${courseSummary(loaded)}`);
+    });
+
+  cli
+    .command('announce')
+    .description("Print a day's morning announcement (posting to chat platforms comes with the announcer)")
+    .addOption(new Option('--dry-run', 'print the announcement instead of posting it').makeOptionMandatory())
+    .option('--date <YYYY-MM-DD>', 'the day to announce (default: today in the course zone)')
+    .option('--course <file>', 'a course file other than the configured one')
+    .action((options: { date?: string; course?: string }) => {
+      const { course: current } = course(options.course);
+      if (options.date !== undefined && !isIsoDate(options.date)) {
+        throw new UsageError(`--date: "${options.date}" is not a date (use YYYY-MM-DD)`);
+      }
+      const date = options.date ?? today(current, systemClock.now());
+      printAnnouncement(current, date);
+    });
+
+  return cli;
+}
+
+function printAnnouncement(current: Course, date: string): void {
+  const announcement = morningAnnouncement(current, date);
+  if (!announcement) {
+    console.log(`No announcement on ${formatLongDate(date)}: there is no session that day.`);
+    return;
+  }
+  console.log(`Announcement for ${formatLongDate(date)} at ${current.announcements.time} (${current.timezone}):\n`);
+  console.log(announcement.text);
+}
+
+/** Runs the CLI and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await program().parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    if (error instanceof UsageError || isUserFacingError(error)) {
+      console.error(error.message);
+      return EXIT_USAGE;
+    }
+    if (error instanceof CourseFileError || error instanceof ConfigError) {
+      console.error(error.message);
+      return EXIT_INVALID;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,105 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The package's own folder (the same from `src/` under tsx and from `dist/`). */
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The course the package ships with, used when no course file is configured or found. */
+export const BUNDLED_COURSE_FILE = resolve(PACKAGE_ROOT, 'data/course.yaml');
+
+/** Variables whose values are never printed, not even in configuration errors. */
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|KEY/i;
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const envSchema = z.object({
+  COURSE_FILE: optionalText,
+  STATE_DB: optionalText.default('var/course-bot.db'),
+  LOG_LEVEL: optionalText.pipe(
+    z
+      .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
+      .optional()
+      .transform((value) => value ?? 'info'),
+  ),
+});
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Everything the bot reads from its environment, checked. */
+export interface Config {
+  /** Absolute path of the course file. */
+  readonly courseFile: string;
+  /** How to name the course file to a person (relative to the working directory when inside it). */
+  readonly courseFileLabel: string;
+  /** Whether the course file is the package's bundled one because none was configured or found. */
+  readonly courseFileIsBundled: boolean;
+  /** Absolute path of the SQLite state database, or `:memory:`. */
+  readonly stateDb: string;
+  readonly logLevel: LogLevel;
+}
+
+/** A configuration that cannot be used; the message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
+  }
+}
+
+export interface LoadConfigOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Read `.env` from the working directory first (variables already set win). Default true. */
+  readonly dotenv?: boolean;
+}
+
+/** Reads and checks the environment (and `.env`). Throws `ConfigError` listing every problem. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
+  if (options.dotenv ?? true) {
+    const path = resolve(cwd, '.env');
+    if (existsSync(path)) {
+      const parsed = dotenv.parse(readFileSync(path, 'utf8'));
+      for (const [key, value] of Object.entries(parsed)) env[key] ??= value;
+    }
+  }
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = String(issue.path[0]);
+        const shown = SECRET_NAME.test(name) ? 'a hidden value' : `"${String(env[name])}"`;
+        return `${name}: ${issue.message} (got ${shown})`;
+      }),
+    );
+  }
+  const values = result.data;
+  const configured = values.COURSE_FILE !== undefined;
+  const local = resolve(cwd, values.COURSE_FILE ?? 'data/course.yaml');
+  const bundled = !configured && !existsSync(local);
+  const courseFile = bundled ? BUNDLED_COURSE_FILE : local;
+  return {
+    courseFile,
+    courseFileLabel: label(courseFile, cwd),
+    courseFileIsBundled: bundled,
+    stateDb: values.STATE_DB === ':memory:' ? ':memory:' : resolve(cwd, values.STATE_DB),
+    logLevel: values.LOG_LEVEL,
+  };
+}
+
+/** A path as a person would type it from `cwd`. */
+export function label(path: string, cwd: string = process.cwd()): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}

@@ -1,0 +1,137 @@
+import { isIsoDate } from '../course/dates.js';
+import { UserFacingError } from '../errors.js';
+import type { Message } from '../messages.js';
+import { closest } from '../text.js';
+import type { ArgsOf, Command, CommandContext, OptionDefinition } from './command.js';
+import { usage } from './command.js';
+import { commands } from './registry.js';
+
+/** A command with its checked arguments, ready to run. */
+export interface Invocation {
+  readonly command: Command;
+  readonly args: ArgsOf<readonly OptionDefinition[]>;
+}
+
+/** Splits a command line into words; double or single quotes keep spaces inside a word. */
+export function tokenize(line: string): string[] {
+  const words: string[] = [];
+  let current = '';
+  let quote: string | undefined;
+  let inWord = false;
+  for (const char of line) {
+    if (quote) {
+      if (char === quote) quote = undefined;
+      else current += char;
+    } else if (char === '"' || char === "'") {
+      quote = char;
+      inWord = true;
+    } else if (/\s/.test(char)) {
+      if (inWord) words.push(current);
+      current = '';
+      inWord = false;
+    } else {
+      current += char;
+      inWord = true;
+    }
+  }
+  if (quote) throw new UserFacingError('bad-option', `Unclosed quote ${quote} in: ${line}`);
+  if (inWord) words.push(current);
+  return words;
+}
+
+/** Reads one option value from text; a `UserFacingError` names the option when it does not fit. */
+export function resolveOption(command: Command, option: OptionDefinition, raw: string | number): string | number {
+  const where = `/${command.name} ${option.name}`;
+  if (option.type === 'integer') {
+    const value = typeof raw === 'number' ? raw : /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+    if (!Number.isInteger(value)) throw new UserFacingError('bad-option', `${where}: "${raw}" is not a whole number.`);
+    if (option.min !== undefined && value < option.min) {
+      throw new UserFacingError('bad-option', `${where}: must be ${option.min} or more.`);
+    }
+    if (option.max !== undefined && value > option.max) {
+      throw new UserFacingError('bad-option', `${where}: must be ${option.max} or less.`);
+    }
+    return value;
+  }
+  const text = String(raw).trim();
+  if (option.type === 'date' && !isIsoDate(text)) {
+    throw new UserFacingError('bad-option', `${where}: "${text}" is not a date; use YYYY-MM-DD, such as 2027-01-05.`);
+  }
+  return text;
+}
+
+/** Checks named option values (as platforms deliver them) against the command's options. */
+export function resolveArgs(
+  command: Command,
+  raw: Readonly<Record<string, string | number | undefined>>,
+): ArgsOf<readonly OptionDefinition[]> {
+  const args: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    const option = command.options.find((candidate) => candidate.name === name);
+    if (!option) {
+      const guess = closest(name, command.options.map((candidate) => candidate.name));
+      throw new UserFacingError(
+        'bad-option',
+        `/${command.name} has no option "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}. Usage: ${usage(command)}`,
+      );
+    }
+    if (value !== undefined) args[name] = resolveOption(command, option, value);
+  }
+  for (const option of command.options) {
+    if (option.required && args[option.name] === undefined) {
+      throw new UserFacingError('bad-option', `/${command.name} needs ${option.name}. Usage: ${usage(command)}`);
+    }
+  }
+  return args;
+}
+
+/** Finds a command by name, or explains which ones exist. */
+export function lookupCommand(name: string, registry: readonly Command[] = commands): Command {
+  const wanted = name.replace(/^\//, '').toLowerCase();
+  const command = registry.find((candidate) => candidate.name === wanted);
+  if (command) return command;
+  const names = registry.map((candidate) => candidate.name);
+  const guess = closest(wanted, names);
+  throw new UserFacingError(
+    'unknown-command',
+    `Unknown command /${wanted}.${guess ? ` Did you mean /${guess}?` : ''} Try /help; commands: ${names.map((n) => `/${n}`).join(', ')}.`,
+  );
+}
+
+/**
+ * Parses a chat line such as `/week 2`, `/week number:2` or `/resources pytorch lightning`.
+ * Options come positionally in their order or as `name:value`; extra words join the last text option.
+ */
+export function parseCommandLine(line: string, registry: readonly Command[] = commands): Invocation {
+  const [head, ...words] = tokenize(line.trim());
+  if (head === undefined) throw new UserFacingError('unknown-command', 'Type a command, such as /today or /help.');
+  const command = lookupCommand(head, registry);
+  const named: Record<string, string> = {};
+  const positional: string[] = [];
+  for (const word of words) {
+    const match = /^([a-z][a-z0-9_-]*):(.*)$/s.exec(word);
+    if (match && command.options.some((option) => option.name === match[1])) named[match[1]!] = match[2]!;
+    else positional.push(word);
+  }
+  const free = command.options.filter((option) => named[option.name] === undefined);
+  positional.forEach((word, index) => {
+    const option = free[index];
+    if (option) {
+      named[option.name] = word;
+      return;
+    }
+    const last = free[free.length - 1];
+    if (last?.type === 'string') {
+      named[last.name] = `${named[last.name]} ${word}`;
+      return;
+    }
+    throw new UserFacingError('bad-option', `Too many arguments for /${command.name}: "${word}". Usage: ${usage(command)}`);
+  });
+  return { command, args: resolveArgs(command, named) };
+}
+
+/** Parses and runs a chat line against the course. */
+export function runCommandLine(line: string, context: CommandContext): Message {
+  const { command, args } = parseCommandLine(line, context.commands);
+  return command.run(context, args);
+}

@@ -1,0 +1,77 @@
+import { type IsoDate, localDateOf, weekNumberOf, zonedInstant } from './dates.js';
+import type { Course, Session, Week } from './model.js';
+
+/** What a date is, seen from the course. */
+export type DayStatus =
+  | { readonly kind: 'session'; readonly session: Session }
+  | { readonly kind: 'free'; readonly week: number; readonly next?: Session }
+  | { readonly kind: 'before'; readonly first: Session }
+  | { readonly kind: 'after'; readonly last: Session };
+
+export function firstSession(course: Course): Session {
+  return course.sessions[0]!;
+}
+
+export function lastSession(course: Course): Session {
+  return course.sessions[course.sessions.length - 1]!;
+}
+
+/** The course's local date at an instant. */
+export function today(course: Course, now: Date): IsoDate {
+  return localDateOf(now, course.timezone);
+}
+
+export function sessionOn(course: Course, date: IsoDate): Session | undefined {
+  return course.sessions.find((session) => session.date === date);
+}
+
+/** The first session strictly after `date`. */
+export function nextSessionAfter(course: Course, date: IsoDate): Session | undefined {
+  return course.sessions.find((session) => session.date > date);
+}
+
+export function dayStatus(course: Course, date: IsoDate): DayStatus {
+  const session = sessionOn(course, date);
+  if (session) return { kind: 'session', session };
+  const first = firstSession(course);
+  const last = lastSession(course);
+  if (date < first.date) return { kind: 'before', first };
+  if (date > last.date) return { kind: 'after', last };
+  const next = nextSessionAfter(course, date);
+  return { kind: 'free', week: weekNumber(course, date), ...(next && { next }) };
+}
+
+/** The course week a date lies in (0 or less before the course's first week). */
+export function weekNumber(course: Course, date: IsoDate): number {
+  return weekNumberOf(course.start, date);
+}
+
+export function findWeek(course: Course, number: number): Week | undefined {
+  return course.weeks.find((week) => week.number === number);
+}
+
+/** The week to show for "this week" on `date`: the current one, or the first / last around the course. */
+export function currentWeekNumber(course: Course, date: IsoDate): number {
+  const first = course.weeks[0]!.number;
+  const last = course.weeks[course.weeks.length - 1]!.number;
+  return Math.min(Math.max(weekNumber(course, date), first), last);
+}
+
+/** The instant the session's lecture starts, when the course gives a `dayStart`. */
+export function sessionStart(course: Course, session: Session): Date | undefined {
+  if (!course.dayStart) return undefined;
+  return zonedInstant(session.date, course.dayStart, course.timezone).toJSDate();
+}
+
+/**
+ * The session a student asking "what's next?" at `now` means: today's, while its lecture has not
+ * started yet, otherwise the first one after today.
+ */
+export function upcomingSession(course: Course, now: Date): Session | undefined {
+  const date = today(course, now);
+  const current = sessionOn(course, date);
+  const start = current && sessionStart(course, current);
+  if (current && start && now.getTime() < start.getTime()) return current;
+  return nextSessionAfter(course, date);
+}
+

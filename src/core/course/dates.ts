@@ -1,0 +1,115 @@
+import { DateTime, IANAZone } from 'luxon';
+
+/** Weekday names in ISO order (index 0 is Monday = ISO weekday 1). */
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** A calendar date as `YYYY-MM-DD`, independent of any zone. */
+export type IsoDate = string;
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const LOCAL_TIME = /^([01]?\d|2[0-3]):([0-5]\d)$/;
+
+/** A date-only value as a luxon DateTime at midnight UTC, for calendar arithmetic; undefined when invalid. */
+export function dateOf(iso: string): DateTime | undefined {
+  if (!ISO_DATE.test(iso)) return undefined;
+  const value = DateTime.fromISO(iso, { zone: 'utc' });
+  return value.isValid ? value : undefined;
+}
+
+function mustDate(iso: IsoDate): DateTime {
+  const value = dateOf(iso);
+  if (!value) throw new RangeError(`not a date: ${iso}`);
+  return value;
+}
+
+export function isIsoDate(value: string): boolean {
+  return dateOf(value) !== undefined;
+}
+
+export function isZone(zone: string): boolean {
+  return IANAZone.isValidZone(zone);
+}
+
+/** `"8:00"` → `"08:00"`; undefined when malformed. */
+export function normalizeLocalTime(value: string): string | undefined {
+  const match = LOCAL_TIME.exec(value.trim());
+  if (!match) return undefined;
+  return `${match[1]!.padStart(2, '0')}:${match[2]!}`;
+}
+
+export function parseWeekday(value: string): Weekday | undefined {
+  const lower = value.trim().toLowerCase();
+  return WEEKDAYS.find((day) => day === lower || (lower.length >= 3 && day.startsWith(lower)));
+}
+
+export function weekdayOf(date: IsoDate): Weekday {
+  return WEEKDAYS[mustDate(date).weekday - 1]!;
+}
+
+export function addDays(date: IsoDate, days: number): IsoDate {
+  return mustDate(date).plus({ days }).toISODate()!;
+}
+
+/** Whole days from `a` to `b` (negative when b is earlier). */
+export function daysBetween(a: IsoDate, b: IsoDate): number {
+  return Math.round(mustDate(b).diff(mustDate(a), 'days').days);
+}
+
+/** The Monday of the week that contains `date`. */
+export function mondayOf(date: IsoDate): IsoDate {
+  const value = mustDate(date);
+  return value.minus({ days: value.weekday - 1 }).toISODate()!;
+}
+
+/** Week N of a course is the Monday–Sunday week N-1 weeks after the week that contains `start`. */
+export function weekNumberOf(start: IsoDate, date: IsoDate): number {
+  return Math.floor(daysBetween(mondayOf(start), mondayOf(date)) / 7) + 1;
+}
+
+/** The date of `weekday` in week `week` of a course starting on `start`. */
+export function placeWeekday(start: IsoDate, week: number, weekday: Weekday): IsoDate {
+  return addDays(mondayOf(start), (week - 1) * 7 + WEEKDAYS.indexOf(weekday));
+}
+
+/** The local calendar date of an instant in `zone`. */
+export function localDateOf(instant: Date, zone: string): IsoDate {
+  return DateTime.fromJSDate(instant, { zone }).toISODate()!;
+}
+
+/**
+ * The instant of a local wall-clock time on a date in `zone`. A time skipped by a DST change
+ * resolves to the first valid minute after it; a time that occurs twice resolves to the first.
+ */
+export function zonedInstant(date: IsoDate, time: string, zone: string): DateTime {
+  const [hour, minute] = time.split(':').map(Number) as [number, number];
+  const { year, month, day } = mustDate(date);
+  const wanted = DateTime.fromObject({ year, month, day, hour, minute }, { zone });
+  if (wanted.hour === hour && wanted.minute === minute) {
+    // Luxon picks the earlier offset for an ambiguous time, which is the first occurrence.
+    return wanted;
+  }
+  // Skipped by spring forward: luxon moved it forward by the gap. Walk back to the transition,
+  // the first valid minute after the wanted time.
+  let first = wanted;
+  for (let step = 0; step < 24 * 60; step += 1) {
+    const previous = first.minus({ minutes: 1 });
+    if (previous.toISODate() !== date || previous.toFormat('HH:mm') < time) break;
+    first = previous;
+  }
+  return first;
+}
+
+/** `Monday 4 January 2027` */
+export function formatLongDate(date: IsoDate): string {
+  return mustDate(date).setLocale('en-GB').toFormat('cccc d LLLL yyyy');
+}
+
+/** `Mon 4 Jan` */
+export function formatShortDate(date: IsoDate): string {
+  return mustDate(date).setLocale('en-GB').toFormat('ccc d LLL');
+}
+
+export function capitalize(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}

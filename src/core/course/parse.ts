@@ -1,0 +1,214 @@
+import type { z } from 'zod';
+import {
+  type IsoDate,
+  capitalize,
+  isIsoDate,
+  parseWeekday,
+  placeWeekday,
+  weekNumberOf,
+  weekdayOf,
+} from './dates.js';
+import type { Course, CourseIssue, Session, Week } from './model.js';
+import { formatPath } from './model.js';
+import { closest } from '../text.js';
+import {
+  type CourseFile,
+  announcementsSchema,
+  courseFileSchema,
+  courseInfoSchema,
+  resourceSchema,
+  sessionSchema,
+  setupStepSchema,
+  weekSchema,
+} from './schema.js';
+
+export type ParseResult =
+  | { readonly ok: true; readonly course: Course; readonly file: CourseFile }
+  | { readonly ok: false; readonly issues: readonly CourseIssue[] };
+
+/**
+ * Validates a course document (already parsed from YAML) and places every session on its date.
+ * Reports every problem at once: shape errors from the schema and the cross-field rules.
+ */
+export function parseCourse(raw: unknown): ParseResult {
+  const parsed = courseFileSchema.safeParse(raw, { error: fallbackMessage });
+  const issues = parsed.success ? [] : parsed.error.issues.flatMap(toCourseIssues);
+  issues.push(...crossCheck(raw));
+  if (!parsed.success || issues.length > 0) return { ok: false, issues: unique(issues) };
+  return { ok: true, course: resolve(parsed.data), file: parsed.data };
+}
+
+function fallbackMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.input === undefined) return 'is required';
+  if (issue.code === 'invalid_type') {
+    if (issue.expected === 'object') return 'expected a mapping (key: value lines)';
+    if (issue.expected === 'array') return 'expected a list (lines starting with "- ")';
+  }
+  return undefined;
+}
+
+const KNOWN_KEYS: Record<string, readonly string[]> = {
+  '': Object.keys(courseFileSchema.shape),
+  course: Object.keys(courseInfoSchema.shape),
+  announcements: Object.keys(announcementsSchema.shape),
+  weeks: Object.keys(weekSchema.shape),
+  'weeks.sessions': Object.keys(sessionSchema.shape),
+  resources: Object.keys(resourceSchema.shape),
+  setup: Object.keys(setupStepSchema.shape),
+};
+
+function toCourseIssues(issue: z.core.$ZodIssue): CourseIssue[] {
+  if (issue.code === 'unrecognized_keys') {
+    const known = KNOWN_KEYS[issue.path.filter((part) => typeof part === 'string').join('.')] ?? [];
+    return issue.keys.map((key) => {
+      const guess = closest(key, known);
+      const hint = guess ? ` (did you mean "${guess}"?)` : known.length ? ` (known: ${known.join(', ')})` : '';
+      return { path: [...toPath(issue.path), key], message: `unknown field "${key}"${hint}` };
+    });
+  }
+  return [{ path: toPath(issue.path), message: issue.message }];
+}
+
+function toPath(path: readonly PropertyKey[]): (string | number)[] {
+  return path.map((part) => (typeof part === 'number' ? part : String(part)));
+}
+
+function unique(issues: readonly CourseIssue[]): CourseIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${formatPath(issue.path)}\u0000${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+type Json = Record<string, unknown>;
+
+function record(value: unknown): Json | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function isoDateIn(value: unknown): IsoDate | undefined {
+  return typeof value === 'string' && isIsoDate(value) ? value : undefined;
+}
+
+/**
+ * The rules that span fields. They read the raw document defensively, so that they can report
+ * alongside shape errors elsewhere in the file.
+ */
+function crossCheck(raw: unknown): CourseIssue[] {
+  const issues: CourseIssue[] = [];
+  const root = record(raw);
+  if (!root) return issues;
+  const start = isoDateIn(record(root.course)?.start);
+
+  const resourceIds = new Map<string, number>();
+  list(root.resources).forEach((entry, index) => {
+    const id = record(entry)?.id;
+    if (typeof id !== 'string') return;
+    const first = resourceIds.get(id);
+    if (first === undefined) resourceIds.set(id, index);
+    else issues.push({ path: ['resources', index, 'id'], message: `resource id "${id}" is used twice (also resources[${first}])` });
+  });
+
+  const weekNumbers = new Map<number, number>();
+  const taken = new Map<IsoDate, string>();
+  list(root.weeks).forEach((entry, weekIndex) => {
+    const week = record(entry);
+    const number = typeof week?.number === 'number' && Number.isInteger(week.number) && week.number >= 1 ? week.number : undefined;
+    if (number !== undefined) {
+      const first = weekNumbers.get(number);
+      if (first === undefined) weekNumbers.set(number, weekIndex);
+      else issues.push({ path: ['weeks', weekIndex, 'number'], message: `week ${number} is listed twice (also weeks[${first}])` });
+    }
+    list(week?.sessions).forEach((sessionEntry, sessionIndex) => {
+      const session = record(sessionEntry);
+      if (!session) return;
+      const path = ['weeks', weekIndex, 'sessions', sessionIndex];
+      const day = typeof session.day === 'string' ? parseWeekday(session.day) : undefined;
+      const date = isoDateIn(session.date);
+      if (session.day === undefined && session.date === undefined) {
+        issues.push({ path, message: 'a session needs a day, a date or both' });
+      }
+      if (day && date && weekdayOf(date) !== day) {
+        issues.push({
+          path: [...path, 'date'],
+          message: `${date} is a ${capitalize(weekdayOf(date))}, but day says ${String(session.day)}`,
+        });
+      }
+      if (date && number !== undefined && start) {
+        const actual = weekNumberOf(start, date);
+        if (actual !== number && date >= start) {
+          issues.push({
+            path: [...path, 'date'],
+            message: `${date} lies in week ${actual} of a course starting ${start}, but is listed under week ${number}`,
+          });
+        }
+      }
+      const placed = date ?? (day && number !== undefined && start ? placeWeekday(start, number, day) : undefined);
+      const at = [...path, date ? 'date' : 'day'];
+      if (placed && start && placed < start) {
+        issues.push({ path: at, message: `${placed} is before the course starts (${start})` });
+      }
+      if (placed) {
+        const other = taken.get(placed);
+        if (other) issues.push({ path: at, message: `${placed} already has a session (${other})` });
+        else taken.set(placed, formatPath(path));
+      }
+      list(session.resources).forEach((id, index) => {
+        if (typeof id === 'string' && !resourceIds.has(id)) {
+          const known = [...resourceIds.keys()];
+          issues.push({
+            path: [...path, 'resources', index],
+            message: `unknown resource id "${id}"${known.length ? ` (known: ${known.join(', ')})` : ' (the file lists no resources)'}`,
+          });
+        }
+      });
+    });
+  });
+  if (list(root.weeks).length > 0 && taken.size === 0 && issues.length === 0) {
+    issues.push({ path: ['weeks'], message: 'the course has no sessions' });
+  }
+  return issues;
+}
+
+function resolve(file: CourseFile): Course {
+  const weeks: Week[] = file.weeks
+    .map((week) => {
+      const sessions = week.sessions
+        .map((entry): Session => {
+          const date = entry.date ?? placeWeekday(file.course.start, week.number, entry.day!);
+          return {
+            date,
+            weekday: weekdayOf(date),
+            week: week.number,
+            frameworks: entry.frameworks,
+            resources: entry.resources,
+            ...(entry.topic !== undefined && { topic: entry.topic }),
+            ...(entry.format !== undefined && { format: entry.format }),
+            ...(entry.note !== undefined && { note: entry.note }),
+          };
+        })
+        .sort((a, b) => a.date.localeCompare(b.date));
+      return {
+        number: week.number,
+        sessions,
+        ...(week.title !== undefined && { title: week.title }),
+        ...(week.summary !== undefined && { summary: week.summary }),
+      };
+    })
+    .sort((a, b) => a.number - b.number);
+  return {
+    ...file.course,
+    announcements: file.announcements,
+    weeks,
+    sessions: weeks.flatMap((week) => week.sessions).sort((a, b) => a.date.localeCompare(b.date)),
+    resources: file.resources,
+    setup: file.setup,
+  };
+}

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import {
+  type IsoDate,
+  type Weekday,
+  WEEKDAYS,
+  isIsoDate,
+  isZone,
+  normalizeLocalTime,
+  parseWeekday,
+} from './dates.js';
+
+/** Where a session falls in the course's rhythm. */
+export const SESSION_FORMATS = ['exercises', 'project', 'lecture', 'exam', 'other'] as const;
+export type SessionFormat = (typeof SESSION_FORMATS)[number];
+
+/** A schema-level error: "is required" when the field is missing, else what was expected. */
+export function expected(what: string) {
+  return (issue: { input?: unknown }): string =>
+    issue.input === undefined ? 'is required' : `expected ${what}, got ${describe(issue.input)}`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+const text = z.string({ error: expected('text') }).trim().min(1, 'must not be empty');
+
+const isoDate = z
+  .string({ error: 'expected a date as YYYY-MM-DD' })
+  .refine(isIsoDate, { error: (issue) => `${String(issue.input)} is not a date (expected YYYY-MM-DD)` });
+
+const localTime = z
+  .string({ error: 'expected a local time as HH:MM' })
+  .transform((value, ctx) => {
+    const time = normalizeLocalTime(value);
+    if (time === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${value} is not a time (expected HH:MM, 00:00–23:59)` });
+      return z.NEVER;
+    }
+    return time;
+  });
+
+const weekday = z.string({ error: expected('a weekday name') }).transform((value, ctx): Weekday => {
+  const day = parseWeekday(value);
+  if (day === undefined) {
+    ctx.addIssue({ code: 'custom', message: `${value} is not a weekday (expected one of ${WEEKDAYS.join(', ')})` });
+    return z.NEVER;
+  }
+  return day;
+});
+
+const httpUrl = z.url({ protocol: /^https?$/, error: (issue) => `${String(issue.input)} is not an http(s) URL` });
+
+const zone = z
+  .string({ error: 'expected an IANA time zone such as Europe/Copenhagen' })
+  .refine(isZone, { error: (issue) => `${String(issue.input)} is not a known IANA time zone (such as Europe/Copenhagen)` });
+
+const slug = z
+  .string({ error: 'expected an id' })
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a slug: lowercase letters, digits and single dashes');
+
+/** A string, or a comma-separated string, as a list: `[PyTorch, Hydra]` or `PyTorch, Hydra`. */
+const stringList = z
+  .union([z.array(text), z.string()], { error: expected('a list of names') })
+  .transform((value) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((part) => part.trim())
+          .filter((part) => part.length > 0)
+      : value,
+  );
+
+export const sessionSchema = z.strictObject({
+  day: weekday.optional(),
+  date: isoDate.optional(),
+  topic: text.optional(),
+  frameworks: stringList.default([]),
+  format: z.enum(SESSION_FORMATS, { error: expected(`one of ${SESSION_FORMATS.join(', ')}`) }).optional(),
+  resources: z.array(slug, { error: expected('a list of resource ids') }).default([]),
+  note: text.optional(),
+});
+
+export const weekSchema = z.strictObject({
+  number: z.number({ error: expected('a week number') }).int('must be a whole number').min(1, 'must be 1 or more'),
+  title: text.optional(),
+  summary: text.optional(),
+  sessions: z.array(sessionSchema, { error: expected('a list of sessions') }).default([]),
+});
+
+export const resourceSchema = z.strictObject({
+  id: slug,
+  title: text,
+  url: httpUrl,
+  tags: stringList.default([]),
+  description: text.optional(),
+});
+
+export const setupStepSchema = z.strictObject({
+  title: text,
+  command: text.optional(),
+  url: httpUrl.optional(),
+  description: text.optional(),
+});
+
+export const courseInfoSchema = z.strictObject({
+  id: slug,
+  name: text,
+  timezone: zone,
+  start: isoDate,
+  dayStart: localTime.optional(),
+  repository: httpUrl.optional(),
+});
+
+export const announcementsSchema = z.strictObject({
+  time: localTime.default('08:00'),
+});
+
+export const courseFileSchema = z.strictObject({
+  course: courseInfoSchema,
+  announcements: announcementsSchema.default({ time: '08:00' }),
+  weeks: z.array(weekSchema, { error: expected('a list of weeks') }).min(1, 'a course needs at least one week'),
+  resources: z.array(resourceSchema, { error: expected('a list of resources') }).default([]),
+  setup: z.array(setupStepSchema, { error: expected('a list of setup steps') }).default([]),
+});
+
+/** The course file as written (after defaults), before dates are resolved. */
+export type CourseFile = z.infer<typeof courseFileSchema>;
+export type CourseFileInput = z.input<typeof courseFileSchema>;
+export type ResourceEntry = z.infer<typeof resourceSchema>;
+export type SetupStep = z.infer<typeof setupStepSchema>;
+export type SessionEntry = z.infer<typeof sessionSchema>;
+
+export type { IsoDate, Weekday };

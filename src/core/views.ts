@@ -1,0 +1,136 @@
+import { DateTime } from 'luxon';
+import { dayStatus, sessionStart } from './course/calendar.js';
+import { type IsoDate, daysBetween, formatLongDate, formatShortDate } from './course/dates.js';
+import type { Course, Resource, Session, Week } from './course/model.js';
+import type { SessionFormat } from './course/schema.js';
+import { type Link, type Message, type MessageTime, type Section, message } from './messages.js';
+
+const FORMAT_LABELS: Record<SessionFormat, string> = {
+  exercises: 'Exercises',
+  project: 'Project work',
+  lecture: 'Lecture',
+  exam: 'Exam',
+  other: 'Other',
+};
+
+/** Lowercase with single spaces: how tags, frameworks and queries are compared. */
+export function normalize(value: string): string {
+  return value.trim().toLowerCase().replace(/\s+/g, ' ');
+}
+
+/** The resources a session names, then those whose tags match one of its frameworks. */
+export function sessionResources(course: Course, session: Session): Resource[] {
+  const named = session.resources.map((id) => course.resources.find((resource) => resource.id === id)!);
+  const frameworks = new Set(session.frameworks.map(normalize));
+  const matched = course.resources.filter((resource) => resource.tags.some((tag) => frameworks.has(normalize(tag))));
+  return [...new Set([...named, ...matched])];
+}
+
+export function resourceLink(resource: Resource): Link {
+  return { label: resource.title, url: resource.url, ...(resource.description && { description: resource.description }) };
+}
+
+/** `How autodiff changed the world`, or what kind of day it is when there is no presentation. */
+export function sessionHeadline(session: Session): string {
+  if (session.topic) return session.topic;
+  return session.format ? FORMAT_LABELS[session.format] : 'No presentation';
+}
+
+/** `Mon 4 Jan — How autodiff changed the world · PyTorch` */
+export function sessionLine(session: Session): string {
+  const frameworks = session.frameworks.length ? ` · ${session.frameworks.join(', ')}` : '';
+  return `${formatShortDate(session.date)} — ${sessionHeadline(session)}${frameworks}`;
+}
+
+/** `Week 1 · Monday 4 January 2027` */
+export function sessionTitle(session: Session): string {
+  return `Week ${session.week} · ${formatLongDate(session.date)}`;
+}
+
+/** `today`, `tomorrow`, `in 3 days`, `3 days ago` */
+export function relativeDay(from: IsoDate, to: IsoDate): string {
+  const days = daysBetween(from, to);
+  if (days === 0) return 'today';
+  if (days === 1) return 'tomorrow';
+  if (days === -1) return 'yesterday';
+  return days > 0 ? `in ${days} days` : `${-days} days ago`;
+}
+
+export function lectureTime(course: Course, session: Session): MessageTime | undefined {
+  const start = sessionStart(course, session);
+  // A day without a topic has no presentation, so nothing starts at dayStart.
+  if (!start || !session.topic) return undefined;
+  const local = DateTime.fromJSDate(start, { zone: course.timezone }).toFormat('HH:mm');
+  return {
+    label: 'Lecture starts',
+    at: DateTime.fromJSDate(start, { zone: course.timezone }).toISO()!,
+    local: `${formatLongDate(session.date)}, ${local} (${course.timezone})`,
+  };
+}
+
+function sessionSections(session: Session): Section[] {
+  const sections: Section[] = [];
+  if (session.frameworks.length) sections.push({ heading: 'Frameworks', lines: [session.frameworks.join(', ')], inline: true });
+  if (session.format) sections.push({ heading: 'Format', lines: [FORMAT_LABELS[session.format]], inline: true });
+  if (session.note) sections.push({ heading: 'Note', lines: [session.note] });
+  return sections;
+}
+
+/** The card of one session: week and weekday, topic, frameworks, format, note, lecture start, links. */
+export function sessionCard(course: Course, session: Session, title = sessionTitle(session)): Message {
+  const time = lectureTime(course, session);
+  return message({
+    title,
+    description: sessionHeadline(session),
+    sections: sessionSections(session),
+    links: sessionResources(course, session).map(resourceLink),
+    ...(time && { time }),
+    footer: course.name,
+  });
+}
+
+function nextLine(session: Session, from: IsoDate): string {
+  return `Next session: ${formatLongDate(session.date)} (${relativeDay(from, session.date)}, week ${session.week}) — ${sessionHeadline(session)}`;
+}
+
+/** What a date holds for a student: its session, or that there is none and what comes next. */
+export function dayView(course: Course, date: IsoDate, now: IsoDate): Message {
+  const status = dayStatus(course, date);
+  switch (status.kind) {
+    case 'session':
+      return sessionCard(course, status.session);
+    case 'free':
+      return message({
+        title: `No session on ${formatLongDate(date)}`,
+        description: status.next ? nextLine(status.next, now) : 'There are no more sessions.',
+        footer: course.name,
+      });
+    case 'before':
+      return message({
+        title: `${course.name} has not started yet`,
+        description: `It starts on ${formatLongDate(status.first.date)} (${relativeDay(now, status.first.date)}) with: ${sessionHeadline(status.first)}.`,
+        footer: course.name,
+      });
+    case 'after':
+      return message({
+        title: `${course.name} has ended`,
+        description: `The last session was on ${formatLongDate(status.last.date)}. ${formatLongDate(date)} is after the course.`,
+        footer: course.name,
+      });
+  }
+}
+
+export function weekDateRange(course: Course, week: Week): string | undefined {
+  const first = week.sessions[0];
+  const last = week.sessions[week.sessions.length - 1];
+  if (!first || !last) return undefined;
+  return first === last ? formatLongDate(first.date) : `${formatLongDate(first.date)} – ${formatLongDate(last.date)}`;
+}
+
+export function weekHeading(week: Week): string {
+  return week.title ? `Week ${week.number} · ${week.title}` : `Week ${week.number}`;
+}
+
+export function formatLabel(format: SessionFormat): string {
+  return FORMAT_LABELS[format];
+}

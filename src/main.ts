@@ -1,0 +1,66 @@
+import { type Clock, systemClock } from './core/clock.js';
+import { firstSession, lastSession } from './core/course/calendar.js';
+import { formatLongDate } from './core/course/dates.js';
+import { commands } from './core/commands/registry.js';
+import type { Config } from './config.js';
+import { type LoadedCourse, loadCourseFile } from './course-file/read.js';
+import type { Logger } from './log.js';
+import { runTerminal } from './platforms/terminal/terminal.js';
+import { SqliteStore } from './store/sqlite-store.js';
+
+export interface StartOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly input?: NodeJS.ReadableStream;
+  readonly output?: NodeJS.WritableStream;
+}
+
+/** One line about a loaded course: weeks, sessions, first and last date. */
+export function courseSummary({ course }: LoadedCourse): string {
+  const weeks = course.weeks.length;
+  const sessions = course.sessions.length;
+  return (
+    `${course.name} (${course.id}): ${weeks} ${weeks === 1 ? 'week' : 'weeks'}, ` +
+    `${sessions} ${sessions === 1 ? 'session' : 'sessions'}, ` +
+    `${formatLongDate(firstSession(course).date)} – ${formatLongDate(lastSession(course).date)}, ${course.timezone}`
+  );
+}
+
+/**
+ * The composition root: config → logger → course → store → platform → signals.
+ * The course file is read before anything connects; a broken one throws `CourseFileError`.
+ */
+export async function start(options: StartOptions): Promise<void> {
+  const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const loaded = loadCourseFile(config.courseFile, config.courseFileLabel);
+  logger.info(
+    { file: config.courseFileLabel, bundled: config.courseFileIsBundled, sessions: loaded.course.sessions.length },
+    'course loaded',
+  );
+  const store = new SqliteStore(config.stateDb);
+  logger.debug({ db: config.stateDb }, 'state store open');
+
+  const stop = () => {
+    store.close();
+  };
+  try {
+    await runTerminal({
+      input: options.input ?? process.stdin,
+      output: options.output ?? process.stdout,
+      course: () => loaded.course,
+      commands,
+      clock,
+      logger: logger.child({ platform: 'terminal' }),
+      banner: [
+        `course-bot: ${courseSummary(loaded)}`,
+        `Course file: ${config.courseFileLabel}${config.courseFileIsBundled ? ' (bundled default)' : ''}`,
+        'No platform token: terminal mode. Type /help for the commands, /quit or Ctrl-D to leave.',
+        '',
+      ].join('\n'),
+    });
+  } finally {
+    stop();
+  }
+}

@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import { isUserFacingError } from '../core/errors.js';
+import type { Message } from '../core/messages.js';
+import type { Logger } from '../log.js';
+
+export type Outcome =
+  | { readonly ok: true; readonly message: Message }
+  | { readonly ok: false; readonly kind: 'user' | 'internal'; readonly text: string; readonly code?: string };
+
+/** A short id that ties what a user sees to the log line of an unexpected error. */
+export function errorRef(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/**
+ * Runs a command for a platform dispatcher: a `UserFacingError` becomes its message; anything else
+ * is logged with a reference the user is shown instead of the details.
+ */
+export function respond(run: () => Message, logger: Logger, fields: Record<string, unknown> = {}): Outcome {
+  try {
+    return { ok: true, message: run() };
+  } catch (error) {
+    if (isUserFacingError(error)) return { ok: false, kind: 'user', text: error.message, code: error.code };
+    const ref = errorRef();
+    logger.error({ err: error, ref, ...fields }, 'command failed');
+    return { ok: false, kind: 'internal', text: `Something went wrong (ref ${ref}). Please tell an instructor.` };
+  }
+}

@@ -1,0 +1,48 @@
+import { createInterface } from 'node:readline';
+import type { Clock } from '../../core/clock.js';
+import type { Command } from '../../core/commands/command.js';
+import { runCommandLine } from '../../core/commands/parse.js';
+import type { Course } from '../../core/course/model.js';
+import type { Logger } from '../../log.js';
+import { respond } from '../respond.js';
+
+export interface TerminalOptions {
+  readonly input: NodeJS.ReadableStream;
+  readonly output: NodeJS.WritableStream;
+  /** The course as it is now (it may be reloaded while the chat runs). */
+  readonly course: () => Course;
+  readonly commands: readonly Command[];
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly banner: string;
+}
+
+const QUIT = new Set(['/quit', '/exit', 'quit', 'exit']);
+
+/**
+ * The local chat used when no platform token is set: each line is answered like a chat command.
+ * Resolves at end of input or on /quit.
+ */
+export async function runTerminal(options: TerminalOptions): Promise<void> {
+  const { input, output, logger } = options;
+  const interactive = Boolean((input as { isTTY?: boolean }).isTTY);
+  const rl = createInterface({ input, output, terminal: interactive, prompt: '> ' });
+  const write = (text: string) => output.write(`${text}\n`);
+  write(options.banner);
+  if (interactive) rl.prompt();
+  for await (const raw of rl) {
+    const line = raw.trim();
+    if (QUIT.has(line.toLowerCase())) break;
+    if (line) {
+      const outcome = respond(
+        () => runCommandLine(line, { course: options.course(), now: options.clock.now(), commands: options.commands }),
+        logger,
+        { line },
+      );
+      write(outcome.ok ? outcome.message.text : outcome.text);
+      write('');
+    }
+    if (interactive) rl.prompt();
+  }
+  rl.close();
+}
