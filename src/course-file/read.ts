@@ -84,7 +84,10 @@ function locate(issue: CourseIssue, root: Node | null, lines: LineCounter, file:
   for (const part of issue.path) {
     if (isMap(node)) {
       const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(part));
-      if (!pair) break;
+      if (!pair) {
+        offset = rangeStart(node) ?? offset;
+        break;
+      }
       offset = rangeStart(pair.key) ?? offset;
       node = pair.value;
     } else if (isSeq(node) && typeof part === 'number') {

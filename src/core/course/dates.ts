@@ -7,6 +7,7 @@ export type Weekday = (typeof WEEKDAYS)[number];
 /** A calendar date as `YYYY-MM-DD`, independent of any zone. */
 export type IsoDate = string;
 
+const DAY_MS = 24 * 60 * 60 * 1000;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const LOCAL_TIME = /^([01]?\d|2[0-3]):([0-5]\d)$/;
 
@@ -86,8 +87,16 @@ export function zonedInstant(date: IsoDate, time: string, zone: string): DateTim
   const { year, month, day } = mustDate(date);
   const wanted = DateTime.fromObject({ year, month, day, hour, minute }, { zone });
   if (wanted.hour === hour && wanted.minute === minute) {
-    // Luxon picks the earlier offset for an ambiguous time, which is the first occurrence.
-    return wanted;
+    // Luxon's choice between two offsets of a repeated time is not always the earlier one:
+    // try the offsets in force a day before and a day after, keep the first valid instant.
+    const wall = DateTime.fromObject({ year, month, day, hour, minute }, { zone: 'utc' }).toMillis();
+    const ianaZone = IANAZone.create(zone);
+    const firstValid = [wanted.toMillis() - DAY_MS, wanted.toMillis() + DAY_MS]
+      .map((probe) => ianaZone.offset(probe))
+      .map((offset) => ({ offset, instant: wall - offset * 60_000 }))
+      .filter(({ offset, instant }) => ianaZone.offset(instant) === offset)
+      .reduce((min, { instant }) => Math.min(min, instant), wanted.toMillis());
+    return DateTime.fromMillis(firstValid, { zone });
   }
   // Skipped by spring forward: luxon moved it forward by the gap. Walk back to the transition,
   // the first valid minute after the wanted time.

@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { morningAnnouncement } from '../../../src/core/announcement.js';
+import { parseCommandLine, runCommandLine, tokenize } from '../../../src/core/commands/parse.js';
+import { commands } from '../../../src/core/commands/registry.js';
+import { UserFacingError } from '../../../src/core/errors.js';
+import { buildCourse, contextAt, courseDoc } from '../../support/course.js';
+
+const course = buildCourse();
+const ask = (line: string, local = '2027-01-04T10:00') => runCommandLine(line, contextAt(course, local));
+
+function userError(run: () => unknown): UserFacingError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof UserFacingError) return error;
+    throw error;
+  }
+  throw new Error('expected a UserFacingError');
+}
+
+describe('/today and /tomorrow', () => {
+  it('show the week and weekday, topic, frameworks, format, lecture time and links', () => {
+    const answer = ask('/today');
+    expect(answer.title).toBe('Week 1 · Monday 4 January 2027');
+    expect(answer.description).toBe('Intro');
+    expect(answer.sections).toEqual([
+      { heading: 'Frameworks', lines: ['PyTorch'], inline: true },
+      { heading: 'Format', lines: ['Exercises'], inline: true },
+    ]);
+    expect(answer.links).toEqual([{ label: 'PyTorch docs', url: 'https://pytorch.org/docs/' }]);
+    expect(answer.time).toEqual({
+      label: 'Lecture starts',
+      at: '2027-01-04T09:00:00.000+01:00',
+      local: 'Monday 4 January 2027, 09:00 (Europe/Copenhagen)',
+    });
+    expect(answer.text).toContain('Frameworks: PyTorch');
+    expect(answer.text).toContain('PyTorch docs: https://pytorch.org/docs/');
+  });
+
+  it('answers for another date given as an option', () => {
+    expect(ask('/today 2027-01-06').title).toBe('Week 1 · Wednesday 6 January 2027');
+    expect(ask('/today date:2027-01-12').description).toBe('Deployment');
+  });
+
+  it('says when there is no session and which one comes next', () => {
+    const answer = ask('/tomorrow');
+    expect(answer.title).toBe('No session on Tuesday 5 January 2027');
+    expect(answer.description).toBe('Next session: Wednesday 6 January 2027 (in 2 days, week 1) — Configs');
+  });
+
+  it('names a day without a topic by its format and shows no lecture time', () => {
+    const answer = ask('/today', '2027-01-08T07:00');
+    expect(answer.description).toBe('Project work');
+    expect(answer.time).toBeUndefined();
+  });
+
+  it('before the course says when it starts; after it, that it has ended', () => {
+    const before = ask('/today', '2026-12-28T12:00');
+    expect(before.title).toBe('Demo Course has not started yet');
+    expect(before.description).toBe('It starts on Monday 4 January 2027 (in 7 days) with: Intro.');
+    const after = ask('/tomorrow', '2027-01-12T12:00');
+    expect(after.title).toBe('Demo Course has ended');
+    expect(after.description).toContain('The last session was on Tuesday 12 January 2027.');
+  });
+});
+
+describe('/week', () => {
+  it('lists the current week by default, with each day', () => {
+    const answer = ask('/week', '2027-01-06T12:00');
+    expect(answer.title).toBe('Week 1');
+    expect(answer.sections.map((section) => section.heading)).toEqual([
+      'Monday 4 January 2027',
+      'Wednesday 6 January 2027',
+      'Friday 8 January 2027',
+    ]);
+    expect(answer.sections[1]!.lines).toEqual(['Configs', 'Frameworks: Hydra']);
+  });
+
+  it('takes a week number positionally or by name, and refuses an unknown week', () => {
+    expect(ask('/week 2').text).toBe(ask('/week number:2').text);
+    expect(ask('/week 2').sections[0]!.lines[0]).toBe('Deployment');
+    const error = userError(() => ask('/week 7'));
+    expect(error.code).toBe('unknown-week');
+    expect(error.message).toBe('There is no week 7. The course has weeks 1, 2.');
+  });
+
+  it('before the course shows week 1 and says so', () => {
+    const answer = ask('/week', '2026-12-01T12:00');
+    expect(answer.title).toBe('Week 1');
+    expect(answer.description).toContain('The course has not started yet');
+  });
+});
+
+describe('/next', () => {
+  it('is today before the lecture, then the following session', () => {
+    expect(ask('/next', '2027-01-04T08:00').title).toBe('Next (today): Week 1 · Monday 4 January 2027');
+    expect(ask('/next', '2027-01-04T09:30').title).toBe('Next (in 2 days): Week 1 · Wednesday 6 January 2027');
+    expect(ask('/next', '2027-01-09T09:30').title).toBe('Next (in 3 days): Week 2 · Tuesday 12 January 2027');
+    expect(ask('/next', '2027-01-13T09:30').title).toBe('Demo Course has ended');
+  });
+});
+
+describe('/schedule', () => {
+  it('gives every week with a line per session', () => {
+    const answer = ask('/schedule');
+    expect(answer.description).toBe(
+      '2 weeks, 4 sessions, Monday 4 January 2027 – Tuesday 12 January 2027 (Europe/Copenhagen)',
+    );
+    expect(answer.sections).toEqual([
+      { heading: 'Week 1', lines: ['Mon 4 Jan — Intro · PyTorch', 'Wed 6 Jan — Configs · Hydra', 'Fri 8 Jan — Project work'] },
+      { heading: 'Week 2', lines: ['Tue 12 Jan — Deployment · BentoML'] },
+    ]);
+  });
+});
+
+describe('/resources', () => {
+  it('lists all resources without a topic', () => {
+    expect(ask('/resources').links.map((link) => link.url)).toEqual([
+      'https://pytorch.org/docs/',
+      'https://hydra.cc/docs/intro/',
+      'https://docs.bentoml.com/',
+    ]);
+  });
+
+  it('matches a tag, a framework, a title or a session topic, case-insensitively', () => {
+    expect(ask('/resources HYDRA').links.map((link) => link.label)).toEqual(['Hydra docs']);
+    expect(ask('/resources configuration').links.map((link) => link.label)).toEqual(['Hydra docs']);
+    expect(ask('/resources bento').links.map((link) => link.label)).toEqual(['BentoML docs']);
+    expect(ask('/resources deployment').links.map((link) => link.label)).toEqual(['BentoML docs']);
+    expect(ask('/resources "pytorch docs"').links.map((link) => link.label)).toEqual(['PyTorch docs']);
+  });
+
+  it('says when a topic is unknown and lists the known ones', () => {
+    const answer = ask('/resources kubernetes');
+    expect(answer.title).toBe('No resources for "kubernetes"');
+    expect(answer.description).toBe('Known topics: bentoml, configuration, hydra, pytorch');
+    expect(answer.links).toEqual([]);
+  });
+});
+
+describe('/setup and /help', () => {
+  it('/setup lists the steps with their commands', () => {
+    const answer = ask('/setup');
+    expect(answer.sections).toEqual([{ heading: '1. Clone', lines: ['$ git clone https://example.org/repo'] }]);
+  });
+
+  it('/help is built from the registry', () => {
+    const lines = ask('/help').sections[0]!.lines;
+    expect(lines).toHaveLength(commands.length);
+    expect(lines).toContain('/week [number] — The sessions of this week (or of week N)');
+    expect(lines).toContain('/resources [topic] — Reading and documentation links, all or for one topic or framework');
+  });
+});
+
+describe('command lines', () => {
+  it('tokenizes with quotes', () => {
+    expect(tokenize(`/resources "pytorch lightning"  x`)).toEqual(['/resources', 'pytorch lightning', 'x']);
+    expect(tokenize(`/a topic:'two words'`)).toEqual(['/a', 'topic:two words']);
+    expect(() => tokenize('/a "open')).toThrow(UserFacingError);
+  });
+
+  it('joins extra words into the last text option', () => {
+    expect(parseCommandLine('/resources pytorch lightning').args).toEqual({ topic: 'pytorch lightning' });
+    expect(parseCommandLine('resources hydra').command.name).toBe('resources');
+  });
+
+  it('refuses unknown commands, bad values and extra arguments with a clear message', () => {
+    expect(userError(() => parseCommandLine('/tody')).message).toMatch(/^Unknown command \/tody\. Did you mean \/today\?/);
+    expect(userError(() => parseCommandLine('/week two')).message).toBe('/week number: "two" is not a whole number.');
+    expect(userError(() => parseCommandLine('/week 0')).message).toBe('/week number: must be 1 or more.');
+    expect(userError(() => parseCommandLine('/today 5/1')).message).toContain('"5/1" is not a date');
+    expect(userError(() => parseCommandLine('/week 1 2')).message).toBe('Too many arguments for /week: "2". Usage: /week [number]');
+    expect(userError(() => parseCommandLine('/today 2027-02-30')).code).toBe('bad-option');
+  });
+});
+
+describe('morning announcement', () => {
+  it('is the day card with a greeting, and nothing on a day without a session', () => {
+    const post = morningAnnouncement(course, '2027-01-06');
+    expect(post?.title).toBe('Good morning! Today in Demo Course: Week 1 · Wednesday 6 January 2027');
+    expect(post?.links.map((link) => link.label)).toEqual(['Hydra docs']);
+    expect(morningAnnouncement(course, '2027-01-05')).toBeUndefined();
+    expect(morningAnnouncement(course, '2027-02-01')).toBeUndefined();
+  });
+
+  it('links named resources before framework matches, without repeats', () => {
+    const doc = courseDoc();
+    const withNamed = buildCourse({
+      ...doc,
+      weeks: [{ number: 1, sessions: [{ day: 'monday', topic: 'X', frameworks: ['PyTorch'], resources: ['hydra', 'pytorch'] }] }],
+    });
+    expect(morningAnnouncement(withNamed, '2027-01-04')?.links.map((link) => link.label)).toEqual(['Hydra docs', 'PyTorch docs']);
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { parseCourse } from '../../src/core/course/parse.js';
+import { formatPath } from '../../src/core/course/model.js';
+import { courseDoc } from '../support/course.js';
+
+function issues(doc: unknown): string[] {
+  const result = parseCourse(doc);
+  return result.ok ? [] : result.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+}
+
+describe('parseCourse', () => {
+  it('accepts the test course and fills defaults', () => {
+    const { announcements: _, ...doc } = courseDoc();
+    const result = parseCourse(doc);
+    expect(result.ok && result.course.announcements).toEqual({ time: '08:00' });
+    expect(result.ok && result.course.sessions[2]!.frameworks).toEqual([]);
+  });
+
+  it('refuses a document that is not a mapping', () => {
+    expect(issues('just text')).toEqual([': expected a mapping (key: value lines)']);
+    expect(issues(null)).toEqual([': expected a mapping (key: value lines)']);
+  });
+
+  it('refuses a course without sessions, duplicate resource ids and unknown top-level fields', () => {
+    const doc = courseDoc({ weeks: [{ number: 1, sessions: [] }] });
+    expect(issues(doc)).toEqual(['weeks: the course has no sessions']);
+    const twice = courseDoc();
+    expect(
+      issues({ ...twice, resources: [...twice.resources!, { id: 'hydra', title: 'Again', url: 'https://hydra.cc/' }], sesions: [] }),
+    ).toEqual(['sesions: unknown field "sesions" (known: course, announcements, weeks, resources, setup)', 'resources[3].id: resource id "hydra" is used twice (also resources[1])']);
+  });
+
+  it('refuses non-http URLs and bad formats', () => {
+    const doc = courseDoc();
+    expect(
+      issues({
+        ...doc,
+        course: { ...doc.course, repository: 'ftp://example.org/' },
+        weeks: [{ number: 1, sessions: [{ day: 'monday', format: 'workshop' }] }],
+      }),
+    ).toEqual([
+      'course.repository: ftp://example.org/ is not an http(s) URL',
+      'weeks[0].sessions[0].format: expected one of exercises, project, lecture, exam, other, got string "workshop"',
+    ]);
+  });
+});
