@@ -61,12 +61,9 @@ function program(): Program {
     .action(async (options: { at?: string }) => {
       const settings = config();
       const logger = createLogger({ level: settings.logLevel });
-      let clock = systemClock;
-      if (options.at) {
-        const loaded = loadCourseFile(settings.courseFile, settings.courseFileLabel);
-        clock = shiftedClock(parseAt(options.at, loaded.course.timezone));
-      }
-      await start({ config: settings, logger, clock });
+      const { at } = options;
+      const clock = at ? (current: Course) => shiftedClock(parseAt(at, current.timezone)) : undefined;
+      await start({ config: settings, logger, ...(clock && { clock }) });
     });
 
   cli

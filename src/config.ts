@@ -24,7 +24,7 @@ const optionalText = z
 const envSchema = z.object({
   COURSE_FILE: optionalText,
   STATE_DB: optionalText.default('var/course-bot.db'),
-  LOG_LEVEL: optionalText.pipe(
+  LOG_LEVEL: optionalText.transform((value) => value?.toLowerCase()).pipe(
     z
       .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
       .optional()

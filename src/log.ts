@@ -4,32 +4,10 @@ import type { LogLevel } from './config.js';
 
 export type { Logger };
 
-/** Field paths whose values are replaced by `[redacted]` wherever they appear in a log line. */
-export const REDACTED_PATHS = [
-  'token',
-  'botToken',
-  'appToken',
-  'signingSecret',
-  'secret',
-  'password',
-  'authorization',
-  '*.token',
-  '*.botToken',
-  '*.appToken',
-  '*.signingSecret',
-  '*.secret',
-  '*.password',
-  '*.authorization',
-  '*.DISCORD_TOKEN',
-  '*.SLACK_BOT_TOKEN',
-  '*.SLACK_APP_TOKEN',
-  '*.SLACK_SIGNING_SECRET',
-  'headers.authorization',
-  '*.headers.authorization',
-  'req.headers.authorization',
-];
+/** Field names whose values are never logged, at any depth (case-insensitive). */
+const SECRET_KEY = /^(token|bot_?token|app_?token|signing_?secret|client_?secret|secret|password|authorization|cookie|.*_TOKEN|.*_SECRET)$/i;
 
-/** Token-shaped substrings (Discord bot tokens, Slack xox*-tokens, Bearer headers) scrubbed from messages. */
+/** Token-shaped substrings (Discord bot tokens, Slack xox*-tokens, Bearer headers) scrubbed from any text. */
 const TOKEN_PATTERNS = [
   /xox[abposr]-[A-Za-z0-9-]{10,}/g,
   /xapp-[A-Za-z0-9-]{10,}/g,
@@ -37,44 +15,71 @@ const TOKEN_PATTERNS = [
   /(Bot|Bearer)\s+[A-Za-z0-9._-]{20,}/g,
 ];
 
+export const REDACTED = '[redacted]';
+
+// pino's own redaction also covers child-logger bindings, which the log formatter does not see.
+const TOP_LEVEL_SECRETS = ['token', 'botToken', 'appToken', 'signingSecret', 'secret', 'password', 'authorization'];
+const REDACT_PATHS = [...TOP_LEVEL_SECRETS, ...TOP_LEVEL_SECRETS.map((key) => `*.${key}`)];
+
 /** Replaces anything that looks like a token in free text. */
 export function scrubSecrets(text: string): string {
-  return TOKEN_PATTERNS.reduce((out, pattern) => out.replace(pattern, '[redacted]'), text);
+  return TOKEN_PATTERNS.reduce((out, pattern) => out.replace(pattern, REDACTED), text);
+}
+
+/**
+ * A copy of a log value with secret fields replaced and token-shaped text scrubbed, at any depth.
+ * Errors become `{ type, message, stack, … }`, scrubbed as well.
+ */
+export function redact(value: unknown, seen = new WeakSet<object>()): unknown {
+  if (typeof value === 'string') return scrubSecrets(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (seen.has(value)) return '[circular]';
+  seen.add(value);
+  if (value instanceof Error) {
+    const { type: _type, ...rest } = pino.stdSerializers.err(value) as unknown as Record<string, unknown>;
+    return redact({ type: value.name, ...rest }, seen);
+  }
+  if (Array.isArray(value)) return value.map((item) => redact(item, seen));
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    out[key] = SECRET_KEY.test(key) ? REDACTED : redact(field, seen);
+  }
+  return out;
 }
 
 export interface LoggerOptions {
   readonly level: LogLevel;
-  /** Human-readable lines instead of JSON (a terminal). Default: when stderr is a TTY. */
+  /** Human-readable lines instead of JSON (a terminal). Default: when the destination is a TTY. */
   readonly pretty?: boolean;
   /** Where lines go. Default: stderr, so that stdout stays for the chat and the CLI's output. */
   readonly destination?: NodeJS.WritableStream;
 }
 
-/** The one logger: structured pino lines on stderr with secrets redacted. */
+/** The one logger: structured pino lines on stderr with secrets redacted wherever they appear. */
 export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? process.stderr;
-  const readable = options.pretty ?? Boolean((destination as { isTTY?: boolean }).isTTY);
-  const stream = readable
-    ? pretty({ destination, sync: true, colorize: Boolean((destination as { isTTY?: boolean }).isTTY), ignore: 'pid,hostname' })
-    : destination;
+  const tty = Boolean((destination as { isTTY?: boolean }).isTTY);
+  const stream = options.pretty ?? tty ? pretty({ destination, sync: true, colorize: tty, ignore: 'pid,hostname' }) : destination;
   return pino(
     {
       level: options.level,
       base: undefined,
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
       hooks: {
         logMethod(args, method) {
-          method.apply(
-            this,
-            args.map((arg) => (typeof arg === 'string' ? scrubSecrets(arg) : arg)) as Parameters<typeof method>,
-          );
+          const [first, ...rest] = args as unknown[];
+          // pino takes the message of a lone Error (or of `{ err }`) as `msg`: scrub it here.
+          const error = first instanceof Error ? first : (first as { err?: unknown } | null)?.err;
+          const fields = first instanceof Error ? { err: first } : first;
+          const message =
+            rest.length === 0 && error instanceof Error && typeof first === 'object' ? [scrubSecrets(error.message)] : [];
+          const cleaned = [fields, ...message, ...rest].map((arg) => (typeof arg === 'string' ? scrubSecrets(arg) : arg));
+          method.apply(this, cleaned as Parameters<typeof method>);
         },
       },
-      serializers: {
-        err: (error: unknown) => {
-          const serialized = pino.stdSerializers.err(error as Error);
-          return { ...serialized, message: scrubSecrets(serialized.message), stack: scrubSecrets(serialized.stack) };
-        },
+      serializers: { err: (value: unknown) => redact(value) },
+      formatters: {
+        log: (object) => redact(object) as Record<string, unknown>,
       },
     },
     stream,

@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from './core/clock.js';
 import { firstSession, lastSession } from './core/course/calendar.js';
 import { formatLongDate } from './core/course/dates.js';
+import type { Course } from './core/course/model.js';
 import { commands } from './core/commands/registry.js';
 import type { Config } from './config.js';
 import { type LoadedCourse, loadCourseFile } from './course-file/read.js';
@@ -11,7 +12,8 @@ import { SqliteStore } from './store/sqlite-store.js';
 export interface StartOptions {
   readonly config: Config;
   readonly logger: Logger;
-  readonly clock?: Clock;
+  /** The clock, chosen once the course (and so its zone) is known. Default: the system clock. */
+  readonly clock?: (course: Course) => Clock;
   readonly input?: NodeJS.ReadableStream;
   readonly output?: NodeJS.WritableStream;
 }
@@ -33,8 +35,8 @@ export function courseSummary({ course }: LoadedCourse): string {
  */
 export async function start(options: StartOptions): Promise<void> {
   const { config, logger } = options;
-  const clock = options.clock ?? systemClock;
   const loaded = loadCourseFile(config.courseFile, config.courseFileLabel);
+  const clock = options.clock?.(loaded.course) ?? systemClock;
   logger.info(
     { file: config.courseFileLabel, bundled: config.courseFileIsBundled, sessions: loaded.course.sessions.length },
     'course loaded',
@@ -42,9 +44,13 @@ export async function start(options: StartOptions): Promise<void> {
   const store = new SqliteStore(config.stateDb);
   logger.debug({ db: config.stateDb }, 'state store open');
 
-  const stop = () => {
-    store.close();
+  const shutdown = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutting down');
+    shutdown.abort();
   };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     await runTerminal({
       input: options.input ?? process.stdin,
@@ -52,6 +58,7 @@ export async function start(options: StartOptions): Promise<void> {
       course: () => loaded.course,
       commands,
       clock,
+      signal: shutdown.signal,
       logger: logger.child({ platform: 'terminal' }),
       banner: [
         `course-bot: ${courseSummary(loaded)}`,
@@ -61,6 +68,9 @@ export async function start(options: StartOptions): Promise<void> {
       ].join('\n'),
     });
   } finally {
-    stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    store.close();
+    logger.debug('stopped');
   }
 }

@@ -1,45 +1,16 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Run, runCli } from './support/child.js';
 
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const TIMEOUT = 30_000;
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 let tmp: string;
 
-/** The real CLI in a child process, with its state DB in the test's temp dir and a zone far from the course's. */
+/** The real CLI in a child process, with its state DB in the test's temp dir. */
 function cli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        // The machine's zone must not matter: UTC+14 is far from Europe/Copenhagen.
-        TZ: 'Pacific/Kiritimati',
-        LOG_LEVEL: 'silent',
-        STATE_DB: join(tmp, 'state.db'),
-        // Empty wins over a developer's .env and means "not configured".
-        COURSE_FILE: '',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  return runCli(args, { env: { STATE_DB: join(tmp, 'state.db'), ...env } });
 }
 
 /** Writes a file into the test's temp dir and returns its path. */

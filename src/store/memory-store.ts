@@ -22,7 +22,10 @@ export class MemoryStore implements StateStore {
 
   listKeys(prefix = ''): string[] {
     this.#assertOpen();
-    return [...this.#values.keys()].filter((key) => key.startsWith(prefix)).sort();
+    // Code point order, as SQLite's BINARY collation sorts UTF-8.
+    return [...this.#values.keys()]
+      .filter((key) => key.startsWith(prefix))
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   }
 
   assertWritable(): void {

@@ -31,15 +31,27 @@ export class SqliteStore implements StateStore {
     // Another process may hold the write lock for a moment; wait instead of failing.
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('synchronous = NORMAL');
-    this.#migrate();
+    try {
+      this.#migrate();
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
   }
 
   #migrate(): void {
-    const migrate = this.db.transaction(() => {
-      const version = Number(this.db.pragma('user_version', { simple: true }));
+    const current = () => Number(this.db.pragma('user_version', { simple: true }));
+    const check = (version: number) => {
       if (version > MIGRATIONS.length) {
         throw new Error(`${this.path} was written by a newer course-bot (schema ${version} > ${MIGRATIONS.length})`);
       }
+    };
+    check(current());
+    if (current() === MIGRATIONS.length) return;
+    const migrate = this.db.transaction(() => {
+      // Another process may have migrated between the read above and this write lock.
+      const version = current();
+      check(version);
       for (const step of MIGRATIONS.slice(version)) this.db.exec(step);
       this.db.pragma(`user_version = ${MIGRATIONS.length}`);
     });
@@ -71,9 +83,14 @@ export class SqliteStore implements StateStore {
     return rows.map((row) => keyRow.parse(row).key);
   }
 
+  /** Writes a row inside a transaction that is rolled back: only a real write proves the file writable. */
   assertWritable(): void {
     this.db.prepare('BEGIN IMMEDIATE').run();
-    this.db.prepare('ROLLBACK').run();
+    try {
+      this.db.prepare("INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES ('course-bot:write-probe', '', '')").run();
+    } finally {
+      this.db.prepare('ROLLBACK').run();
+    }
   }
 
   close(): void {

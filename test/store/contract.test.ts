@@ -7,13 +7,6 @@ import type { StateStore } from '../../src/core/ports.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 
-/** Contract behaviours an implementation is known to break today; each runs as `it.fails` until fixed. */
-type KnownIssue = 'list-keys-code-point-order';
-
-interface ContractOptions {
-  readonly knownIssues?: readonly KnownIssue[];
-}
-
 const scratch: string[] = [];
 
 /** A fresh directory under the OS temp dir, removed after all tests of this file. */
@@ -31,10 +24,7 @@ afterAll(() => {
  * The `StateStore` contract: every implementation must pass all of it.
  * `factory` returns a new, empty store each call; the suite closes what it opened.
  */
-export function describeStoreContract(name: string, factory: () => StateStore, options: ContractOptions = {}): void {
-  const known = new Set(options.knownIssues ?? []);
-  const itUnless = (issue: KnownIssue) => (known.has(issue) ? it.fails : it);
-
+function describeStoreContract(name: string, factory: () => StateStore): void {
   describe(`StateStore contract: ${name}`, () => {
     const opened: StateStore[] = [];
     const open = (): StateStore => {
@@ -166,7 +156,7 @@ export function describeStoreContract(name: string, factory: () => StateStore, o
     // One order for every store: Unicode code point order, which is SQLite's BINARY order on UTF-8 text.
     // JavaScript's default sort compares UTF-16 code units, which puts U+1F600 (a surrogate pair, 0xD83D…)
     // before U+FF01; in code point order U+FF01 comes first.
-    itUnless('list-keys-code-point-order')('sorts keys by code point, the same in every store', () => {
+    it('sorts keys by code point, the same in every store', () => {
       const store = open();
       for (const key of ['\u{1F600}', '\uFF01', 'z', '\u00e9']) store.setValue(key, 'v');
       expect(store.listKeys()).toEqual(['z', '\u00e9', '\uFF01', '\u{1F600}']);
@@ -201,7 +191,7 @@ export function describeStoreContract(name: string, factory: () => StateStore, o
   });
 }
 
-describeStoreContract('MemoryStore', () => new MemoryStore(), { knownIssues: ['list-keys-code-point-order'] });
+describeStoreContract('MemoryStore', () => new MemoryStore());
 
 describe('SqliteStore on a temp file', () => {
   let dir = '';

@@ -15,6 +15,8 @@ export interface TerminalOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly banner: string;
+  /** Ends the chat (SIGTERM, SIGINT). */
+  readonly signal?: AbortSignal;
 }
 
 const QUIT = new Set(['/quit', '/exit', 'quit', 'exit']);
@@ -28,6 +30,9 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
   const interactive = Boolean((input as { isTTY?: boolean }).isTTY);
   const rl = createInterface({ input, output, terminal: interactive, prompt: '> ' });
   const write = (text: string) => output.write(`${text}\n`);
+  // Ctrl-C at the prompt: readline pauses instead of ending unless someone listens.
+  rl.on('SIGINT', () => rl.close());
+  options.signal?.addEventListener('abort', () => rl.close(), { once: true });
   write(options.banner);
   if (interactive) rl.prompt();
   for await (const raw of rl) {

@@ -1,0 +1,212 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BUNDLED_COURSE_FILE, ConfigError, PACKAGE_ROOT, loadConfig } from '../src/config.js';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+let cwd = '';
+
+beforeEach(() => {
+  cwd = mkdtempSync(join(tmpdir(), 'course-bot-config-'));
+});
+
+afterEach(() => {
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+function writeIn(relativePath: string, content: string): string {
+  const path = join(cwd, relativePath);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
+  return path;
+}
+
+/** The ConfigError `fn` throws; fails the test when it throws anything else or nothing. */
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError, nothing was thrown');
+}
+
+describe('loadConfig defaults', () => {
+  it('falls back to the bundled course when the cwd has no data/course.yaml', () => {
+    const config = loadConfig({ env: {}, cwd, dotenv: false });
+    expect(config.courseFile).toBe(BUNDLED_COURSE_FILE);
+    expect(config.courseFileIsBundled).toBe(true);
+    // Outside the cwd, the label is the absolute path.
+    expect(config.courseFileLabel).toBe(BUNDLED_COURSE_FILE);
+    expect(config.stateDb).toBe(join(cwd, 'var', 'course-bot.db'));
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('the bundled course is the package’s own data/course.yaml and exists', () => {
+    expect(PACKAGE_ROOT).toBe(REPO_ROOT);
+    expect(BUNDLED_COURSE_FILE).toBe(join(REPO_ROOT, 'data', 'course.yaml'));
+    expect(existsSync(BUNDLED_COURSE_FILE)).toBe(true);
+  });
+
+  it('uses data/course.yaml from the cwd when it exists', () => {
+    const local = writeIn('data/course.yaml', 'course: {}\n');
+    const config = loadConfig({ env: {}, cwd, dotenv: false });
+    expect(config.courseFile).toBe(local);
+    expect(config.courseFileIsBundled).toBe(false);
+    expect(config.courseFileLabel).toBe(join('data', 'course.yaml'));
+  });
+
+  it('treats empty and blank variables as unset', () => {
+    const config = loadConfig({ env: { COURSE_FILE: '   ', STATE_DB: '', LOG_LEVEL: '' }, cwd, dotenv: false });
+    expect(config.courseFile).toBe(BUNDLED_COURSE_FILE);
+    expect(config.courseFileIsBundled).toBe(true);
+    expect(config.stateDb).toBe(join(cwd, 'var', 'course-bot.db'));
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('ignores variables it does not know', () => {
+    const config = loadConfig({ env: { PATH: '/usr/bin', SOMETHING_ELSE: 'x' }, cwd, dotenv: false });
+    expect(config.logLevel).toBe('info');
+  });
+});
+
+describe('COURSE_FILE', () => {
+  it('resolves a relative path against the cwd, not the process cwd', () => {
+    const config = loadConfig({ env: { COURSE_FILE: 'courses/spring.yaml' }, cwd, dotenv: false });
+    expect(config.courseFile).toBe(join(cwd, 'courses', 'spring.yaml'));
+    expect(config.courseFileLabel).toBe(join('courses', 'spring.yaml'));
+    expect(config.courseFileIsBundled).toBe(false);
+  });
+
+  it('a configured file is never replaced by the bundled one, even when missing', () => {
+    writeIn('data/course.yaml', 'course: {}\n');
+    const config = loadConfig({ env: { COURSE_FILE: 'nowhere.yaml' }, cwd, dotenv: false });
+    expect(config.courseFile).toBe(join(cwd, 'nowhere.yaml'));
+    expect(config.courseFileIsBundled).toBe(false);
+  });
+
+  it('keeps an absolute path, labelled absolute when outside the cwd', () => {
+    const elsewhere = join(tmpdir(), 'elsewhere', 'course.yaml');
+    const config = loadConfig({ env: { COURSE_FILE: elsewhere }, cwd, dotenv: false });
+    expect(config.courseFile).toBe(elsewhere);
+    expect(config.courseFileLabel).toBe(elsewhere);
+  });
+
+  it('trims surrounding whitespace', () => {
+    const config = loadConfig({ env: { COURSE_FILE: '  my.yaml \n' }, cwd, dotenv: false });
+    expect(config.courseFile).toBe(join(cwd, 'my.yaml'));
+  });
+});
+
+describe('STATE_DB', () => {
+  it('defaults to <cwd>/var/course-bot.db', () => {
+    expect(loadConfig({ env: {}, cwd, dotenv: false }).stateDb).toBe(join(cwd, 'var', 'course-bot.db'));
+  });
+
+  it('keeps :memory: as is', () => {
+    expect(loadConfig({ env: { STATE_DB: ':memory:' }, cwd, dotenv: false }).stateDb).toBe(':memory:');
+  });
+
+  it('resolves a relative path against the cwd and keeps an absolute one', () => {
+    expect(loadConfig({ env: { STATE_DB: 'state/bot.db' }, cwd, dotenv: false }).stateDb).toBe(join(cwd, 'state', 'bot.db'));
+    const absolute = join(tmpdir(), 'abs', 'bot.db');
+    expect(loadConfig({ env: { STATE_DB: absolute }, cwd, dotenv: false }).stateDb).toBe(absolute);
+  });
+});
+
+describe('LOG_LEVEL', () => {
+  it.each(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const)('accepts %s', (level) => {
+    expect(loadConfig({ env: { LOG_LEVEL: level }, cwd, dotenv: false }).logLevel).toBe(level);
+  });
+
+  it('empty means info', () => {
+    expect(loadConfig({ env: { LOG_LEVEL: '' }, cwd, dotenv: false }).logLevel).toBe('info');
+    expect(loadConfig({ env: { LOG_LEVEL: '  ' }, cwd, dotenv: false }).logLevel).toBe('info');
+  });
+
+  it('trims whitespace', () => {
+    expect(loadConfig({ env: { LOG_LEVEL: ' warn\n' }, cwd, dotenv: false }).logLevel).toBe('warn');
+  });
+
+  it('is case-insensitive', () => {
+    expect(loadConfig({ env: { LOG_LEVEL: 'DEBUG' }, cwd, dotenv: false }).logLevel).toBe('debug');
+    expect(loadConfig({ env: { LOG_LEVEL: 'Warn' }, cwd, dotenv: false }).logLevel).toBe('warn');
+  });
+
+  it('rejects an unknown level, naming the variable, the value and the choices', () => {
+    const error = configError(() => loadConfig({ env: { LOG_LEVEL: 'verbose' }, cwd, dotenv: false }));
+    expect(error.name).toBe('ConfigError');
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(/^LOG_LEVEL: /);
+    expect(error.problems[0]).toContain('"verbose"');
+    expect(error.problems[0]).toContain('fatal, error, warn, info, debug, trace, silent');
+    expect(error.message).toMatch(/^Invalid configuration:\n {2}LOG_LEVEL: /);
+  });
+});
+
+describe('ConfigError', () => {
+  // Only LOG_LEVEL can be invalid for string input today (COURSE_FILE and STATE_DB accept any string),
+  // so the other problems are provoked with non-string values.
+  it('reports every bad variable at once, each named', () => {
+    const env = { LOG_LEVEL: 'loud', COURSE_FILE: 42, STATE_DB: ['x'] } as unknown as NodeJS.ProcessEnv;
+    const error = configError(() => loadConfig({ env, cwd, dotenv: false }));
+    expect(error.problems).toHaveLength(3);
+    const named = error.problems.map((problem) => problem.split(':')[0]).sort();
+    expect(named).toEqual(['COURSE_FILE', 'LOG_LEVEL', 'STATE_DB']);
+    for (const name of ['COURSE_FILE', 'LOG_LEVEL', 'STATE_DB']) expect(error.message).toContain(`\n  ${name}: `);
+    expect(error.message).toContain('"loud"');
+  });
+
+});
+
+describe('.env', () => {
+  it('reads .env from the cwd', () => {
+    writeIn('.env', 'LOG_LEVEL=debug\nSTATE_DB=from-dotenv.db\nCOURSE_FILE=dotenv-course.yaml\n');
+    const config = loadConfig({ env: {}, cwd, dotenv: true });
+    expect(config.logLevel).toBe('debug');
+    expect(config.stateDb).toBe(join(cwd, 'from-dotenv.db'));
+    expect(config.courseFile).toBe(join(cwd, 'dotenv-course.yaml'));
+  });
+
+  it('reads .env by default', () => {
+    writeIn('.env', 'LOG_LEVEL=trace\n');
+    expect(loadConfig({ env: {}, cwd }).logLevel).toBe('trace');
+  });
+
+  it('real environment variables win over .env', () => {
+    writeIn('.env', 'LOG_LEVEL=debug\nSTATE_DB=from-dotenv.db\n');
+    const config = loadConfig({ env: { LOG_LEVEL: 'warn' }, cwd, dotenv: true });
+    expect(config.logLevel).toBe('warn');
+    expect(config.stateDb).toBe(join(cwd, 'from-dotenv.db'));
+  });
+
+  it('a real variable set to empty still wins over .env (as dotenv itself does)', () => {
+    writeIn('.env', 'LOG_LEVEL=debug\n');
+    expect(loadConfig({ env: { LOG_LEVEL: '' }, cwd, dotenv: true }).logLevel).toBe('info');
+  });
+
+  it('is ignored with dotenv: false', () => {
+    writeIn('.env', 'LOG_LEVEL=debug\nSTATE_DB=from-dotenv.db\n');
+    const config = loadConfig({ env: {}, cwd, dotenv: false });
+    expect(config.logLevel).toBe('info');
+    expect(config.stateDb).toBe(join(cwd, 'var', 'course-bot.db'));
+  });
+
+  it('a bad value in .env is reported like one from the environment', () => {
+    writeIn('.env', 'LOG_LEVEL=chatty\n');
+    const error = configError(() => loadConfig({ env: {}, cwd, dotenv: true }));
+    expect(error.problems).toEqual([expect.stringMatching(/^LOG_LEVEL: .*"chatty"/)]);
+  });
+
+  it('mutates neither the env passed in nor process.env', () => {
+    writeIn('.env', 'LOG_LEVEL=debug\nCOURSE_BOT_TEST_MARKER=from-dotenv\n');
+    const env: NodeJS.ProcessEnv = { STATE_DB: ':memory:' };
+    loadConfig({ env, cwd, dotenv: true });
+    expect(env).toEqual({ STATE_DB: ':memory:' });
+    expect(process.env.COURSE_BOT_TEST_MARKER).toBeUndefined();
+  });
+});

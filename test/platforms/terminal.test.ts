@@ -1,0 +1,199 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../src/core/clock.js';
+import { commands } from '../../src/core/commands/registry.js';
+import type { Course } from '../../src/core/course/model.js';
+import { createLogger } from '../../src/log.js';
+import { runTerminal } from '../../src/platforms/terminal/terminal.js';
+import { type ChildOptions, type Run, runChild } from '../support/child.js';
+import { at, buildCourse, courseDoc } from '../support/course.js';
+
+const TIMEOUT = 30_000;
+const BANNER = 'No platform token: terminal mode. Type /help for the commands, /quit or Ctrl-D to leave.';
+
+let tmp: string;
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'course-bot-terminal-'));
+});
+
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Runs a command with its state DB in the test's temp dir. */
+function run(command: string, args: readonly string[], options: ChildOptions): Promise<Run> {
+  return runChild(command, args, { ...options, env: { STATE_DB: join(tmp, 'state.db'), ...options.env } });
+}
+
+function startCli(options: ChildOptions): Promise<Run> {
+  return run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--at', '2027-01-05T10:00'], options);
+}
+
+describe('course-bot start in terminal mode (piped)', () => {
+  it('prints the banner and answers each line until end of input', { timeout: TIMEOUT }, async () => {
+    const db = join(tmp, 'piped.db');
+    const result = await startCli({ input: '/today\n/week 2\n', env: { STATE_DB: db } });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const out = result.stdout;
+    expect(out.startsWith('course-bot: Machine Learning Operations (mlops): 3 weeks, 15 sessions')).toBe(true);
+    expect(out).toContain('Course file: data/course.yaml\n');
+    expect(out).toContain(BANNER);
+    expect(out).toContain('Week 1 · Tuesday 5 January 2027\nCode organisation: why it matters');
+    expect(out).toContain('Week 2 · Scalability');
+    expect(out).toContain('Training in the sky');
+    // Answers come in the order asked, after the banner; no prompt is printed when stdin is not a TTY.
+    expect(out.indexOf(BANNER)).toBeLessThan(out.indexOf('Code organisation'));
+    expect(out.indexOf('Code organisation')).toBeLessThan(out.indexOf('Training in the sky'));
+    expect(out).not.toContain('> ');
+    // The state store went where STATE_DB said.
+    expect(existsSync(db)).toBe(true);
+  });
+
+  it('answers an unknown command with the error and goes on', { timeout: TIMEOUT }, async () => {
+    const result = await startCli({ input: '/nope\n/week 2\n' });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Unknown command /nope.');
+    expect(result.stdout).toContain('Training in the sky');
+    expect(result.stdout.indexOf('Unknown command /nope.')).toBeLessThan(result.stdout.indexOf('Training in the sky'));
+  });
+
+  it('stops at /quit before later lines, even while stdin stays open', { timeout: TIMEOUT }, async () => {
+    const result = await startCli({ input: '/today\n/quit\n/week 2\n', keepOpen: true });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Code organisation: why it matters');
+    expect(result.stdout).not.toContain('Training in the sky');
+  });
+
+  it('runs through npm start', { timeout: TIMEOUT }, async () => {
+    const result = await run('npm', ['start', '--silent'], { input: '/help\n' });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(BANNER);
+    expect(result.stdout).toContain('Machine Learning Operations: commands');
+    expect(result.stdout).toMatch(/^ {2}\/today \[date\] — /m);
+    expect(result.stdout).toMatch(/^ {2}\/week \[number\] — /m);
+  });
+});
+
+describe('runTerminal', () => {
+  const course = buildCourse(courseDoc());
+  const monday = fixedClock(at(course, '2027-01-04T10:00'));
+  const silent = createLogger({ level: 'silent' });
+
+  /** Runs a chat over PassThrough streams; resolves with everything written once the chat ends. */
+  async function chat(
+    lines: string,
+    options: { course?: () => Course; logger?: ReturnType<typeof createLogger>; endInput?: boolean } = {},
+  ): Promise<string> {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const written = text(output);
+    input.write(lines);
+    if (options.endInput ?? true) input.end();
+    await runTerminal({
+      input,
+      output,
+      course: options.course ?? (() => course),
+      commands,
+      clock: monday,
+      logger: options.logger ?? silent,
+      banner: 'BANNER',
+    });
+    output.end();
+    return written;
+  }
+
+  it('writes the banner, then each answer followed by a blank line', async () => {
+    const out = await chat('/today\n/week 2\n');
+    expect(out.startsWith('BANNER\n')).toBe(true);
+    expect(out).toContain('Week 1 · Monday 4 January 2027\nIntro\n');
+    expect(out).toContain('Deployment');
+    expect(out.indexOf('Intro')).toBeLessThan(out.indexOf('Deployment'));
+    expect(out.endsWith('— Demo Course\n\n')).toBe(true);
+    expect(out).not.toContain('> ');
+  });
+
+  it('answers with the clock it is given', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const written = text(output);
+    input.end('/today\n');
+    await runTerminal({
+      input,
+      output,
+      course: () => course,
+      commands,
+      clock: fixedClock(at(course, '2027-01-06T10:00')),
+      logger: silent,
+      banner: '',
+    });
+    output.end();
+    const out = await written;
+    expect(out).toContain('Wednesday 6 January 2027');
+    expect(out).toContain('Configs');
+    expect(out).not.toContain('Intro');
+  });
+
+  it('ignores blank lines, trims whitespace and carriage returns', async () => {
+    const out = await chat('\n   \n  /week 2  \r\n\n');
+    const answers = out.split('Week 2').length - 1;
+    expect(answers).toBe(1);
+    expect(out).toContain('Deployment');
+    expect(out).not.toContain('Unknown command');
+    expect(out).not.toContain('Type a command');
+  });
+
+  it('shows a user error and keeps answering', async () => {
+    const out = await chat('/nope\n/week two\n/today\n');
+    expect(out).toContain('Unknown command /nope.');
+    expect(out).toContain('/week number: "two" is not a whole number.');
+    expect(out).toContain('Intro');
+  });
+
+  it('stops at /quit (in any case) without waiting for the end of input', async () => {
+    for (const quit of ['/quit', 'EXIT', '/Exit']) {
+      const out = await chat(`/today\n${quit}\n/week 2\n`, { endInput: false });
+      expect(out).toContain('Intro');
+      expect(out).not.toContain('Deployment');
+    }
+  });
+
+  it('hides an unexpected error behind a reference that is in the log, and goes on', async () => {
+    const logs = new PassThrough();
+    const logged = text(logs);
+    const logger = createLogger({ level: 'error', destination: logs, pretty: false });
+    let calls = 0;
+    const flaky = (): Course => {
+      calls += 1;
+      if (calls === 1) throw new Error('disk on fire');
+      return course;
+    };
+    const out = await chat('/today\n/week 2\n', { course: flaky, logger });
+    logs.end();
+    const ref = /Something went wrong \(ref ([0-9a-f]{8})\)\. Please tell an instructor\./.exec(out)?.[1];
+    expect(ref).toBeDefined();
+    expect(out).not.toContain('disk on fire');
+    expect(out).toContain('Deployment');
+    const entries = (await logged)
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg?: string; ref?: string; line?: string; err?: { message?: string } });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ msg: 'command failed', ref, line: '/today', err: { message: 'disk on fire' } });
+  });
+
+  it('reads the course again for every line', async () => {
+    const renamed = buildCourse(courseDoc({ course: { ...courseDoc().course, name: 'Renamed Course' } }));
+    const versions = [course, renamed];
+    let index = 0;
+    const out = await chat('/today\n/today\n', { course: () => versions[Math.min(index++, 1)]! });
+    expect(out).toContain('— Demo Course');
+    expect(out).toContain('— Renamed Course');
+    expect(out.indexOf('— Demo Course')).toBeLessThan(out.indexOf('— Renamed Course'));
+  });
+});
