@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command as Program, CommanderError, Option } from 'commander';
+import { DiscordAPIError } from 'discord.js';
 import { DateTime } from 'luxon';
 import { morningAnnouncement } from './core/announcement.js';
 import { shiftedClock, systemClock } from './core/clock.js';
@@ -14,6 +15,9 @@ import { isUserFacingError } from './core/errors.js';
 import { type Config, ConfigError, PACKAGE_ROOT, label, loadConfig } from './config.js';
 import { CourseFileError, type LoadedCourse, loadCourseFile } from './course-file/read.js';
 import { createLogger } from './log.js';
+import { applicationId, discordRest, syncCommands } from './platforms/discord/bot.js';
+import { commandsJson } from './platforms/discord/command-json.js';
+import { SqliteStore } from './store/sqlite-store.js';
 import { courseSummary, start } from './main.js';
 
 /** Exit codes: 0 done, 1 bad data or configuration, 2 bad usage. */
@@ -89,6 +93,37 @@ function program(): Program {
     });
 
   cli
+    .command('register-commands')
+    .description('Register the slash commands with Discord now, even when unchanged, and print them')
+    .option('--guild <id>', 'register in this server (instant) instead of DISCORD_GUILD_ID or globally')
+    .action(async (options: { guild?: string }) => {
+      const settings = config();
+      if (!settings.discord) throw new UsageError('register-commands needs DISCORD_TOKEN (see .env.example)');
+      if (options.guild !== undefined && !/^\d{15,21}$/.test(options.guild)) {
+        throw new UsageError(`--guild: "${options.guild}" is not a Discord id`);
+      }
+      const logger = createLogger({ level: settings.logLevel });
+      const store = new SqliteStore(settings.stateDb);
+      try {
+        const rest = discordRest(settings.discord);
+        const guildId = options.guild ?? settings.discord.guildId;
+        const registration = await syncCommands({
+          rest,
+          applicationId: await applicationId(rest, settings.discord),
+          ...(guildId && { guildId }),
+          commands,
+          store,
+          logger,
+          force: true,
+        });
+        console.log(`Registered ${registration.names.length} commands (${registration.scope}):`);
+        for (const command of commandsJson(commands)) console.log(`  /${command.name} — ${command.description}`);
+      } finally {
+        store.close();
+      }
+    });
+
+  cli
     .command('announce')
     .description("Print a day's morning announcement (posting to chat platforms comes with the announcer)")
     .addOption(new Option('--dry-run', 'print the announcement instead of posting it').makeOptionMandatory())
@@ -126,6 +161,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof UsageError || isUserFacingError(error)) {
       console.error(error.message);
       return EXIT_USAGE;
+    }
+    if (error instanceof DiscordAPIError) {
+      console.error(`Discord refused ${error.method} ${new URL(error.url).pathname}: ${error.status} ${error.message}`);
+      return EXIT_INVALID;
     }
     if (error instanceof CourseFileError || error instanceof ConfigError) {
       console.error(error.message);

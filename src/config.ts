@@ -21,6 +21,16 @@ const optionalText = z
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 
+/** A Discord id: a snowflake, digits only. */
+const snowflake = optionalText.pipe(
+  z
+    .string()
+    .regex(/^\d{15,21}$/, 'must be a Discord id (15–21 digits; Developer Mode → right-click → Copy ID)')
+    .optional(),
+);
+
+const httpBase = optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional());
+
 const envSchema = z.object({
   COURSE_FILE: optionalText,
   STATE_DB: optionalText.default('var/course-bot.db'),
@@ -30,7 +40,36 @@ const envSchema = z.object({
       .optional()
       .transform((value) => value ?? 'info'),
   ),
+  DISCORD_TOKEN: optionalText,
+  DISCORD_APPLICATION_ID: snowflake,
+  DISCORD_GUILD_ID: snowflake,
+  DISCORD_ANNOUNCE_CHANNEL_ID: snowflake,
+  DISCORD_INSTRUCTOR_ROLE_ID: snowflake,
+  DISCORD_ANNOUNCE_ROLE_ID: snowflake,
+  DISCORD_API_URL: httpBase,
+  DISCORD_REPLY_VISIBILITY: optionalText.transform((value) => value?.toLowerCase()).pipe(
+    z
+      .enum(['ephemeral', 'public'], { error: 'must be ephemeral or public' })
+      .optional()
+      .transform((value) => value ?? 'ephemeral'),
+  ),
 });
+
+/** The Discord settings; present when `DISCORD_TOKEN` is set. */
+export interface DiscordConfig {
+  readonly token: string;
+  readonly applicationId?: string;
+  readonly guildId?: string;
+  readonly announceChannelId?: string;
+  readonly instructorRoleId?: string;
+  readonly announceRoleId?: string;
+  /** Base URL of the HTTP API without version, e.g. `https://discord.com/api`. */
+  readonly apiUrl: string;
+  readonly replyVisibility: 'ephemeral' | 'public';
+}
+
+/** Discord's own API base, used unless `DISCORD_API_URL` says otherwise. */
+export const DISCORD_API_DEFAULT = 'https://discord.com/api';
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -45,6 +84,7 @@ export interface Config {
   /** Absolute path of the SQLite state database, or `:memory:`. */
   readonly stateDb: string;
   readonly logLevel: LogLevel;
+  readonly discord?: DiscordConfig;
 }
 
 /** A configuration that cannot be used; the message names every bad variable. */
@@ -95,7 +135,28 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     courseFileIsBundled: bundled,
     stateDb: values.STATE_DB === ':memory:' ? ':memory:' : resolve(cwd, values.STATE_DB),
     logLevel: values.LOG_LEVEL,
+    ...(values.DISCORD_TOKEN !== undefined && {
+      discord: {
+        token: values.DISCORD_TOKEN,
+        apiUrl: (values.DISCORD_API_URL ?? DISCORD_API_DEFAULT).replace(/\/+$/, ''),
+        replyVisibility: values.DISCORD_REPLY_VISIBILITY,
+        ...defined({
+          applicationId: values.DISCORD_APPLICATION_ID,
+          guildId: values.DISCORD_GUILD_ID,
+          announceChannelId: values.DISCORD_ANNOUNCE_CHANNEL_ID,
+          instructorRoleId: values.DISCORD_INSTRUCTOR_ROLE_ID,
+          announceRoleId: values.DISCORD_ANNOUNCE_ROLE_ID,
+        }),
+      },
+    }),
   };
+}
+
+/** The entries whose value is set. */
+function defined<T extends Record<string, string | undefined>>(values: T): Partial<Record<keyof T, string>> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<
+    Record<keyof T, string>
+  >;
 }
 
 /** A path as a person would type it from `cwd`. */

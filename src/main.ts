@@ -6,6 +6,7 @@ import { commands } from './core/commands/registry.js';
 import type { Config } from './config.js';
 import { type LoadedCourse, loadCourseFile } from './course-file/read.js';
 import type { Logger } from './log.js';
+import { DiscordBot } from './platforms/discord/bot.js';
 import { runTerminal } from './platforms/terminal/terminal.js';
 import { SqliteStore } from './store/sqlite-store.js';
 
@@ -30,7 +31,8 @@ export function courseSummary({ course }: LoadedCourse): string {
 }
 
 /**
- * The composition root: config → logger → course → store → platform → signals.
+ * The composition root: config → logger → course → store → platform (Discord when a token is set,
+ * else the terminal chat) → signals.
  * The course file is read before anything connects; a broken one throws `CourseFileError`.
  */
 export async function start(options: StartOptions): Promise<void> {
@@ -52,6 +54,23 @@ export async function start(options: StartOptions): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    if (config.discord) {
+      const bot = new DiscordBot({
+        config: config.discord,
+        store,
+        logger: logger.child({ platform: 'discord' }),
+        course: () => loaded.course,
+        commands,
+        clock,
+      });
+      try {
+        await bot.start();
+        await new Promise<void>((resolve) => shutdown.signal.addEventListener('abort', () => resolve(), { once: true }));
+      } finally {
+        await bot.stop();
+      }
+      return;
+    }
     await runTerminal({
       input: options.input ?? process.stdin,
       output: options.output ?? process.stdout,

@@ -9,10 +9,16 @@ export interface OptionDefinition {
   readonly description: string;
   readonly type: OptionType;
   readonly required?: boolean;
-  /** Platforms offer suggestions for this option (see core/commands/suggest.ts). */
-  readonly autocomplete?: boolean;
+  /** Suggestions while the user types (Discord autocomplete), best first; platforms keep the first 25. */
+  suggest?(context: CommandContext, typed: string): readonly Choice[];
   readonly min?: number;
   readonly max?: number;
+}
+
+/** A suggested value for an option, with the text the user sees. */
+export interface Choice {
+  readonly name: string;
+  readonly value: string | number;
 }
 
 /** Who may run a command. */
@@ -37,6 +43,8 @@ export interface Command<O extends readonly OptionDefinition[] = readonly Option
   readonly description: string;
   readonly audience: Audience;
   readonly options: O;
+  /** The answer may take a while: platforms acknowledge first (Discord's 3 s window), then answer. */
+  readonly slow?: boolean;
   run(context: CommandContext, args: ArgsOf<O>): Message;
 }
 

@@ -8,6 +8,17 @@ export function knownTopics(course: Course): string[] {
   return [...new Set(course.resources.flatMap((resource) => resource.tags.map(normalize)))].sort();
 }
 
+/** Known topics for what the user has typed: those starting with it first, then those containing it. */
+export function suggestTopics(course: Course, typed: string): string[] {
+  const query = normalize(typed);
+  const topics = knownTopics(course);
+  if (!query) return topics;
+  return [
+    ...topics.filter((topic) => topic.startsWith(query)),
+    ...topics.filter((topic) => !topic.startsWith(query) && topic.includes(query)),
+  ];
+}
+
 /**
  * The resources matching a topic, best first: an exact tag, then a tag or title that contains the
  * query, then the resources of sessions whose topic or frameworks contain it.
@@ -38,7 +49,14 @@ export const resourcesCommand = defineCommand({
   name: 'resources',
   description: 'Reading and documentation links, all or for one topic or framework',
   audience: 'everyone',
-  options: [{ name: 'topic', type: 'string', description: 'A topic or framework, such as hydra', autocomplete: true }],
+  options: [
+    {
+      name: 'topic',
+      type: 'string',
+      description: 'A topic or framework, such as hydra',
+      suggest: ({ course }, typed) => suggestTopics(course, typed).map((topic) => ({ name: topic, value: topic })),
+    },
+  ],
   run({ course }, { topic }) {
     if (topic === undefined || normalize(topic) === '') {
       return message({

@@ -2,14 +2,25 @@ import { currentWeekNumber, findWeek, today, weekNumber } from '../course/calend
 import { formatLongDate } from '../course/dates.js';
 import { UserFacingError } from '../errors.js';
 import { message } from '../messages.js';
-import { sessionHeadline, weekDateRange, weekHeading } from '../views.js';
+import { normalize, sessionHeadline, weekDateRange, weekHeading } from '../views.js';
 import { defineCommand } from './command.js';
 
 export const weekCommand = defineCommand({
   name: 'week',
   description: 'The sessions of this week (or of week N)',
   audience: 'everyone',
-  options: [{ name: 'number', type: 'integer', description: 'Week number', min: 1, autocomplete: true }],
+  options: [
+    {
+      name: 'number',
+      type: 'integer',
+      description: 'Week number',
+      min: 1,
+      suggest: ({ course }, typed) =>
+        course.weeks
+          .map((week) => ({ name: `${weekHeading(week)}${week.sessions.length ? ` (${weekDateRange(course, week)})` : ''}`, value: week.number }))
+          .filter((choice) => normalize(choice.name).includes(normalize(typed))),
+    },
+  ],
   run({ course, now }, args) {
     const date = today(course, now);
     const number = args.number ?? currentWeekNumber(course, date);

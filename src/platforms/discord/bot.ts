@@ -1,0 +1,137 @@
+import { Client, Events, GatewayIntentBits, Options, REST, Routes } from 'discord.js';
+import type { Clock } from '../../core/clock.js';
+import type { Command } from '../../core/commands/command.js';
+import type { Course } from '../../core/course/model.js';
+import type { StateStore } from '../../core/ports.js';
+import type { DiscordConfig } from '../../config.js';
+import type { Logger } from '../../log.js';
+import { type CommandJson, commandsHash, commandsJson } from './command-json.js';
+import { handleInteraction } from './dispatch.js';
+
+export interface DiscordBotOptions {
+  readonly config: DiscordConfig;
+  readonly store: StateStore;
+  readonly logger: Logger;
+  readonly course: () => Course;
+  readonly commands: readonly Command[];
+  readonly clock: Clock;
+}
+
+/** What a registration did: where, which commands, and whether Discord was called. */
+export interface Registration {
+  readonly scope: string;
+  readonly names: readonly string[];
+  readonly changed: boolean;
+}
+
+/** A REST client for Discord's HTTP API at the configured base URL. */
+export function discordRest(config: DiscordConfig): REST {
+  return new REST({ api: config.apiUrl }).setToken(config.token);
+}
+
+/** The application id: configured, or asked of Discord. */
+export async function applicationId(rest: REST, config: DiscordConfig): Promise<string> {
+  if (config.applicationId) return config.applicationId;
+  const application = (await rest.get(Routes.currentApplication())) as { id: string };
+  return application.id;
+}
+
+/**
+ * Registers the commands (bulk overwrite, in a guild or globally) unless exactly these definitions were
+ * registered there last time: restarts must not use up Discord's daily command-create limit.
+ */
+export async function syncCommands(input: {
+  readonly rest: REST;
+  readonly applicationId: string;
+  readonly guildId?: string;
+  readonly commands: readonly Command[];
+  readonly store: StateStore;
+  readonly logger: Logger;
+  readonly force?: boolean;
+}): Promise<Registration> {
+  const { rest, store, logger } = input;
+  const body: CommandJson[] = commandsJson(input.commands);
+  const scope = input.guildId ? `guild ${input.guildId}` : 'global';
+  const key = `discord:commands:${input.applicationId}:${input.guildId ?? 'global'}`;
+  const hash = commandsHash(body, key);
+  const names = body.map((command) => command.name);
+  if (!input.force && store.getValue(key) === hash) {
+    logger.info({ scope, commands: names.length }, 'slash commands unchanged; not registering');
+    return { scope, names, changed: false };
+  }
+  const route = input.guildId
+    ? Routes.applicationGuildCommands(input.applicationId, input.guildId)
+    : Routes.applicationCommands(input.applicationId);
+  await rest.put(route, { body });
+  store.setValue(key, hash);
+  logger.info({ scope, commands: names }, 'slash commands registered');
+  return { scope, names, changed: true };
+}
+
+/** The Discord bot: the real discord.js client with the Guilds intent only, small caches, no pings. */
+export class DiscordBot {
+  readonly client: Client;
+  readonly #options: DiscordBotOptions;
+  readonly #logger: Logger;
+
+  constructor(options: DiscordBotOptions) {
+    this.#options = options;
+    this.#logger = options.logger;
+    this.client = new Client({
+      intents: [GatewayIntentBits.Guilds],
+      // The bot reads no messages and few members: keep almost nothing in memory.
+      makeCache: Options.cacheWithLimits({
+        ...Options.DefaultMakeCacheSettings,
+        MessageManager: 0,
+        GuildMemberManager: { maxSize: 0, keepOverLimit: (member) => member.id === member.client.user.id },
+        UserManager: 0,
+        PresenceManager: 0,
+        ReactionManager: 0,
+        GuildEmojiManager: 0,
+        GuildStickerManager: 0,
+        VoiceStateManager: 0,
+        ThreadManager: 0,
+      }),
+      allowedMentions: { parse: [] },
+      rest: { api: options.config.apiUrl },
+    });
+    this.client.on(Events.Error, (error) => this.#logger.error({ err: error }, 'discord client error'));
+    this.client.on(Events.Warn, (message) => this.#logger.warn(message));
+    this.client.on(Events.ShardDisconnect, (event, shard) => this.#logger.warn({ code: event.code, shard }, 'gateway disconnected'));
+    this.client.on(Events.ShardResume, (shard, replayed) => this.#logger.info({ shard, replayed }, 'gateway resumed'));
+    this.client.on(Events.InteractionCreate, (interaction) => {
+      handleInteraction(interaction, { ...options, logger: this.#logger, replyVisibility: options.config.replyVisibility }).catch(
+        (error: unknown) => this.#logger.error({ err: error, interaction: interaction.id }, 'could not answer an interaction'),
+      );
+    });
+  }
+
+  /** Logs in, waits for READY and registers the commands when they changed. */
+  async start(): Promise<void> {
+    const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
+    await this.client.login(this.#options.config.token);
+    await ready;
+    const user = this.client.user;
+    this.#logger.info({ user: user?.tag, id: user?.id, guilds: this.client.guilds.cache.size }, 'discord ready');
+    try {
+      await syncCommands({
+        rest: this.client.rest,
+        applicationId: this.#options.config.applicationId ?? this.client.application!.id,
+        ...(this.#options.config.guildId && { guildId: this.#options.config.guildId }),
+        commands: this.#options.commands,
+        store: this.#options.store,
+        logger: this.#logger,
+      });
+    } catch (error) {
+      // The bot still answers commands registered earlier; say what to fix and go on.
+      this.#logger.error(
+        { err: error },
+        'could not register slash commands: was the bot invited with the applications.commands scope, and is DISCORD_GUILD_ID a server it is in?',
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.client.destroy();
+  }
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { defineCommand } from '../../../src/core/commands/command.js';
+import { commands } from '../../../src/core/commands/registry.js';
+import { message } from '../../../src/core/messages.js';
+import { commandJson, commandsHash, commandsJson, definitionProblems } from '../../../src/platforms/discord/command-json.js';
+
+describe('Discord command definitions', () => {
+  it('are generated from the registry and keep every rule of Discord', () => {
+    const body = commandsJson(commands);
+    expect(body.map((command) => command.name)).toEqual(commands.map((command) => command.name));
+    expect(definitionProblems(body)).toEqual([]);
+    expect(JSON.stringify(body).length).toBeLessThan(8000);
+  });
+
+  it('map option types, autocomplete and ranges', () => {
+    const body = commandsJson(commands);
+    expect(body.find((command) => command.name === 'week')?.options).toEqual([
+      { type: 4, name: 'number', description: 'Week number', required: false, autocomplete: true, min_value: 1 },
+    ]);
+    expect(body.find((command) => command.name === 'today')?.options).toEqual([
+      { type: 3, name: 'date', description: 'Another day, as YYYY-MM-DD', required: false, autocomplete: true, min_length: 10, max_length: 10 },
+    ]);
+    expect(body.find((command) => command.name === 'resources')?.options?.[0]).toMatchObject({ type: 3, autocomplete: true });
+    expect(body.find((command) => command.name === 'help')?.options).toEqual([]);
+    expect(body.every((command) => command.default_member_permissions === null)).toBe(true);
+  });
+
+  it('hide instructor commands behind Manage Server by default', () => {
+    const instructor = defineCommand({
+      name: 'course',
+      description: 'Change the schedule',
+      audience: 'instructors',
+      options: [],
+      run: () => message({ title: 'x' }),
+    });
+    expect(commandJson(instructor).default_member_permissions).toBe('32');
+  });
+
+  it('catch definitions Discord would refuse', () => {
+    const long = 'x'.repeat(101);
+    const problems = definitionProblems([
+      { name: 'Today', description: 'ok', options: [] },
+      { name: 'a'.repeat(33), description: long, options: [] },
+      {
+        name: 'many',
+        description: 'ok',
+        options: [
+          { type: 3, name: 'opt', description: 'optional' },
+          { type: 3, name: 'req', description: 'required', required: true },
+          ...Array.from({ length: 24 }, (_, index) => ({ type: 3 as const, name: `o${index}`, description: 'd' })),
+          {
+            type: 3,
+            name: 'choices',
+            description: 'd',
+            choices: Array.from({ length: 26 }, (_, index) => ({ name: `c${index}`, value: `v${index}` })),
+          },
+        ],
+      },
+      { name: 'today', description: 'ok', options: [] },
+      { name: 'today', description: 'ok', options: [] },
+    ]);
+    expect(problems).toEqual([
+      '/Today: name must be 1–32 lowercase letters, digits, - or _',
+      `/${'a'.repeat(33)}: name must be 1–32 lowercase letters, digits, - or _`,
+      `/${'a'.repeat(33)}: description must be 1–100 characters (has 101)`,
+      '/many: 27 options, at most 25',
+      '/many req: required options must come before optional ones',
+      '/many choices: 26 choices, at most 25',
+      '/today: name is used twice',
+    ]);
+  });
+
+  it('hash the same definitions the same way, per scope', () => {
+    const body = commandsJson(commands);
+    expect(commandsHash(body, 'guild 1')).toBe(commandsHash(commandsJson(commands), 'guild 1'));
+    expect(commandsHash(body, 'guild 1')).not.toBe(commandsHash(body, 'global'));
+    expect(commandsHash(body.slice(1), 'guild 1')).not.toBe(commandsHash(body, 'guild 1'));
+  });
+});
