@@ -89,32 +89,48 @@ export function sessionCard(course: Course, session: Session, title = sessionTit
   });
 }
 
-function nextLine(session: Session, from: IsoDate): string {
-  return `Next session: ${formatLongDate(session.date)} (${relativeDay(from, session.date)}, week ${session.week}) — ${sessionHeadline(session)}`;
+/** ` (in 3 days)` when `date` is today or later, else nothing: a past date needs no countdown. */
+function countdown(today: IsoDate, date: IsoDate): string {
+  return date >= today ? ` (${relativeDay(today, date)})` : '';
 }
 
-/** What a date holds for a student: its session, or that there is none and what comes next. */
-export function dayView(course: Course, date: IsoDate, now: IsoDate): Message {
+function nextLine(session: Session, today: IsoDate): string {
+  return `Next session: ${formatLongDate(session.date)}${countdown(today, session.date)}, week ${session.week} — ${sessionHeadline(session)}`;
+}
+
+/**
+ * What a date holds for a student: its session, or that there is none and what comes next.
+ * `today` is the course's current date; the wording differs when another date was asked about.
+ */
+export function dayView(course: Course, date: IsoDate, today: IsoDate): Message {
   const status = dayStatus(course, date);
+  const first = course.sessions[0]!;
+  const last = course.sessions[course.sessions.length - 1]!;
   switch (status.kind) {
     case 'session':
       return sessionCard(course, status.session);
     case 'free':
       return message({
         title: `No session on ${formatLongDate(date)}`,
-        description: status.next ? nextLine(status.next, now) : 'There are no more sessions.',
+        description: status.next ? nextLine(status.next, today) : 'There are no more sessions.',
         footer: course.name,
       });
     case 'before':
       return message({
-        title: `${course.name} has not started yet`,
-        description: `It starts on ${formatLongDate(status.first.date)} (${relativeDay(now, status.first.date)}) with: ${sessionHeadline(status.first)}.`,
+        title: today < first.date ? `${course.name} has not started yet` : `No session on ${formatLongDate(date)}`,
+        description:
+          today < first.date
+            ? `It starts on ${formatLongDate(first.date)}${countdown(today, first.date)} with: ${sessionHeadline(first)}.`
+            : `That is before the course, which started on ${formatLongDate(first.date)}.`,
         footer: course.name,
       });
     case 'after':
       return message({
-        title: `${course.name} has ended`,
-        description: `The last session was on ${formatLongDate(status.last.date)}. ${formatLongDate(date)} is after the course.`,
+        title: today > last.date ? `${course.name} has ended` : `No session on ${formatLongDate(date)}`,
+        description:
+          today > last.date
+            ? `The last session was on ${formatLongDate(last.date)}.`
+            : `That is after the course, whose last session is on ${formatLongDate(last.date)}${countdown(today, last.date)}.`,
         footer: course.name,
       });
   }

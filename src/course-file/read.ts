@@ -43,7 +43,7 @@ export interface LoadedCourse {
 /** Parses course YAML text; `file` names it in errors. Throws `CourseFileError` with every problem. */
 export function parseCourseText(text: string, file: string): LoadedCourse {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, schema: 'core' });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, schema: 'core', merge: true });
   if (doc.errors.length > 0) {
     throw new CourseFileError(
       file,

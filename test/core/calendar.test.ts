@@ -114,6 +114,8 @@ describe('calendar', () => {
     expect(upcomingSession(course2024, at(course2024, '2024-01-06T12:00'))?.date).toBe('2024-01-08');
     expect(upcomingSession(course2024, at(course2024, '2024-01-19T10:00'))).toBeUndefined();
     const noStart = buildCourse(courseDoc({ course: { id: 'x', name: 'X', timezone: 'UTC', start: '2027-01-04' } }));
-    expect(upcomingSession(noStart, at(noStart, '2027-01-04T06:00'))?.date).toBe('2027-01-06');
+    // Without a lecture time, today's session is "next" all day.
+    expect(upcomingSession(noStart, at(noStart, '2027-01-04T23:00'))?.date).toBe('2027-01-04');
+    expect(upcomingSession(noStart, at(noStart, '2027-01-05T06:00'))?.date).toBe('2027-01-06');
   });
 });

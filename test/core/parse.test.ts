@@ -30,6 +30,29 @@ describe('parseCourse', () => {
     ).toEqual(['sesions: unknown field "sesions" (known: course, announcements, weeks, resources, setup)', 'resources[3].id: resource id "hydra" is used twice (also resources[1])']);
   });
 
+  it('treats empty fields as absent, ignores top-level x- keys and spells zones canonically', () => {
+    const doc = courseDoc();
+    const result = parseCourse({
+      ...doc,
+      'x-defaults': { format: 'project' },
+      course: { ...doc.course, timezone: 'europe/copenhagen', repository: null },
+      weeks: [{ number: 1, title: null, sessions: [{ day: 'monday', topic: null, note: null }] }],
+      setup: null,
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.course.timezone).toBe('Europe/Copenhagen');
+    expect(result.course.sessions[0]).not.toHaveProperty('topic');
+    expect(result.course.setup).toEqual([]);
+  });
+
+  it('does not claim there are no sessions when only the start date is broken', () => {
+    const doc = courseDoc();
+    expect(issues({ ...doc, course: { ...doc.course, start: '2027-01-32' } })).toEqual([
+      'course.start: 2027-01-32 is not a date (expected YYYY-MM-DD)',
+    ]);
+  });
+
   it('refuses non-http URLs and bad formats', () => {
     const doc = courseDoc();
     expect(

@@ -111,6 +111,15 @@ resources:
     expect(problems(text)).toEqual(['data/course.yaml:9:5 weeks[0].number: expected a week number, got string "one"']);
   });
 
+  it('accept YAML merge keys, so project days can share their fields', () => {
+    const text = `x-project: &project
+  format: project
+  note: Project work day
+${GOOD.replace('      - day: tuesday\n        date: 2027-01-05\n        topic: Second', '      - <<: *project\n        day: tuesday')}`;
+    const { course } = parseCourseText(text, 'x.yaml');
+    expect(course.sessions[1]).toMatchObject({ date: '2027-01-05', format: 'project', note: 'Project work day' });
+  });
+
   it('accept frameworks as a comma-separated string and weekday names in any case', () => {
     const text = GOOD.replace('frameworks: [PyTorch]', 'frameworks: PyTorch, Hydra').replace(
       'day: tuesday',

@@ -1,4 +1,4 @@
-import { today, upcomingSession } from '../course/calendar.js';
+import { sessionOn, today, upcomingSession } from '../course/calendar.js';
 import { formatLongDate } from '../course/dates.js';
 import { message } from '../messages.js';
 import { relativeDay, sessionCard, sessionTitle } from '../views.js';
@@ -11,6 +11,10 @@ export const nextCommand = defineCommand({
   options: [],
   run({ course, now }) {
     const session = upcomingSession(course, now);
+    const current = sessionOn(course, today(course, now));
+    if (!session && current) {
+      return sessionCard(course, current, `Today's session is the last one: ${sessionTitle(current)}`);
+    }
     if (!session) {
       const last = course.sessions[course.sessions.length - 1]!;
       return message({

@@ -12,18 +12,24 @@ export interface Invocation {
   readonly args: ArgsOf<readonly OptionDefinition[]>;
 }
 
-/** Splits a command line into words; double or single quotes keep spaces inside a word. */
+/** Quote characters that open a quoted word, and the characters that may close each. */
+const QUOTES: Readonly<Record<string, string>> = { '"': '"', "'": "'", '\u201C': '\u201D"', '\u2018': "\u2019'" };
+
+/**
+ * Splits a command line into words. A quote at the start of a word (or right after `name:`) keeps
+ * spaces inside it, straight or curly as chat apps type them; an apostrophe inside a word is a letter.
+ */
 export function tokenize(line: string): string[] {
   const words: string[] = [];
   let current = '';
-  let quote: string | undefined;
+  let closers: string | undefined;
   let inWord = false;
   for (const char of line) {
-    if (quote) {
-      if (char === quote) quote = undefined;
+    if (closers !== undefined) {
+      if (closers.includes(char)) closers = undefined;
       else current += char;
-    } else if (char === '"' || char === "'") {
-      quote = char;
+    } else if (char in QUOTES && (!inWord || /^[a-z][\w-]*:$/i.test(current))) {
+      closers = QUOTES[char];
       inWord = true;
     } else if (/\s/.test(char)) {
       if (inWord) words.push(current);
@@ -34,7 +40,7 @@ export function tokenize(line: string): string[] {
       inWord = true;
     }
   }
-  if (quote) throw new UserFacingError('bad-option', `Unclosed quote ${quote} in: ${line}`);
+  if (closers !== undefined) throw new UserFacingError('bad-option', `Unclosed quote in: ${line}`);
   if (inWord) words.push(current);
   return words;
 }
@@ -100,7 +106,8 @@ export function lookupCommand(name: string, registry: readonly Command[] = comma
 
 /**
  * Parses a chat line such as `/week 2`, `/week number:2` or `/resources pytorch lightning`.
- * Options come positionally in their order or as `name:value`; extra words join the last text option.
+ * Options come positionally in their order or as `name:value` (`name: value` too); words left over
+ * join the command's last text option.
  */
 export function parseCommandLine(line: string, registry: readonly Command[] = commands): Invocation {
   const [head, ...words] = tokenize(line.trim());
@@ -108,24 +115,31 @@ export function parseCommandLine(line: string, registry: readonly Command[] = co
   const command = lookupCommand(head, registry);
   const named: Record<string, string> = {};
   const positional: string[] = [];
-  for (const word of words) {
-    const match = /^([a-z][a-z0-9_-]*):(.*)$/s.exec(word);
-    if (match && command.options.some((option) => option.name === match[1])) named[match[1]!] = match[2]!;
-    else positional.push(word);
+  for (let index = 0; index < words.length; index += 1) {
+    const word = words[index]!;
+    const match = /^([a-z][\w-]*):(.*)$/is.exec(word);
+    const option = match && command.options.find((candidate) => candidate.name === match[1]!.toLowerCase());
+    if (!match || !option) {
+      positional.push(word);
+      continue;
+    }
+    if (named[option.name] !== undefined) {
+      throw new UserFacingError('bad-option', `/${command.name} ${option.name} is given twice. Usage: ${usage(command)}`);
+    }
+    let value = match[2]!;
+    if (value === '' && index + 1 < words.length) {
+      index += 1;
+      value = words[index]!;
+    }
+    named[option.name] = value;
   }
   const free = command.options.filter((option) => named[option.name] === undefined);
+  const lastText = [...command.options].reverse().find((option) => option.type === 'string');
   positional.forEach((word, index) => {
     const option = free[index];
-    if (option) {
-      named[option.name] = word;
-      return;
-    }
-    const last = free[free.length - 1];
-    if (last?.type === 'string') {
-      named[last.name] = `${named[last.name]} ${word}`;
-      return;
-    }
-    throw new UserFacingError('bad-option', `Too many arguments for /${command.name}: "${word}". Usage: ${usage(command)}`);
+    if (option) named[option.name] = word;
+    else if (lastText) named[lastText.name] = `${named[lastText.name] ?? ''} ${word}`.trim();
+    else throw new UserFacingError('bad-option', `Too many arguments for /${command.name}: "${word}". Usage: ${usage(command)}`);
   });
   return { command, args: resolveArgs(command, named) };
 }

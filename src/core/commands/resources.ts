@@ -19,24 +19,39 @@ export function suggestTopics(course: Course, typed: string): string[] {
   ];
 }
 
+/** Lowercase words of a text: letters and digits, so `Weights & Biases` is `weights`, `biases`. */
+function words(text: string): string[] {
+  return normalize(text).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+}
+
 /**
- * The resources matching a topic, best first: an exact tag, then a tag or title that contains the
- * query, then the resources of sessions whose topic or frameworks contain it.
+ * Whether every word of the query starts a word of the text (`light` finds `PyTorch Lightning`).
+ * Query words shorter than three letters must match a whole word, so `ci` finds no `Discipline`.
+ */
+function wordsMatch(text: string, query: readonly string[]): boolean {
+  const available = words(text);
+  return query.every((part) =>
+    available.some((word) => (part.length < 3 ? word === part : word.startsWith(part))),
+  );
+}
+
+/**
+ * The resources matching a topic, best first: an exact tag or id, then tags and titles whose words
+ * start with the query's words, then the resources of sessions whose topic or frameworks match.
  */
 export function matchResources(course: Course, topic: string): Resource[] {
   const query = normalize(topic);
-  if (!query) return [];
+  const parts = words(topic);
+  if (parts.length === 0) return [];
   const score = new Map<Resource, number>();
   const raise = (resource: Resource, value: number) => score.set(resource, Math.max(score.get(resource) ?? 0, value));
   for (const resource of course.resources) {
-    const tags = resource.tags.map(normalize);
-    if (tags.includes(query) || normalize(resource.id) === query) raise(resource, 4);
-    else if (tags.some((tag) => tag.includes(query) || (tag.length >= 3 && query.includes(tag)))) raise(resource, 3);
-    else if (normalize(resource.title).includes(query)) raise(resource, 2);
+    if (resource.tags.some((tag) => normalize(tag) === query) || resource.id === query) raise(resource, 4);
+    else if (resource.tags.some((tag) => wordsMatch(tag, parts))) raise(resource, 3);
+    else if (wordsMatch(resource.title, parts)) raise(resource, 2);
   }
   for (const session of course.sessions) {
-    const about = [session.topic ?? '', ...session.frameworks].map(normalize);
-    if (about.some((text) => text.includes(query))) {
+    if ([session.topic ?? '', ...session.frameworks].some((text) => wordsMatch(text, parts))) {
       for (const resource of sessionResources(course, session)) raise(resource, 1);
     }
   }

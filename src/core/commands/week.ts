@@ -1,8 +1,8 @@
-import { currentWeekNumber, findWeek, today, weekNumber } from '../course/calendar.js';
-import { formatLongDate } from '../course/dates.js';
+import { currentWeekNumber, findWeek, firstSession, lastSession, nextSessionAfter, today } from '../course/calendar.js';
+import { addDays, formatLongDate, mondayOf, placeWeekday } from '../course/dates.js';
 import { UserFacingError } from '../errors.js';
 import { message } from '../messages.js';
-import { normalize, sessionHeadline, weekDateRange, weekHeading } from '../views.js';
+import { normalize, sessionHeadline, sessionLine, weekDateRange, weekHeading } from '../views.js';
 import { defineCommand } from './command.js';
 
 export const weekCommand = defineCommand({
@@ -17,7 +17,10 @@ export const weekCommand = defineCommand({
       min: 1,
       suggest: ({ course }, typed) =>
         course.weeks
-          .map((week) => ({ name: `${weekHeading(week)}${week.sessions.length ? ` (${weekDateRange(course, week)})` : ''}`, value: week.number }))
+          .map((week) => ({
+            name: `${weekHeading(week)}${week.sessions.length ? ` (${weekDateRange(course, week)})` : ''}`,
+            value: week.number,
+          }))
           .filter((choice) => normalize(choice.name).includes(normalize(typed))),
     },
   ],
@@ -25,28 +28,32 @@ export const weekCommand = defineCommand({
     const date = today(course, now);
     const number = args.number ?? currentWeekNumber(course, date);
     const week = findWeek(course, number);
-    if (!week) {
+    if (!week && args.number !== undefined) {
       const known = course.weeks.map((entry) => entry.number).join(', ');
-      if (args.number === undefined) {
-        return message({
-          title: `Week ${number}`,
-          description: `There are no sessions in week ${number} of ${course.name}.`,
-          footer: course.name,
-        });
-      }
       throw new UserFacingError('unknown-week', `There is no week ${number}. The course has weeks ${known}.`);
     }
     const status =
-      args.number === undefined && weekNumber(course, date) !== number
-        ? weekNumber(course, date) < number
-          ? `The course has not started yet; this is its first week.`
-          : `The course has ended; this was its last week.`
-        : undefined;
-    const range = weekDateRange(course, week);
-    const description = [range, week.summary, status].filter(Boolean).join('\n');
+      args.number !== undefined
+        ? undefined
+        : date < firstSession(course).date
+          ? 'The course has not started yet; this is its first week.'
+          : date > lastSession(course).date
+            ? `The course has ended; its last session was on ${formatLongDate(lastSession(course).date)}.`
+            : undefined;
+    if (!week || week.sessions.length === 0) {
+      const sunday = addDays(placeWeekday(mondayOf(course.start), number, 'monday'), 6);
+      const next = nextSessionAfter(course, sunday);
+      return message({
+        title: week ? weekHeading(week) : `Week ${number}`,
+        description: [`No sessions in week ${number}.`, week?.summary, status].filter(Boolean).join('\n'),
+        ...(next && { sections: [{ heading: 'Next session', lines: [sessionLine(next)] }] }),
+        footer: course.name,
+      });
+    }
+    const description = [weekDateRange(course, week), week.summary, status].filter(Boolean).join('\n');
     return message({
       title: weekHeading(week),
-      ...(description && { description }),
+      description,
       sections: week.sessions.map((session) => ({
         heading: formatLongDate(session.date),
         lines: [

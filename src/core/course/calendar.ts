@@ -65,13 +65,13 @@ export function sessionStart(course: Course, session: Session): Date | undefined
 
 /**
  * The session a student asking "what's next?" at `now` means: today's, while its lecture has not
- * started yet, otherwise the first one after today.
+ * started yet (all day when the course gives no `dayStart`), otherwise the first one after today.
  */
 export function upcomingSession(course: Course, now: Date): Session | undefined {
   const date = today(course, now);
   const current = sessionOn(course, date);
   const start = current && sessionStart(course, current);
-  if (current && start && now.getTime() < start.getTime()) return current;
+  if (current && (!start || now.getTime() < start.getTime())) return current;
   return nextSessionAfter(course, date);
 }
 

@@ -32,6 +32,11 @@ export function isZone(zone: string): boolean {
   return IANAZone.isValidZone(zone);
 }
 
+/** The zone's canonical spelling: `europe/copenhagen` → `Europe/Copenhagen`. */
+export function canonicalZone(zone: string): string {
+  return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+}
+
 /** `"8:00"` → `"08:00"`; undefined when malformed. */
 export function normalizeLocalTime(value: string): string | undefined {
   const match = LOCAL_TIME.exec(value.trim());

@@ -30,12 +30,31 @@ export type ParseResult =
  * Validates a course document (already parsed from YAML) and places every session on its date.
  * Reports every problem at once: shape errors from the schema and the cross-field rules.
  */
-export function parseCourse(raw: unknown): ParseResult {
+export function parseCourse(input: unknown): ParseResult {
+  const raw = withoutExtensions(withoutNulls(input));
   const parsed = courseFileSchema.safeParse(raw, { error: fallbackMessage });
   const issues = parsed.success ? [] : parsed.error.issues.flatMap(toCourseIssues);
   issues.push(...crossCheck(raw));
   if (!parsed.success || issues.length > 0) return { ok: false, issues: unique(issues) };
   return { ok: true, course: resolve(parsed.data), file: parsed.data };
+}
+
+/** An empty field (`topic:`) means the field is absent, at any depth. */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, field]) => field !== null)
+      .map(([key, field]) => [key, withoutNulls(field)]),
+  );
+}
+
+/** Top-level `x-…` keys are the author's own (a place for YAML anchors), as in Compose files. */
+function withoutExtensions(value: unknown): unknown {
+  const root = record(value);
+  if (!root) return value;
+  return Object.fromEntries(Object.entries(root).filter(([key]) => !key.startsWith('x-')));
 }
 
 function fallbackMessage(issue: z.core.$ZodRawIssue): string | undefined {
@@ -171,7 +190,8 @@ function crossCheck(raw: unknown): CourseIssue[] {
       });
     });
   });
-  if (list(root.weeks).length > 0 && taken.size === 0 && issues.length === 0) {
+  const sessionCount = list(root.weeks).reduce<number>((sum, week) => sum + list(record(week)?.sessions).length, 0);
+  if (list(root.weeks).length > 0 && sessionCount === 0) {
     issues.push({ path: ['weeks'], message: 'the course has no sessions' });
   }
   return issues;

@@ -4,6 +4,7 @@ import {
   type Weekday,
   WEEKDAYS,
   isIsoDate,
+  canonicalZone,
   isZone,
   normalizeLocalTime,
   parseWeekday,
@@ -29,11 +30,11 @@ function describe(value: unknown): string {
 const text = z.string({ error: expected('text') }).trim().min(1, 'must not be empty');
 
 const isoDate = z
-  .string({ error: 'expected a date as YYYY-MM-DD' })
+  .string({ error: expected('a date as YYYY-MM-DD') })
   .refine(isIsoDate, { error: (issue) => `${String(issue.input)} is not a date (expected YYYY-MM-DD)` });
 
 const localTime = z
-  .string({ error: 'expected a local time as HH:MM' })
+  .string({ error: expected('a local time as HH:MM') })
   .transform((value, ctx) => {
     const time = normalizeLocalTime(value);
     if (time === undefined) {
@@ -55,11 +56,12 @@ const weekday = z.string({ error: expected('a weekday name') }).transform((value
 const httpUrl = z.url({ protocol: /^https?$/, error: (issue) => `${String(issue.input)} is not an http(s) URL` });
 
 const zone = z
-  .string({ error: 'expected an IANA time zone such as Europe/Copenhagen' })
-  .refine(isZone, { error: (issue) => `${String(issue.input)} is not a known IANA time zone (such as Europe/Copenhagen)` });
+  .string({ error: expected('an IANA time zone such as Europe/Copenhagen') })
+  .refine(isZone, { error: (issue) => `${String(issue.input)} is not a known IANA time zone (such as Europe/Copenhagen)` })
+  .transform(canonicalZone);
 
 const slug = z
-  .string({ error: 'expected an id' })
+  .string({ error: expected('an id') })
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a slug: lowercase letters, digits and single dashes');
 
 /** A string, or a comma-separated string, as a list: `[PyTorch, Hydra]` or `PyTorch, Hydra`. */

@@ -45,7 +45,7 @@ describe('/today and /tomorrow', () => {
   it('says when there is no session and which one comes next', () => {
     const answer = ask('/tomorrow');
     expect(answer.title).toBe('No session on Tuesday 5 January 2027');
-    expect(answer.description).toBe('Next session: Wednesday 6 January 2027 (in 2 days, week 1) — Configs');
+    expect(answer.description).toBe('Next session: Wednesday 6 January 2027 (in 2 days), week 1 — Configs');
   });
 
   it('names a day without a topic by its format and shows no lecture time', () => {
@@ -58,9 +58,20 @@ describe('/today and /tomorrow', () => {
     const before = ask('/today', '2026-12-28T12:00');
     expect(before.title).toBe('Demo Course has not started yet');
     expect(before.description).toBe('It starts on Monday 4 January 2027 (in 7 days) with: Intro.');
-    const after = ask('/tomorrow', '2027-01-12T12:00');
+    const after = ask('/tomorrow', '2027-01-13T12:00');
     expect(after.title).toBe('Demo Course has ended');
-    expect(after.description).toContain('The last session was on Tuesday 12 January 2027.');
+    expect(after.description).toBe('The last session was on Tuesday 12 January 2027.');
+  });
+
+  it('words a date asked about relative to that date, not to today', () => {
+    const before = ask('/today 2026-12-01', '2027-01-10T10:00');
+    expect(before.title).toBe('No session on Tuesday 1 December 2026');
+    expect(before.description).toBe('That is before the course, which started on Monday 4 January 2027.');
+    const after = ask('/today 2027-02-01', '2027-01-05T10:00');
+    expect(after.title).toBe('No session on Monday 1 February 2027');
+    expect(after.description).toBe('That is after the course, whose last session is on Tuesday 12 January 2027 (in 7 days).');
+    const past = ask('/today 2027-01-09', '2027-01-20T10:00');
+    expect(past.description).toBe('Next session: Tuesday 12 January 2027, week 2 — Deployment');
   });
 });
 
@@ -84,6 +95,25 @@ describe('/week', () => {
     expect(error.message).toBe('There is no week 7. The course has weeks 1, 2.');
   });
 
+  it('names the next session in a week without sessions, and says when the course has ended', () => {
+    const gappy = buildCourse(
+      courseDoc({
+        weeks: [
+          { number: 1, sessions: [{ day: 'monday', topic: 'Intro' }] },
+          { number: 3, sessions: [{ day: 'tuesday', topic: 'Later' }] },
+          { number: 4, title: 'Exam week' },
+        ],
+      }),
+    );
+    const gap = runCommandLine('/week', contextAt(gappy, '2027-01-12T10:00'));
+    expect(gap.title).toBe('Week 2');
+    expect(gap.description).toBe('No sessions in week 2.');
+    expect(gap.sections).toEqual([{ heading: 'Next session', lines: ['Tue 19 Jan — Later'] }]);
+    const ended = runCommandLine('/week', contextAt(gappy, '2027-01-27T10:00'));
+    expect(ended.title).toBe('Week 4 · Exam week');
+    expect(ended.description).toBe('No sessions in week 4.\nThe course has ended; its last session was on Tuesday 19 January 2027.');
+  });
+
   it('before the course shows week 1 and says so', () => {
     const answer = ask('/week', '2026-12-01T12:00');
     expect(answer.title).toBe('Week 1');
@@ -96,6 +126,7 @@ describe('/next', () => {
     expect(ask('/next', '2027-01-04T08:00').title).toBe('Next (today): Week 1 · Monday 4 January 2027');
     expect(ask('/next', '2027-01-04T09:30').title).toBe('Next (in 2 days): Week 1 · Wednesday 6 January 2027');
     expect(ask('/next', '2027-01-09T09:30').title).toBe('Next (in 3 days): Week 2 · Tuesday 12 January 2027');
+    expect(ask('/next', '2027-01-12T10:30').title).toBe("Today's session is the last one: Week 2 · Tuesday 12 January 2027");
     expect(ask('/next', '2027-01-13T09:30').title).toBe('Demo Course has ended');
   });
 });
@@ -130,6 +161,13 @@ describe('/resources', () => {
     expect(ask('/resources "pytorch docs"').links.map((link) => link.label)).toEqual(['PyTorch docs']);
   });
 
+  it('matches word starts, not any substring: short words must match whole', () => {
+    expect(ask('/resources conf').links.map((link) => link.label)).toEqual(['Hydra docs']);
+    expect(ask('/resources s').links).toEqual([]);
+    expect(ask('/resources ydra').links).toEqual([]);
+    expect(ask('/resources deploy').links.map((link) => link.label)).toEqual(['BentoML docs']);
+  });
+
   it('says when a topic is unknown and lists the known ones', () => {
     const answer = ask('/resources kubernetes');
     expect(answer.title).toBe('No resources for "kubernetes"');
@@ -159,9 +197,19 @@ describe('command lines', () => {
     expect(() => tokenize('/a "open')).toThrow(UserFacingError);
   });
 
-  it('joins extra words into the last text option', () => {
+  it('joins extra words into the last text option, also when it was given by name', () => {
     expect(parseCommandLine('/resources pytorch lightning').args).toEqual({ topic: 'pytorch lightning' });
+    expect(parseCommandLine('/resources topic:pytorch lightning').args).toEqual({ topic: 'pytorch lightning' });
     expect(parseCommandLine('resources hydra').command.name).toBe('resources');
+  });
+
+  it('reads name: value with a space, option names in any case, and apostrophes and curly quotes', () => {
+    expect(parseCommandLine('/week number: 2').args).toEqual({ number: 2 });
+    expect(parseCommandLine('/WEEK Number:2').args).toEqual({ number: 2 });
+    expect(parseCommandLine("/resources don't panic").args).toEqual({ topic: "don't panic" });
+    expect(parseCommandLine('/resources \u201Cpytorch lightning\u201D').args).toEqual({ topic: 'pytorch lightning' });
+    expect(parseCommandLine("/resources topic:'two words'").args).toEqual({ topic: 'two words' });
+    expect(userError(() => parseCommandLine('/week number:2 number:3')).message).toBe('/week number is given twice. Usage: /week [number]');
   });
 
   it('refuses unknown commands, bad values and extra arguments with a clear message', () => {
