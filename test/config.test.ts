@@ -210,3 +210,57 @@ describe('.env', () => {
     expect(process.env.COURSE_BOT_TEST_MARKER).toBeUndefined();
   });
 });
+
+describe('Discord settings', () => {
+  it('are absent without DISCORD_TOKEN, and complete with defaults when it is set', () => {
+    expect(loadConfig({ env: { DISCORD_GUILD_ID: '123456789012345678' }, cwd, dotenv: false }).discord).toBeUndefined();
+    expect(loadConfig({ env: { DISCORD_TOKEN: 'abc.def.ghi' }, cwd, dotenv: false }).discord).toEqual({
+      token: 'abc.def.ghi',
+      apiUrl: 'https://discord.com/api',
+      replyVisibility: 'ephemeral',
+    });
+  });
+
+  it('read every variable, trimming a trailing slash from the API URL', () => {
+    const discord = loadConfig({
+      env: {
+        DISCORD_TOKEN: 'abc.def.ghi',
+        DISCORD_APPLICATION_ID: '111111111111111111',
+        DISCORD_GUILD_ID: '222222222222222222',
+        DISCORD_ANNOUNCE_CHANNEL_ID: '333333333333333333',
+        DISCORD_INSTRUCTOR_ROLE_ID: '444444444444444444',
+        DISCORD_ANNOUNCE_ROLE_ID: '555555555555555555',
+        DISCORD_API_URL: 'http://127.0.0.1:8080/api/',
+        DISCORD_REPLY_VISIBILITY: 'Public',
+      },
+      cwd,
+      dotenv: false,
+    }).discord;
+    expect(discord).toEqual({
+      token: 'abc.def.ghi',
+      applicationId: '111111111111111111',
+      guildId: '222222222222222222',
+      announceChannelId: '333333333333333333',
+      instructorRoleId: '444444444444444444',
+      announceRoleId: '555555555555555555',
+      apiUrl: 'http://127.0.0.1:8080/api',
+      replyVisibility: 'public',
+    });
+  });
+
+  it('report bad ids, URL and visibility together, each named', () => {
+    const error = configError(() =>
+      loadConfig({
+        env: { DISCORD_TOKEN: 'x', DISCORD_GUILD_ID: 'my-server', DISCORD_API_URL: 'discord.com', DISCORD_REPLY_VISIBILITY: 'loud' },
+        cwd,
+        dotenv: false,
+      }),
+    );
+    expect(error.problems.map((problem) => problem.split(':')[0])).toEqual([
+      'DISCORD_GUILD_ID',
+      'DISCORD_API_URL',
+      'DISCORD_REPLY_VISIBILITY',
+    ]);
+    expect(error.message).toContain('DISCORD_GUILD_ID: must be a Discord id');
+  });
+});

@@ -62,3 +62,73 @@ export function runChild(command: string, args: readonly string[], options: Chil
 export function runCli(args: readonly string[], options: ChildOptions = {}): Promise<Run> {
   return runChild(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], options);
 }
+
+/** A long-running child process whose output is collected as it comes. */
+export interface RunningChild {
+  readonly pid: number;
+  output(): { readonly stdout: string; readonly stderr: string };
+  /** Resolves when a line of stdout or stderr matches. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Sends a signal and resolves with the exit code (SIGKILL after `graceMs`). */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>;
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts the real `course-bot` CLI from source and leaves it running. */
+export function spawnCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): RunningChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, TZ: 'Pacific/Kiritimati', LOG_LEVEL: 'info', COURSE_FILE: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters = new Set<() => void>();
+  const notify = () => waiters.forEach((waiter) => waiter());
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    notify();
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    notify();
+  });
+  const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+  return {
+    pid: child.pid!,
+    exited,
+    output: () => ({ stdout, stderr }),
+    waitForOutput(pattern, timeoutMs = 15_000) {
+      return new Promise((done, fail) => {
+        const check = () => {
+          const line = `${stdout}\n${stderr}`.split('\n').find((candidate) => pattern.test(candidate));
+          if (line === undefined) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          done(line);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          fail(new Error(`no output matching ${String(pattern)} within ${timeoutMs} ms:\n${stdout}\n${stderr}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+        void exited.then(() => {
+          if (waiters.has(check)) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            fail(new Error(`exited before output matching ${String(pattern)}:\n${stdout}\n${stderr}`));
+          }
+        });
+      });
+    },
+    async stop(signal = 'SIGTERM', graceMs = 10_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}

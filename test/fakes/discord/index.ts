@@ -1,0 +1,417 @@
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type APIApplicationCommand,
+  type APIInteraction,
+  type APIInteractionResponse,
+  type APIMessage,
+  MessageFlags,
+} from 'discord-api-types/v10';
+import type { InteractionInput } from './builders.js';
+import type { Fault, RouteMatch } from './faults.js';
+import { FakeGateway, type RecordedIdentify } from './gateway.js';
+import type { FakeGuildSpec, Registration, StoredMessage } from './model.js';
+import { FakeRest, type RecordedRequest } from './rest.js';
+import { ChangeSignal } from './signal.js';
+import { World } from './world.js';
+
+export { autocomplete, chatInput } from './builders.js';
+export type {
+  AutocompleteOption,
+  ChatInputOption,
+  InteractionActor,
+  InteractionInput,
+  InteractionOverrides,
+} from './builders.js';
+export type { Fault, RouteMatch } from './faults.js';
+export type { RecordedIdentify } from './gateway.js';
+export type { RecordedRequest } from './rest.js';
+export type { FakeGuildSpec, RecordedFile, Registration, StoredMessage } from './model.js';
+
+/** Options for {@link FakeDiscord.start}; everything has a default. */
+export interface FakeDiscordOptions {
+  readonly token?: string;
+  readonly applicationId?: string;
+  readonly botUserId?: string;
+  readonly botUsername?: string;
+  /** Default: one guild with one text channel. A guild given without channels gets one. */
+  readonly guilds?: readonly FakeGuildSpec[];
+  /** Sent in HELLO, ms. Default 41250 (Discord's); tests use ~1000 so heartbeats happen. */
+  readonly heartbeatInterval?: number;
+  /** How long after dispatch the first callback is accepted, ms. Default 3000, as on Discord. */
+  readonly callbackWindowMs?: number;
+  /** How far back `enforce_nonce` looks for a repeat, ms. Default 5 minutes. */
+  readonly nonceWindowMs?: number;
+  /** The fake's clock (timestamps, snowflakes, windows). Default `Date.now`. */
+  readonly now?: () => number;
+  /** Receives one line per request and gateway event. Off by default. Tokens are never in it. */
+  readonly log?: (line: string) => void;
+}
+
+/** A guild as the fake serves it. */
+export interface FakeGuildInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly channelIds: readonly string[];
+  /** The first is @everyone (id = guild id). */
+  readonly roleIds: readonly string[];
+}
+
+/** What {@link FakeDiscord.interact} resolves with. */
+export interface InteractResult {
+  /** The first accepted callback: `{ type, data }` as the bot posted it. */
+  readonly callback: APIInteractionResponse;
+  /** The interaction as dispatched (with its id and token). */
+  readonly interaction: APIInteraction;
+}
+
+export interface WaitOptions {
+  readonly timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_GUILD: FakeGuildSpec = {
+  id: '1100000000000000001',
+  name: 'Course Server',
+  channels: ['1100000000000000002'],
+};
+
+function isLoading(message: APIMessage): boolean {
+  return ((message.flags ?? 0) & MessageFlags.Loading) !== 0;
+}
+
+/**
+ * A local Discord for tests: the REST API under `http://127.0.0.1:<port>/api/v10` and the gateway at
+ * `ws://127.0.0.1:<port>`, speaking the real wire protocols, so the real discord.js client can log in with
+ * `new Client({ intents, rest: { api: fake.apiUrl } })` and `client.login(fake.token)`.
+ *
+ * Every request is recorded (`requests`, `unhandled`), interactions are driven with `interact`, and faults
+ * (429, 5xx, delays, dropped connections) are armed with `failNext`.
+ *
+ * @example
+ * const fake = await FakeDiscord.start({ heartbeatInterval: 1000 });
+ * const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: fake.apiUrl } });
+ * await client.login(fake.token);
+ * await fake.waitForReady();
+ * const { callback } = await fake.interact(chatInput('today'));
+ * // … assert on callback.data, fake.messages(), fake.unhandled …
+ * await client.destroy();
+ * await fake.close();
+ */
+export class FakeDiscord {
+  readonly token: string;
+  readonly applicationId: string;
+  readonly botUserId: string;
+  /** Every HTTP request, in arrival order. */
+  readonly requests: RecordedRequest[];
+  /** Requests that matched no route (answered 404/405): assert it is empty to catch unexpected calls. */
+  readonly unhandled: RecordedRequest[];
+  /** Bulk overwrites of application commands, as sent (before validation). */
+  readonly registrations: Registration[];
+  /** Accepted interaction callbacks by interaction id. */
+  readonly callbacks: Map<string, APIInteractionResponse[]>;
+  /** Each interaction's original response (`@original`) by interaction id. */
+  readonly originals: Map<string, StoredMessage>;
+  /** Follow-up messages by interaction id. */
+  readonly followUps: Map<string, StoredMessage[]>;
+  /** IDENTIFY payloads received (without the token). */
+  readonly identifies: RecordedIdentify[];
+  /** Errors inside the fake itself (answered 500). */
+  readonly serverErrors: Error[];
+
+  readonly #server: Server;
+  readonly #signal = new ChangeSignal();
+  readonly #world: World;
+  readonly #rest: FakeRest;
+  readonly #gateway: FakeGateway;
+  readonly #log: (line: string) => void;
+  #port = 0;
+  #closed: Promise<void> | undefined;
+
+  private constructor(options: FakeDiscordOptions) {
+    this.token = options.token ?? 'MTIwMDAwMDAwMDAwMDAwMDAwMQ.fake.discord-test-token';
+    this.botUserId = options.botUserId ?? '1200000000000000001';
+    // Discord: a bot's application id is usually its user id.
+    this.applicationId = options.applicationId ?? this.botUserId;
+    const now = options.now ?? Date.now;
+    this.#log = options.log ?? ((): void => undefined);
+    const changed = (): void => this.#signal.notify();
+    const guilds = options.guilds ?? [DEFAULT_GUILD];
+    this.#gateway = new FakeGateway({
+      token: this.token,
+      heartbeatInterval: options.heartbeatInterval ?? 41_250,
+      url: () => this.gatewayUrl,
+      ready: (sessionId, resumeUrl) => this.#world.guilds.ready(sessionId, resumeUrl),
+      guildCreates: () => [...this.#world.guilds.guilds.keys()].map((id) => this.#world.guilds.guildCreate(id)),
+      changed,
+      log: this.#log,
+    });
+    this.#world = new World(
+      {
+        applicationId: this.applicationId,
+        botUserId: this.botUserId,
+        botUsername: options.botUsername ?? 'course-bot',
+        guilds,
+        now,
+        callbackWindowMs: options.callbackWindowMs ?? 3000,
+        nonceWindowMs: options.nonceWindowMs ?? 5 * 60_000,
+        baseUrl: () => `http://127.0.0.1:${this.#port}`,
+      },
+      { changed, dispatch: (event, data, intent) => this.#gateway.dispatch(event, data, intent) },
+    );
+    this.#rest = new FakeRest({
+      token: this.token,
+      world: this.#world,
+      now,
+      gatewayUrl: () => this.gatewayUrl,
+      applicationId: this.applicationId,
+      log: this.#log,
+      changed,
+    });
+    this.requests = this.#rest.requests;
+    this.unhandled = this.#rest.unhandled;
+    this.serverErrors = this.#rest.serverErrors;
+    this.registrations = this.#world.commands.registrations;
+    this.callbacks = this.#world.interactions.callbacks;
+    this.originals = this.#world.interactions.originals;
+    this.followUps = this.#world.interactions.followUps;
+    this.identifies = this.#gateway.identifies;
+    this.#server = createServer();
+    this.#server.on('request', (request, response) => {
+      void this.#rest.handle(request, response);
+    });
+    this.#server.on('upgrade', (request, socket, head) => this.#gateway.handleUpgrade(request, socket, head));
+  }
+
+  /** Starts a fake on 127.0.0.1 with a free port. */
+  static async start(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+    const fake = new FakeDiscord(options);
+    await new Promise<void>((resolve, reject) => {
+      fake.#server.once('error', reject);
+      fake.#server.listen(0, '127.0.0.1', () => {
+        fake.#server.off('error', reject);
+        resolve();
+      });
+    });
+    fake.#port = (fake.#server.address() as AddressInfo).port;
+    return fake;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /** The REST base without the version, as discord.js's `rest.api` option wants it. */
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.#port}/api`;
+  }
+
+  get gatewayUrl(): string {
+    return `ws://127.0.0.1:${this.#port}`;
+  }
+
+  /** The first guild's id. */
+  get guildId(): string {
+    return this.#first(this.#world.guilds.guilds.keys(), 'guild');
+  }
+
+  /** The first guild's first channel id. */
+  get channelId(): string {
+    return this.#first(this.#world.guilds.guild(this.guildId).channelIds.values(), 'channel');
+  }
+
+  #first(values: Iterator<string>, what: string): string {
+    const first = values.next();
+    if (first.done === true) throw new Error(`FakeDiscord has no ${what}`);
+    return first.value;
+  }
+
+  /** The guilds the fake serves: ids of their channels and roles (the first role is @everyone). */
+  get guilds(): readonly FakeGuildInfo[] {
+    return [...this.#world.guilds.guilds.values()].map((guild) => ({
+      id: guild.id,
+      name: guild.name,
+      channelIds: [...guild.channelIds],
+      roleIds: guild.roles.map((role) => role.id),
+    }));
+  }
+
+  /** Successful IDENTIFYs (each a new session: a login or a re-identify after op 9). */
+  get identifyCount(): number {
+    return this.#gateway.identifyCount;
+  }
+
+  /** Successful RESUMEs. */
+  get resumeCount(): number {
+    return this.#gateway.resumeCount;
+  }
+
+  /** RESUMEs refused with op 9 (unknown or ended session). */
+  get failedResumeCount(): number {
+    return this.#gateway.failedResumeCount;
+  }
+
+  get heartbeatCount(): number {
+    return this.#gateway.heartbeatCount;
+  }
+
+  /** GET /gateway/bot calls (one per login). */
+  get gatewayBotCount(): number {
+    return this.#rest.gatewayBotCount;
+  }
+
+  /** WebSocket connections accepted so far. */
+  get connectionCount(): number {
+    return this.#gateway.connectionCount;
+  }
+
+  /** WebSockets open now. */
+  get openSockets(): number {
+    return this.#gateway.openSockets;
+  }
+
+  /** Close codes the clients closed their sockets with, in order (1006: dropped). */
+  get clientCloseCodes(): readonly number[] {
+    return this.#gateway.clientCloseCodes;
+  }
+
+  /** A channel's stored messages, oldest first (interaction responses included, ephemeral ones not). */
+  messages(channelId: string = this.channelId): StoredMessage[] {
+    return [...this.#world.messages.list(channelId)];
+  }
+
+  /** Registered application commands: `'global'` or a guild id. */
+  commands(scope: 'global' | (string & {}) = 'global'): APIApplicationCommand[] {
+    return [...(this.#world.commands.byScope.get(scope) ?? [])];
+  }
+
+  // ---------------------------------------------------------------- waiting
+
+  /** Resolves with the first non-`undefined` value of `probe`, re-checked whenever the fake's state changes. */
+  waitFor<T>(probe: () => T | undefined, options: WaitOptions & { readonly what?: string } = {}): Promise<T> {
+    return this.#signal.waitFor(probe, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.what ?? 'a condition');
+  }
+
+  /** Resolves once a client has identified (or resumed) and got READY on an open socket. */
+  async waitForReady(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+    const ready = (): true | undefined => (this.#gateway.ready ? true : undefined);
+    await this.#signal.waitFor(ready, timeoutMs, 'a client to be READY on the gateway');
+  }
+
+  /**
+   * Resolves with an interaction's original response once it matches `predicate` (default: no longer the
+   * "thinking…" placeholder a deferred reply creates), e.g. after `deferReply` + `editReply`.
+   */
+  waitForOriginal(
+    interactionId: string,
+    predicate: (message: StoredMessage) => boolean = (message) => !isLoading(message),
+    options: WaitOptions = {},
+  ): Promise<StoredMessage> {
+    return this.#signal.waitFor(
+      () => {
+        const message = this.originals.get(interactionId);
+        return message && predicate(message) ? message : undefined;
+      },
+      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      () => {
+        const now = JSON.stringify(this.originals.get(interactionId)?.content ?? null);
+        return `the original response of interaction ${interactionId} (content now: ${now})`;
+      },
+    );
+  }
+
+  /** Resolves with the first message in a channel matching `predicate` (default: any). */
+  waitForMessage(
+    channelId: string = this.channelId,
+    predicate: (message: StoredMessage) => boolean = () => true,
+    options: WaitOptions = {},
+  ): Promise<StoredMessage> {
+    return this.#signal.waitFor(
+      () => this.#world.messages.list(channelId).find(predicate),
+      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      `a message in channel ${channelId}`,
+    );
+  }
+
+  // ---------------------------------------------------------------- driving the gateway
+
+  /** Sends a dispatch (op 0) with the next sequence number to every live session. Returns how many it went to. */
+  dispatch(event: string, data: unknown): number {
+    return this.#gateway.dispatch(event, data);
+  }
+
+  /** Op 7: the client should reconnect and RESUME. */
+  requestReconnect(): void {
+    this.#gateway.requestReconnect();
+  }
+
+  /** Op 9: resumable → the client RESUMEs; not resumable → the session ends and the client IDENTIFYs again. */
+  invalidateSession(resumable: boolean): void {
+    this.#gateway.invalidateSession(resumable);
+  }
+
+  /** Terminates every gateway socket without a close frame; the sessions stay resumable. */
+  dropConnections(): void {
+    this.#gateway.dropConnections();
+  }
+
+  /**
+   * Dispatches INTERACTION_CREATE (filling in id, token, guild, channel, member… — see {@link InteractionInput})
+   * and resolves when the bot's first callback arrives. A session that is reconnecting gets it on RESUME.
+   */
+  async interact(input: InteractionInput, options: WaitOptions = {}): Promise<InteractResult> {
+    if (this.#gateway.sessionCount === 0) {
+      throw new Error('interact: no gateway session; log a client in first (await fake.waitForReady())');
+    }
+    const interaction = this.#world.interactions.build(input);
+    this.#gateway.dispatch('INTERACTION_CREATE', interaction);
+    const callback = await this.#signal.waitFor(
+      () => this.callbacks.get(interaction.id)?.[0],
+      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      () => {
+        const attempts = this.requests
+          .filter((request) => request.path.startsWith(`/interactions/${interaction.id}/`))
+          .map((request) => `${request.method} → ${request.status ?? 'no answer'}`);
+        const name = interaction.data && 'name' in interaction.data ? ` /${interaction.data.name}` : '';
+        const tried = attempts.join(', ') || 'none';
+        return `a callback to interaction ${interaction.id}${name} (callback requests: ${tried})`;
+      },
+    );
+    return { callback, interaction };
+  }
+
+  // ---------------------------------------------------------------- faults
+
+  /** Arms `fault` for the next `times` requests matching `match` (see {@link RouteMatch}). */
+  failNext(match: RouteMatch, fault: Fault, times = 1): void {
+    this.#rest.faults.add(match, fault, times);
+  }
+
+  /** Disarms every fault not yet used. */
+  clearFaults(): void {
+    this.#rest.faults.clear();
+  }
+
+  /** Faults armed but not yet used. */
+  get pendingFaults(): number {
+    return this.#rest.faults.pending;
+  }
+
+  /** Forgets recorded requests (e.g. after setup, before the part under test). */
+  clearRecords(): void {
+    this.requests.length = 0;
+    this.unhandled.length = 0;
+  }
+
+  /** Closes every socket and the server. Safe to call twice. */
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      this.#signal.close();
+      this.#rest.close();
+      this.#gateway.close();
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+    return this.#closed;
+  }
+}

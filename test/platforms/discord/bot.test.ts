@@ -1,0 +1,147 @@
+import { Writable } from 'node:stream';
+import { ApplicationCommandOptionType, InteractionResponseType, MessageFlags } from 'discord-api-types/v10';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../../src/core/clock.js';
+import { defineCommand } from '../../../src/core/commands/command.js';
+import { commands } from '../../../src/core/commands/registry.js';
+import { message } from '../../../src/core/messages.js';
+import type { DiscordConfig } from '../../../src/config.js';
+import { createLogger } from '../../../src/log.js';
+import { DiscordBot, discordRest, syncCommands } from '../../../src/platforms/discord/bot.js';
+import { MemoryStore } from '../../../src/store/memory-store.js';
+import { FakeDiscord, chatInput } from '../../fakes/discord/index.js';
+import { at, buildCourse } from '../../support/course.js';
+import { dataOf } from '../../support/discord.js';
+
+const course = buildCourse();
+
+const boom = defineCommand({
+  name: 'boom',
+  description: 'Always fails',
+  audience: 'everyone',
+  options: [],
+  run: () => {
+    throw new Error('database on fire');
+  },
+});
+
+const slow = defineCommand({
+  name: 'slow',
+  description: 'Takes its time',
+  audience: 'everyone',
+  slow: true,
+  options: [{ name: 'text', type: 'string', description: 'echo' }],
+  run: (_context, { text }) => message({ title: `Slow answer: ${text ?? ''}` }),
+});
+
+describe('DiscordBot (in process, real discord.js, fake Discord)', () => {
+  let fake: FakeDiscord;
+  let bot: DiscordBot;
+  let logs: string[];
+  let store: MemoryStore;
+
+  const config = (overrides: Partial<DiscordConfig> = {}): DiscordConfig => ({
+    token: fake.token,
+    apiUrl: fake.apiUrl,
+    replyVisibility: 'ephemeral',
+    guildId: fake.guildId,
+    ...overrides,
+  });
+
+  const startBot = async (overrides: Partial<DiscordConfig> = {}) => {
+    bot = new DiscordBot({
+      config: config(overrides),
+      store,
+      logger: createLogger({
+        level: 'debug',
+        pretty: false,
+        destination: new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            logs.push(chunk.toString());
+            done();
+          },
+        }),
+      }),
+      course: () => course,
+      commands: [...commands, boom, slow],
+      clock: fixedClock(at(course, '2027-01-04T10:00')),
+    });
+    await bot.start();
+  };
+
+  beforeEach(async () => {
+    fake = await FakeDiscord.start({ heartbeatInterval: 1_000 });
+    logs = [];
+    store = new MemoryStore();
+  });
+
+  afterEach(async () => {
+    await bot?.stop();
+    await fake.close();
+  });
+
+  it('shows an unexpected error as a short message with a reference that is in the log', async () => {
+    await startBot();
+    const { callback } = await fake.interact(chatInput('boom'));
+    const data = dataOf(callback) as { content: string; flags: number };
+    expect(data.flags).toBe(MessageFlags.Ephemeral);
+    const ref = /^Something went wrong \(ref ([0-9a-f]{8})\)\. Please tell an instructor\.$/.exec(data.content)?.[1];
+    expect(ref).toBeDefined();
+    const line = logs.find((entry) => entry.includes(`"ref":"${ref}"`));
+    expect(line).toContain('database on fire');
+    expect(line).toContain('"command":"boom"');
+    expect(data.content).not.toContain('database on fire');
+  });
+
+  it('acknowledges a slow command first, then edits the answer in', async () => {
+    await startBot();
+    const { callback, interaction } = await fake.interact(
+      chatInput('slow', [{ name: 'text', type: ApplicationCommandOptionType.String, value: 'hi' }]),
+    );
+    expect(callback.type).toBe(InteractionResponseType.DeferredChannelMessageWithSource);
+    expect((dataOf(callback) as { flags?: number } | undefined)?.flags).toBe(MessageFlags.Ephemeral);
+    const original = await fake.waitForOriginal(interaction.id, (stored) => (stored.embeds?.length ?? 0) > 0);
+    expect(original.embeds?.[0]?.title).toBe('Slow answer: hi');
+  });
+
+  it('answers publicly when configured, errors still ephemerally', async () => {
+    await startBot({ replyVisibility: 'public' });
+    const answer = await fake.interact(chatInput('today'));
+    expect((dataOf(answer.callback) as { flags?: number }).flags ?? 0).toBe(0);
+    const error = await fake.interact(chatInput('week', [{ name: 'number', type: ApplicationCommandOptionType.Integer, value: 9 }]));
+    expect((dataOf(error.callback) as { flags?: number }).flags).toBe(MessageFlags.Ephemeral);
+  });
+
+  it('still answers once when the callback first meets a 500 and a 429', async () => {
+    await startBot();
+    fake.failNext('POST /interactions/', { status: 500 });
+    const first = await fake.interact(chatInput('today'), { timeoutMs: 15_000 });
+    expect((dataOf(first.callback) as { embeds: { title: string }[] }).embeds[0]!.title).toBe('Week 1 · Monday 4 January 2027');
+    expect(fake.callbacks.get(first.interaction.id)).toHaveLength(1);
+    fake.failNext('POST /interactions/', { status: 429, retryAfter: 0.2 });
+    const second = await fake.interact(chatInput('help'), { timeoutMs: 15_000 });
+    expect(fake.callbacks.get(second.interaction.id)).toHaveLength(1);
+  });
+
+  it('registers globally without a guild, and only when the definitions change', async () => {
+    await startBot({ guildId: undefined });
+    expect(fake.registrations.map((registration) => registration.scope)).toEqual(['global']);
+    const rest = discordRest(config());
+    const logger = createLogger({ level: 'silent' });
+    const again = await syncCommands({ rest, applicationId: fake.applicationId, commands, store, logger });
+    expect(again.changed).toBe(true);
+    const same = await syncCommands({ rest, applicationId: fake.applicationId, commands, store, logger });
+    expect(same).toEqual({ scope: 'global', names: commands.map((command) => command.name), changed: false });
+    const forced = await syncCommands({ rest, applicationId: fake.applicationId, commands, store, logger, force: true });
+    expect(forced.changed).toBe(true);
+    expect(fake.registrations).toHaveLength(3);
+  });
+
+  it('keeps running and says what to fix when registration is refused', async () => {
+    fake.failNext('PUT /applications/', { status: 403, code: 50001, message: 'Missing Access' });
+    await startBot();
+    expect(logs.join('')).toContain('could not register slash commands: was the bot invited with the applications.commands scope');
+    const { callback } = await fake.interact(chatInput('help'));
+    expect(callback.type).toBe(InteractionResponseType.ChannelMessageWithSource);
+  });
+});
