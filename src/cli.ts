@@ -68,6 +68,9 @@ function program(): Program {
       const { at } = options;
       const clock = at ? (current: Course) => shiftedClock(parseAt(at, current.timezone)) : undefined;
       await start({ config: settings, logger, ...(clock && { clock }) });
+      // Everything is closed; a socket still waiting for a peer's goodbye (ws waits up to 30 s for a
+      // close frame from a gateway that went away) must not keep a stopping bot alive.
+      setTimeout(() => process.exit(), 2_000).unref();
     });
 
   cli

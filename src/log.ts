@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type { PrettyStream, PrettyOptions } from 'pino-pretty';
 import type { LogLevel } from './config.js';
 
 export type { Logger };
@@ -55,11 +56,17 @@ export interface LoggerOptions {
   readonly destination?: NodeJS.WritableStream;
 }
 
+/** pino-pretty, loaded only for a terminal: a server logging JSON never pays for it. */
+function prettyStream(options: PrettyOptions): PrettyStream {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as (options: PrettyOptions) => PrettyStream;
+  return pretty(options);
+}
+
 /** The one logger: structured pino lines on stderr with secrets redacted wherever they appear. */
 export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? process.stderr;
   const tty = Boolean((destination as { isTTY?: boolean }).isTTY);
-  const stream = options.pretty ?? tty ? pretty({ destination, sync: true, colorize: tty, ignore: 'pid,hostname' }) : destination;
+  const stream = options.pretty ?? tty ? prettyStream({ destination, sync: true, colorize: tty, ignore: 'pid,hostname' }) : destination;
   return pino(
     {
       level: options.level,

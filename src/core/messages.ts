@@ -46,7 +46,15 @@ export function message(parts: MessageParts): Message {
   const links = (parts.links ?? []).filter(
     (link, index, all) => all.findIndex((other) => other.url === link.url) === index,
   );
-  return { ...parts, sections, links, text: plainText({ ...parts, sections, links }) };
+  const built = { ...parts, sections, links };
+  let text: string | undefined;
+  return {
+    ...built,
+    // Built when a platform asks for it: Discord renders embeds and never does.
+    get text() {
+      return (text ??= plainText(built));
+    },
+  };
 }
 
 /**

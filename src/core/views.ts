@@ -18,8 +18,19 @@ export function normalize(value: string): string {
   return value.trim().toLowerCase().replace(/\s+/g, ' ');
 }
 
+const resourcesBySession = new WeakMap<Course, WeakMap<Session, Resource[]>>();
+
 /** The resources a session names, then those whose tags match one of its frameworks. */
 export function sessionResources(course: Course, session: Session): Resource[] {
+  // Courses and sessions are immutable: work this out once per session of a loaded course.
+  let known = resourcesBySession.get(course);
+  if (!known) resourcesBySession.set(course, (known = new WeakMap()));
+  let resources = known.get(session);
+  if (!resources) known.set(session, (resources = findSessionResources(course, session)));
+  return resources;
+}
+
+function findSessionResources(course: Course, session: Session): Resource[] {
   const named = session.resources.map((id) => course.resources.find((resource) => resource.id === id)!);
   const frameworks = new Set(session.frameworks.map(normalize));
   const matched = course.resources.filter((resource) => resource.tags.some((tag) => frameworks.has(normalize(tag))));
@@ -56,16 +67,24 @@ export function relativeDay(from: IsoDate, to: IsoDate): string {
   return days > 0 ? `in ${days} days` : `${-days} days ago`;
 }
 
+const lectureTimes = new WeakMap<Course, WeakMap<Session, MessageTime>>();
+
 export function lectureTime(course: Course, session: Session): MessageTime | undefined {
-  const start = sessionStart(course, session);
   // A day without a topic has no presentation, so nothing starts at dayStart.
-  if (!start || !session.topic) return undefined;
-  const local = DateTime.fromJSDate(start, { zone: course.timezone }).toFormat('HH:mm');
-  return {
-    label: 'Lecture starts',
-    at: DateTime.fromJSDate(start, { zone: course.timezone }).toISO()!,
-    local: `${formatLongDate(session.date)}, ${local} (${course.timezone})`,
-  };
+  if (!course.dayStart || !session.topic) return undefined;
+  let known = lectureTimes.get(course);
+  if (!known) lectureTimes.set(course, (known = new WeakMap()));
+  let time = known.get(session);
+  if (!time) {
+    const start = DateTime.fromJSDate(sessionStart(course, session)!, { zone: course.timezone });
+    time = {
+      label: 'Lecture starts',
+      at: start.toISO()!,
+      local: `${formatLongDate(session.date)}, ${start.toFormat('HH:mm')} (${course.timezone})`,
+    };
+    known.set(session, time);
+  }
+  return time;
 }
 
 function sessionSections(session: Session): Section[] {

@@ -11,6 +11,23 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const LOCAL_TIME = /^([01]?\d|2[0-3]):([0-5]\d)$/;
 
+/**
+ * Remembers a pure function's results by key (date formatting is called on every answer).
+ * Bounded: the cache is emptied when it grows past `limit` entries.
+ */
+function memoize<A extends unknown[], R>(fn: (...args: A) => R, key: (...args: A) => string, limit = 2000): (...args: A) => R {
+  const cache = new Map<string, R>();
+  return (...args: A) => {
+    const id = key(...args);
+    const hit = cache.get(id);
+    if (hit !== undefined) return hit;
+    const value = fn(...args);
+    if (cache.size >= limit) cache.clear();
+    cache.set(id, value);
+    return value;
+  };
+}
+
 /** A date-only value as a luxon DateTime at midnight UTC, for calendar arithmetic; undefined when invalid. */
 export function dateOf(iso: string): DateTime | undefined {
   if (!ISO_DATE.test(iso)) return undefined;
@@ -78,16 +95,26 @@ export function placeWeekday(start: IsoDate, week: number, weekday: Weekday): Is
   return addDays(mondayOf(start), (week - 1) * 7 + WEEKDAYS.indexOf(weekday));
 }
 
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+
 /** The local calendar date of an instant in `zone`. */
 export function localDateOf(instant: Date, zone: string): IsoDate {
-  return DateTime.fromJSDate(instant, { zone }).toISODate()!;
+  let formatter = dayFormatters.get(zone);
+  if (!formatter) {
+    // en-CA writes dates as YYYY-MM-DD.
+    formatter = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormatters.set(zone, formatter);
+  }
+  return formatter.format(instant);
 }
 
 /**
  * The instant of a local wall-clock time on a date in `zone`. A time skipped by a DST change
  * resolves to the first valid minute after it; a time that occurs twice resolves to the first.
  */
-export function zonedInstant(date: IsoDate, time: string, zone: string): DateTime {
+export const zonedInstant = memoize(computeZonedInstant, (date: IsoDate, time: string, zone: string) => `${date} ${time} ${zone}`);
+
+function computeZonedInstant(date: IsoDate, time: string, zone: string): DateTime {
   const [hour, minute] = time.split(':').map(Number) as [number, number];
   const { year, month, day } = mustDate(date);
   const wanted = DateTime.fromObject({ year, month, day, hour, minute }, { zone });
@@ -115,14 +142,16 @@ export function zonedInstant(date: IsoDate, time: string, zone: string): DateTim
 }
 
 /** `Monday 4 January 2027` */
-export function formatLongDate(date: IsoDate): string {
-  return mustDate(date).setLocale('en-GB').toFormat('cccc d LLLL yyyy');
-}
+export const formatLongDate = memoize(
+  (date: IsoDate) => mustDate(date).setLocale('en-GB').toFormat('cccc d LLLL yyyy'),
+  (date) => date,
+);
 
 /** `Mon 4 Jan` */
-export function formatShortDate(date: IsoDate): string {
-  return mustDate(date).setLocale('en-GB').toFormat('ccc d LLL');
-}
+export const formatShortDate = memoize(
+  (date: IsoDate) => mustDate(date).setLocale('en-GB').toFormat('ccc d LLL'),
+  (date) => date,
+);
 
 export function capitalize(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1);

@@ -94,6 +94,9 @@ export class DiscordBot {
       }),
       allowedMentions: { parse: [] },
       rest: { api: options.config.apiUrl },
+      // Everything this bot sends is already in Discord's snake_case shape (render.ts): skip discord.js's
+      // deep camelCase → snake_case rewrite of every embed and component.
+      jsonTransformer: (data) => data,
     });
     this.client.on(Events.Error, (error) => this.#logger.error({ err: error }, 'discord client error'));
     this.client.on(Events.Warn, (message) => this.#logger.warn(message));

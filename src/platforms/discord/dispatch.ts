@@ -38,26 +38,26 @@ function context(deps: DispatchDeps): CommandContext {
 }
 
 async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDeps): Promise<void> {
-  const logger = deps.logger.child({ interaction: interaction.id, command: interaction.commandName, user: interaction.user.id });
+  const fields = { interaction: interaction.id, command: interaction.commandName, user: interaction.user.id };
   const command = deps.commands.find((candidate) => candidate.name === interaction.commandName);
   const ephemeral = deps.replyVisibility === 'ephemeral';
   if (!command) {
-    logger.warn('interaction for a command the bot does not know (stale registration?)');
+    deps.logger.warn(fields, 'interaction for a command the bot does not know (stale registration?)');
     await interaction.reply({ ...renderText('This command is no longer available.'), flags: MessageFlags.Ephemeral });
     return;
   }
   // Discord: the interaction token must be answered within 3 s; a slow command acknowledges first.
   if (command.slow) await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
   const raw = Object.fromEntries(interaction.options.data.map((option) => [option.name, option.value as string | number]));
-  const outcome = respond(() => command.run(context(deps), resolveArgs(command, raw)), logger);
+  const outcome = respond(() => command.run(context(deps), resolveArgs(command, raw)), deps.logger, fields);
   if (outcome.ok) {
     const payload = renderMessage(outcome.message);
     if (command.slow) await interaction.editReply(payload);
     else await interaction.reply({ ...payload, ...(ephemeral && { flags: MessageFlags.Ephemeral }) } as InteractionReplyOptions);
-    logger.debug('answered');
+    deps.logger.debug(fields, 'answered');
     return;
   }
-  if (outcome.kind === 'user') logger.debug({ code: outcome.code }, 'refused');
+  if (outcome.kind === 'user') deps.logger.debug({ ...fields, code: outcome.code }, 'refused');
   const payload = renderText(outcome.text);
   if (command.slow) {
     await interaction.editReply(payload);
