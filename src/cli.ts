@@ -61,7 +61,7 @@ function program(): Program {
   cli
     .command('start')
     .description('Run the bot (a local terminal chat when no platform token is set)')
-    .option('--at <when>', 'terminal mode: pretend the clock starts at this ISO date or date-time')
+    .option('--at <when>', 'run with the clock starting at this ISO date or date-time (to try a course before it begins)')
     .action(async (options: { at?: string }) => {
       const settings = config();
       const logger = createLogger({ level: settings.logLevel });
