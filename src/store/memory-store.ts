@@ -1,8 +1,10 @@
-import type { StateStore } from '../core/ports.js';
+import type { ClaimOptions, ClaimOutcome, ClaimRecord, StateStore } from '../core/ports.js';
+import { decideClaim } from './claims.js';
 
 /** A store that forgets everything at exit: tests and dry runs. Passes the same contract as SQLite. */
 export class MemoryStore implements StateStore {
   readonly #values = new Map<string, string>();
+  readonly #claims = new Map<string, ClaimRecord>();
   #closed = false;
 
   getValue(key: string): string | undefined {
@@ -26,6 +28,52 @@ export class MemoryStore implements StateStore {
     return [...this.#values.keys()]
       .filter((key) => key.startsWith(prefix))
       .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  }
+
+  getClaim(key: string): ClaimRecord | undefined {
+    this.#assertOpen();
+    return this.#claims.get(key);
+  }
+
+  listClaims(prefix = ''): ClaimRecord[] {
+    this.#assertOpen();
+    return [...this.#claims.values()]
+      .filter((record) => record.key.startsWith(prefix))
+      .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  }
+
+  claim(key: string, options: ClaimOptions): ClaimOutcome {
+    this.#assertOpen();
+    const current = this.#claims.get(key);
+    const { outcome, write } = decideClaim(current, key, options);
+    if (write) this.#claims.set(key, write);
+    return { kind: outcome, record: write ?? current! };
+  }
+
+  renewClaim(key: string, owner: string, leaseUntil: number): boolean {
+    this.#assertOpen();
+    const current = this.#claims.get(key);
+    if (current?.owner !== owner || current.status !== 'pending') return false;
+    this.#claims.set(key, { ...current, leaseUntil });
+    return true;
+  }
+
+  completeClaim(
+    key: string,
+    owner: string,
+    outcome: { readonly status: 'sent'; readonly messageId: string } | { readonly status: 'failed'; readonly error: string },
+    now: number,
+  ): boolean {
+    this.#assertOpen();
+    const current = this.#claims.get(key);
+    if (current?.owner !== owner || current.status !== 'pending') return false;
+    this.#claims.set(key, {
+      ...current,
+      status: outcome.status,
+      updatedAt: now,
+      ...(outcome.status === 'sent' ? { messageId: outcome.messageId } : { error: outcome.error }),
+    });
+    return true;
   }
 
   assertWritable(): void {

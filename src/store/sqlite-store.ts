@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import type { StateStore } from '../core/ports.js';
+import type { ClaimOptions, ClaimOutcome, ClaimRecord, StateStore } from '../core/ports.js';
+import { decideClaim } from './claims.js';
 
 /**
  * Schema steps, applied in order; `PRAGMA user_version` records how many have run.
@@ -14,9 +15,42 @@ const MIGRATIONS: readonly string[] = [
      value TEXT NOT NULL,
      updated_at TEXT NOT NULL
    ) STRICT`,
+  `CREATE TABLE claims (
+     key TEXT PRIMARY KEY,
+     status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+     owner TEXT NOT NULL,
+     lease_until INTEGER NOT NULL,
+     attempts INTEGER NOT NULL,
+     message_id TEXT,
+     error TEXT,
+     updated_at INTEGER NOT NULL
+   ) STRICT`,
 ];
 
 const valueRow = z.object({ value: z.string() });
+const claimRow = z
+  .object({
+    key: z.string(),
+    status: z.enum(['pending', 'sent', 'failed']),
+    owner: z.string(),
+    lease_until: z.number().int(),
+    attempts: z.number().int(),
+    message_id: z.string().nullable(),
+    error: z.string().nullable(),
+    updated_at: z.number().int(),
+  })
+  .transform(
+    (row): ClaimRecord => ({
+      key: row.key,
+      status: row.status,
+      owner: row.owner,
+      leaseUntil: row.lease_until,
+      attempts: row.attempts,
+      updatedAt: row.updated_at,
+      ...(row.message_id !== null && { messageId: row.message_id }),
+      ...(row.error !== null && { error: row.error }),
+    }),
+  );
 const keyRow = z.object({ key: z.string() });
 
 /** The embedded default store: one SQLite file (WAL), shared safely by several processes. */
@@ -81,6 +115,78 @@ export class SqliteStore implements StateStore {
       .prepare("SELECT key FROM kv WHERE substr(key, 1, length(?)) = ? ORDER BY key")
       .all(prefix, prefix);
     return rows.map((row) => keyRow.parse(row).key);
+  }
+
+  getClaim(key: string): ClaimRecord | undefined {
+    const row: unknown = this.db.prepare('SELECT * FROM claims WHERE key = ?').get(key);
+    return row === undefined ? undefined : claimRow.parse(row);
+  }
+
+  listClaims(prefix = ''): ClaimRecord[] {
+    const rows: unknown[] = this.db
+      .prepare('SELECT * FROM claims WHERE substr(key, 1, length(?)) = ? ORDER BY key')
+      .all(prefix, prefix);
+    return rows.map((row) => claimRow.parse(row));
+  }
+
+  claim(key: string, options: ClaimOptions): ClaimOutcome {
+    // IMMEDIATE takes the write lock before reading: two processes cannot both see "no claim yet".
+    const run = this.db.transaction((): ClaimOutcome => {
+      const current = this.getClaim(key);
+      const { outcome, write } = decideClaim(current, key, options);
+      if (write) this.#writeClaim(write);
+      return { kind: outcome, record: write ?? current! };
+    });
+    return run.immediate();
+  }
+
+  renewClaim(key: string, owner: string, leaseUntil: number): boolean {
+    return (
+      this.db
+        .prepare("UPDATE claims SET lease_until = ? WHERE key = ? AND owner = ? AND status = 'pending'")
+        .run(leaseUntil, key, owner).changes > 0
+    );
+  }
+
+  completeClaim(
+    key: string,
+    owner: string,
+    outcome: { readonly status: 'sent'; readonly messageId: string } | { readonly status: 'failed'; readonly error: string },
+    now: number,
+  ): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE claims SET status = ?, message_id = ?, error = ?, updated_at = ?
+           WHERE key = ? AND owner = ? AND status = 'pending'`,
+        )
+        .run(
+          outcome.status,
+          outcome.status === 'sent' ? outcome.messageId : null,
+          outcome.status === 'failed' ? outcome.error : null,
+          now,
+          key,
+          owner,
+        ).changes > 0
+    );
+  }
+
+  #writeClaim(record: ClaimRecord): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO claims (key, status, owner, lease_until, attempts, message_id, error, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        record.key,
+        record.status,
+        record.owner,
+        record.leaseUntil,
+        record.attempts,
+        record.messageId ?? null,
+        record.error ?? null,
+        record.updatedAt,
+      );
   }
 
   /** Writes a row inside a transaction that is rolled back: only a real write proves the file writable. */

@@ -12,7 +12,7 @@ describe('parseCourse', () => {
   it('accepts the test course and fills defaults', () => {
     const { announcements: _, ...doc } = courseDoc();
     const result = parseCourse(doc);
-    expect(result.ok && result.course.announcements).toEqual({ time: '08:00' });
+    expect(result.ok && result.course.announcements).toEqual({ time: '08:00', catchUpUntil: '12:00', weeklyOverview: false });
     expect(result.ok && result.course.sessions[2]!.frameworks).toEqual([]);
   });
 
@@ -64,6 +64,21 @@ describe('parseCourse', () => {
     ).toEqual([
       'course.repository: ftp://example.org/ is not an http(s) URL',
       'weeks[0].sessions[0].format: expected one of exercises, project, lecture, exam, other, got string "workshop"',
+    ]);
+  });
+});
+
+describe('announcement settings', () => {
+  it('default to 08:00, catch-up until 12:00 and no weekly overview, and are checked', () => {
+    const doc = courseDoc();
+    const result = parseCourse({ ...doc, announcements: { time: '7:30', catchUpUntil: '10:00', weeklyOverview: true } });
+    expect(result.ok && result.course.announcements).toEqual({ time: '07:30', catchUpUntil: '10:00', weeklyOverview: true });
+    expect(issues({ ...doc, announcements: { time: '13:00' } })).toEqual([
+      'announcements.time: catchUpUntil (12:00) is before the announcement time (13:00)',
+    ]);
+    expect(issues({ ...doc, announcements: { time: '08:00', catchUpUntil: '07:00', weeklyOverview: 'yes' } })).toEqual([
+      'announcements.weeklyOverview: expected true or false, got string "yes"',
+      'announcements.catchUpUntil: catchUpUntil (07:00) is before the announcement time (08:00)',
     ]);
   });
 });

@@ -35,7 +35,13 @@ export interface Course {
   /** Local time the day's lecture starts (`HH:MM`), when known. */
   readonly dayStart?: string;
   readonly repository?: string;
-  readonly announcements: { readonly time: string };
+  readonly announcements: {
+    /** Local `HH:MM` of the morning post. */
+    readonly time: string;
+    /** Local `HH:MM` until which a late bot still posts the day's announcement. */
+    readonly catchUpUntil: string;
+    readonly weeklyOverview: boolean;
+  };
   /** Sorted by number. */
   readonly weeks: readonly Week[];
   /** Every session of every week, sorted by date. */

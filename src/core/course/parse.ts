@@ -3,6 +3,7 @@ import {
   type IsoDate,
   capitalize,
   isIsoDate,
+  normalizeLocalTime,
   parseWeekday,
   placeWeekday,
   weekNumberOf,
@@ -125,6 +126,15 @@ function crossCheck(raw: unknown): CourseIssue[] {
   const root = record(raw);
   if (!root) return issues;
   const start = isoDateIn(record(root.course)?.start);
+  const announcements = record(root.announcements);
+  const postAt = typeof announcements?.time === 'string' ? normalizeLocalTime(announcements.time) : '08:00';
+  const catchUp = typeof announcements?.catchUpUntil === 'string' ? normalizeLocalTime(announcements.catchUpUntil) : '12:00';
+  if (postAt && catchUp && catchUp < postAt) {
+    issues.push({
+      path: announcements?.catchUpUntil === undefined ? ['announcements', 'time'] : ['announcements', 'catchUpUntil'],
+      message: `catchUpUntil (${catchUp}) is before the announcement time (${postAt})`,
+    });
+  }
 
   const resourceIds = new Map<string, number>();
   list(root.resources).forEach((entry, index) => {

@@ -119,11 +119,15 @@ export const courseInfoSchema = z.strictObject({
 
 export const announcementsSchema = z.strictObject({
   time: localTime.default('08:00'),
+  /** A bot started late still posts the day's announcement until this local time. */
+  catchUpUntil: localTime.default('12:00'),
+  /** Also post an overview of the week on its first session day. */
+  weeklyOverview: z.boolean({ error: expected('true or false') }).default(false),
 });
 
 export const courseFileSchema = z.strictObject({
   course: courseInfoSchema,
-  announcements: announcementsSchema.default({ time: '08:00' }),
+  announcements: announcementsSchema.default({ time: '08:00', catchUpUntil: '12:00', weeklyOverview: false }),
   weeks: z.array(weekSchema, { error: expected('a list of weeks') }).min(1, 'a course needs at least one week'),
   resources: z.array(resourceSchema, { error: expected('a list of resources') }).default([]),
   setup: z.array(setupStepSchema, { error: expected('a list of setup steps') }).default([]),
