@@ -169,3 +169,21 @@ export function weekHeading(week: Week): string {
 export function formatLabel(format: SessionFormat): string {
   return FORMAT_LABELS[format];
 }
+
+/** A week: its dates and summary, then a section per session day. */
+export function weekMessage(course: Course, week: Week, title: string, note?: string): Message {
+  const description = [weekDateRange(course, week), week.summary, note].filter(Boolean).join('\n');
+  return message({
+    title,
+    description,
+    sections: week.sessions.map((session) => ({
+      heading: formatLongDate(session.date),
+      lines: [
+        sessionHeadline(session),
+        ...(session.frameworks.length ? [`Frameworks: ${session.frameworks.join(', ')}`] : []),
+        ...(session.note ? [`Note: ${session.note}`] : []),
+      ],
+    })),
+    footer: course.name,
+  });
+}

@@ -2,7 +2,7 @@ import { currentWeekNumber, findWeek, firstSession, lastSession, nextSessionAfte
 import { addDays, formatLongDate, mondayOf, placeWeekday } from '../course/dates.js';
 import { UserFacingError } from '../errors.js';
 import { message } from '../messages.js';
-import { normalize, sessionHeadline, sessionLine, weekDateRange, weekHeading } from '../views.js';
+import { normalize, sessionLine, weekDateRange, weekHeading, weekMessage } from '../views.js';
 import { defineCommand } from './command.js';
 
 export const weekCommand = defineCommand({
@@ -50,19 +50,6 @@ export const weekCommand = defineCommand({
         footer: course.name,
       });
     }
-    const description = [weekDateRange(course, week), week.summary, status].filter(Boolean).join('\n');
-    return message({
-      title: weekHeading(week),
-      description,
-      sections: week.sessions.map((session) => ({
-        heading: formatLongDate(session.date),
-        lines: [
-          sessionHeadline(session),
-          ...(session.frameworks.length ? [`Frameworks: ${session.frameworks.join(', ')}`] : []),
-          ...(session.note ? [`Note: ${session.note}`] : []),
-        ],
-      })),
-      footer: course.name,
-    });
+    return weekMessage(course, week, weekHeading(week), status);
   },
 });
