@@ -154,6 +154,17 @@ function printAnnouncement(current: Course, date: string): void {
   console.log(announcement.text);
 }
 
+/** A one-line reason for a failure to reach or log in to a platform, or undefined for anything else. */
+function platformFailure(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
+  if (code === 'TokenInvalid') return 'Discord refused the token: check DISCORD_TOKEN (Developer Portal → Bot → Reset Token).';
+  if (error.name === 'HTTPError' || error.name === 'AbortError' || ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET'].includes(String(code))) {
+    return `Could not reach Discord (${error.message}): check the network and DISCORD_API_URL.`;
+  }
+  return undefined;
+}
+
 /** Runs the CLI and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
@@ -167,6 +178,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (error instanceof DiscordAPIError) {
       console.error(`Discord refused ${error.method} ${new URL(error.url).pathname}: ${error.status} ${error.message}`);
+      return EXIT_INVALID;
+    }
+    const reason = platformFailure(error);
+    if (reason) {
+      console.error(reason);
       return EXIT_INVALID;
     }
     if (error instanceof CourseFileError || error instanceof ConfigError) {

@@ -6,10 +6,14 @@ import type { LogLevel } from './config.js';
 export type { Logger };
 
 /** Field names whose values are never logged, at any depth (case-insensitive). */
-const SECRET_KEY = /^(token|bot_?token|app_?token|signing_?secret|client_?secret|secret|password|authorization|cookie|.*_TOKEN|.*_SECRET)$/i;
+const SECRET_KEY =
+  /^(token|bot_?token|app_?token|signing_?secret|client_?secret|secret|password|authorization|cookie|.*_TOKEN|.*_SECRET|requestBody|rawError)$/i;
 
 /** Token-shaped substrings (Discord bot tokens, Slack xox*-tokens, Bearer headers) scrubbed from any text. */
 const TOKEN_PATTERNS = [
+  // Interaction and webhook tokens in Discord API URLs: /interactions/<id>/<token>/, /webhooks/<app>/<token>
+  /(?<=\/interactions\/\d+\/)[^/\s?"']+/g,
+  /(?<=\/webhooks\/\d+\/)[^/\s?"']+/g,
   /xox[abposr]-[A-Za-z0-9-]{10,}/g,
   /xapp-[A-Za-z0-9-]{10,}/g,
   /[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}/g,

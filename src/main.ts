@@ -37,15 +37,7 @@ export function courseSummary({ course }: LoadedCourse): string {
  */
 export async function start(options: StartOptions): Promise<void> {
   const { config, logger } = options;
-  const loaded = loadCourseFile(config.courseFile, config.courseFileLabel);
-  const clock = options.clock?.(loaded.course) ?? systemClock;
-  logger.info(
-    { file: config.courseFileLabel, bundled: config.courseFileIsBundled, sessions: loaded.course.sessions.length },
-    'course loaded',
-  );
-  const store = new SqliteStore(config.stateDb);
-  logger.debug({ db: config.stateDb }, 'state store open');
-
+  // Listen first: a signal that arrives before Node has a listener ends the process on the spot.
   const shutdown = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'shutting down');
@@ -53,7 +45,17 @@ export async function start(options: StartOptions): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let store: SqliteStore | undefined;
   try {
+    const loaded = loadCourseFile(config.courseFile, config.courseFileLabel);
+    const clock = options.clock?.(loaded.course) ?? systemClock;
+    logger.info(
+      { file: config.courseFileLabel, bundled: config.courseFileIsBundled, sessions: loaded.course.sessions.length },
+      'course loaded',
+    );
+    store = new SqliteStore(config.stateDb);
+    logger.debug({ db: config.stateDb }, 'state store open');
+
     if (config.discord) {
       const bot = new DiscordBot({
         config: config.discord,
@@ -63,11 +65,18 @@ export async function start(options: StartOptions): Promise<void> {
         commands,
         clock,
       });
+      const stopped = new Promise<void>((resolve) => {
+        if (shutdown.signal.aborted) resolve();
+        shutdown.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      const starting = bot.start();
       try {
-        await bot.start();
-        await new Promise<void>((resolve) => shutdown.signal.addEventListener('abort', () => resolve(), { once: true }));
+        // A signal while still connecting stops the bot too.
+        await Promise.race([starting, stopped]);
+        await stopped;
       } finally {
         await bot.stop();
+        await starting.catch(() => undefined);
       }
       return;
     }
@@ -89,7 +98,7 @@ export async function start(options: StartOptions): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    store.close();
+    store?.close();
     logger.debug('stopped');
   }
 }

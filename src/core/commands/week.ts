@@ -15,13 +15,15 @@ export const weekCommand = defineCommand({
       type: 'integer',
       description: 'Week number',
       min: 1,
+      // A typed number picks that week first; words match the titles.
       suggest: ({ course }, typed) =>
         course.weeks
           .map((week) => ({
             name: `${weekHeading(week)}${week.sessions.length ? ` (${weekDateRange(course, week)})` : ''}`,
             value: week.number,
           }))
-          .filter((choice) => normalize(choice.name).includes(normalize(typed))),
+          .filter((choice) => normalize(choice.name).includes(normalize(typed)))
+          .sort((a, b) => Number(String(b.value) === typed.trim()) - Number(String(a.value) === typed.trim())),
     },
   ],
   run({ course, now }, args) {

@@ -103,7 +103,12 @@ export class DiscordBot {
     this.client.on(Events.ShardDisconnect, (event, shard) => this.#logger.warn({ code: event.code, shard }, 'gateway disconnected'));
     this.client.on(Events.ShardResume, (shard, replayed) => this.#logger.info({ shard, replayed }, 'gateway resumed'));
     this.client.on(Events.InteractionCreate, (interaction) => {
-      handleInteraction(interaction, { ...options, logger: this.#logger, replyVisibility: options.config.replyVisibility }).catch(
+      handleInteraction(interaction, {
+        ...options,
+        logger: this.#logger,
+        replyVisibility: options.config.replyVisibility,
+        ...(options.config.instructorRoleId && { instructorRoleId: options.config.instructorRoleId }),
+      }).catch(
         (error: unknown) => this.#logger.error({ err: error, interaction: interaction.id }, 'could not answer an interaction'),
       );
     });

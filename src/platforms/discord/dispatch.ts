@@ -4,14 +4,15 @@ import {
   type Interaction,
   type InteractionReplyOptions,
   MessageFlags,
+  PermissionFlagsBits,
 } from 'discord.js';
 import type { Clock } from '../../core/clock.js';
-import type { Command, CommandContext } from '../../core/commands/command.js';
+import type { Choice, Command, CommandContext, OptionDefinition } from '../../core/commands/command.js';
 import { resolveArgs } from '../../core/commands/parse.js';
 import type { Course } from '../../core/course/model.js';
 import type { Logger } from '../../log.js';
-import { respond } from '../respond.js';
-import { cut, renderMessage, renderText } from './render.js';
+import { errorRef, respond } from '../respond.js';
+import { type DiscordPayload, renderMessage, renderText } from './render.js';
 
 export interface DispatchDeps {
   /** The course as it is now. */
@@ -21,9 +22,11 @@ export interface DispatchDeps {
   readonly logger: Logger;
   /** Whether answers to students are seen by them alone (default) or by the channel. */
   readonly replyVisibility: 'ephemeral' | 'public';
+  /** Members with this role count as instructors (as do those with Manage Server). */
+  readonly instructorRoleId?: string;
 }
 
-/** Discord shows at most 25 autocomplete choices of at most 100 characters. */
+/** Discord shows at most 25 autocomplete choices; names and string values are 1–100 characters. */
 const MAX_CHOICES = 25;
 const MAX_CHOICE_TEXT = 100;
 
@@ -37,48 +40,102 @@ function context(deps: DispatchDeps): CommandContext {
   return { course: deps.course(), now: deps.clock.now(), commands: deps.commands };
 }
 
+/** Whether the member may use instructor commands: the configured role, or Manage Server. */
+export function isInstructor(interaction: ChatInputCommandInteraction, instructorRoleId: string | undefined): boolean {
+  if (interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)) return true;
+  if (!instructorRoleId) return false;
+  const roles = interaction.member?.roles;
+  if (!roles) return false;
+  return Array.isArray(roles) ? roles.includes(instructorRoleId) : roles.cache.has(instructorRoleId);
+}
+
 async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDeps): Promise<void> {
   const fields = { interaction: interaction.id, command: interaction.commandName, user: interaction.user.id };
   const command = deps.commands.find((candidate) => candidate.name === interaction.commandName);
-  const ephemeral = deps.replyVisibility === 'ephemeral';
   if (!command) {
     deps.logger.warn(fields, 'interaction for a command the bot does not know (stale registration?)');
     await interaction.reply({ ...renderText('This command is no longer available.'), flags: MessageFlags.Ephemeral });
     return;
   }
-  // Discord: the interaction token must be answered within 3 s; a slow command acknowledges first.
-  if (command.slow) await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+  if (command.audience === 'instructors' && !isInstructor(interaction, deps.instructorRoleId)) {
+    // Hidden by default permissions too, but a server admin can change those: check here as well.
+    deps.logger.warn(fields, 'instructor command refused to a non-instructor');
+    await interaction.reply({ ...renderText('Only instructors can use this command.'), flags: MessageFlags.Ephemeral });
+    return;
+  }
+  const ephemeral = deps.replyVisibility === 'ephemeral' || command.audience === 'instructors';
+  // Discord: the interaction token must be answered within 3 s; a slow command acknowledges first,
+  // ephemerally, so that an error never ends up public. A public answer is then a follow-up.
+  if (command.slow) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const raw = Object.fromEntries(interaction.options.data.map((option) => [option.name, option.value as string | number]));
   const outcome = respond(() => command.run(context(deps), resolveArgs(command, raw)), deps.logger, fields);
   if (outcome.ok) {
-    const payload = renderMessage(outcome.message);
-    if (command.slow) await interaction.editReply(payload);
-    else await interaction.reply({ ...payload, ...(ephemeral && { flags: MessageFlags.Ephemeral }) } as InteractionReplyOptions);
+    await send(interaction, renderMessage(outcome.message), { ephemeral, deferred: Boolean(command.slow) }, deps, fields);
     deps.logger.debug(fields, 'answered');
     return;
   }
   if (outcome.kind === 'user') deps.logger.debug({ ...fields, code: outcome.code }, 'refused');
-  const payload = renderText(outcome.text);
-  if (command.slow) {
-    await interaction.editReply(payload);
-  } else {
-    await interaction.reply({ ...payload, flags: MessageFlags.Ephemeral } as InteractionReplyOptions);
+  await send(interaction, renderText(outcome.text), { ephemeral: true, deferred: Boolean(command.slow) }, deps, fields);
+}
+
+/**
+ * Delivers an answer. When Discord refuses it (a 400 on the rich payload), the student still gets a
+ * short text with a reference instead of "The application did not respond".
+ */
+async function send(
+  interaction: ChatInputCommandInteraction,
+  payload: DiscordPayload,
+  how: { readonly ephemeral: boolean; readonly deferred: boolean },
+  deps: DispatchDeps,
+  fields: Record<string, unknown>,
+): Promise<void> {
+  const deliver = async (body: DiscordPayload, ephemeral: boolean) => {
+    if (!how.deferred) {
+      await interaction.reply({ ...body, ...(ephemeral && { flags: MessageFlags.Ephemeral }) } as InteractionReplyOptions);
+    } else if (ephemeral) {
+      await interaction.editReply(body);
+    } else {
+      await interaction.followUp(body);
+      await interaction.deleteReply();
+    }
+  };
+  try {
+    await deliver(payload, how.ephemeral);
+  } catch (error) {
+    const ref = errorRef();
+    deps.logger.error({ ...fields, err: error, ref }, 'Discord refused the answer');
+    const fallback = renderText(`Something went wrong (ref ${ref}). Please tell an instructor.`);
+    if (how.deferred) await interaction.editReply(fallback);
+    else if (!interaction.replied) await interaction.reply({ ...fallback, flags: MessageFlags.Ephemeral } as InteractionReplyOptions);
   }
 }
 
-async function suggest(interaction: AutocompleteInteraction, deps: DispatchDeps): Promise<void> {
-  const focused = interaction.options.getFocused(true);
-  const option = deps.commands
-    .find((command) => command.name === interaction.commandName)
-    ?.options.find((candidate) => candidate.name === focused.name);
-  let choices: { name: string; value: string | number }[] = [];
-  try {
-    choices = (option?.suggest?.(context(deps), String(focused.value)) ?? []).slice(0, MAX_CHOICES).map((choice) => ({
-      name: cut(choice.name, MAX_CHOICE_TEXT),
-      value: typeof choice.value === 'string' ? cut(choice.value, MAX_CHOICE_TEXT) : choice.value,
+/** Choices Discord accepts for the option: values of the option's type, texts of 1–100 characters. */
+export function validChoices(option: OptionDefinition, choices: readonly Choice[]): Choice[] {
+  return choices
+    .filter((choice) =>
+      option.type === 'integer'
+        ? typeof choice.value === 'number' && Number.isInteger(choice.value)
+        : typeof choice.value === 'string' && choice.value.length >= 1 && choice.value.length <= MAX_CHOICE_TEXT,
+    )
+    .filter((choice) => choice.name.trim().length > 0)
+    .slice(0, MAX_CHOICES)
+    .map((choice) => ({
+      name: choice.name.length > MAX_CHOICE_TEXT ? `${[...choice.name].slice(0, MAX_CHOICE_TEXT - 1).join('')}…` : choice.name,
+      value: choice.value,
     }));
+}
+
+async function suggest(interaction: AutocompleteInteraction, deps: DispatchDeps): Promise<void> {
+  let choices: Choice[] = [];
+  try {
+    const focused = interaction.options.getFocused(true);
+    const option = deps.commands
+      .find((command) => command.name === interaction.commandName)
+      ?.options.find((candidate) => candidate.name === focused.name);
+    if (option?.suggest) choices = validChoices(option, option.suggest(context(deps), String(focused.value)));
   } catch (error) {
-    deps.logger.error({ err: error, command: interaction.commandName, option: focused.name }, 'autocomplete failed');
+    deps.logger.error({ err: error, command: interaction.commandName }, 'autocomplete failed');
   }
   await interaction.respond(choices);
 }

@@ -28,7 +28,10 @@ const COLOR = 0x2b6cb0;
 /** Text cut to `max` characters at a word or line boundary where one is near, ending in `…`. */
 export function cut(text: string, max: number): string {
   if (text.length <= max) return text;
-  const head = text.slice(0, max - 1);
+  let end = max - 1;
+  // Never split a surrogate pair (an emoji) in two.
+  if (/[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end -= 1;
+  const head = text.slice(0, end);
   const boundary = Math.max(head.lastIndexOf('\n'), head.lastIndexOf(' '));
   return `${(boundary > max * 0.6 ? head.slice(0, boundary) : head).trimEnd()}…`;
 }

@@ -32,6 +32,7 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
   const write = (text: string) => output.write(`${text}\n`);
   // Ctrl-C at the prompt: readline pauses instead of ending unless someone listens.
   rl.on('SIGINT', () => rl.close());
+  if (options.signal?.aborted) rl.close();
   options.signal?.addEventListener('abort', () => rl.close(), { once: true });
   write(options.banner);
   if (interactive) rl.prompt();

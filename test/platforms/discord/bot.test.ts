@@ -114,13 +114,66 @@ describe('DiscordBot (in process, real discord.js, fake Discord)', () => {
 
   it('still answers once when the callback first meets a 500 and a 429', async () => {
     await startBot();
+    const statuses = (id: string) =>
+      fake.requests.filter((request) => request.path.startsWith(`/interactions/${id}/`)).map((request) => request.status);
     fake.failNext('POST /interactions/', { status: 500 });
     const first = await fake.interact(chatInput('today'), { timeoutMs: 15_000 });
     expect((dataOf(first.callback) as { embeds: { title: string }[] }).embeds[0]!.title).toBe('Week 1 · Monday 4 January 2027');
-    expect(fake.callbacks.get(first.interaction.id)).toHaveLength(1);
+    expect(statuses(first.interaction.id)).toEqual([500, 204]);
     fake.failNext('POST /interactions/', { status: 429, retryAfter: 0.2 });
     const second = await fake.interact(chatInput('help'), { timeoutMs: 15_000 });
-    expect(fake.callbacks.get(second.interaction.id)).toHaveLength(1);
+    expect(statuses(second.interaction.id)).toEqual([429, 204]);
+  });
+
+  it('falls back to a short text with a reference when Discord refuses the answer, without logging the token', async () => {
+    await startBot();
+    fake.failNext('POST /interactions/', { status: 400, code: 50035, message: 'Invalid Form Body' });
+    const { callback, interaction } = await fake.interact(chatInput('today'));
+    const data = dataOf(callback) as { content: string; flags: number };
+    expect(data.content).toMatch(/^Something went wrong \(ref [0-9a-f]{8}\)/);
+    expect(data.flags).toBe(MessageFlags.Ephemeral);
+    const log = logs.join('');
+    expect(log).toContain('Discord refused the answer');
+    expect(interaction.token.length).toBeGreaterThan(10);
+    expect(log).not.toContain(interaction.token);
+    expect(log).not.toContain(encodeURIComponent(interaction.token));
+  });
+
+  it('keeps a slow command’s error ephemeral even when answers are public', async () => {
+    await startBot({ replyVisibility: 'public' });
+    const ok = await fake.interact(chatInput('slow', [{ name: 'text', type: ApplicationCommandOptionType.String, value: 'hi' }]));
+    expect((dataOf(ok.callback) as { flags?: number }).flags).toBe(MessageFlags.Ephemeral);
+    const followUp = await fake.waitFor(() => fake.followUps.get(ok.interaction.id)?.[0], { what: 'the public follow-up' });
+    expect(followUp.embeds?.[0]?.title).toBe('Slow answer: hi');
+    expect(followUp.flags ?? 0).toBe(0);
+  });
+
+  it('refuses instructor commands to students at run time, whatever the permissions say', async () => {
+    const instructorOnly = defineCommand({
+      name: 'secret',
+      description: 'Instructors only',
+      audience: 'instructors',
+      options: [],
+      run: () => message({ title: 'For instructors' }),
+    });
+    // A server that has the instructor role.
+    await fake.close();
+    fake = await FakeDiscord.start({ heartbeatInterval: 1_000, guilds: [{ id: '555555555555555555', roles: ['424242424242424242'] }] });
+    bot = new DiscordBot({
+      config: { ...config(), instructorRoleId: '424242424242424242' },
+      store,
+      logger: createLogger({ level: 'silent' }),
+      course: () => course,
+      commands: [...commands, instructorOnly],
+      clock: fixedClock(at(course, '2027-01-04T10:00')),
+    });
+    await bot.start();
+    const student = await fake.interact(chatInput('secret', [], { actor: { roles: [] } }));
+    expect(dataOf(student.callback)).toMatchObject({ content: 'Only instructors can use this command.', flags: MessageFlags.Ephemeral });
+    const teacher = await fake.interact(chatInput('secret', [], { actor: { roles: ['424242424242424242'] } }));
+    expect((dataOf(teacher.callback) as { embeds: { title: string }[] }).embeds[0]!.title).toBe('For instructors');
+    const admin = await fake.interact(chatInput('secret', [], { actor: { permissions: String(1n << 5n) } }));
+    expect((dataOf(admin.callback) as { embeds: { title: string }[] }).embeds[0]!.title).toBe('For instructors');
   });
 
   it('registers globally without a guild, and only when the definitions change', async () => {

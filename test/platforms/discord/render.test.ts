@@ -92,5 +92,9 @@ describe('Discord rendering', () => {
     expect(cut('one two three four', 15)).toBe('one two three…');
     expect(cut('one two three four', 12)).toBe('one two thr…');
     expect(cut('x'.repeat(20), 10)).toBe(`${'x'.repeat(9)}…`);
+    // Never half an emoji.
+    const emoji = cut('😀'.repeat(200), 256);
+    expect(emoji.length).toBeLessThanOrEqual(256);
+    expect(emoji).toBe(`${'😀'.repeat(127)}…`);
   });
 });
