@@ -46,6 +46,13 @@ const envSchema = z.object({
   DISCORD_ANNOUNCE_CHANNEL_ID: snowflake,
   DISCORD_INSTRUCTOR_ROLE_ID: snowflake,
   DISCORD_ANNOUNCE_ROLE_ID: snowflake,
+  DISCORD_INSTRUCTOR_CHANNEL_ID: snowflake,
+  ANNOUNCE_LEASE_SECONDS: optionalText
+    .transform((value) => (value === undefined ? undefined : Number(value)))
+    .pipe(z.number({ error: 'must be a number of seconds' }).int('must be whole seconds').min(1).max(3600).optional()),
+  ANNOUNCE_RETRY_MINUTES: optionalText
+    .transform((value) => (value === undefined ? undefined : Number(value)))
+    .pipe(z.number({ error: 'must be a number of minutes' }).positive('must be more than 0').max(24 * 60).optional()),
   DISCORD_API_URL: httpBase,
   DISCORD_REPLY_VISIBILITY: optionalText.transform((value) => value?.toLowerCase()).pipe(
     z
@@ -63,6 +70,7 @@ export interface DiscordConfig {
   readonly announceChannelId?: string;
   readonly instructorRoleId?: string;
   readonly announceRoleId?: string;
+  readonly instructorChannelId?: string;
   /** Base URL of the HTTP API without version, e.g. `https://discord.com/api`. */
   readonly apiUrl: string;
   readonly replyVisibility: 'ephemeral' | 'public';
@@ -85,6 +93,12 @@ export interface Config {
   readonly stateDb: string;
   readonly logLevel: LogLevel;
   readonly discord?: DiscordConfig;
+  readonly announcer: {
+    /** How long a claimed, unfinished post keeps other instances away (renewed while posting). */
+    readonly leaseMs: number;
+    /** How long a failing post is retried before it is recorded as failed and reported. */
+    readonly retryForMs: number;
+  };
 }
 
 /** A configuration that cannot be used; the message names every bad variable. */
@@ -135,6 +149,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     courseFileIsBundled: bundled,
     stateDb: values.STATE_DB === ':memory:' ? ':memory:' : resolve(cwd, values.STATE_DB),
     logLevel: values.LOG_LEVEL,
+    announcer: {
+      leaseMs: (values.ANNOUNCE_LEASE_SECONDS ?? 120) * 1000,
+      retryForMs: (values.ANNOUNCE_RETRY_MINUTES ?? 10) * 60_000,
+    },
     ...(values.DISCORD_TOKEN !== undefined && {
       discord: {
         token: values.DISCORD_TOKEN,
@@ -146,6 +164,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
           announceChannelId: values.DISCORD_ANNOUNCE_CHANNEL_ID,
           instructorRoleId: values.DISCORD_INSTRUCTOR_ROLE_ID,
           announceRoleId: values.DISCORD_ANNOUNCE_ROLE_ID,
+          instructorChannelId: values.DISCORD_INSTRUCTOR_CHANNEL_ID,
         }),
       },
     }),

@@ -6,7 +6,14 @@ import { commands } from './core/commands/registry.js';
 import type { Config } from './config.js';
 import { type LoadedCourse, loadCourseFile } from './course-file/read.js';
 import type { Logger } from './log.js';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Announcer, DEFAULT_RETRY } from './announcer/announcer.js';
+import { startTicking } from './announcer/tick.js';
+import type { Messenger, StateStore } from './core/ports.js';
 import { DiscordBot } from './platforms/discord/bot.js';
+import { DiscordMessenger } from './platforms/discord/messenger.js';
+import { TerminalMessenger } from './platforms/terminal/messenger.js';
 import { runTerminal } from './platforms/terminal/terminal.js';
 import { SqliteStore } from './store/sqlite-store.js';
 
@@ -28,6 +35,34 @@ export function courseSummary({ course }: LoadedCourse): string {
     `${sessions} ${sessions === 1 ? 'session' : 'sessions'}, ` +
     `${formatLongDate(firstSession(course).date)} – ${formatLongDate(lastSession(course).date)}, ${course.timezone}`
   );
+}
+
+/** A name for this process in announcement claims: unique per start. */
+export function instanceName(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+/** The announcer for these messengers, ticking; returns the function that stops it. */
+export function startAnnouncer(input: {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: StateStore;
+  readonly clock: Clock;
+  readonly course: () => Course;
+  readonly messengers: readonly Messenger[];
+}): () => void {
+  const logger = input.logger.child({ subsystem: 'announcer' });
+  const announcer = new Announcer({
+    course: input.course,
+    clock: input.clock,
+    store: input.store,
+    messengers: input.messengers,
+    logger,
+    owner: instanceName(),
+    leaseMs: input.config.announcer.leaseMs,
+    retry: { ...DEFAULT_RETRY, giveUpAfterMs: input.config.announcer.retryForMs },
+  });
+  return startTicking(announcer, { timezone: input.course().timezone, clock: input.clock, logger });
 }
 
 /**
@@ -70,31 +105,62 @@ export async function start(options: StartOptions): Promise<void> {
         shutdown.signal.addEventListener('abort', () => resolve(), { once: true });
       });
       const starting = bot.start();
+      let stopTicking: (() => void) | undefined;
       try {
         // A signal while still connecting stops the bot too.
         await Promise.race([starting, stopped]);
+        if (!shutdown.signal.aborted && config.discord.announceChannelId) {
+          const messenger = new DiscordMessenger({
+            rest: bot.client.rest,
+            channelId: config.discord.announceChannelId,
+            ...(bot.client.user && { botUserId: bot.client.user.id }),
+            ...(config.discord.announceRoleId && { mentionRoleId: config.discord.announceRoleId }),
+            ...(config.discord.instructorChannelId && { instructorChannelId: config.discord.instructorChannelId }),
+          });
+          stopTicking = startAnnouncer({ config, logger, store, clock, course: () => loaded.course, messengers: [messenger] });
+        } else if (!config.discord.announceChannelId) {
+          logger.info('no DISCORD_ANNOUNCE_CHANNEL_ID: morning announcements are off');
+        }
         await stopped;
       } finally {
+        stopTicking?.();
         await bot.stop();
         await starting.catch(() => undefined);
       }
       return;
     }
-    await runTerminal({
-      input: options.input ?? process.stdin,
-      output: options.output ?? process.stdout,
-      course: () => loaded.course,
-      commands,
-      clock,
-      signal: shutdown.signal,
-      logger: logger.child({ platform: 'terminal' }),
-      banner: [
-        `course-bot: ${courseSummary(loaded)}`,
-        `Course file: ${config.courseFileLabel}${config.courseFileIsBundled ? ' (bundled default)' : ''}`,
-        'No platform token: terminal mode. Type /help for the commands, /quit or Ctrl-D to leave.',
-        '',
-      ].join('\n'),
-    });
+    const output = options.output ?? process.stdout;
+    const terminalStore = store;
+    let stopTicking: (() => void) | undefined;
+    try {
+      await runTerminal({
+        input: options.input ?? process.stdin,
+        output,
+        course: () => loaded.course,
+        commands,
+        clock,
+        signal: shutdown.signal,
+        onReady: () => {
+          stopTicking = startAnnouncer({
+            config,
+            logger,
+            store: terminalStore,
+            clock,
+            course: () => loaded.course,
+            messengers: [new TerminalMessenger(output)],
+          });
+        },
+        logger: logger.child({ platform: 'terminal' }),
+        banner: [
+          `course-bot: ${courseSummary(loaded)}`,
+          `Course file: ${config.courseFileLabel}${config.courseFileIsBundled ? ' (bundled default)' : ''}`,
+          'No platform token: terminal mode. Type /help for the commands, /quit or Ctrl-D to leave.',
+          '',
+        ].join('\n'),
+      });
+    } finally {
+      stopTicking?.();
+    }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

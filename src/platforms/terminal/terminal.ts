@@ -15,6 +15,8 @@ export interface TerminalOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly banner: string;
+  /** Called once the banner is printed (the announcer starts then). */
+  readonly onReady?: () => void;
   /** Ends the chat (SIGTERM, SIGINT). */
   readonly signal?: AbortSignal;
 }
@@ -35,6 +37,7 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
   if (options.signal?.aborted) rl.close();
   options.signal?.addEventListener('abort', () => rl.close(), { once: true });
   write(options.banner);
+  options.onReady?.();
   if (interactive) rl.prompt();
   for await (const raw of rl) {
     const line = raw.trim();

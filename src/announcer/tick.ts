@@ -1,0 +1,38 @@
+import cron from 'node-cron';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../log.js';
+import type { Announcer } from './announcer.js';
+
+/**
+ * The only clock-driven part: node-cron ticks every minute in the course zone, a timer wakes the
+ * announcer at the exact moment the planner names, and it runs once at start. The announcer decides
+ * what, if anything, is due. Returns a function that stops everything.
+ */
+export function startTicking(announcer: Announcer, options: { timezone: string; clock: Clock; logger: Logger }): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const run = (reason: string) => {
+    if (stopped) return;
+    announcer
+      .run()
+      .then(arm)
+      .catch((error: unknown) => options.logger.error({ err: error, reason }, 'announcer run failed'));
+  };
+  const arm = () => {
+    clearTimeout(timer);
+    if (stopped) return;
+    const next = announcer.nextWakeUp();
+    if (!next) return;
+    // Timers beyond ~24.8 days overflow; the minute tick covers anything far away.
+    const delay = Math.min(Math.max(next.getTime() - options.clock.now().getTime(), 0), 60 * 60_000);
+    timer = setTimeout(() => run('timer'), delay + 5);
+  };
+  const task = cron.schedule('* * * * *', () => run('minute'), { timezone: options.timezone, noOverlap: true });
+  run('start');
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    void task.stop();
+    announcer.stop();
+  };
+}

@@ -1,0 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import type { Message } from '../../core/messages.js';
+import type { Messenger } from '../../core/ports.js';
+
+/** Terminal mode's "channel": announcements are printed. */
+export class TerminalMessenger implements Messenger {
+  readonly target = 'terminal';
+
+  constructor(readonly output: NodeJS.WritableStream) {}
+
+  post(message: Message): Promise<{ id: string }> {
+    this.output.write(`\n📣 ${message.text}\n\n`);
+    return Promise.resolve({ id: randomUUID() });
+  }
+
+  /** What was printed cannot be read back: a crash between printing and recording may print twice. */
+  findPosted(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  report(text: string): Promise<void> {
+    this.output.write(`\n⚠ ${text}\n\n`);
+    return Promise.resolve();
+  }
+}
