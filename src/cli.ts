@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command as Program, CommanderError, Option } from 'commander';
-import { DiscordAPIError } from 'discord.js';
+import { Command as Program, CommanderError } from 'commander';
+import { DiscordAPIError, Routes } from 'discord.js';
 import { DateTime } from 'luxon';
 import { morningAnnouncement } from './core/announcement.js';
 import { shiftedClock, systemClock } from './core/clock.js';
@@ -18,7 +18,11 @@ import { createLogger } from './log.js';
 import { applicationId, discordRest, syncCommands } from './platforms/discord/bot.js';
 import { commandsJson } from './platforms/discord/command-json.js';
 import { SqliteStore } from './store/sqlite-store.js';
-import { courseSummary, start } from './main.js';
+import { Announcer, DEFAULT_RETRY } from './announcer/announcer.js';
+import type { Messenger } from './core/ports.js';
+import { courseSummary, instanceName, start } from './main.js';
+import { DiscordMessenger } from './platforms/discord/messenger.js';
+import { TerminalMessenger } from './platforms/terminal/messenger.js';
 
 /** Exit codes: 0 done, 1 bad data or configuration, 2 bad usage. */
 const EXIT_INVALID = 1;
@@ -128,20 +132,77 @@ function program(): Program {
 
   cli
     .command('announce')
-    .description("Print a day's morning announcement (posting to chat platforms comes with the announcer)")
-    .addOption(new Option('--dry-run', 'print the announcement instead of posting it').makeOptionMandatory())
-    .option('--date <YYYY-MM-DD>', 'the day to announce (default: today in the course zone)')
-    .option('--course <file>', 'a course file other than the configured one')
-    .action((options: { date?: string; course?: string }) => {
-      const { course: current } = course(options.course);
-      if (options.date !== undefined && !isIsoDate(options.date)) {
-        throw new UsageError(`--date: "${options.date}" is not a date (use YYYY-MM-DD)`);
+    .description("Post today's announcement now (--now), or print a day's announcement (--dry-run)")
+    .option('--now', "post today's announcement now, through the same exactly-once path as the morning post")
+    .option('--dry-run', 'print the announcement instead of posting it')
+    .option('--date <YYYY-MM-DD>', 'with --dry-run: the day to show (default: today in the course zone)')
+    .option('--course <file>', 'with --dry-run: a course file other than the configured one')
+    .action(async (options: { now?: boolean; dryRun?: boolean; date?: string; course?: string }) => {
+      if (options.dryRun) {
+        const { course: current } = course(options.course);
+        if (options.date !== undefined && !isIsoDate(options.date)) {
+          throw new UsageError(`--date: "${options.date}" is not a date (use YYYY-MM-DD)`);
+        }
+        printAnnouncement(current, options.date ?? today(current, systemClock.now()));
+        return;
       }
-      const date = options.date ?? today(current, systemClock.now());
-      printAnnouncement(current, date);
+      if (!options.now) throw new UsageError('announce needs --now (post) or --dry-run (print)');
+      if (options.date !== undefined || options.course !== undefined) {
+        throw new UsageError('--date and --course go with --dry-run; --now posts today’s announcement of the configured course');
+      }
+      await announceNow(config());
     });
 
   return cli;
+}
+
+/** `announce --now`: today's announcements through the announcer, so a later morning run never repeats them. */
+async function announceNow(settings: Config): Promise<void> {
+  const loaded = loadCourseFile(settings.courseFile, settings.courseFileLabel);
+  const logger = createLogger({ level: settings.logLevel });
+  const store = new SqliteStore(settings.stateDb);
+  try {
+    let messenger: Messenger;
+    if (settings.discord?.announceChannelId) {
+      const rest = discordRest(settings.discord);
+      const me = (await rest.get(Routes.user())) as { id: string };
+      messenger = new DiscordMessenger({
+        rest,
+        channelId: settings.discord.announceChannelId,
+        botUserId: me.id,
+        ...(settings.discord.announceRoleId && { mentionRoleId: settings.discord.announceRoleId }),
+        ...(settings.discord.instructorChannelId && { instructorChannelId: settings.discord.instructorChannelId }),
+      });
+    } else {
+      messenger = new TerminalMessenger(process.stdout);
+    }
+    const announcer = new Announcer({
+      course: () => loaded.course,
+      clock: systemClock,
+      store,
+      messengers: [messenger],
+      logger: logger.child({ subsystem: 'announcer' }),
+      owner: instanceName(),
+      leaseMs: settings.announcer.leaseMs,
+      retry: { ...DEFAULT_RETRY, giveUpAfterMs: settings.announcer.retryForMs },
+    });
+    const date = today(loaded.course, systemClock.now());
+    if (!morningAnnouncement(loaded.course, date)) {
+      console.log(`No announcement on ${formatLongDate(date)}: there is no session that day.`);
+      return;
+    }
+    const report = await announcer.announceNow();
+    if (report.sent.length + report.recovered.length + report.failed.length + report.busy.length === 0) {
+      console.log(`Today's announcement (${formatLongDate(date)}) was already posted to ${messenger.target}.`);
+    }
+    for (const key of report.sent) console.log(`Posted ${key}`);
+    for (const key of report.recovered) console.log(`Already posted (found in the channel): ${key}`);
+    for (const key of report.busy) console.log(`Another instance is posting ${key} right now.`);
+    for (const key of report.failed) console.error(`Failed: ${key} (see the log)`);
+    if (report.failed.length) process.exitCode = EXIT_INVALID;
+  } finally {
+    store.close();
+  }
 }
 
 function printAnnouncement(current: Course, date: string): void {
@@ -169,7 +230,7 @@ function platformFailure(error: unknown): string | undefined {
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     await program().parseAsync([...argv], { from: 'user' });
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
     if (error instanceof UsageError || isUserFacingError(error)) {

@@ -217,11 +217,14 @@ describe('course-bot announce', () => {
     expect(run.stdout).not.toContain('Good morning');
   });
 
-  it('refuses to run without --dry-run', { timeout: TIMEOUT }, async () => {
+  it('needs --now or --dry-run, and takes --date only with --dry-run', { timeout: TIMEOUT }, async () => {
     const run = await cli(['announce', '--date', '2027-01-05']);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toContain("required option '--dry-run' not specified");
+    expect(run.stderr).toContain('announce needs --now (post) or --dry-run (print)');
+    const mixed = await cli(['announce', '--now', '--date', '2027-01-05']);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain('--date and --course go with --dry-run');
   });
 
   it('rejects a date that is not YYYY-MM-DD with exit 2', { timeout: TIMEOUT }, async () => {

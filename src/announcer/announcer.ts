@@ -73,9 +73,10 @@ export class Announcer {
       course: this.#options.course(),
       now: this.#options.clock.now(),
       targets: this.targets,
+      // A failed post stays failed until someone asks for it again (announce --now).
       isDone: (key) => {
         const status = store.getClaim(key)?.status;
-        return status === 'sent' || status === 'failed';
+        return status === 'sent' || (status === 'failed' && !ignoreTime);
       },
       ignoreTime,
     });
@@ -174,7 +175,7 @@ export class Announcer {
     action: () => Promise<T>,
     log: Logger,
   ): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
-    const started = Date.now();
+    const elapsed = ((started) => () => this.#options.clock.now().getTime() - started)(this.#options.clock.now().getTime());
     for (let attempt = 1; ; attempt += 1) {
       try {
         return { ok: true, value: await action() };
@@ -182,7 +183,7 @@ export class Announcer {
         const retryable = !(error instanceof PostError) || error.retryable;
         const message = error instanceof Error ? error.message : String(error);
         const delay = Math.min(this.#retry.maxDelayMs, this.#retry.baseMs * 2 ** (attempt - 1)) * (0.5 + this.#random() / 2);
-        if (!retryable || this.#stopped || Date.now() - started + delay > this.#retry.giveUpAfterMs) {
+        if (!retryable || this.#stopped || elapsed() + delay > this.#retry.giveUpAfterMs) {
           return { ok: false, error: message };
         }
         log.warn({ attempt, retryInMs: Math.round(delay), error: message }, 'posting failed; retrying');
