@@ -1,0 +1,90 @@
+/**
+ * `npm run chaos -- --trials N`: randomized kill/restart trials around the announcement minute, with the
+ * real bot (built, as in production) against the local fake Discord. Each trial kills the bot with SIGKILL
+ * one to three times at random moments (sometimes while the post is slowed down or its answer is lost),
+ * lets a last instance finish, and counts the posts in the channel.
+ * Prints `trials=N duplicates=D missed=M`. Not part of `npm test`.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DateTime } from 'luxon';
+import { SqliteStore } from '../src/store/sqlite-store.js';
+import { FakeDiscord } from '../test/fakes/discord/index.js';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+const argIndex = process.argv.indexOf('--trials');
+const TRIALS = argIndex > 0 ? Number(process.argv[argIndex + 1]) : 20;
+const START = DateTime.fromISO('2027-01-05T07:59:58', { zone: 'Europe/Copenhagen' });
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
+
+async function trial(index: number): Promise<{ posts: number; kills: number; fault: string }> {
+  const fake = await FakeDiscord.start();
+  const dir = mkdtempSync(join(tmpdir(), 'course-bot-chaos-'));
+  const db = join(dir, 'state.db');
+  const key = `mlops:2027-01-05:daily:discord:${fake.channelId}`;
+  const began = Date.now();
+  const fault = pick(['none', 'slow', 'lost-answer', 'dropped', '5xx']);
+  if (fault === 'slow') fake.failNext('POST /channels/', { delayMs: 1_500 });
+  if (fault === 'lost-answer') fake.failNext('POST /channels/', { drop: true, reset: true, afterHandling: true });
+  if (fault === 'dropped') fake.failNext('POST /channels/', { drop: true });
+  if (fault === '5xx') fake.failNext('POST /channels/', { status: 503 }, 4);
+  const launch = () =>
+    spawn(process.execPath, ['dist/cli.js', 'start', '--at', START.plus({ milliseconds: Date.now() - began }).toISO()!], {
+      cwd: ROOT,
+      stdio: 'ignore',
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'silent',
+        DISCORD_TOKEN: fake.token,
+        DISCORD_API_URL: fake.apiUrl,
+        DISCORD_GUILD_ID: fake.guildId,
+        DISCORD_ANNOUNCE_CHANNEL_ID: fake.channelId,
+        STATE_DB: db,
+        ANNOUNCE_LEASE_SECONDS: '1',
+      },
+    });
+  const kills = 1 + Math.floor(Math.random() * 3);
+  try {
+    for (let kill = 0; kill < kills; kill += 1) {
+      const child = launch();
+      await sleep(Math.random() * 4_000);
+      child.kill('SIGKILL');
+      await new Promise((done) => child.on('exit', done));
+    }
+    const last = launch();
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const store = new SqliteStore(db);
+      const status = store.getClaim(key)?.status;
+      store.close();
+      if (status === 'sent' || Date.now() > deadline) break;
+      await sleep(200);
+    }
+    // Anything a killed instance left in flight has landed by now.
+    await sleep(1_000);
+    last.kill('SIGTERM');
+    await new Promise((done) => last.on('exit', done));
+    const posts = fake.messages(fake.channelId).filter((message) => message.embeds?.[0]?.footer?.text.includes(key)).length;
+    console.log(`trial ${index + 1}: kills=${kills} fault=${fault} posts=${posts}`);
+    return { posts, kills, fault };
+  } finally {
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+if (build.status !== 0) throw new Error('build failed');
+let duplicates = 0;
+let missed = 0;
+for (let index = 0; index < TRIALS; index += 1) {
+  const { posts } = await trial(index);
+  if (posts > 1) duplicates += 1;
+  if (posts === 0) missed += 1;
+}
+console.log(`trials=${TRIALS} duplicates=${duplicates} missed=${missed}`);
