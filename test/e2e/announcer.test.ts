@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DateTime } from 'luxon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { FakeDiscord } from '../fakes/discord/index.js';
-import { type RunningChild, spawnCli } from '../support/child.js';
+import { type RunningChild, runCli, spawnCli } from '../support/child.js';
 
 const TIMEOUT = 60_000;
 const ROLE = '987654321098765432';
@@ -138,5 +139,39 @@ describe('the morning announcement on Discord, exactly once', () => {
     const line = await tooLate.waitForOutput(/announcement skipped/, 20_000);
     expect(line).toContain('started after 12:00 (catchUpUntil)');
     expect(fake.messages(fake.channelId)).toHaveLength(1);
+  });
+
+  it('announce --now posts through the same path, once, and retries a refused post on request', { timeout: TIMEOUT }, async () => {
+    // announce --now uses the real clock: a course with a session today.
+    const today = DateTime.now().setZone('Europe/Copenhagen').toISODate()!;
+    const courseFile = join(dir, 'today.yaml');
+    writeFileSync(
+      courseFile,
+      `course: { id: today, name: Today Course, timezone: Europe/Copenhagen, start: ${today} }\n` +
+        `weeks:\n  - number: 1\n    sessions:\n      - { date: ${today}, topic: Now }\n`,
+    );
+    const env = {
+      DISCORD_TOKEN: fake.token,
+      DISCORD_API_URL: fake.apiUrl,
+      DISCORD_ANNOUNCE_CHANNEL_ID: fake.channelId,
+      DISCORD_INSTRUCTOR_CHANNEL_ID: fake.channelId,
+      STATE_DB: join(dir, 'state.db'),
+      COURSE_FILE: courseFile,
+      LOG_LEVEL: 'silent',
+    };
+    const todayKey = `today:${today}:daily:discord:${fake.channelId}`;
+    fake.failNext(`POST /channels/${fake.channelId}/messages`, { status: 403, code: 50001, message: 'Missing Access' });
+    const refused = await runCli(['announce', '--now'], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`Failed: ${todayKey}`);
+    // The failure was reported to the instructor channel.
+    expect(fake.messages(fake.channelId).map((message) => message.content)).toEqual([
+      `The announcement ${todayKey} could not be posted: Discord 403 50001: Missing Access`,
+    ]);
+    const first = await runCli(['announce', '--now'], { env });
+    expect(first.stdout.trim()).toBe(`Posted ${todayKey}`);
+    const again = await runCli(['announce', '--now'], { env });
+    expect(again.stdout).toContain('was already posted');
+    expect(fake.messages(fake.channelId).filter((message) => message.embeds?.length)).toHaveLength(1);
   });
 });
