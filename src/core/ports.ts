@@ -26,6 +26,11 @@ export type ClaimOutcome =
   | { readonly kind: 'claimed' | 'taken-over'; readonly record: ClaimRecord }
   | { readonly kind: 'busy' | 'done'; readonly record: ClaimRecord };
 
+/** How a claim ended: posted (with the platform's message id) or given up (with the reason). */
+export type ClaimCompletion =
+  | { readonly status: 'sent'; readonly messageId: string }
+  | { readonly status: 'failed'; readonly error: string };
+
 export interface ClaimOptions {
   readonly owner: string;
   readonly now: number;
@@ -55,12 +60,7 @@ export interface StateStore {
   /** Extends the owner's lease on a pending claim; false when the claim is no longer the owner's. */
   renewClaim(key: string, owner: string, leaseUntil: number): boolean;
   /** Records the end of a claim: sent (with the platform's message id) or failed (with the reason). */
-  completeClaim(
-    key: string,
-    owner: string,
-    outcome: { readonly status: 'sent'; readonly messageId: string } | { readonly status: 'failed'; readonly error: string },
-    now: number,
-  ): boolean;
+  completeClaim(key: string, owner: string, outcome: ClaimCompletion, now: number): boolean;
   getClaim(key: string): ClaimRecord | undefined;
   /** Claims whose key starts with `prefix`, sorted by key. */
   listClaims(prefix?: string): ClaimRecord[];

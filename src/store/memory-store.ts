@@ -1,4 +1,4 @@
-import type { ClaimOptions, ClaimOutcome, ClaimRecord, StateStore } from '../core/ports.js';
+import type { ClaimCompletion, ClaimOptions, ClaimOutcome, ClaimRecord, StateStore } from '../core/ports.js';
 import { decideClaim } from './claims.js';
 
 /** A store that forgets everything at exit: tests and dry runs. Passes the same contract as SQLite. */
@@ -58,12 +58,7 @@ export class MemoryStore implements StateStore {
     return true;
   }
 
-  completeClaim(
-    key: string,
-    owner: string,
-    outcome: { readonly status: 'sent'; readonly messageId: string } | { readonly status: 'failed'; readonly error: string },
-    now: number,
-  ): boolean {
+  completeClaim(key: string, owner: string, outcome: ClaimCompletion, now: number): boolean {
     this.#assertOpen();
     const current = this.#claims.get(key);
     if (current?.owner !== owner || current.status !== 'pending') return false;

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import type { ClaimOptions, ClaimOutcome, ClaimRecord, StateStore } from '../core/ports.js';
+import type { ClaimCompletion, ClaimOptions, ClaimOutcome, ClaimRecord, StateStore } from '../core/ports.js';
 import { decideClaim } from './claims.js';
 
 /**
@@ -148,12 +148,7 @@ export class SqliteStore implements StateStore {
     );
   }
 
-  completeClaim(
-    key: string,
-    owner: string,
-    outcome: { readonly status: 'sent'; readonly messageId: string } | { readonly status: 'failed'; readonly error: string },
-    now: number,
-  ): boolean {
+  completeClaim(key: string, owner: string, outcome: ClaimCompletion, now: number): boolean {
     return (
       this.db
         .prepare(

@@ -1,17 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Announcer, type AnnouncerOptions } from '../../src/announcer/announcer.js';
 import { nonceFor } from '../../src/announcer/plan.js';
 import { type Clock } from '../../src/core/clock.js';
 import type { Message } from '../../src/core/messages.js';
 import { type Messenger, type PostOptions, PostError, type StateStore } from '../../src/core/ports.js';
-import { createLogger } from '../../src/log.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { at, buildCourse } from '../support/course.js';
+import { captureLogger } from '../support/log.js';
 
 const course = buildCourse();
 const KEY = 'demo:2027-01-04:daily:fake:1';
@@ -46,7 +45,7 @@ class FakeMessenger implements Messenger {
 function setup(overrides: Partial<AnnouncerOptions> & { local?: string } = {}) {
   const messenger = new FakeMessenger();
   const store: StateStore = overrides.store ?? new MemoryStore();
-  const lines: string[] = [];
+  const { logger, lines } = captureLogger();
   let now = at(course, overrides.local ?? '2027-01-04T08:00').getTime();
   const clock: Clock = { now: () => new Date(now) };
   const sleeps: number[] = [];
@@ -55,16 +54,7 @@ function setup(overrides: Partial<AnnouncerOptions> & { local?: string } = {}) {
     clock,
     store,
     messengers: [messenger],
-    logger: createLogger({
-      level: 'debug',
-      pretty: false,
-      destination: new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    }),
+    logger,
     owner: 'test',
     leaseMs: 60_000,
     retry: { baseMs: 1_000, maxDelayMs: 8_000, giveUpAfterMs: 30_000 },

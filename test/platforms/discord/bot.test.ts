@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { ApplicationCommandOptionType, InteractionResponseType, MessageFlags } from 'discord-api-types/v10';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../../src/core/clock.js';
@@ -12,6 +11,7 @@ import { MemoryStore } from '../../../src/store/memory-store.js';
 import { FakeDiscord, chatInput } from '../../fakes/discord/index.js';
 import { at, buildCourse } from '../../support/course.js';
 import { dataOf } from '../../support/discord.js';
+import { captureLogger } from '../../support/log.js';
 
 const course = buildCourse();
 
@@ -49,19 +49,12 @@ describe('DiscordBot (in process, real discord.js, fake Discord)', () => {
   });
 
   const startBot = async (overrides: Partial<DiscordConfig> = {}) => {
+    const captured = captureLogger();
+    logs = captured.lines;
     bot = new DiscordBot({
       config: config(overrides),
       store,
-      logger: createLogger({
-        level: 'debug',
-        pretty: false,
-        destination: new Writable({
-          write(chunk: Buffer, _encoding, done) {
-            logs.push(chunk.toString());
-            done();
-          },
-        }),
-      }),
+      logger: captured.logger,
       course: () => course,
       commands: [...commands, boom, slow],
       clock: fixedClock(at(course, '2027-01-04T10:00')),
