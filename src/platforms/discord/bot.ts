@@ -83,8 +83,10 @@ export class DiscordBot {
       makeCache: Options.cacheWithLimits({
         ...Options.DefaultMakeCacheSettings,
         MessageManager: 0,
-        GuildMemberManager: { maxSize: 0, keepOverLimit: (member) => member.id === member.client.user.id },
-        UserManager: 0,
+        // Small, bounded caches of the members and users who ask: re-creating them for every interaction
+        // costs more than keeping the last few hundred.
+        GuildMemberManager: { maxSize: 200, keepOverLimit: (member) => member.id === member.client.user.id },
+        UserManager: 200,
         PresenceManager: 0,
         ReactionManager: 0,
         GuildEmojiManager: 0,
