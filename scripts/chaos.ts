@@ -23,7 +23,8 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
 async function trial(index: number): Promise<{ posts: number; kills: number; fault: string }> {
-  const fake = await FakeDiscord.start();
+  // No nonce deduplication in the fake: only the bot's claims and lookups may keep it to one post.
+  const fake = await FakeDiscord.start({ nonceWindowMs: 0 });
   const dir = mkdtempSync(join(tmpdir(), 'course-bot-chaos-'));
   const db = join(dir, 'state.db');
   const key = `mlops:2027-01-05:daily:discord:${fake.channelId}`;
@@ -70,7 +71,8 @@ async function trial(index: number): Promise<{ posts: number; kills: number; fau
     last.kill('SIGTERM');
     await new Promise((done) => last.on('exit', done));
     const posts = fake.messages(fake.channelId).filter((message) => message.embeds?.[0]?.footer?.text.includes(key)).length;
-    console.log(`trial ${index + 1}: kills=${kills} fault=${fault} posts=${posts}`);
+    const requests = fake.requests.filter((request) => request.method === 'POST' && request.path.startsWith('/channels/')).length;
+    console.log(`trial ${index + 1}: kills=${kills} fault=${fault} posts=${posts} POSTs=${requests}`);
     return { posts, kills, fault };
   } finally {
     await fake.close();

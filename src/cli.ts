@@ -164,7 +164,7 @@ async function announceNow(settings: Config): Promise<void> {
   try {
     let messenger: Messenger;
     if (settings.discord?.announceChannelId) {
-      const rest = discordRest(settings.discord);
+      const rest = discordRest(settings.discord, { retries: 0 });
       const me = (await rest.get(Routes.user())) as { id: string };
       messenger = new DiscordMessenger({
         rest,

@@ -49,7 +49,7 @@ const envSchema = z.object({
   DISCORD_INSTRUCTOR_CHANNEL_ID: snowflake,
   ANNOUNCE_LEASE_SECONDS: optionalText
     .transform((value) => (value === undefined ? undefined : Number(value)))
-    .pipe(z.number({ error: 'must be a number of seconds' }).int('must be whole seconds').min(1).max(3600).optional()),
+    .pipe(z.number({ error: 'must be a number of seconds' }).int('must be whole seconds').min(2).max(600).optional()),
   ANNOUNCE_RETRY_MINUTES: optionalText
     .transform((value) => (value === undefined ? undefined : Number(value)))
     .pipe(z.number({ error: 'must be a number of minutes' }).positive('must be more than 0').max(24 * 60).optional()),

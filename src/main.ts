@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { Announcer, DEFAULT_RETRY } from './announcer/announcer.js';
 import { startTicking } from './announcer/tick.js';
 import type { Messenger, StateStore } from './core/ports.js';
-import { DiscordBot } from './platforms/discord/bot.js';
+import { DiscordBot, discordRest } from './platforms/discord/bot.js';
 import { DiscordMessenger } from './platforms/discord/messenger.js';
 import { TerminalMessenger } from './platforms/terminal/messenger.js';
 import { runTerminal } from './platforms/terminal/terminal.js';
@@ -50,7 +50,7 @@ export function startAnnouncer(input: {
   readonly clock: Clock;
   readonly course: () => Course;
   readonly messengers: readonly Messenger[];
-}): () => void {
+}): () => Promise<void> {
   const logger = input.logger.child({ subsystem: 'announcer' });
   const announcer = new Announcer({
     course: input.course,
@@ -105,13 +105,13 @@ export async function start(options: StartOptions): Promise<void> {
         shutdown.signal.addEventListener('abort', () => resolve(), { once: true });
       });
       const starting = bot.start();
-      let stopTicking: (() => void) | undefined;
+      let stopTicking: (() => Promise<void>) | undefined;
       try {
         // A signal while still connecting stops the bot too.
         await Promise.race([starting, stopped]);
         if (!shutdown.signal.aborted && config.discord.announceChannelId) {
           const messenger = new DiscordMessenger({
-            rest: bot.client.rest,
+            rest: discordRest(config.discord, { retries: 0 }),
             channelId: config.discord.announceChannelId,
             ...(bot.client.user && { botUserId: bot.client.user.id }),
             ...(config.discord.announceRoleId && { mentionRoleId: config.discord.announceRoleId }),
@@ -123,7 +123,7 @@ export async function start(options: StartOptions): Promise<void> {
         }
         await stopped;
       } finally {
-        stopTicking?.();
+        await stopTicking?.();
         await bot.stop();
         await starting.catch(() => undefined);
       }
@@ -131,7 +131,7 @@ export async function start(options: StartOptions): Promise<void> {
     }
     const output = options.output ?? process.stdout;
     const terminalStore = store;
-    let stopTicking: (() => void) | undefined;
+    let stopTicking: (() => Promise<void>) | undefined;
     try {
       await runTerminal({
         input: options.input ?? process.stdin,
@@ -159,7 +159,7 @@ export async function start(options: StartOptions): Promise<void> {
         ].join('\n'),
       });
     } finally {
-      stopTicking?.();
+      await stopTicking?.();
     }
   } finally {
     process.off('SIGINT', onSignal);

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Course } from '../core/course/model.js';
-import { type Messenger, PostError, type StateStore } from '../core/ports.js';
+import { type ClaimRecord, type Messenger, PostError, type StateStore } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { type DueAnnouncement, type Plan, nonceFor, planAnnouncements } from './plan.js';
 
@@ -15,6 +15,12 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { baseMs: 1_000, maxDelayMs: 60_000, giveUpAfterMs: 10 * 60_000 };
 
+/**
+ * How long after an attempt a repeat with the same nonce is still dropped by the platform. Discord keeps
+ * nonces "a few minutes"; past this, the bot must find the earlier message instead of trusting the nonce.
+ */
+export const NONCE_SAFE_MS = 2 * 60_000;
+
 export interface AnnouncerOptions {
   readonly course: () => Course;
   readonly clock: Clock;
@@ -26,7 +32,7 @@ export interface AnnouncerOptions {
   /** How long a pending claim keeps others away; renewed while posting. */
   readonly leaseMs: number;
   readonly retry?: RetryPolicy;
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly random?: () => number;
 }
 
@@ -39,25 +45,47 @@ export interface RunReport {
   readonly missed: readonly string[];
 }
 
+type Outcome = 'sent' | 'recovered' | 'failed' | 'busy' | undefined;
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function retryable(error: unknown): boolean {
+  return !(error instanceof PostError) || error.retryable;
+}
+
 /**
  * Posts what the planner says is due, exactly once: claim the key in the store (atomically, across
- * processes), post with a nonce derived from the key, record the platform's message id. A claim a
- * crashed instance left pending is taken over when its lease ends: the channel is searched for the
- * message first, and it is posted only when not found.
+ * processes), post with a nonce derived from the key, record the platform's message id. Whenever an
+ * earlier attempt may have landed (a taken-over claim, a failure without a clear answer), the channel
+ * is searched for the message before anything is posted again.
  */
 export class Announcer {
   readonly #options: AnnouncerOptions;
   readonly #retry: RetryPolicy;
-  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly #random: () => number;
   readonly #reportedMissed = new Set<string>();
+  readonly #shutdown = new AbortController();
   #running: Promise<RunReport> | undefined;
-  #stopped = false;
 
   constructor(options: AnnouncerOptions) {
     this.#options = options;
     this.#retry = options.retry ?? DEFAULT_RETRY;
-    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#sleep = options.sleep ?? abortableSleep;
     this.#random = options.random ?? Math.random;
   }
 
@@ -86,10 +114,9 @@ export class Announcer {
   nextWakeUp(): Date | undefined {
     const plan = this.plan();
     const now = this.#options.clock.now().getTime();
-    const leases = plan.due
-      .map((due) => this.#options.store.getClaim(due.key))
-      .filter((record) => record?.status === 'pending' && record.leaseUntil > now)
-      .map((record) => record!.leaseUntil);
+    const leases = this.#pending()
+      .filter((record) => record.leaseUntil > now)
+      .map((record) => record.leaseUntil);
     const candidates = [...leases, ...(plan.nextAt ? [plan.nextAt.getTime()] : [])];
     return candidates.length ? new Date(Math.min(...candidates)) : undefined;
   }
@@ -104,17 +131,29 @@ export class Announcer {
 
   /** Posts today's announcements now, whatever the time (`announce --now`); same keys as the morning post. */
   async announceNow(): Promise<RunReport> {
-    await this.#running;
-    return this.#runOnce(true);
+    while (this.#running) await this.#running;
+    this.#running = this.#runOnce(true).finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
   }
 
-  /** Ends retry waits early; claims in progress are left pending for the next start. */
-  stop(): void {
-    this.#stopped = true;
+  /**
+   * Stops: waits end early, requests in flight are cancelled, and the run finishes. A post cut short
+   * stays pending (claimed) for the next start to resolve.
+   */
+  async stop(): Promise<void> {
+    this.#shutdown.abort();
+    await this.#running?.catch(() => undefined);
+  }
+
+  #pending(): ClaimRecord[] {
+    return this.#options.store.listClaims(`${this.#options.course().id}:`).filter((record) => record.status === 'pending');
   }
 
   async #runOnce(ignoreTime: boolean): Promise<RunReport> {
     const report = { sent: [] as string[], recovered: [] as string[], failed: [] as string[], busy: [] as string[], missed: [] as string[] };
+    if (this.#shutdown.signal.aborted) return report;
     const plan = this.plan(ignoreTime);
     for (const { key, reason } of plan.missed) {
       report.missed.push(key);
@@ -122,17 +161,55 @@ export class Announcer {
       this.#reportedMissed.add(key);
       this.#options.logger.warn({ key }, `announcement skipped: ${reason}`);
     }
-    for (const due of plan.due) {
-      if (this.#stopped) break;
-      const outcome = await this.#deliver(due, ignoreTime);
-      if (outcome) report[outcome].push(due.key);
-    }
+    const outcomes = await Promise.all([
+      ...plan.due.map(async (due) => [due.key, await this.#deliver(due, ignoreTime)] as const),
+      ...this.#stale(plan).map(async (record) => [record.key, await this.#settleStale(record)] as const),
+    ]);
+    for (const [key, outcome] of outcomes) if (outcome) report[outcome].push(key);
     return report;
   }
 
-  async #deliver(due: DueAnnouncement, retryFailed: boolean): Promise<keyof RunReport | undefined> {
+  /** Pending claims of this course that are no longer due (another day, past the window) and whose lease ran out. */
+  #stale(plan: Plan): ClaimRecord[] {
+    const now = this.#options.clock.now().getTime();
+    const due = new Set(plan.due.map((entry) => entry.key));
+    return this.#pending().filter(
+      (record) => !due.has(record.key) && record.leaseUntil <= now && this.targets.some((target) => record.key.endsWith(`:${target}`)),
+    );
+  }
+
+  /** A post a crashed instance left pending and that is no longer due: record it if it landed, else report it. */
+  async #settleStale(record: ClaimRecord): Promise<Outcome> {
+    const { store, owner, leaseMs, clock } = this.#options;
+    const claim = store.claim(record.key, { owner, now: clock.now().getTime(), leaseMs });
+    if (claim.kind !== 'taken-over') return claim.kind === 'busy' ? 'busy' : undefined;
+    const messenger = this.#messenger(record.key);
+    const log = this.#options.logger.child({ key: record.key });
+    try {
+      const since = this.#real(claim.previous.updatedAt - 60_000);
+      const found = await messenger.findPosted(record.key, { since, signal: this.#shutdown.signal });
+      if (found) return this.#record(record.key, found.id, log, 'recovered');
+      return await this.#fail(record.key, 'it was not posted, and the bot was down until it was too late', log);
+    } catch (error) {
+      return await this.#fail(record.key, `could not check whether it was posted: ${describe(error)}`, log);
+    }
+  }
+
+  /**
+   * The real instant that was `instant` on this announcer's clock. Platforms date messages by the real
+   * clock; the bot's clock may be shifted (`start --at`), so searches go by "how long ago".
+   */
+  #real(instant: number): Date {
+    return new Date(Date.now() - (this.#options.clock.now().getTime() - instant));
+  }
+
+  #messenger(key: string): Messenger {
+    return this.#options.messengers.find((candidate) => key.endsWith(`:${candidate.target}`))!;
+  }
+
+  async #deliver(due: DueAnnouncement, retryFailed: boolean): Promise<Outcome> {
     const { store, logger, owner, leaseMs, clock } = this.#options;
-    const messenger = this.#options.messengers.find((candidate) => candidate.target === due.target)!;
+    const messenger = this.#messenger(due.key);
     const log = logger.child({ key: due.key });
     const claim = store.claim(due.key, { owner, now: clock.now().getTime(), leaseMs, retryFailed });
     if (claim.kind === 'done') return undefined;
@@ -140,56 +217,108 @@ export class Announcer {
       log.debug({ owner: claim.record.owner }, 'another instance is posting this announcement');
       return 'busy';
     }
-    // Keep the claim ours while posting takes long (retries, slow platform).
-    const renew = setInterval(() => store.renewClaim(due.key, owner, clock.now().getTime() + leaseMs), Math.max(leaseMs / 3, 50));
-    try {
-      if (claim.kind === 'taken-over') {
-        const found = await this.#attempt(() => messenger.findPosted(due.key), log);
-        if (found.ok && found.value) {
-          store.completeClaim(due.key, owner, { status: 'sent', messageId: found.value.id }, clock.now().getTime());
-          log.info({ messageId: found.value.id }, 'announcement was already posted; recorded it');
-          return 'recovered';
+    // Keep the claim ours while posting takes long; stop at once if it is no longer ours.
+    const cancel = new AbortController();
+    const onShutdown = () => cancel.abort();
+    this.#shutdown.signal.addEventListener('abort', onShutdown, { once: true });
+    const renew = setInterval(() => {
+      try {
+        if (!store.renewClaim(due.key, owner, clock.now().getTime() + leaseMs)) {
+          log.error('lost the claim on this announcement to another instance; stopping');
+          cancel.abort();
         }
+      } catch (error) {
+        log.error({ err: error }, 'could not renew the claim; stopping');
+        cancel.abort();
       }
-      const posted = await this.#attempt(
-        () => messenger.post(due.message, { key: due.key, nonce: nonceFor(due.key), mention: due.kind === 'daily' }),
-        log,
-      );
-      if (posted.ok) {
-        store.completeClaim(due.key, owner, { status: 'sent', messageId: posted.value.id }, clock.now().getTime());
-        log.info({ messageId: posted.value.id, target: due.target }, 'announcement posted');
-        return 'sent';
-      }
-      if (this.#stopped) return undefined;
-      store.completeClaim(due.key, owner, { status: 'failed', error: posted.error }, clock.now().getTime());
-      log.error({ error: posted.error, target: due.target }, 'announcement failed; giving up');
-      await this.#report(`The announcement ${due.key} could not be posted: ${posted.error}`);
-      return 'failed';
+    }, Math.max(leaseMs / 3, 50));
+    try {
+      return await this.#postOnce(due, messenger, claim.kind === 'taken-over' ? claim.previous : undefined, cancel.signal, log);
     } finally {
       clearInterval(renew);
+      this.#shutdown.signal.removeEventListener('abort', onShutdown);
     }
   }
 
-  /** Tries until success, a failure that retrying cannot fix, the retry budget running out, or stop(). */
-  async #attempt<T>(
-    action: () => Promise<T>,
+  async #postOnce(
+    due: DueAnnouncement,
+    messenger: Messenger,
+    previous: ClaimRecord | undefined,
+    signal: AbortSignal,
     log: Logger,
-  ): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
-    const elapsed = ((started) => () => this.#options.clock.now().getTime() - started)(this.#options.clock.now().getTime());
-    for (let attempt = 1; ; attempt += 1) {
+  ): Promise<Outcome> {
+    const { clock } = this.#options;
+    const now = () => clock.now().getTime();
+    // When did a post with this key last go out (or may have)? Then a lookup must come first.
+    let lastAttempt = previous ? previous.updatedAt : undefined;
+    if (previous) {
       try {
-        return { ok: true, value: await action() };
-      } catch (error) {
-        const retryable = !(error instanceof PostError) || error.retryable;
-        const message = error instanceof Error ? error.message : String(error);
-        const delay = Math.min(this.#retry.maxDelayMs, this.#retry.baseMs * 2 ** (attempt - 1)) * (0.5 + this.#random() / 2);
-        if (!retryable || this.#stopped || elapsed() + delay > this.#retry.giveUpAfterMs) {
-          return { ok: false, error: message };
+        const found = await messenger.findPosted(due.key, { since: this.#real(previous.updatedAt - 60_000), signal });
+        if (found) {
+          log.info({ messageId: found.id }, 'announcement was already posted; recorded it');
+          return this.#record(due.key, found.id, log, 'recovered');
         }
-        log.warn({ attempt, retryInMs: Math.round(delay), error: message }, 'posting failed; retrying');
-        await this.#sleep(delay);
+      } catch (error) {
+        if (signal.aborted) return undefined;
+        if (now() - previous.leaseUntil + this.#options.leaseMs > NONCE_SAFE_MS) {
+          return this.#fail(due.key, `could not check whether it was already posted: ${describe(error)}`, log);
+        }
+        // Recent enough that the platform still drops a repeat with the same nonce.
       }
     }
+    const started = now();
+    for (let attempt = 1; ; attempt += 1) {
+      if (signal.aborted) return undefined;
+      lastAttempt = now();
+      try {
+        const posted = await messenger.post(due.message, {
+          key: due.key,
+          nonce: nonceFor(due.key),
+          mention: due.kind === 'daily',
+          signal,
+        });
+        log.info({ messageId: posted.id, target: due.target }, 'announcement posted');
+        return this.#record(due.key, posted.id, log, 'sent');
+      } catch (error) {
+        if (signal.aborted) return undefined;
+        const message = describe(error);
+        const delay = Math.min(this.#retry.maxDelayMs, this.#retry.baseMs * 2 ** (attempt - 1)) * (0.5 + this.#random() / 2);
+        if (!retryable(error)) return this.#fail(due.key, message, log);
+        if (now() - started + delay > this.#retry.giveUpAfterMs) return this.#fail(due.key, `gave up after ${attempt} attempts: ${message}`, log);
+        log.warn({ attempt, retryInMs: Math.round(delay), error: message }, 'posting failed; retrying');
+        await this.#sleep(delay, signal);
+        if (signal.aborted) return undefined;
+        // The failed attempt may have landed without an answer: look before posting again.
+        try {
+          const found = await messenger.findPosted(due.key, { since: this.#real(lastAttempt - 60_000), signal });
+          if (found) {
+            log.info({ messageId: found.id }, 'the failed attempt had landed; recorded it');
+            return this.#record(due.key, found.id, log, 'sent');
+          }
+        } catch (lookup) {
+          if (signal.aborted) return undefined;
+          if (now() - lastAttempt > NONCE_SAFE_MS) {
+            return this.#fail(due.key, `could not check whether a failed attempt landed: ${describe(lookup)}`, log);
+          }
+        }
+      }
+    }
+  }
+
+  #record(key: string, messageId: string, log: Logger, outcome: 'sent' | 'recovered'): Outcome {
+    const { store, owner, clock } = this.#options;
+    if (!store.completeClaim(key, owner, { status: 'sent', messageId }, clock.now().getTime())) {
+      log.error({ messageId }, 'posted, but the claim was no longer ours: another instance may post it too');
+    }
+    return outcome;
+  }
+
+  async #fail(key: string, error: string, log: Logger): Promise<Outcome> {
+    const { store, owner, clock } = this.#options;
+    store.completeClaim(key, owner, { status: 'failed', error }, clock.now().getTime());
+    log.error({ error }, 'announcement failed; giving up');
+    await this.#report(`The announcement ${key} could not be posted: ${error}`);
+    return 'failed';
   }
 
   async #report(text: string): Promise<void> {

@@ -84,7 +84,9 @@ export function planAnnouncements(input: PlanInput): Plan {
     ),
   );
   const open = candidates.filter((candidate) => !input.isDone(candidate.key));
-  if (!input.ignoreTime && now.getTime() >= catchUpDeadline(course, date).getTime()) {
+  // The post's own minute always counts, even when catchUpUntil is the announcement time itself.
+  const deadline = Math.max(catchUpDeadline(course, date).getTime(), at.getTime() + 60_000);
+  if (!input.ignoreTime && now.getTime() >= deadline) {
     const reason = `started after ${course.announcements.catchUpUntil} (catchUpUntil), too late for the ${course.announcements.time} post`;
     return { due: [], missed: open.map(({ key }) => ({ key, reason })), ...later };
   }

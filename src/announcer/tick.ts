@@ -6,9 +6,12 @@ import type { Announcer } from './announcer.js';
 /**
  * The only clock-driven part: node-cron ticks every minute in the course zone, a timer wakes the
  * announcer at the exact moment the planner names, and it runs once at start. The announcer decides
- * what, if anything, is due. Returns a function that stops everything.
+ * what, if anything, is due. Returns a function that stops everything (and waits for a post in flight).
  */
-export function startTicking(announcer: Announcer, options: { timezone: string; clock: Clock; logger: Logger }): () => void {
+export function startTicking(
+  announcer: Announcer,
+  options: { timezone: string; clock: Clock; logger: Logger },
+): () => Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const run = (reason: string) => {
@@ -29,10 +32,10 @@ export function startTicking(announcer: Announcer, options: { timezone: string; 
   };
   const task = cron.schedule('* * * * *', () => run('minute'), { timezone: options.timezone, noOverlap: true });
   run('start');
-  return () => {
+  return async () => {
     stopped = true;
     clearTimeout(timer);
-    void task.stop();
-    announcer.stop();
+    await task.stop();
+    await announcer.stop();
   };
 }

@@ -23,7 +23,8 @@ export interface ClaimRecord {
  * `done` (sent or failed already).
  */
 export type ClaimOutcome =
-  | { readonly kind: 'claimed' | 'taken-over'; readonly record: ClaimRecord }
+  | { readonly kind: 'claimed'; readonly record: ClaimRecord }
+  | { readonly kind: 'taken-over'; readonly record: ClaimRecord; readonly previous: ClaimRecord }
   | { readonly kind: 'busy' | 'done'; readonly record: ClaimRecord };
 
 /** How a claim ended: posted (with the platform's message id) or given up (with the reason). */
@@ -76,6 +77,14 @@ export interface PostOptions {
   readonly nonce: string;
   /** A role to mention, where the platform has one configured. */
   readonly mention?: boolean;
+  /** Cancels the request (shutdown, or the claim was lost). */
+  readonly signal?: AbortSignal;
+}
+
+export interface FindOptions {
+  /** Only messages posted after this instant need to be searched. */
+  readonly since?: Date;
+  readonly signal?: AbortSignal;
 }
 
 /** Why a post failed, and whether trying again may help (5xx, timeouts) or not (no access, no channel). */
@@ -95,8 +104,8 @@ export interface Messenger {
   /** `discord:<channel id>`, `slack:<channel>`, `terminal`: part of every announcement key. */
   readonly target: string;
   post(message: Message, options: PostOptions): Promise<{ readonly id: string }>;
-  /** The message posted earlier for `key`, if it is among the channel's recent messages. */
-  findPosted(key: string): Promise<{ readonly id: string } | undefined>;
+  /** The message posted earlier for `key`, if the channel has it (searched from `since` on). */
+  findPosted(key: string, options?: FindOptions): Promise<{ readonly id: string } | undefined>;
   /** Tells instructors about a problem (a post that finally failed), where the platform can. */
   report?(text: string): Promise<void>;
 }

@@ -2,13 +2,13 @@ import type { ClaimOptions, ClaimOutcome, ClaimRecord } from '../core/ports.js';
 
 /**
  * The decision both stores share: given the current record of a key (read inside the store's
- * write lock), what a claim does. Returns the new record to write, or undefined to leave it.
+ * write lock), what a claim does, and the record to write (undefined: leave it as it is).
  */
 export function decideClaim(
   current: ClaimRecord | undefined,
   key: string,
   options: ClaimOptions,
-): { outcome: ClaimOutcome['kind']; write?: ClaimRecord } {
+): { outcome: ClaimOutcome; write?: ClaimRecord } {
   const fresh = (attempts: number): ClaimRecord => ({
     key,
     status: 'pending',
@@ -17,11 +17,19 @@ export function decideClaim(
     attempts,
     updatedAt: options.now,
   });
-  if (!current) return { outcome: 'claimed', write: fresh(1) };
-  if (current.status === 'failed' && options.retryFailed) return { outcome: 'claimed', write: fresh(current.attempts + 1) };
-  if (current.status !== 'pending') return { outcome: 'done' };
-  if (current.owner === options.owner || current.leaseUntil <= options.now) {
-    return { outcome: 'taken-over', write: fresh(current.attempts + 1) };
+  if (!current) {
+    const write = fresh(1);
+    return { outcome: { kind: 'claimed', record: write }, write };
   }
-  return { outcome: 'busy' };
+  if (current.status === 'failed' && options.retryFailed) {
+    const write = fresh(current.attempts + 1);
+    return { outcome: { kind: 'claimed', record: write }, write };
+  }
+  if (current.status !== 'pending') return { outcome: { kind: 'done', record: current } };
+  if (current.leaseUntil <= options.now) {
+    const write = fresh(current.attempts + 1);
+    return { outcome: { kind: 'taken-over', record: write, previous: current }, write };
+  }
+  // Held by a live claim, this instance's own included: one delivery at a time.
+  return { outcome: { kind: 'busy', record: current } };
 }

@@ -47,7 +47,7 @@ export class MemoryStore implements StateStore {
     const current = this.#claims.get(key);
     const { outcome, write } = decideClaim(current, key, options);
     if (write) this.#claims.set(key, write);
-    return { kind: outcome, record: write ?? current! };
+    return outcome;
   }
 
   renewClaim(key: string, owner: string, leaseUntil: number): boolean {

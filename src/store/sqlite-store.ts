@@ -135,7 +135,7 @@ export class SqliteStore implements StateStore {
       const current = this.getClaim(key);
       const { outcome, write } = decideClaim(current, key, options);
       if (write) this.#writeClaim(write);
-      return { kind: outcome, record: write ?? current! };
+      return outcome;
     });
     return run.immediate();
   }

@@ -26,13 +26,27 @@ class FakeMessenger implements Messenger {
   existing: { id: string } | undefined;
 
   post(message: Message, options: PostOptions): Promise<{ id: string }> {
+    if (this.landedFailure) {
+      const failure = this.landedFailure;
+      this.landedFailure = undefined;
+      this.posts.push({ message, options });
+      this.existing = { id: `m${this.posts.length}` };
+      return Promise.reject(failure);
+    }
     const failure = this.failures.shift();
     if (failure) return Promise.reject(failure);
     this.posts.push({ message, options });
     return Promise.resolve({ id: `m${this.posts.length}` });
   }
 
+  lookups = 0;
+  lookupFailure: Error | undefined;
+  /** A failure whose post lands anyway (the answer was lost). */
+  landedFailure: Error | undefined;
+
   findPosted(): Promise<{ id: string } | undefined> {
+    this.lookups += 1;
+    if (this.lookupFailure) return Promise.reject(this.lookupFailure);
     return Promise.resolve(this.existing);
   }
 
@@ -74,7 +88,7 @@ describe('Announcer', () => {
     const { announcer, messenger, store } = setup();
     expect(await announcer.run()).toMatchObject({ sent: [KEY] });
     expect(messenger.posts).toHaveLength(1);
-    expect(messenger.posts[0]!.options).toEqual({ key: KEY, nonce: nonceFor(KEY), mention: true });
+    expect(messenger.posts[0]!.options).toMatchObject({ key: KEY, nonce: nonceFor(KEY), mention: true });
     expect(messenger.posts[0]!.message.title).toBe('Good morning! Today in Demo Course: Week 1 · Monday 4 January 2027');
     expect(store.getClaim(KEY)).toMatchObject({ status: 'sent', messageId: 'm1' });
     expect(await announcer.run()).toMatchObject({ sent: [] });
@@ -165,5 +179,49 @@ describe('Announcer', () => {
     await announcer.run();
     expect(await announcer.announceNow()).toMatchObject({ sent: [KEY] });
     expect(messenger.posts).toHaveLength(1);
+  });
+
+  it('looks for a failed attempt’s message before posting again, and records it when it landed', async () => {
+    const { announcer, messenger, store } = setup();
+    messenger.landedFailure = new PostError('socket hang up', true);
+    expect(await announcer.run()).toMatchObject({ sent: [KEY] });
+    expect(messenger.posts).toHaveLength(1);
+    expect(messenger.lookups).toBe(1);
+    expect(store.getClaim(KEY)).toMatchObject({ status: 'sent', messageId: 'm1' });
+  });
+
+  it('does not post blind over an old claim it cannot check: it fails and reports', async () => {
+    const { announcer, messenger, store } = setup();
+    store.claim(KEY, { owner: 'crashed', now: at(course, '2027-01-04T08:00').getTime() - 10 * 60_000, leaseMs: 1_000 });
+    messenger.lookupFailure = new PostError('Discord 403 50001: Missing Access', false);
+    expect(await announcer.run()).toMatchObject({ failed: [KEY] });
+    expect(messenger.posts).toHaveLength(0);
+    expect(messenger.reports[0]).toContain('could not check whether it was already posted: Discord 403 50001: Missing Access');
+  });
+
+  it('settles a claim left pending on an earlier day: recorded if it landed, else reported', async () => {
+    const yesterday = 'demo:2027-01-04:daily:fake:1';
+    const found = setup({ local: '2027-01-05T09:00' });
+    found.store.claim(yesterday, { owner: 'crashed', now: at(course, '2027-01-04T08:00').getTime(), leaseMs: 1_000 });
+    found.messenger.existing = { id: 'landed' };
+    expect(await found.announcer.run()).toMatchObject({ recovered: [yesterday] });
+    expect(found.store.getClaim(yesterday)).toMatchObject({ status: 'sent', messageId: 'landed' });
+
+    const lost = setup({ local: '2027-01-05T09:00' });
+    lost.store.claim(yesterday, { owner: 'crashed', now: at(course, '2027-01-04T08:00').getTime(), leaseMs: 1_000 });
+    expect(await lost.announcer.run()).toMatchObject({ failed: [yesterday] });
+    expect(lost.messenger.reports[0]).toContain('it was not posted, and the bot was down until it was too late');
+    expect(lost.messenger.posts).toHaveLength(0);
+  });
+
+  it('stops during a retry wait at once, leaving the claim pending for the next start', async () => {
+    const { announcer, messenger, store } = setup({ sleep: (_ms, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve())) });
+    messenger.failures = [new PostError('Discord 503', true)];
+    const running = announcer.run();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await announcer.stop();
+    expect(await running).toMatchObject({ sent: [], failed: [] });
+    expect(store.getClaim(KEY)).toMatchObject({ status: 'pending' });
+    expect(messenger.posts).toHaveLength(0);
   });
 });

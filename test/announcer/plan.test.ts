@@ -48,6 +48,12 @@ describe('planAnnouncements', () => {
     expect(plan(weekly, at(weekly, '2027-01-12T08:00')).due.map((due) => due.kind)).toEqual(['weekly', 'daily', 'weekly', 'daily']);
   });
 
+  it('always posts in the announcement minute itself, even when catchUpUntil is that time', () => {
+    const noon = buildCourse(courseDoc({ announcements: { time: '12:00' } }));
+    expect(plan(noon, at(noon, '2027-01-04T12:00')).due).toHaveLength(2);
+    expect(plan(noon, at(noon, '2027-01-04T12:01')).due).toHaveLength(0);
+  });
+
   it('tells when to wake up next', () => {
     expect(plan(course, at(course, '2027-01-04T07:00')).nextAt?.toISOString()).toBe('2027-01-04T07:00:00.000Z');
     expect(plan(course, at(course, '2027-01-04T09:00')).nextAt?.toISOString()).toBe('2027-01-06T07:00:00.000Z');

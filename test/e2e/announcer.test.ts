@@ -45,9 +45,13 @@ describe('the morning announcement on Discord, exactly once', () => {
   };
 
   const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const postRequests = () => fake.requests.filter((entry) => entry.method === 'POST' && entry.path === `/channels/${fake.channelId}/messages`);
+  /** Waits until the claim is recorded as sent (polling the state database). */
+  const sent = () => fake.waitFor(() => (claim()?.status === 'sent' ? claim() : undefined), { timeoutMs: 30_000, what: 'the claim recorded as sent' });
 
   beforeEach(async () => {
-    fake = await FakeDiscord.start({ heartbeatInterval: 1_000 });
+    // No nonce deduplication in the fake: the bot's own claims and lookups must keep it to one post.
+    fake = await FakeDiscord.start({ heartbeatInterval: 1_000, nonceWindowMs: 0 });
     dir = mkdtempSync(join(tmpdir(), 'course-bot-announce-'));
     bots = [];
   });
@@ -59,20 +63,22 @@ describe('the morning announcement on Discord, exactly once', () => {
   });
 
   it('posts at the set minute, with the key as marker, a nonce and no pings; once', { timeout: TIMEOUT }, async () => {
-    const bot = startBot('2027-01-05T07:59:56', { DISCORD_ANNOUNCE_ROLE_ID: ROLE });
+    const started = Date.now();
+    const bot = startBot('2027-01-05T07:59:54', { DISCORD_ANNOUNCE_ROLE_ID: ROLE });
     await bot.waitForOutput(/slash commands registered/);
     expect(posts()).toHaveLength(0);
     const message = await fake.waitForMessage(fake.channelId, undefined, { timeoutMs: 15_000 });
+    // 08:00 on the bot's clock is 6 s after it started; the post waited for it (not a catch-up).
+    expect(postRequests()[0]!.at - started).toBeGreaterThanOrEqual(5_500);
     expect(message.embeds?.[0]?.title).toBe('Good morning! Today in Machine Learning Operations: Week 1 · Tuesday 5 January 2027');
     expect(message.embeds?.[0]?.footer?.text).toBe(`Machine Learning Operations · ${key()}`);
     expect(message.content).toBe(`<@&${ROLE}>`);
     const request = fake.requests.find((entry) => entry.method === 'POST' && entry.path === `/channels/${fake.channelId}/messages`);
     expect(request?.body).toMatchObject({ enforce_nonce: true, allowed_mentions: { parse: [], roles: [ROLE] } });
     expect(String((request?.body as { nonce: string }).nonce).length).toBeLessThanOrEqual(25);
-    await bot.waitForOutput(/"msg":"announcement posted"/);
-    expect(claim()).toMatchObject({ status: 'sent', messageId: message.id });
+    expect(await sent()).toMatchObject({ status: 'sent', messageId: message.id });
     await settle(1_500);
-    expect(posts()).toHaveLength(1);
+    expect(postRequests()).toHaveLength(1);
   });
 
   it('killed while the post is in flight (it lands), restarted: one message, recorded', { timeout: TIMEOUT }, async () => {
@@ -108,26 +114,32 @@ describe('the morning announcement on Discord, exactly once', () => {
     await first.stop('SIGKILL');
     const second = startBot('2027-01-05T08:00:10');
     await second.waitForOutput(/slash commands unchanged/, 20_000);
-    await settle(4_000);
-    expect(posts()).toHaveLength(1);
-    expect(claim()).toMatchObject({ status: 'sent' });
+    expect(await sent()).toMatchObject({ messageId: posts()[0]!.id });
+    await settle(3_000);
+    expect(postRequests()).toHaveLength(1);
   });
 
-  it('two instances on one state database: one message', { timeout: TIMEOUT }, async () => {
+  it('two instances on one state database: one POST, one message', { timeout: TIMEOUT }, async () => {
     const [a, b] = [startBot('2027-01-05T07:59:58'), startBot('2027-01-05T07:59:58')];
     await Promise.all([a.waitForOutput(/slash commands/), b.waitForOutput(/slash commands/)]);
-    await fake.waitForMessage(fake.channelId, undefined, { timeoutMs: 15_000 });
-    await settle(4_000);
+    await sent();
+    await settle(3_000);
+    expect(postRequests()).toHaveLength(1);
     expect(posts()).toHaveLength(1);
   });
 
   it('through a 429 storm and 5xx bursts: one message', { timeout: TIMEOUT }, async () => {
     fake.failNext(`POST /channels/${fake.channelId}/messages`, { status: 429, retryAfter: 0.3 }, 3);
-    fake.failNext(`POST /channels/${fake.channelId}/messages`, { status: 503 }, 6);
+    fake.failNext(`POST /channels/${fake.channelId}/messages`, { status: 503 }, 3);
     const bot = startBot('2027-01-05T08:00');
     await bot.waitForOutput(/"msg":"announcement posted"/, 40_000);
     expect(posts()).toHaveLength(1);
-    expect(fake.requests.filter((entry) => entry.method === 'POST' && entry.path.startsWith('/channels/')).length).toBe(10);
+    const attempts = postRequests();
+    expect(attempts.map((entry) => entry.status)).toEqual([429, 429, 429, 503, 503, 503, 200]);
+    // Before each new attempt after a 5xx, the bot looked for the message in the channel.
+    expect(fake.requests.filter((entry) => entry.method === 'GET' && entry.path === `/channels/${fake.channelId}/messages`)).toHaveLength(3);
+    // The rate limit was waited out as Discord asked (0.3 s each time).
+    expect(attempts[3]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(800);
   });
 
   it('started late: posts inside the catch-up window, skips and says so after it', { timeout: TIMEOUT }, async () => {

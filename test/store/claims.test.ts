@@ -28,13 +28,15 @@ describe.each(stores)('announcement claims: %s', (_name, open) => {
     store.close();
   });
 
-  it('lets another instance take over a pending claim whose lease ran out, or its owner again', () => {
+  it('lets another instance take over a pending claim whose lease ran out, telling it the previous claim', () => {
     const store = open();
     store.claim('k', { owner: 'a', now: 0, ...lease });
     const takeover = store.claim('k', { owner: 'b', now: 1_000, ...lease });
     expect(takeover.kind).toBe('taken-over');
     expect(takeover.record).toMatchObject({ owner: 'b', attempts: 2, leaseUntil: 2_000 });
-    expect(store.claim('k', { owner: 'b', now: 1_100, ...lease }).kind).toBe('taken-over');
+    // While its lease lasts, the claim is busy for everyone, its owner included: one delivery at a time.
+    expect(store.claim('k', { owner: 'b', now: 1_100, ...lease }).kind).toBe('busy');
+    expect(takeover.kind === 'taken-over' && takeover.previous).toMatchObject({ owner: 'a', attempts: 1 });
     expect(store.completeClaim('k', 'a', { status: 'sent', messageId: 'm' }, 1_200)).toBe(false);
     store.close();
   });

@@ -24,9 +24,15 @@ export interface Registration {
   readonly changed: boolean;
 }
 
-/** A REST client for Discord's HTTP API at the configured base URL. */
-export function discordRest(config: DiscordConfig): REST {
-  return new REST({ api: config.apiUrl }).setToken(config.token);
+/**
+ * A REST client for Discord's HTTP API at the configured base URL. `retries: 0` leaves retrying to the
+ * caller (the announcer looks for an earlier attempt's message before posting again); 429s are still
+ * waited out as Discord says.
+ */
+export function discordRest(config: DiscordConfig, options: { retries?: number } = {}): REST {
+  return new REST({ api: config.apiUrl, ...(options.retries !== undefined && { retries: options.retries }) }).setToken(
+    config.token,
+  );
 }
 
 /** The application id: configured, or asked of Discord. */

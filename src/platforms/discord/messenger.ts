@@ -1,6 +1,6 @@
 import { type APIMessage, DiscordAPIError, type REST, Routes } from 'discord.js';
 import type { Message } from '../../core/messages.js';
-import { type Messenger, type PostOptions, PostError } from '../../core/ports.js';
+import { type FindOptions, type Messenger, type PostOptions, PostError } from '../../core/ports.js';
 import { cut, LIMITS, renderMessage } from './render.js';
 
 export interface DiscordMessengerOptions {
@@ -14,8 +14,16 @@ export interface DiscordMessengerOptions {
   readonly instructorChannelId?: string;
 }
 
-/** How many recent messages are searched for an earlier post of a key. */
-const RECENT = 50;
+/** Messages per page, and pages at most, when searching for an earlier post of a key. */
+const PAGE = 100;
+const MAX_PAGES = 10;
+const DISCORD_EPOCH = 1_420_070_400_000n;
+
+/** The smallest Discord id of a message created at `instant`: the start of a search with `after`. */
+export function snowflakeAt(instant: Date): string {
+  const ms = BigInt(Math.max(instant.getTime(), Number(DISCORD_EPOCH)));
+  return ((ms - DISCORD_EPOCH) << 22n).toString();
+}
 
 /** Whether trying again may help: rate limits, server errors, timeouts and lost connections may; 4xx may not. */
 export function toPostError(error: unknown): PostError {
@@ -53,25 +61,39 @@ export class DiscordMessenger implements Messenger {
       enforce_nonce: true,
     };
     try {
-      const created = (await this.#options.rest.post(Routes.channelMessages(this.#options.channelId), { body })) as APIMessage;
+      const created = (await this.#options.rest.post(Routes.channelMessages(this.#options.channelId), {
+        body,
+        ...(options.signal && { signal: options.signal }),
+      })) as APIMessage;
       return { id: created.id };
     } catch (error) {
       throw toPostError(error);
     }
   }
 
-  async findPosted(key: string): Promise<{ id: string } | undefined> {
+  /**
+   * Searches the channel for the post of `key`, page by page from `since` (else the latest 100).
+   * Listed messages do not reliably carry the nonce: the key in the embed footer is the marker.
+   */
+  async findPosted(key: string, options: FindOptions = {}): Promise<{ id: string } | undefined> {
+    const mine = (candidate: APIMessage) =>
+      (!this.#options.botUserId || candidate.author.id === this.#options.botUserId) &&
+      candidate.embeds.some((embed) => embed.footer?.text.split(' · ').includes(key));
     try {
-      const recent = (await this.#options.rest.get(Routes.channelMessages(this.#options.channelId), {
-        query: new URLSearchParams({ limit: String(RECENT) }),
-      })) as APIMessage[];
-      // Listed messages do not reliably carry the nonce: the key in the embed footer is the marker.
-      const found = recent.find(
-        (candidate) =>
-          (!this.#options.botUserId || candidate.author.id === this.#options.botUserId) &&
-          candidate.embeds.some((embed) => embed.footer?.text.split(' · ').includes(key)),
-      );
-      return found && { id: found.id };
+      let after = options.since ? snowflakeAt(options.since) : undefined;
+      for (let page = 0; page < MAX_PAGES; page += 1) {
+        const query = new URLSearchParams({ limit: String(PAGE), ...(after && { after }) });
+        const messages = (await this.#options.rest.get(Routes.channelMessages(this.#options.channelId), {
+          query,
+          ...(options.signal && { signal: options.signal }),
+        })) as APIMessage[];
+        const found = messages.find(mine);
+        if (found) return { id: found.id };
+        if (!after || messages.length < PAGE) return undefined;
+        // Newest first: the next page starts after the newest message of this one.
+        after = messages.reduce((max, message) => (BigInt(message.id) > BigInt(max) ? message.id : max), after);
+      }
+      throw new PostError(`more than ${PAGE * MAX_PAGES} messages since the claim; not sure whether it was posted`, false);
     } catch (error) {
       throw toPostError(error);
     }
