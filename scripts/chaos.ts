@@ -5,7 +5,7 @@
  * lets a last instance finish, and counts the posts in the channel.
  * Prints `trials=N duplicates=D missed=M`. Not part of `npm test`.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +20,9 @@ const TRIALS = argIndex > 0 ? Number(process.argv[argIndex + 1]) : 20;
 const START = DateTime.fromISO('2027-01-05T07:59:58', { zone: 'Europe/Copenhagen' });
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+/** Resolves when the process has exited (at once if it already has). */
+const exited = (child: ChildProcess) =>
+  new Promise((done) => (child.exitCode !== null || child.signalCode !== null ? done(undefined) : child.once('exit', done)));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
 async function trial(index: number): Promise<{ posts: number; kills: number; fault: string }> {
@@ -46,7 +49,7 @@ async function trial(index: number): Promise<{ posts: number; kills: number; fau
         DISCORD_GUILD_ID: fake.guildId,
         DISCORD_ANNOUNCE_CHANNEL_ID: fake.channelId,
         STATE_DB: db,
-        ANNOUNCE_LEASE_SECONDS: '1',
+        ANNOUNCE_LEASE_SECONDS: '2',
       },
     });
   const kills = 1 + Math.floor(Math.random() * 3);
@@ -54,8 +57,9 @@ async function trial(index: number): Promise<{ posts: number; kills: number; fau
     for (let kill = 0; kill < kills; kill += 1) {
       const child = launch();
       await sleep(Math.random() * 4_000);
+      if (child.exitCode !== null) throw new Error(`the bot exited by itself with code ${child.exitCode}`);
       child.kill('SIGKILL');
-      await new Promise((done) => child.on('exit', done));
+      await exited(child);
     }
     const last = launch();
     const deadline = Date.now() + 30_000;
@@ -68,8 +72,9 @@ async function trial(index: number): Promise<{ posts: number; kills: number; fau
     }
     // Anything a killed instance left in flight has landed by now.
     await sleep(1_000);
+    if (last.exitCode !== null) throw new Error(`the bot exited by itself with code ${last.exitCode}`);
     last.kill('SIGTERM');
-    await new Promise((done) => last.on('exit', done));
+    await exited(last);
     const posts = fake.messages(fake.channelId).filter((message) => message.embeds?.[0]?.footer?.text.includes(key)).length;
     const requests = fake.requests.filter((request) => request.method === 'POST' && request.path.startsWith('/channels/')).length;
     console.log(`trial ${index + 1}: kills=${kills} fault=${fault} posts=${posts} POSTs=${requests}`);

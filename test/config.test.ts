@@ -264,3 +264,15 @@ describe('Discord settings', () => {
     expect(error.message).toContain('DISCORD_GUILD_ID: must be a Discord id');
   });
 });
+
+describe('announcer settings', () => {
+  it('default to a 120 s lease and 10 minutes of retries, and are checked', () => {
+    expect(loadConfig({ env: {}, cwd, dotenv: false }).announcer).toEqual({ leaseMs: 120_000, retryForMs: 600_000 });
+    expect(loadConfig({ env: { ANNOUNCE_LEASE_SECONDS: '30', ANNOUNCE_RETRY_MINUTES: '0.5' }, cwd, dotenv: false }).announcer).toEqual({
+      leaseMs: 30_000,
+      retryForMs: 30_000,
+    });
+    const error = configError(() => loadConfig({ env: { ANNOUNCE_LEASE_SECONDS: '1', ANNOUNCE_RETRY_MINUTES: 'soon' }, cwd, dotenv: false }));
+    expect(error.problems.map((problem) => problem.split(':')[0])).toEqual(['ANNOUNCE_LEASE_SECONDS', 'ANNOUNCE_RETRY_MINUTES']);
+  });
+});
