@@ -3,8 +3,8 @@ import { isUserFacingError } from '../core/errors.js';
 import type { Message } from '../core/messages.js';
 import type { Logger } from '../log.js';
 
-export type Outcome =
-  | { readonly ok: true; readonly message: Message }
+export type Outcome<T = Message> =
+  | { readonly ok: true; readonly message: T }
   | { readonly ok: false; readonly kind: 'user' | 'internal'; readonly text: string; readonly code?: string };
 
 /** A short id that ties what a user sees to the log line of an unexpected error. */
@@ -16,7 +16,7 @@ export function errorRef(): string {
  * Runs a command for a platform dispatcher: a `UserFacingError` becomes its message; anything else
  * is logged with a reference the user is shown instead of the details.
  */
-export function respond(run: () => Message, logger: Logger, fields: Record<string, unknown> = {}): Outcome {
+export function respond<T = Message>(run: () => T, logger: Logger, fields: Record<string, unknown> = {}): Outcome<T> {
   try {
     return { ok: true, message: run() };
   } catch (error) {

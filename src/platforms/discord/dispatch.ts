@@ -26,6 +26,34 @@ export interface DispatchDeps {
   readonly instructorRoleId?: string;
 }
 
+/**
+ * Rendered answers of student commands, per course and minute. Their answers depend only on the course
+ * and the time to the minute (dates, and `dayStart` as HH:MM), so a burst of students asking the same
+ * thing at 09:00 costs one render. Emptied whenever the minute or the course changes.
+ */
+class AnswerCache {
+  #course: Course | undefined;
+  #minute = -1;
+  readonly #answers = new Map<string, DiscordPayload>();
+
+  get(course: Course, now: Date, key: string, render: () => DiscordPayload): DiscordPayload {
+    const minute = Math.floor(now.getTime() / 60_000);
+    if (course !== this.#course || minute !== this.#minute) {
+      this.#answers.clear();
+      this.#course = course;
+      this.#minute = minute;
+    }
+    let answer = this.#answers.get(key);
+    if (!answer) {
+      answer = render();
+      if (this.#answers.size < 1_000) this.#answers.set(key, answer);
+    }
+    return answer;
+  }
+}
+
+const answers = new AnswerCache();
+
 /** Discord shows at most 25 autocomplete choices; names and string values are 1–100 characters. */
 const MAX_CHOICES = 25;
 const MAX_CHOICE_TEXT = 100;
@@ -68,9 +96,18 @@ async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDe
   // ephemerally, so that an error never ends up public. A public answer is then a follow-up.
   if (command.slow) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const raw = Object.fromEntries(interaction.options.data.map((option) => [option.name, option.value as string | number]));
-  const outcome = respond(() => command.run(context(deps), resolveArgs(command, raw)), deps.logger, fields);
+  const current = context(deps);
+  const render = () => renderMessage(command.run(current, resolveArgs(command, raw)));
+  const outcome = respond(
+    () =>
+      command.audience === 'everyone'
+        ? answers.get(current.course, current.now, `${command.name} ${JSON.stringify(raw)}`, render)
+        : render(),
+    deps.logger,
+    fields,
+  );
   if (outcome.ok) {
-    await send(interaction, renderMessage(outcome.message), { ephemeral, deferred: Boolean(command.slow) }, deps, fields);
+    await send(interaction, outcome.message, { ephemeral, deferred: Boolean(command.slow) }, deps, fields);
     deps.logger.debug(fields, 'answered');
     return;
   }

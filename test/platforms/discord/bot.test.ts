@@ -190,4 +190,23 @@ describe('DiscordBot (in process, real discord.js, fake Discord)', () => {
     const { callback } = await fake.interact(chatInput('help'));
     expect(callback.type).toBe(InteractionResponseType.ChannelMessageWithSource);
   });
+
+  it('answers from the per-minute cache only within the same minute and course', async () => {
+    let now = at(course, '2027-01-04T23:59:30');
+    bot = new DiscordBot({
+      config: config(),
+      store,
+      logger: createLogger({ level: 'silent' }),
+      course: () => course,
+      commands,
+      clock: { now: () => now },
+    });
+    await bot.start();
+    const title = async () =>
+      (dataOf((await fake.interact(chatInput('today'))).callback) as { embeds?: { title: string }[]; content?: string }).embeds?.[0]
+        ?.title;
+    expect(await title()).toBe('Week 1 · Monday 4 January 2027');
+    now = at(course, '2027-01-05T00:00:10');
+    expect(await title()).toBe('No session on Tuesday 5 January 2027');
+  });
 });
