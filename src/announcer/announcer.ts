@@ -255,8 +255,9 @@ export class Announcer {
       try {
         const found = await messenger.findPosted(due.key, { since: this.#real(previous.updatedAt - 60_000), signal });
         if (found) {
+          const outcome = this.#record(due.key, found.id, log, 'recovered');
           log.info({ messageId: found.id }, 'announcement was already posted; recorded it');
-          return this.#record(due.key, found.id, log, 'recovered');
+          return outcome;
         }
       } catch (error) {
         if (signal.aborted) return undefined;
@@ -277,8 +278,9 @@ export class Announcer {
           mention: due.kind === 'daily',
           signal,
         });
+        const outcome = this.#record(due.key, posted.id, log, 'sent');
         log.info({ messageId: posted.id, target: due.target }, 'announcement posted');
-        return this.#record(due.key, posted.id, log, 'sent');
+        return outcome;
       } catch (error) {
         if (signal.aborted) return undefined;
         const message = describe(error);
@@ -292,8 +294,9 @@ export class Announcer {
         try {
           const found = await messenger.findPosted(due.key, { since: this.#real(lastAttempt - 60_000), signal });
           if (found) {
+            const outcome = this.#record(due.key, found.id, log, 'sent');
             log.info({ messageId: found.id }, 'the failed attempt had landed; recorded it');
-            return this.#record(due.key, found.id, log, 'sent');
+            return outcome;
           }
         } catch (lookup) {
           if (signal.aborted) return undefined;

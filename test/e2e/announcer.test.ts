@@ -94,7 +94,8 @@ describe('the morning announcement on Discord, exactly once', () => {
     const second = startBot('2027-01-05T08:00:10');
     await second.waitForOutput(/announcement was already posted; recorded it/, 20_000);
     expect(posts()).toHaveLength(1);
-    expect(claim()).toMatchObject({ status: 'sent', messageId: posts()[0]!.id });
+    expect(await sent()).toMatchObject({ status: 'sent', messageId: posts()[0]!.id });
+    expect(postRequests()).toHaveLength(1);
   });
 
   it('killed before the post lands, restarted: one message', { timeout: TIMEOUT }, async () => {
