@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command as Program, CommanderError } from 'commander';
 import { DiscordAPIError, Routes } from 'discord.js';
@@ -13,6 +13,7 @@ import { runCommandLine } from './core/commands/parse.js';
 import { commands } from './core/commands/registry.js';
 import { isUserFacingError } from './core/errors.js';
 import { type Config, ConfigError, PACKAGE_ROOT, label, loadConfig } from './config.js';
+import { ImportError, courseYaml, importTimePlan } from './course-file/import-markdown.js';
 import { CourseFileError, type LoadedCourse, loadCourseFile } from './course-file/read.js';
 import { createLogger } from './log.js';
 import { applicationId, discordRest, syncCommands } from './platforms/discord/bot.js';
@@ -97,6 +98,45 @@ function program(): Program {
     .action((file: string | undefined) => {
       const loaded = course(file);
       console.log(`${loaded.path}: valid. ${courseSummary(loaded)}`);
+    });
+
+  cli
+    .command('import')
+    .description("Read a course's Markdown time plan and write a course file that passes validate")
+    .argument('<file.md>', 'the time plan: "## Week N" sections, each with a table by weekday or by date')
+    .option('--start <YYYY-MM-DD>', 'the first day of week 1 (needed when the tables have no dates)')
+    .option('--year <YYYY>', 'the year of dates written as D/M')
+    .option('--timezone <zone>', 'the course time zone (IANA name)', 'UTC')
+    .option('--name <name>', 'the course name (default: the first "# " heading)')
+    .option('--id <id>', 'the course id (default: from the name)')
+    .option('--out <file>', 'write here instead of printing (an existing file is replaced only on success)')
+    .action((file: string, options: { start?: string; year?: string; timezone: string; name?: string; id?: string; out?: string }) => {
+      if (options.year !== undefined && !/^\d{4}$/.test(options.year)) throw new UsageError(`--year: "${options.year}" is not a year`);
+      let markdown: string;
+      try {
+        markdown = readFileSync(file, 'utf8');
+      } catch {
+        throw new UsageError(`${file}: cannot be read`);
+      }
+      const doc = importTimePlan(markdown, {
+        source: file,
+        timezone: options.timezone,
+        ...(options.start !== undefined && { start: options.start }),
+        ...(options.year !== undefined && { year: Number(options.year) }),
+        ...(options.name !== undefined && { name: options.name }),
+        ...(options.id !== undefined && { id: options.id }),
+      });
+      const yamlText = courseYaml(doc, file);
+      if (!options.out) {
+        process.stdout.write(yamlText);
+        return;
+      }
+      // Write beside the target, then rename: a reader never sees half a file.
+      const temporary = `${options.out}.tmp-${process.pid}`;
+      writeFileSync(temporary, yamlText);
+      renameSync(temporary, options.out);
+      const sessions = (doc.weeks ?? []).reduce((sum, week) => sum + (week.sessions?.length ?? 0), 0);
+      console.log(`${options.out}: ${doc.weeks?.length ?? 0} weeks, ${sessions} sessions from ${file}`);
     });
 
   cli
@@ -246,7 +286,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.error(reason);
       return EXIT_INVALID;
     }
-    if (error instanceof CourseFileError || error instanceof ConfigError) {
+    if (error instanceof CourseFileError || error instanceof ConfigError || error instanceof ImportError) {
       console.error(error.message);
       return EXIT_INVALID;
     }
