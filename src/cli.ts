@@ -19,9 +19,8 @@ import { createLogger } from './log.js';
 import { applicationId, discordRest, syncCommands } from './platforms/discord/bot.js';
 import { commandsJson } from './platforms/discord/command-json.js';
 import { SqliteStore } from './store/sqlite-store.js';
-import { Announcer, DEFAULT_RETRY } from './announcer/announcer.js';
 import type { Messenger } from './core/ports.js';
-import { courseSummary, instanceName, start } from './main.js';
+import { courseSummary, createAnnouncer, start } from './main.js';
 import { DiscordMessenger } from './platforms/discord/messenger.js';
 import { TerminalMessenger } from './platforms/terminal/messenger.js';
 
@@ -216,15 +215,13 @@ async function announceNow(settings: Config): Promise<void> {
     } else {
       messenger = new TerminalMessenger(process.stdout);
     }
-    const announcer = new Announcer({
-      course: () => loaded.course,
-      clock: systemClock,
+    const announcer = createAnnouncer({
+      config: settings,
+      logger,
       store,
+      clock: systemClock,
+      course: () => loaded.course,
       messengers: [messenger],
-      logger: logger.child({ subsystem: 'announcer' }),
-      owner: instanceName(),
-      leaseMs: settings.announcer.leaseMs,
-      retry: { ...DEFAULT_RETRY, giveUpAfterMs: settings.announcer.retryForMs },
     });
     const date = today(loaded.course, systemClock.now());
     if (!morningAnnouncement(loaded.course, date)) {

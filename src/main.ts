@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Announcer, DEFAULT_RETRY } from './announcer/announcer.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { firstSession, lastSession } from './core/course/calendar.js';
 import { formatLongDate } from './core/course/dates.js';
@@ -6,9 +9,6 @@ import { commands } from './core/commands/registry.js';
 import type { Config } from './config.js';
 import { type LoadedCourse, loadCourseFile } from './course-file/read.js';
 import type { Logger } from './log.js';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import { Announcer, DEFAULT_RETRY } from './announcer/announcer.js';
 import { startTicking } from './announcer/tick.js';
 import type { Messenger, StateStore } from './core/ports.js';
 import { DiscordBot, discordRest } from './platforms/discord/bot.js';
@@ -42,27 +42,36 @@ export function instanceName(): string {
   return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }
 
-/** The announcer for these messengers, ticking; returns the function that stops it. */
-export function startAnnouncer(input: {
+export interface AnnouncerInput {
   readonly config: Config;
   readonly logger: Logger;
   readonly store: StateStore;
   readonly clock: Clock;
   readonly course: () => Course;
   readonly messengers: readonly Messenger[];
-}): () => Promise<void> {
-  const logger = input.logger.child({ subsystem: 'announcer' });
-  const announcer = new Announcer({
+}
+
+/** The announcer for these messengers, configured from the environment. */
+export function createAnnouncer(input: AnnouncerInput): Announcer {
+  return new Announcer({
     course: input.course,
     clock: input.clock,
     store: input.store,
     messengers: input.messengers,
-    logger,
+    logger: input.logger.child({ subsystem: 'announcer' }),
     owner: instanceName(),
     leaseMs: input.config.announcer.leaseMs,
     retry: { ...DEFAULT_RETRY, giveUpAfterMs: input.config.announcer.retryForMs },
   });
-  return startTicking(announcer, { timezone: input.course().timezone, clock: input.clock, logger });
+}
+
+/** The announcer for these messengers, ticking; returns the function that stops it. */
+export function startAnnouncer(input: AnnouncerInput): () => Promise<void> {
+  return startTicking(createAnnouncer(input), {
+    timezone: input.course().timezone,
+    clock: input.clock,
+    logger: input.logger.child({ subsystem: 'announcer' }),
+  });
 }
 
 /**
