@@ -7,12 +7,13 @@ import { formatLongDate } from './core/course/dates.js';
 import type { Course } from './core/course/model.js';
 import { commands } from './core/commands/registry.js';
 import type { Config } from './config.js';
+import { LiveCourse } from './course-file/live-course.js';
 import { type LoadedCourse, loadCourseFile } from './course-file/read.js';
 import type { Logger } from './log.js';
 import { startTicking } from './announcer/tick.js';
 import type { Messenger, StateStore } from './core/ports.js';
 import { DiscordBot, discordRest } from './platforms/discord/bot.js';
-import { DiscordMessenger } from './platforms/discord/messenger.js';
+import { DiscordMessenger, postNotice } from './platforms/discord/messenger.js';
 import { TerminalMessenger } from './platforms/terminal/messenger.js';
 import { runTerminal } from './platforms/terminal/terminal.js';
 import { SqliteStore } from './store/sqlite-store.js';
@@ -90,9 +91,27 @@ export async function start(options: StartOptions): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let store: SqliteStore | undefined;
+  let cleanUp: () => void = () => undefined;
   try {
     const loaded = loadCourseFile(config.courseFile, config.courseFileLabel);
     const clock = options.clock?.(loaded.course) ?? systemClock;
+    // Where a refused course file is reported, once a platform is up.
+    let tellInstructors: (text: string) => void = () => undefined;
+    const live = new LiveCourse({
+      path: config.courseFile,
+      label: config.courseFileLabel,
+      initial: loaded,
+      logger: logger.child({ subsystem: 'course-file' }),
+      onInvalid: (error) => tellInstructors(`The course file was not reloaded; the last good schedule stays live.\n${error.message}`),
+    });
+    const onHangUp = () => live.reload('SIGHUP');
+    process.on('SIGHUP', onHangUp);
+    const stopWatching = live.watch();
+    cleanUp = () => {
+      process.off('SIGHUP', onHangUp);
+      stopWatching();
+    };
+    const course = () => live.course;
     logger.info(
       { file: config.courseFileLabel, bundled: config.courseFileIsBundled, sessions: loaded.course.sessions.length },
       'course loaded',
@@ -105,7 +124,7 @@ export async function start(options: StartOptions): Promise<void> {
         config: config.discord,
         store,
         logger: logger.child({ platform: 'discord' }),
-        course: () => loaded.course,
+        course,
         commands,
         clock,
       });
@@ -118,6 +137,15 @@ export async function start(options: StartOptions): Promise<void> {
       try {
         // A signal while still connecting stops the bot too.
         await Promise.race([starting, stopped]);
+        const instructorChannelId = config.discord.instructorChannelId;
+        if (instructorChannelId) {
+          const rest = discordRest(config.discord);
+          tellInstructors = (text) => {
+            postNotice(rest, instructorChannelId, text).catch((error: unknown) =>
+              logger.error({ err: error }, 'could not tell instructors'),
+            );
+          };
+        }
         if (!shutdown.signal.aborted && config.discord.announceChannelId) {
           const messenger = new DiscordMessenger({
             rest: discordRest(config.discord, { retries: 0 }),
@@ -126,7 +154,7 @@ export async function start(options: StartOptions): Promise<void> {
             ...(config.discord.announceRoleId && { mentionRoleId: config.discord.announceRoleId }),
             ...(config.discord.instructorChannelId && { instructorChannelId: config.discord.instructorChannelId }),
           });
-          stopTicking = startAnnouncer({ config, logger, store, clock, course: () => loaded.course, messengers: [messenger] });
+          stopTicking = startAnnouncer({ config, logger, store, clock, course, messengers: [messenger] });
         } else if (!config.discord.announceChannelId) {
           logger.info('no DISCORD_ANNOUNCE_CHANNEL_ID: morning announcements are off');
         }
@@ -145,7 +173,7 @@ export async function start(options: StartOptions): Promise<void> {
       await runTerminal({
         input: options.input ?? process.stdin,
         output,
-        course: () => loaded.course,
+        course,
         commands,
         clock,
         signal: shutdown.signal,
@@ -155,7 +183,7 @@ export async function start(options: StartOptions): Promise<void> {
             logger,
             store: terminalStore,
             clock,
-            course: () => loaded.course,
+            course,
             messengers: [new TerminalMessenger(output)],
           });
         },
@@ -173,6 +201,7 @@ export async function start(options: StartOptions): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    cleanUp();
     store?.close();
     logger.debug('stopped');
   }

@@ -34,6 +34,7 @@ describe('the Discord bot, end to end against a local fake Discord', () => {
     DISCORD_GUILD_ID: fake.guildId,
     STATE_DB: join(dir, 'state.db'),
     COURSE_FILE: join(dir, 'course.yaml'),
+    DISCORD_INSTRUCTOR_CHANNEL_ID: fake.channelId,
   });
 
   /** The real bot as `npm start` runs it, with its clock set inside the course. */
@@ -155,6 +156,25 @@ describe('the Discord bot, end to end against a local fake Discord', () => {
     expect(fake.registrations).toHaveLength(1);
     expect(fake.identifyCount).toBe(2);
     expect(replyData((await fake.interact(chatInput('today'))).callback).embeds?.[0]?.title).toBe('Week 1 · Tuesday 5 January 2027');
+  });
+
+  it('reloads the course file on SIGHUP; a broken one is refused, reported, and the old schedule stays', async () => {
+    const file = join(dir, 'course.yaml');
+    const { readFileSync } = await import('node:fs');
+    const good = readFileSync(file, 'utf8');
+    const topicOn20th = async () =>
+      replyData((await fake.interact(chatInput('today', [{ name: 'date', type: STRING, value: '2027-01-20' }]))).callback).embeds?.[0]
+        ?.description;
+    writeFileSync(file, good.replace('topic: "Deployment', 'topic: "Serving'));
+    process.kill(bot.pid, 'SIGHUP');
+    await bot.waitForOutput(/course file reloaded/);
+    expect(await topicOn20th()).toMatch(/^Serving/);
+    writeFileSync(file, good.replace('timezone: Europe/Copenhagen', 'timezone: Europe/Atlantis'));
+    process.kill(bot.pid, 'SIGHUP');
+    const notice = await fake.waitForMessage(fake.channelId, (message) => message.content?.includes('was not reloaded') ?? false);
+    expect(notice.content).toMatch(/course\.yaml:\d+:\d+ course\.timezone: Europe\/Atlantis is not a known IANA time zone/);
+    expect(await topicOn20th()).toMatch(/^Serving/);
+    writeFileSync(file, good);
   });
 
   it('never prints the token', () => {

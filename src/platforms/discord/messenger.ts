@@ -35,6 +35,13 @@ export function toPostError(error: unknown): PostError {
   return new PostError(message, true);
 }
 
+/** A plain text notice in a channel (instructors' reports): cut to Discord's limit, pinging nobody. */
+export async function postNotice(rest: REST, channelId: string, text: string): Promise<void> {
+  await rest.post(Routes.channelMessages(channelId), {
+    body: { content: cut(text, LIMITS.content), allowed_mentions: { parse: [] } },
+  });
+}
+
 /** Posts announcements to one Discord channel through the REST API. */
 export class DiscordMessenger implements Messenger {
   readonly target: string;
@@ -101,8 +108,6 @@ export class DiscordMessenger implements Messenger {
 
   async report(text: string): Promise<void> {
     if (!this.#options.instructorChannelId) return;
-    await this.#options.rest.post(Routes.channelMessages(this.#options.instructorChannelId), {
-      body: { content: cut(text, LIMITS.content), allowed_mentions: { parse: [] } },
-    });
+    await postNotice(this.#options.rest, this.#options.instructorChannelId, text);
   }
 }
