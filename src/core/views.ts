@@ -166,10 +166,6 @@ export function weekHeading(week: Week): string {
   return week.title ? `Week ${week.number} · ${week.title}` : `Week ${week.number}`;
 }
 
-export function formatLabel(format: SessionFormat): string {
-  return FORMAT_LABELS[format];
-}
-
 /** A week: its dates and summary, then a section per session day. */
 export function weekMessage(course: Course, week: Week, title: string, note?: string): Message {
   const description = [weekDateRange(course, week), week.summary, note].filter(Boolean).join('\n');

@@ -60,16 +60,32 @@ export class SqliteStore implements StateStore {
   /** Opens (creating the file and its directory) or `:memory:`. */
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    // Another process may hold the write lock for a moment; wait instead of failing.
-    this.db.pragma('busy_timeout = 5000');
+    // Another process may hold the lock for a moment: statements wait up to 5 s for it.
+    this.db = new Database(path, { timeout: 5_000 });
+    this.#switchToWal();
     this.db.pragma('synchronous = NORMAL');
     try {
       this.#migrate();
     } catch (error) {
       this.db.close();
       throw error;
+    }
+  }
+
+  /**
+   * SQLite answers SQLITE_BUSY at once, without waiting, when two processes switch a new file to WAL
+   * together (seen with two instances starting at the same moment): try again for a few seconds.
+   */
+  #switchToWal(): void {
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        this.db.pragma('journal_mode = WAL');
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 100) throw error;
+        Atomics.wait(pause, 0, 0, 50);
+      }
     }
   }
 

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StateStore } from '../../src/core/ports.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
@@ -106,5 +107,29 @@ describe('announcement claims across processes', () => {
     const [a, b] = await Promise.all([race('a'), race('b')]);
     expect(a.length + b.length).toBe(300);
     expect(new Set([...a, ...b]).size).toBe(300);
+  });
+});
+
+describe('opening a database another process has locked', () => {
+  it('waits for the lock instead of failing', async () => {
+    const path = join(dir, 'locked.db');
+    // Another process (here: this one) holds an exclusive lock while the bot opens the file.
+    const holder = new Database(path);
+    holder.exec('CREATE TABLE t (x); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);');
+    const script = `
+      import { SqliteStore } from './src/store/sqlite-store.ts';
+      const store = new SqliteStore(${JSON.stringify(path)});
+      store.setValue('opened', 'yes');
+      store.close();
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: 'ignore' });
+    const exited = new Promise<number | null>((done) => child.on('close', done));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    holder.exec('COMMIT');
+    holder.close();
+    expect(await exited).toBe(0);
+    const store = new SqliteStore(path);
+    expect(store.getValue('opened')).toBe('yes');
+    store.close();
   });
 });

@@ -138,6 +138,5 @@ export type CourseFile = z.infer<typeof courseFileSchema>;
 export type CourseFileInput = z.input<typeof courseFileSchema>;
 export type ResourceEntry = z.infer<typeof resourceSchema>;
 export type SetupStep = z.infer<typeof setupStepSchema>;
-export type SessionEntry = z.infer<typeof sessionSchema>;
 
 export type { IsoDate, Weekday };

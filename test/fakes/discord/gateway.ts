@@ -149,20 +149,28 @@ export class FakeGateway {
     }
   }
 
-  #identify(connection: Connection, data: unknown): void {
+  /** The checks IDENTIFY and RESUME share: not yet authenticated, a JSON object, the right token. */
+  #authenticate(connection: Connection, data: unknown): Record<string, unknown> | undefined {
     const { socket } = connection;
     if (connection.session) {
       this.#close(socket, GatewayCloseCodes.AlreadyAuthenticated, 'Already authenticated.');
-      return;
+      return undefined;
     }
     if (!isRecord(data)) {
       this.#close(socket, GatewayCloseCodes.DecodeError, 'Error while decoding payload.');
-      return;
+      return undefined;
     }
     if (!this.#validToken(data.token)) {
       this.#close(socket, GatewayCloseCodes.AuthenticationFailed, 'Authentication failed.');
-      return;
+      return undefined;
     }
+    return data;
+  }
+
+  #identify(connection: Connection, payload: unknown): void {
+    const data = this.#authenticate(connection, payload);
+    if (!data) return;
+    const { socket } = connection;
     if (typeof data.intents !== 'number') {
       this.#close(socket, GatewayCloseCodes.InvalidIntents, 'Invalid intent(s).');
       return;
@@ -186,20 +194,10 @@ export class FakeGateway {
     this.options.changed();
   }
 
-  #resume(connection: Connection, data: unknown): void {
+  #resume(connection: Connection, payload: unknown): void {
+    const data = this.#authenticate(connection, payload);
+    if (!data) return;
     const { socket } = connection;
-    if (connection.session) {
-      this.#close(socket, GatewayCloseCodes.AlreadyAuthenticated, 'Already authenticated.');
-      return;
-    }
-    if (!isRecord(data)) {
-      this.#close(socket, GatewayCloseCodes.DecodeError, 'Error while decoding payload.');
-      return;
-    }
-    if (!this.#validToken(data.token)) {
-      this.#close(socket, GatewayCloseCodes.AuthenticationFailed, 'Authentication failed.');
-      return;
-    }
     const session = typeof data.session_id === 'string' ? this.#sessions.get(data.session_id) : undefined;
     if (!session || session.ended) {
       this.failedResumeCount += 1;
