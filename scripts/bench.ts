@@ -125,7 +125,7 @@ const { course } = loadCourseFile(join(ROOT, 'data/course.yaml'));
 const now = DateTime.fromISO('2027-01-05T10:00', { zone: course.timezone }).toJSDate();
 const payloadDir = mkdtempSync(join(tmpdir(), 'course-bot-bench-payload-'));
 const payloadFile = join(payloadDir, 'today.json');
-writeFileSync(payloadFile, JSON.stringify(renderMessage(runCommandLine('/today', { course, now, commands }))));
+writeFileSync(payloadFile, JSON.stringify(renderMessage(await runCommandLine('/today', { course, now, commands }))));
 
 type Target = 'baseline' | 'ours' | 'samePayload';
 const targets: Record<Target, [readonly string[], Record<string, string>]> = {

@@ -19,6 +19,8 @@ import { createLogger } from './log.js';
 import { applicationId, discordRest, syncCommands } from './platforms/discord/bot.js';
 import { commandsJson } from './platforms/discord/command-json.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { effectiveCourse } from './schedule/live-schedule.js';
+import { exportYaml } from './course-file/export.js';
 import type { Messenger } from './core/ports.js';
 import { courseSummary, createAnnouncer, start } from './main.js';
 import { DiscordMessenger } from './platforms/discord/messenger.js';
@@ -44,6 +46,13 @@ function course(file: string | undefined): LoadedCourse {
   if (file) return loadCourseFile(resolve(file), label(resolve(file)));
   const settings = config();
   return loadCourseFile(settings.courseFile, settings.courseFileLabel);
+}
+
+/** Writes beside the target, then renames: a reader (the bot's file watcher) never sees half a file. */
+function writeAtomically(file: string, text: string): void {
+  const temporary = `${file}.tmp-${process.pid}`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
 }
 
 /** `--at`: an ISO date or date-time; without an offset it is read in the course's zone. */
@@ -83,10 +92,10 @@ function program(): Program {
     .argument('<command line>', 'the command as typed in chat: "/today", "/week 2", "/resources hydra"')
     .option('--at <when>', 'answer as if it were this ISO date or date-time (course zone unless an offset is given)')
     .option('--course <file>', 'a course file other than the configured one')
-    .action((line: string, options: { at?: string; course?: string }) => {
+    .action(async (line: string, options: { at?: string; course?: string }) => {
       const { course: current } = course(options.course);
       const now = options.at ? parseAt(options.at, current.timezone) : systemClock.now();
-      const answer = runCommandLine(line, { course: current, now, commands });
+      const answer = await runCommandLine(line, { course: current, now, commands });
       console.log(answer.text);
     });
 
@@ -130,12 +139,33 @@ function program(): Program {
         process.stdout.write(yamlText);
         return;
       }
-      // Write beside the target, then rename: a reader never sees half a file.
-      const temporary = `${options.out}.tmp-${process.pid}`;
-      writeFileSync(temporary, yamlText);
-      renameSync(temporary, options.out);
+      writeAtomically(options.out, yamlText);
       const sessions = (doc.weeks ?? []).reduce((sum, week) => sum + (week.sessions?.length ?? 0), 0);
       console.log(`${options.out}: ${doc.weeks?.length ?? 0} weeks, ${sessions} sessions from ${file}`);
+    });
+
+  cli
+    .command('export')
+    .description('Write the effective course (the course file with the schedule changes made in chat) as a course file')
+    .option('--out <file>', 'write here instead of printing (an existing file is replaced only when complete)')
+    .action((options: { out?: string }) => {
+      const settings = config();
+      const loaded = loadCourseFile(settings.courseFile, settings.courseFileLabel);
+      const store = new SqliteStore(settings.stateDb);
+      try {
+        const applied = effectiveCourse(loaded.file, store);
+        for (const { id, reason } of applied.skipped) console.error(`Change #${id} is not in the export: ${reason}`);
+        const applies = store.listChanges(loaded.course.id).filter((record) => record.undoneAt === undefined).length - applied.skipped.length;
+        const text = exportYaml(applied.file, settings.courseFileLabel, applies);
+        if (!options.out) {
+          process.stdout.write(text);
+          return;
+        }
+        writeAtomically(options.out, text);
+        console.log(`${options.out}: ${courseSummary({ ...loaded, course: applied.course, file: applied.file })}`);
+      } finally {
+        store.close();
+      }
     });
 
   cli
@@ -197,10 +227,12 @@ function program(): Program {
 
 /** `announce --now`: today's announcements through the announcer, so a later morning run never repeats them. */
 async function announceNow(settings: Config): Promise<void> {
-  const loaded = loadCourseFile(settings.courseFile, settings.courseFileLabel);
+  const file = loadCourseFile(settings.courseFile, settings.courseFileLabel);
   const logger = createLogger({ level: settings.logLevel });
   const store = new SqliteStore(settings.stateDb);
   try {
+    // What the bot posts: the file with the instructors' changes.
+    const loaded = effectiveCourse(file.file, store);
     let messenger: Messenger;
     if (settings.discord?.announceChannelId) {
       const rest = discordRest(settings.discord, { retries: 0 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { Announcer, DEFAULT_RETRY } from './announcer/announcer.js';
+import { LiveSchedule } from './schedule/live-schedule.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { firstSession, lastSession } from './core/course/calendar.js';
 import { formatLongDate } from './core/course/dates.js';
@@ -66,13 +67,15 @@ export function createAnnouncer(input: AnnouncerInput): Announcer {
   });
 }
 
-/** The announcer for these messengers, ticking; returns the function that stops it. */
-export function startAnnouncer(input: AnnouncerInput): () => Promise<void> {
-  return startTicking(createAnnouncer(input), {
+/** The announcer for these messengers, ticking; returns it and the function that stops it. */
+export function startAnnouncer(input: AnnouncerInput): { readonly announcer: Announcer; readonly stop: () => Promise<void> } {
+  const announcer = createAnnouncer(input);
+  const stop = startTicking(announcer, {
     timezone: input.course().timezone,
     clock: input.clock,
     logger: input.logger.child({ subsystem: 'announcer' }),
   });
+  return { announcer, stop };
 }
 
 /**
@@ -97,12 +100,24 @@ export async function start(options: StartOptions): Promise<void> {
     const clock = options.clock?.(loaded.course) ?? systemClock;
     // Where a refused course file is reported, once a platform is up.
     let tellInstructors: (text: string) => void = () => undefined;
+    let announcer: Announcer | undefined;
+    store = new SqliteStore(config.stateDb);
+    logger.debug({ db: config.stateDb }, 'state store open');
     const live = new LiveCourse({
       path: config.courseFile,
       label: config.courseFileLabel,
       initial: loaded,
       logger: logger.child({ subsystem: 'course-file' }),
       onInvalid: (error) => tellInstructors(`The course file was not reloaded; the last good schedule stays live.\n${error.message}`),
+      // Called only after start-up, once `schedule` exists.
+      onChange: () => schedule.publishInBackground('course file changed'),
+    });
+    const schedule = new LiveSchedule({
+      live,
+      store,
+      clock,
+      logger: logger.child({ subsystem: 'schedule' }),
+      announcer: () => announcer,
     });
     const onHangUp = () => live.reload('SIGHUP');
     process.on('SIGHUP', onHangUp);
@@ -111,22 +126,22 @@ export async function start(options: StartOptions): Promise<void> {
       process.off('SIGHUP', onHangUp);
       stopWatching();
     };
-    const course = () => live.course;
+    const course = () => schedule.course;
     logger.info(
       { file: config.courseFileLabel, bundled: config.courseFileIsBundled, sessions: loaded.course.sessions.length },
       'course loaded',
     );
-    store = new SqliteStore(config.stateDb);
-    logger.debug({ db: config.stateDb }, 'state store open');
+    const discordStore = store;
 
     if (config.discord) {
       const bot = new DiscordBot({
         config: config.discord,
-        store,
+        store: discordStore,
         logger: logger.child({ platform: 'discord' }),
         course,
         commands,
         clock,
+        admin: schedule,
       });
       const stopped = new Promise<void>((resolve) => {
         if (shutdown.signal.aborted) resolve();
@@ -146,6 +161,8 @@ export async function start(options: StartOptions): Promise<void> {
             );
           };
         }
+        // Changes made to the file while the bot was down are announced now.
+        schedule.publishInBackground('start');
         if (!shutdown.signal.aborted && config.discord.announceChannelId) {
           const messenger = new DiscordMessenger({
             rest: discordRest(config.discord, { retries: 0 }),
@@ -154,13 +171,16 @@ export async function start(options: StartOptions): Promise<void> {
             ...(config.discord.announceRoleId && { mentionRoleId: config.discord.announceRoleId }),
             ...(config.discord.instructorChannelId && { instructorChannelId: config.discord.instructorChannelId }),
           });
-          stopTicking = startAnnouncer({ config, logger, store, clock, course, messengers: [messenger] });
+          const started = startAnnouncer({ config, logger, store: discordStore, clock, course, messengers: [messenger] });
+          announcer = started.announcer;
+          stopTicking = started.stop;
         } else if (!config.discord.announceChannelId) {
           logger.info('no DISCORD_ANNOUNCE_CHANNEL_ID: morning announcements are off');
         }
         await stopped;
       } finally {
         await stopTicking?.();
+        await schedule.settle();
         await bot.stop();
         await starting.catch(() => undefined);
       }
@@ -178,7 +198,7 @@ export async function start(options: StartOptions): Promise<void> {
         clock,
         signal: shutdown.signal,
         onReady: () => {
-          stopTicking = startAnnouncer({
+          const started = startAnnouncer({
             config,
             logger,
             store: terminalStore,
@@ -186,7 +206,12 @@ export async function start(options: StartOptions): Promise<void> {
             course,
             messengers: [new TerminalMessenger(output)],
           });
+          announcer = started.announcer;
+          stopTicking = started.stop;
+          schedule.publishInBackground('start');
         },
+        admin: schedule,
+        actor: { platform: 'terminal', id: userInfo().username },
         logger: logger.child({ platform: 'terminal' }),
         banner: [
           `course-bot: ${courseSummary(loaded)}`,
@@ -197,6 +222,7 @@ export async function start(options: StartOptions): Promise<void> {
       });
     } finally {
       await stopTicking?.();
+      await schedule.settle();
     }
   } finally {
     process.off('SIGINT', onSignal);

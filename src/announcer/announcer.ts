@@ -1,8 +1,12 @@
+import { revisedMorningAnnouncement, weekOverview } from '../core/announcement.js';
 import type { Clock } from '../core/clock.js';
+import { today } from '../core/course/calendar.js';
+import { type IsoDate, weekNumberOf } from '../core/course/dates.js';
 import type { Course } from '../core/course/model.js';
+import type { Message } from '../core/messages.js';
 import { type ClaimRecord, type Messenger, PostError, type StateStore } from '../core/ports.js';
 import type { Logger } from '../log.js';
-import { type DueAnnouncement, type Plan, nonceFor, planAnnouncements } from './plan.js';
+import { type DueAnnouncement, type Plan, announcementKey, nonceFor, planAnnouncements } from './plan.js';
 
 export interface RetryPolicy {
   /** First wait after a failed attempt. */
@@ -136,6 +140,61 @@ export class Announcer {
       this.#running = undefined;
     });
     return this.#running;
+  }
+
+  /**
+   * Posts a notice (e.g. a schedule change) to every target through the same exactly-once path as
+   * announcements, keyed `<course>:<today>:notice-<name>:<target>`: the same name is posted once.
+   */
+  async notice(name: string, message: Message): Promise<RunReport> {
+    const course = this.#options.course();
+    const date = today(course, this.#options.clock.now());
+    const kind = `notice-${name}` as const;
+    const report = { sent: [] as string[], recovered: [] as string[], failed: [] as string[], busy: [] as string[], missed: [] as string[] };
+    if (this.#shutdown.signal.aborted) return report;
+    const outcomes = await Promise.all(
+      this.targets.map(async (target) => {
+        const key = announcementKey(course, date, kind, target);
+        return [key, await this.#deliver({ key, kind, date, target, message }, false)] as const;
+      }),
+    );
+    for (const [key, outcome] of outcomes) if (outcome) report[outcome].push(key);
+    return report;
+  }
+
+  /**
+   * Edits the posted morning announcements of these dates, and the posted overviews of their weeks,
+   * to match the course as it is now. Returns the keys edited; failures are logged, not thrown.
+   */
+  async revisePosted(dates: readonly IsoDate[]): Promise<string[]> {
+    const { store, logger } = this.#options;
+    const course = this.#options.course();
+    const weeks = new Set(dates.map((date) => weekNumberOf(course.start, date)));
+    const edited: string[] = [];
+    for (const messenger of this.#options.messengers) {
+      if (!messenger.edit) continue;
+      const suffix = `:${messenger.target}`;
+      for (const record of store.listClaims(`${course.id}:`)) {
+        if (record.status !== 'sent' || !record.messageId || !record.key.endsWith(suffix)) continue;
+        const [date, kind] = record.key.slice(course.id.length + 1, -suffix.length).split(':');
+        if (date === undefined || kind === undefined) continue;
+        let message: Message | undefined;
+        if (kind === 'daily' && dates.includes(date)) message = revisedMorningAnnouncement(course, date);
+        if (kind === 'weekly' && weeks.has(weekNumberOf(course.start, date))) {
+          const week = course.weeks.find((candidate) => candidate.number === weekNumberOf(course.start, date));
+          if (week) message = weekOverview(course, week);
+        }
+        if (!message) continue;
+        try {
+          await messenger.edit(record.messageId, message, { key: record.key, mention: kind === 'daily', signal: this.#shutdown.signal });
+          edited.push(record.key);
+          logger.info({ key: record.key, messageId: record.messageId }, 'posted announcement updated to the changed schedule');
+        } catch (error) {
+          logger.error({ err: error, key: record.key }, 'could not update a posted announcement');
+        }
+      }
+    }
+    return edited;
   }
 
   /**

@@ -6,8 +6,11 @@ import type { Message } from '../core/messages.js';
 
 export type AnnouncementKind = 'daily' | 'weekly';
 
+/** What a post is: a planned announcement, or a notice such as a schedule change (`notice-…`). */
+export type PostKind = AnnouncementKind | `notice-${string}`;
+
 /** `<course id>:<local date>:<kind>:<target>`: one post, whatever restarts or instances happen. */
-export function announcementKey(course: Course, date: IsoDate, kind: AnnouncementKind, target: string): string {
+export function announcementKey(course: Course, date: IsoDate, kind: PostKind, target: string): string {
   return `${course.id}:${date}:${kind}:${target}`;
 }
 
@@ -24,7 +27,7 @@ export function nonceFor(key: string): string {
 
 export interface DueAnnouncement {
   readonly key: string;
-  readonly kind: AnnouncementKind;
+  readonly kind: PostKind;
   readonly date: IsoDate;
   readonly target: string;
   readonly message: Message;

@@ -1,14 +1,19 @@
 import { findWeek, sessionOn } from './course/calendar.js';
-import type { IsoDate } from './course/dates.js';
-import type { Course } from './course/model.js';
+import type { DayChange, SessionDigest } from './course/changes.js';
+import { type IsoDate, formatShortDate } from './course/dates.js';
+import type { Course, Week } from './course/model.js';
 import type { Message } from './messages.js';
-import { sessionCard, sessionTitle, weekHeading, weekMessage } from './views.js';
+import { relativeDay, sessionCard, sessionHeadline, sessionTitle, weekHeading, weekMessage } from './views.js';
+import { message } from './messages.js';
 
 /** The morning post for a date: the day's card, or undefined when there is no session that day. */
 export function morningAnnouncement(course: Course, date: IsoDate): Message | undefined {
   const session = sessionOn(course, date);
   if (!session) return undefined;
-  return sessionCard(course, session, `Good morning! Today in ${course.name}: ${sessionTitle(session)}`);
+  const title = session.cancelled
+    ? `Good morning! No session today in ${course.name}: ${sessionTitle(session)} is cancelled`
+    : `Good morning! Today in ${course.name}: ${sessionTitle(session)}`;
+  return sessionCard(course, session, title);
 }
 
 /**
@@ -20,5 +25,57 @@ export function weeklyAnnouncement(course: Course, date: IsoDate): Message | und
   const session = sessionOn(course, date);
   const week = session && findWeek(course, session.week);
   if (!week || week.sessions[0]?.date !== date) return undefined;
+  return weekOverview(course, week);
+}
+
+/** The weekly overview of a week, as posted. */
+export function weekOverview(course: Course, week: Week): Message {
   return weekMessage(course, week, `This week in ${course.name}: ${weekHeading(week)}`);
+}
+
+/**
+ * What a posted morning announcement becomes when its date no longer has a session (moved or
+ * removed): the day's card when it still has one.
+ */
+export function revisedMorningAnnouncement(course: Course, date: IsoDate): Message {
+  return (
+    morningAnnouncement(course, date) ??
+    message({
+      title: `No session today in ${course.name}`,
+      description: `The session planned for ${formatShortDate(date)} was moved or removed. /week shows the week as it is now.`,
+      footer: course.name,
+    })
+  );
+}
+
+function withFrameworks(session: SessionDigest): string {
+  return `${sessionHeadline(session)}${session.frameworks.length ? ` · ${session.frameworks.join(', ')}` : ''}`;
+}
+
+/** One line about a changed date: `Tue 6 Jan (tomorrow): cancelled — Docker (instructor ill)`. */
+export function dayChangeLine(change: DayChange, today: IsoDate): string {
+  const when = `${formatShortDate(change.date)} (${relativeDay(today, change.date)})`;
+  const { before, after } = change;
+  if (!after) return `${when}: no session any more (was: ${before ? withFrameworks(before) : 'nothing'})`;
+  if (!before) return `${when}: new session: ${withFrameworks(after)}`;
+  if (after.cancelled && !before.cancelled) {
+    return `${when}: cancelled: ${withFrameworks({ ...after, cancelled: undefined })}${after.cancelled.reason ? ` (${after.cancelled.reason})` : ''}`;
+  }
+  if (before.cancelled && !after.cancelled) return `${when}: back on: ${withFrameworks(after)}`;
+  const details = [
+    before.topic !== after.topic && `was: ${before.topic ?? 'no topic'}`,
+    before.frameworks.join(', ') !== after.frameworks.join(', ') &&
+      `frameworks were: ${before.frameworks.length ? before.frameworks.join(', ') : 'none'}`,
+    before.note !== after.note && (after.note ? `note: ${after.note}` : 'note removed'),
+  ].filter(Boolean);
+  return `${when}: now ${withFrameworks(after)}${details.length ? ` (${details.join('; ')})` : ''}`;
+}
+
+/** The short "Schedule change" notice for dates in the next days whose sessions changed. */
+export function scheduleChangeNotice(course: Course, changes: readonly DayChange[], today: IsoDate): Message {
+  return message({
+    title: changes.length === 1 ? 'Schedule change' : 'Schedule changes',
+    description: changes.map((change) => dayChangeLine(change, today)).join('\n'),
+    footer: `${course.name} · /week shows the whole week`,
+  });
 }

@@ -1,4 +1,25 @@
+import type { ScheduleChange } from './course/changes.js';
 import type { Message } from './messages.js';
+
+/** Who did something: a platform user (or the local terminal). */
+export interface Actor {
+  /** `discord`, `slack`, `terminal`, `cli`. */
+  readonly platform: string;
+  readonly id: string;
+  readonly name?: string;
+}
+
+/** An instructor's schedule change as stored: who made it, when, and whether it was undone. */
+export interface ChangeRecord {
+  readonly id: number;
+  readonly courseId: string;
+  /** Epoch ms. */
+  readonly at: number;
+  readonly actor: Actor;
+  readonly change: ScheduleChange;
+  readonly undoneAt?: number;
+  readonly undoneBy?: Actor;
+}
 
 /** Where an announcement stands. */
 export type ClaimStatus = 'pending' | 'sent' | 'failed';
@@ -65,6 +86,14 @@ export interface StateStore {
   getClaim(key: string): ClaimRecord | undefined;
   /** Claims whose key starts with `prefix`, sorted by key. */
   listClaims(prefix?: string): ClaimRecord[];
+  /** Stores a schedule change of a course; ids increase in the order changes are made. */
+  addChange(courseId: string, change: ScheduleChange, actor: Actor, at: number): ChangeRecord;
+  /** Every change of the course, undone ones included, oldest first. */
+  listChanges(courseId: string): ChangeRecord[];
+  /** Marks the course's newest change that is not undone as undone (atomically); undefined when none is left. */
+  undoChange(courseId: string, actor: Actor, at: number): ChangeRecord | undefined;
+  /** A value that differs whenever the course's changes differ (cheap: read on every command). */
+  changesVersion(courseId: string): string;
   /** Throws when the store cannot be written (health checks). */
   assertWritable(): void;
   close(): void;
@@ -106,6 +135,50 @@ export interface Messenger {
   post(message: Message, options: PostOptions): Promise<{ readonly id: string }>;
   /** The message posted earlier for `key`, if the channel has it (searched from `since` on). */
   findPosted(key: string, options?: FindOptions): Promise<{ readonly id: string } | undefined>;
+  /**
+   * Replaces a posted message's content (an announcement after a schedule change), pinging nobody.
+   * Platforms that cannot edit leave it out.
+   */
+  edit?(id: string, message: Message, options: Omit<PostOptions, 'nonce'>): Promise<void>;
   /** Tells instructors about a problem (a post that finally failed), where the platform can. */
   report?(text: string): Promise<void>;
+}
+
+/** What a schedule change did. */
+export interface ChangeOutcome {
+  readonly record: ChangeRecord;
+  /** Whether it touches today or the next 7 days, so students are told in the announcement channel. */
+  readonly noticed: boolean;
+}
+
+/** A stored change with what became of it when applied to the course file as it is now. */
+export interface HistoryEntry {
+  readonly record: ChangeRecord;
+  /** Why the change no longer applies (the file changed under it). */
+  readonly skipped?: string;
+}
+
+/** What a reload of the course file did. */
+export type ReloadOutcome =
+  | { readonly ok: true; readonly changed: boolean }
+  | { readonly ok: false; readonly problems: readonly string[] };
+
+/** What posting today's announcement now did, by key. */
+export interface AnnounceOutcome {
+  readonly sent: readonly string[];
+  readonly already: readonly string[];
+  readonly failed: readonly string[];
+  readonly busy: readonly string[];
+  /** Why nothing could be posted (no session today, no announcement channel). */
+  readonly nothing?: string;
+}
+
+/** The instructor actions behind `/course`: implemented outside the core (store, file, announcer). */
+export interface ScheduleAdmin {
+  change(change: ScheduleChange, actor: Actor): Promise<ChangeOutcome>;
+  /** Undoes the newest change not yet undone; undefined when there is none. */
+  undo(actor: Actor): Promise<ChangeOutcome | undefined>;
+  history(): readonly HistoryEntry[];
+  reload(actor: Actor): Promise<ReloadOutcome>;
+  announce(actor: Actor): Promise<AnnounceOutcome>;
 }

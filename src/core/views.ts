@@ -42,9 +42,9 @@ export function resourceLink(resource: Resource): Link {
 }
 
 /** `How autodiff changed the world`, or what kind of day it is when there is no presentation. */
-export function sessionHeadline(session: Session): string {
-  if (session.topic) return session.topic;
-  return session.format ? FORMAT_LABELS[session.format] : 'No presentation';
+export function sessionHeadline(session: Pick<Session, 'topic' | 'format' | 'cancelled'>): string {
+  const headline = session.topic ?? (session.format ? FORMAT_LABELS[session.format] : 'No presentation');
+  return session.cancelled ? `Cancelled: ${headline}` : headline;
 }
 
 /** `Mon 4 Jan — How autodiff changed the world · PyTorch` */
@@ -71,7 +71,7 @@ const lectureTimes = new WeakMap<Course, WeakMap<Session, MessageTime>>();
 
 export function lectureTime(course: Course, session: Session): MessageTime | undefined {
   // A day without a topic has no presentation, so nothing starts at dayStart.
-  if (!course.dayStart || !session.topic) return undefined;
+  if (!course.dayStart || !session.topic || session.cancelled) return undefined;
   let known = lectureTimes.get(course);
   if (!known) lectureTimes.set(course, (known = new WeakMap()));
   let time = known.get(session);
@@ -89,6 +89,7 @@ export function lectureTime(course: Course, session: Session): MessageTime | und
 
 function sessionSections(session: Session): Section[] {
   const sections: Section[] = [];
+  if (session.cancelled) sections.push({ heading: 'Cancelled', lines: [session.cancelled.reason ?? 'This session does not take place.'] });
   if (session.frameworks.length) sections.push({ heading: 'Frameworks', lines: [session.frameworks.join(', ')], inline: true });
   if (session.format) sections.push({ heading: 'Format', lines: [FORMAT_LABELS[session.format]], inline: true });
   if (session.note) sections.push({ heading: 'Note', lines: [session.note] });
@@ -176,6 +177,7 @@ export function weekMessage(course: Course, week: Week, title: string, note?: st
       heading: formatLongDate(session.date),
       lines: [
         sessionHeadline(session),
+        ...(session.cancelled?.reason ? [`Reason: ${session.cancelled.reason}`] : []),
         ...(session.frameworks.length ? [`Frameworks: ${session.frameworks.join(', ')}`] : []),
         ...(session.note ? [`Note: ${session.note}`] : []),
       ],

@@ -1,6 +1,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Course } from '../core/course/model.js';
+import type { CourseFile } from '../core/course/schema.js';
 import type { Logger } from '../log.js';
 import { CourseFileError, type LoadedCourse, formatIssue, loadCourseFile } from './read.js';
 
@@ -19,6 +20,7 @@ export class LiveCourse {
   readonly #label: string;
   readonly #logger: Logger;
   readonly #onInvalid: (error: CourseFileError) => void;
+  readonly #onChange: () => void;
 
   constructor(options: {
     readonly path: string;
@@ -27,6 +29,8 @@ export class LiveCourse {
     readonly logger: Logger;
     /** Called with the errors of a refused file (e.g. to tell instructors). */
     readonly onInvalid?: (error: CourseFileError) => void;
+    /** Called after a new valid file replaced the old one. */
+    readonly onChange?: () => void;
   }) {
     this.#path = options.path;
     this.#label = options.label;
@@ -34,10 +38,16 @@ export class LiveCourse {
     this.#text = JSON.stringify(options.initial.file);
     this.#logger = options.logger;
     this.#onInvalid = options.onInvalid ?? (() => undefined);
+    this.#onChange = options.onChange ?? (() => undefined);
   }
 
   get course(): Course {
     return this.#loaded.course;
+  }
+
+  /** The file as loaded (validated, defaults filled in). */
+  get file(): CourseFile {
+    return this.#loaded.file;
   }
 
   /** Reads the file again; `reason` goes to the log (watch, SIGHUP, /course reload). */
@@ -49,6 +59,7 @@ export class LiveCourse {
       this.#loaded = loaded;
       this.#text = text;
       this.#logger.info({ file: this.#label, reason, sessions: loaded.course.sessions.length }, 'course file reloaded');
+      this.#onChange();
       return { ok: true, changed: true };
     } catch (error) {
       if (!(error instanceof CourseFileError)) throw error;

@@ -20,9 +20,26 @@ export function respond<T = Message>(run: () => T, logger: Logger, fields: Recor
   try {
     return { ok: true, message: run() };
   } catch (error) {
-    if (isUserFacingError(error)) return { ok: false, kind: 'user', text: error.message, code: error.code };
-    const ref = errorRef();
-    logger.error({ err: error, ref, ...fields }, 'command failed');
-    return { ok: false, kind: 'internal', text: `Something went wrong (ref ${ref}). Please tell an instructor.` };
+    return failure(error, logger, fields);
   }
+}
+
+/** `respond` for commands that may answer later (instructor commands act first). */
+export async function respondLater<T = Message>(
+  run: () => T | Promise<T>,
+  logger: Logger,
+  fields: Record<string, unknown> = {},
+): Promise<Outcome<T>> {
+  try {
+    return { ok: true, message: await run() };
+  } catch (error) {
+    return failure(error, logger, fields);
+  }
+}
+
+function failure(error: unknown, logger: Logger, fields: Record<string, unknown>): Outcome<never> {
+  if (isUserFacingError(error)) return { ok: false, kind: 'user', text: error.message, code: error.code };
+  const ref = errorRef();
+  logger.error({ err: error, ref, ...fields }, 'command failed');
+  return { ok: false, kind: 'internal', text: `Something went wrong (ref ${ref}). Please tell an instructor.` };
 }

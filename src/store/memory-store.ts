@@ -1,10 +1,12 @@
-import type { ClaimCompletion, ClaimOptions, ClaimOutcome, ClaimRecord, StateStore } from '../core/ports.js';
+import type { ScheduleChange } from '../core/course/changes.js';
+import type { Actor, ChangeRecord, ClaimCompletion, ClaimOptions, ClaimOutcome, ClaimRecord, StateStore } from '../core/ports.js';
 import { decideClaim } from './claims.js';
 
 /** A store that forgets everything at exit: tests and dry runs. Passes the same contract as SQLite. */
 export class MemoryStore implements StateStore {
   readonly #values = new Map<string, string>();
   readonly #claims = new Map<string, ClaimRecord>();
+  readonly #changes: ChangeRecord[] = [];
   #closed = false;
 
   getValue(key: string): string | undefined {
@@ -69,6 +71,32 @@ export class MemoryStore implements StateStore {
       ...(outcome.status === 'sent' ? { messageId: outcome.messageId } : { error: outcome.error }),
     });
     return true;
+  }
+
+  addChange(courseId: string, change: ScheduleChange, actor: Actor, at: number): ChangeRecord {
+    this.#assertOpen();
+    const record: ChangeRecord = { id: this.#changes.length + 1, courseId, at, actor, change: structuredClone(change) };
+    this.#changes.push(record);
+    return record;
+  }
+
+  listChanges(courseId: string): ChangeRecord[] {
+    this.#assertOpen();
+    return this.#changes.filter((record) => record.courseId === courseId);
+  }
+
+  undoChange(courseId: string, actor: Actor, at: number): ChangeRecord | undefined {
+    this.#assertOpen();
+    const index = this.#changes.findLastIndex((record) => record.courseId === courseId && record.undoneAt === undefined);
+    if (index < 0) return undefined;
+    const record: ChangeRecord = { ...this.#changes[index]!, undoneAt: at, undoneBy: actor };
+    this.#changes[index] = record;
+    return record;
+  }
+
+  changesVersion(courseId: string): string {
+    const mine = this.listChanges(courseId);
+    return `${mine.length}:${mine.at(-1)?.id ?? 0}:${mine.filter((record) => record.undoneAt !== undefined).length}`;
   }
 
   assertWritable(): void {

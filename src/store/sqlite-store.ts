@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { ScheduleChange } from '../core/course/changes.js';
 import { z } from 'zod';
-import type { ClaimCompletion, ClaimOptions, ClaimOutcome, ClaimRecord, StateStore } from '../core/ports.js';
+import { scheduleChangeSchema } from '../core/course/changes.js';
+import type { Actor, ChangeRecord, ClaimCompletion, ClaimOptions, ClaimOutcome, ClaimRecord, StateStore } from '../core/ports.js';
 import { decideClaim } from './claims.js';
 
 /**
@@ -25,6 +27,16 @@ const MIGRATIONS: readonly string[] = [
      error TEXT,
      updated_at INTEGER NOT NULL
    ) STRICT`,
+  `CREATE TABLE changes (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     course_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     actor TEXT NOT NULL,
+     change TEXT NOT NULL,
+     undone_at INTEGER,
+     undone_by TEXT
+   ) STRICT;
+   CREATE INDEX changes_by_course ON changes (course_id, id)`,
 ];
 
 const valueRow = z.object({ value: z.string() });
@@ -52,6 +64,34 @@ const claimRow = z
     }),
   );
 const keyRow = z.object({ key: z.string() });
+const actorSchema = z.object({ platform: z.string(), id: z.string(), name: z.string().optional() });
+const json = <T extends z.ZodType>(schema: T) => z.string().transform((text): z.infer<T> => schema.parse(JSON.parse(text)));
+const changeRow = z
+  .object({
+    id: z.number().int(),
+    course_id: z.string(),
+    at: z.number().int(),
+    actor: json(actorSchema),
+    change: json(scheduleChangeSchema),
+    undone_at: z.number().int().nullable(),
+    undone_by: json(actorSchema).nullable(),
+  })
+  .transform(
+    (row): ChangeRecord => ({
+      id: row.id,
+      courseId: row.course_id,
+      at: row.at,
+      actor: actorOf(row.actor),
+      change: row.change,
+      ...(row.undone_at !== null && { undoneAt: row.undone_at }),
+      ...(row.undone_by !== null && { undoneBy: actorOf(row.undone_by) }),
+    }),
+  );
+const versionRow = z.object({ count: z.number().int(), last: z.number().int(), undone: z.number().int() });
+
+function actorOf(actor: z.infer<typeof actorSchema>): Actor {
+  return { platform: actor.platform, id: actor.id, ...(actor.name !== undefined && { name: actor.name }) };
+}
 
 /** The embedded default store: one SQLite file (WAL), shared safely by several processes. */
 export class SqliteStore implements StateStore {
@@ -198,6 +238,38 @@ export class SqliteStore implements StateStore {
         record.error ?? null,
         record.updatedAt,
       );
+  }
+
+  addChange(courseId: string, change: ScheduleChange, actor: Actor, at: number): ChangeRecord {
+    const row: unknown = this.db
+      .prepare('INSERT INTO changes (course_id, at, actor, change) VALUES (?, ?, ?, ?) RETURNING *')
+      .get(courseId, at, JSON.stringify(actor), JSON.stringify(scheduleChangeSchema.parse(change)));
+    return changeRow.parse(row);
+  }
+
+  listChanges(courseId: string): ChangeRecord[] {
+    const rows: unknown[] = this.db.prepare('SELECT * FROM changes WHERE course_id = ? ORDER BY id').all(courseId);
+    return rows.map((row) => changeRow.parse(row));
+  }
+
+  undoChange(courseId: string, actor: Actor, at: number): ChangeRecord | undefined {
+    const row: unknown = this.db
+      .prepare(
+        `UPDATE changes SET undone_at = ?, undone_by = ?
+         WHERE id = (SELECT max(id) FROM changes WHERE course_id = ? AND undone_at IS NULL)
+         RETURNING *`,
+      )
+      .get(at, JSON.stringify(actor), courseId);
+    return row === undefined ? undefined : changeRow.parse(row);
+  }
+
+  changesVersion(courseId: string): string {
+    const row = versionRow.parse(
+      this.db
+        .prepare('SELECT count(*) AS count, coalesce(max(id), 0) AS last, count(undone_at) AS undone FROM changes WHERE course_id = ?')
+        .get(courseId),
+    );
+    return `${row.count}:${row.last}:${row.undone}`;
   }
 
   /** Writes a row inside a transaction that is rolled back: only a real write proves the file writable. */

@@ -67,7 +67,9 @@ describe('the Discord bot, end to end against a local fake Discord', () => {
     expect(fake.registrations).toHaveLength(1);
     const [registration] = fake.registrations;
     expect(registration!.scope).toBe(fake.guildId);
-    expect((registration!.body as { name: string }[]).map((command) => command.name)).toEqual(commands.map((command) => command.name));
+    expect((registration!.body as { name: string }[]).map((command) => command.name)).toEqual([
+      ...new Set(commands.map((command) => command.group ?? command.name)),
+    ]);
     expect(fake.identifies[0]).toMatchObject({ intents: 1 });
   });
 

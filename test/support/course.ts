@@ -1,6 +1,8 @@
 import { fixedClock } from '../../src/core/clock.js';
 import type { CommandContext } from '../../src/core/commands/command.js';
+import { runCommandLine } from '../../src/core/commands/parse.js';
 import { commands } from '../../src/core/commands/registry.js';
+import type { Message } from '../../src/core/messages.js';
 import { parseCourse } from '../../src/core/course/parse.js';
 import type { Course } from '../../src/core/course/model.js';
 import type { CourseFileInput } from '../../src/core/course/schema.js';
@@ -47,4 +49,11 @@ export function at(course: Course, local: string): Date {
 /** A command context at a local date-time of the course. */
 export function contextAt(course: Course, local: string): CommandContext {
   return { course, now: fixedClock(at(course, local)).now(), commands };
+}
+
+/** Runs a student command line, which answers at once (instructor commands may answer later). */
+export function answerNow(line: string, context: CommandContext): Message {
+  const answer = runCommandLine(line, context);
+  if (answer instanceof Promise) throw new Error(`${line} answered asynchronously`);
+  return answer;
 }

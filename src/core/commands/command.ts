@@ -1,5 +1,6 @@
 import type { Course } from '../course/model.js';
 import type { Message } from '../messages.js';
+import type { Actor, ScheduleAdmin } from '../ports.js';
 
 /** How an option's value is read: text, a whole number, or a date `YYYY-MM-DD`. */
 export type OptionType = 'string' | 'integer' | 'date';
@@ -29,6 +30,10 @@ export interface CommandContext {
   readonly course: Course;
   readonly now: Date;
   readonly commands: readonly Command[];
+  /** Who asks (instructor commands record it). */
+  readonly actor?: Actor;
+  /** The instructor actions, where the platform offers them. */
+  readonly admin?: ScheduleAdmin;
 }
 
 type ValueOf<T extends OptionType> = T extends 'integer' ? number : string;
@@ -39,13 +44,16 @@ export type ArgsOf<O extends readonly OptionDefinition[]> = {
 };
 
 export interface Command<O extends readonly OptionDefinition[] = readonly OptionDefinition[]> {
+  /** A subcommand's parent: `/course edit` is `{ group: 'course', name: 'edit' }`. */
+  readonly group?: string;
   readonly name: string;
   readonly description: string;
   readonly audience: Audience;
   readonly options: O;
   /** The answer may take a while: platforms acknowledge first (Discord's 3 s window), then answer. */
   readonly slow?: boolean;
-  run(context: CommandContext, args: ArgsOf<O>): Message;
+  /** Student commands answer at once; instructor commands may act (store, post) and answer later. */
+  run(context: CommandContext, args: ArgsOf<O>): Message | Promise<Message>;
 }
 
 /** Defines a command with its option list kept literal, so `run` sees typed arguments. */
@@ -53,8 +61,13 @@ export function defineCommand<const O extends readonly OptionDefinition[]>(comma
   return command;
 }
 
+/** `week`, `course edit`: how the command is typed after the slash. */
+export function commandPath(command: Command): string {
+  return command.group ? `${command.group} ${command.name}` : command.name;
+}
+
 /** `/week [number]` */
 export function usage(command: Command): string {
   const options = command.options.map((option) => (option.required ? `<${option.name}>` : `[${option.name}]`));
-  return [`/${command.name}`, ...options].join(' ');
+  return [`/${commandPath(command)}`, ...options].join(' ');
 }

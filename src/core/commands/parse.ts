@@ -3,7 +3,7 @@ import { UserFacingError } from '../errors.js';
 import type { Message } from '../messages.js';
 import { closest } from '../text.js';
 import type { ArgsOf, Command, CommandContext, OptionDefinition } from './command.js';
-import { usage } from './command.js';
+import { commandPath, usage } from './command.js';
 import { commands } from './registry.js';
 
 /** A command with its checked arguments, ready to run. */
@@ -47,7 +47,7 @@ export function tokenize(line: string): string[] {
 
 /** Reads one option value from text; a `UserFacingError` names the option when it does not fit. */
 export function resolveOption(command: Command, option: OptionDefinition, raw: string | number): string | number {
-  const where = `/${command.name} ${option.name}`;
+  const where = `/${commandPath(command)} ${option.name}`;
   if (option.type === 'integer') {
     const value = typeof raw === 'number' ? raw : /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
     if (!Number.isInteger(value)) throw new UserFacingError('bad-option', `${where}: "${raw}" is not a whole number.`);
@@ -78,25 +78,44 @@ export function resolveArgs(
       const guess = closest(name, command.options.map((candidate) => candidate.name));
       throw new UserFacingError(
         'bad-option',
-        `/${command.name} has no option "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}. Usage: ${usage(command)}`,
+        `/${commandPath(command)} has no option "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}. Usage: ${usage(command)}`,
       );
     }
     if (value !== undefined) args[name] = resolveOption(command, option, value);
   }
   for (const option of command.options) {
     if (option.required && args[option.name] === undefined) {
-      throw new UserFacingError('bad-option', `/${command.name} needs ${option.name}. Usage: ${usage(command)}`);
+      throw new UserFacingError('bad-option', `/${commandPath(command)} needs ${option.name}. Usage: ${usage(command)}`);
     }
   }
   return args;
 }
 
-/** Finds a command by name, or explains which ones exist. */
-export function lookupCommand(name: string, registry: readonly Command[] = commands): Command {
+/**
+ * Finds a command by name (and, for a group such as `/course`, its subcommand, taken from the
+ * front of `words`), or explains which ones exist. Returns the command and the words left.
+ */
+export function lookupCommand(
+  name: string,
+  registry: readonly Command[] = commands,
+  words: readonly string[] = [],
+): { readonly command: Command; readonly rest: readonly string[] } {
   const wanted = name.replace(/^\//, '').toLowerCase();
-  const command = registry.find((candidate) => candidate.name === wanted);
-  if (command) return command;
-  const names = registry.map((candidate) => candidate.name);
+  const command = registry.find((candidate) => candidate.group === undefined && candidate.name === wanted);
+  if (command) return { command, rest: words };
+  const members = registry.filter((candidate) => candidate.group === wanted);
+  if (members.length > 0) {
+    const [sub, ...rest] = words;
+    const names = members.map((member) => member.name);
+    const found = sub === undefined ? undefined : members.find((member) => member.name === sub.toLowerCase());
+    if (found) return { command: found, rest };
+    const guess = sub === undefined ? undefined : closest(sub.toLowerCase(), names);
+    throw new UserFacingError(
+      'unknown-command',
+      `${sub === undefined ? `/${wanted} needs one of` : `/${wanted} has no "${sub}".${guess ? ` Did you mean /${wanted} ${guess}?` : ''} Try one of`}: ${names.join(', ')}.`,
+    );
+  }
+  const names = [...new Set(registry.map((candidate) => candidate.group ?? candidate.name))];
   const guess = closest(wanted, names);
   throw new UserFacingError(
     'unknown-command',
@@ -110,9 +129,9 @@ export function lookupCommand(name: string, registry: readonly Command[] = comma
  * join the command's last text option.
  */
 export function parseCommandLine(line: string, registry: readonly Command[] = commands): Invocation {
-  const [head, ...words] = tokenize(line.trim());
+  const [head, ...all] = tokenize(line.trim());
   if (head === undefined) throw new UserFacingError('unknown-command', 'Type a command, such as /today or /help.');
-  const command = lookupCommand(head, registry);
+  const { command, rest: words } = lookupCommand(head, registry, all);
   const named: Record<string, string> = {};
   const positional: string[] = [];
   for (let index = 0; index < words.length; index += 1) {
@@ -124,7 +143,7 @@ export function parseCommandLine(line: string, registry: readonly Command[] = co
       continue;
     }
     if (named[option.name] !== undefined) {
-      throw new UserFacingError('bad-option', `/${command.name} ${option.name} is given twice. Usage: ${usage(command)}`);
+      throw new UserFacingError('bad-option', `/${commandPath(command)} ${option.name} is given twice. Usage: ${usage(command)}`);
     }
     let value = match[2]!;
     if (value === '' && index + 1 < words.length) {
@@ -139,13 +158,13 @@ export function parseCommandLine(line: string, registry: readonly Command[] = co
     const option = free[index];
     if (option) named[option.name] = word;
     else if (lastText) named[lastText.name] = `${named[lastText.name] ?? ''} ${word}`.trim();
-    else throw new UserFacingError('bad-option', `Too many arguments for /${command.name}: "${word}". Usage: ${usage(command)}`);
+    else throw new UserFacingError('bad-option', `Too many arguments for /${commandPath(command)}: "${word}". Usage: ${usage(command)}`);
   });
   return { command, args: resolveArgs(command, named) };
 }
 
 /** Parses and runs a chat line against the course. */
-export function runCommandLine(line: string, context: CommandContext): Message {
+export function runCommandLine(line: string, context: CommandContext): Message | Promise<Message> {
   const { command, args } = parseCommandLine(line, context.commands);
   return command.run(context, args);
 }

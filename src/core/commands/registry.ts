@@ -1,4 +1,5 @@
 import type { Command } from './command.js';
+import { courseCommands } from './course.js';
 import { helpCommand } from './help.js';
 import { nextCommand } from './next.js';
 import { resourcesCommand } from './resources.js';
@@ -18,5 +19,6 @@ export const commands: readonly Command[] = [
   resourcesCommand,
   setupCommand,
   helpCommand,
+  ...courseCommands,
 ];
 

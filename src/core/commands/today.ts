@@ -1,6 +1,17 @@
 import { today } from '../course/calendar.js';
 import { dayView, normalize, sessionLine } from '../views.js';
-import { defineCommand } from './command.js';
+import { type Choice, type CommandContext, defineCommand } from './command.js';
+
+/** Session days as choices, from today on first, then the past ones; what the user typed filters them. */
+export function suggestSessionDates({ course, now }: CommandContext, typed: string): Choice[] {
+  const current = today(course, now);
+  const query = normalize(typed);
+  const upcoming = course.sessions.filter((session) => session.date >= current);
+  const past = course.sessions.filter((session) => session.date < current).reverse();
+  return [...upcoming, ...past]
+    .map((session) => ({ name: `${session.date} · ${sessionLine(session)}`, value: session.date }))
+    .filter((choice) => normalize(choice.name).includes(query));
+}
 
 export const todayCommand = defineCommand({
   name: 'today',
@@ -11,16 +22,7 @@ export const todayCommand = defineCommand({
       name: 'date',
       type: 'date',
       description: 'Another day, as YYYY-MM-DD',
-      // The session days, from today on first; what the user typed filters them.
-      suggest: ({ course, now }, typed) => {
-        const current = today(course, now);
-        const query = normalize(typed);
-        const upcoming = course.sessions.filter((session) => session.date >= current);
-        const past = course.sessions.filter((session) => session.date < current).reverse();
-        return [...upcoming, ...past]
-          .map((session) => ({ name: `${session.date} · ${sessionLine(session)}`, value: session.date }))
-          .filter((choice) => normalize(choice.name).includes(query));
-      },
+      suggest: suggestSessionDates,
     },
   ],
   run({ course, now }, { date }) {

@@ -44,7 +44,7 @@ export const weekCommand = defineCommand({
             : undefined;
     if (!week || week.sessions.length === 0) {
       const sunday = addDays(placeWeekday(mondayOf(course.start), number, 'monday'), 6);
-      const next = nextSessionAfter(course, sunday);
+      const next = nextSessionAfter(course, sunday, true);
       return message({
         title: week ? weekHeading(week) : `Week ${number}`,
         description: [`No sessions in week ${number}.`, week?.summary, status].filter(Boolean).join('\n'),

@@ -25,9 +25,14 @@ export function sessionOn(course: Course, date: IsoDate): Session | undefined {
   return course.sessions.find((session) => session.date === date);
 }
 
-/** The first session strictly after `date`. */
-export function nextSessionAfter(course: Course, date: IsoDate): Session | undefined {
-  return course.sessions.find((session) => session.date > date);
+/** Whether the session takes place (it was not cancelled). */
+export function isHeld(session: Session): boolean {
+  return session.cancelled === undefined;
+}
+
+/** The first session strictly after `date`; with `held`, the first one not cancelled. */
+export function nextSessionAfter(course: Course, date: IsoDate, held = false): Session | undefined {
+  return course.sessions.find((session) => session.date > date && (!held || isHeld(session)));
 }
 
 export function dayStatus(course: Course, date: IsoDate): DayStatus {
@@ -37,7 +42,7 @@ export function dayStatus(course: Course, date: IsoDate): DayStatus {
   const last = lastSession(course);
   if (date < first.date) return { kind: 'before', first };
   if (date > last.date) return { kind: 'after', last };
-  const next = nextSessionAfter(course, date);
+  const next = nextSessionAfter(course, date, true);
   return { kind: 'free', week: weekNumber(course, date), ...(next && { next }) };
 }
 
@@ -71,7 +76,7 @@ export function upcomingSession(course: Course, now: Date): Session | undefined 
   const date = today(course, now);
   const current = sessionOn(course, date);
   const start = current && sessionStart(course, current);
-  if (current && (!start || now.getTime() < start.getTime())) return current;
-  return nextSessionAfter(course, date);
+  if (current && isHeld(current) && (!start || now.getTime() < start.getTime())) return current;
+  return nextSessionAfter(course, date, true);
 }
 

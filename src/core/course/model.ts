@@ -16,6 +16,8 @@ export interface Session {
   /** Resource ids named in the file for this session. */
   readonly resources: readonly string[];
   readonly note?: string;
+  /** Set when the session was called off (it stays on the schedule, marked so). */
+  readonly cancelled?: { readonly reason?: string };
 }
 
 export interface Week {

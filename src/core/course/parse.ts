@@ -222,6 +222,8 @@ function resolve(file: CourseFile): Course {
             ...(entry.topic !== undefined && { topic: entry.topic }),
             ...(entry.format !== undefined && { format: entry.format }),
             ...(entry.note !== undefined && { note: entry.note }),
+            ...(entry.cancelled !== undefined &&
+              entry.cancelled !== false && { cancelled: typeof entry.cancelled === 'string' ? { reason: entry.cancelled } : {} }),
           };
         })
         .sort((a, b) => a.date.localeCompare(b.date));

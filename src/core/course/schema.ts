@@ -84,6 +84,8 @@ export const sessionSchema = z.strictObject({
   format: z.enum(SESSION_FORMATS, { error: expected(`one of ${SESSION_FORMATS.join(', ')}`) }).optional(),
   resources: z.array(slug, { error: expected('a list of resource ids') }).default([]),
   note: text.optional(),
+  /** `true`, or the reason: the session stays listed, marked cancelled. */
+  cancelled: z.union([z.boolean(), text], { error: expected('true or a reason') }).optional(),
 });
 
 export const weekSchema = z.strictObject({
@@ -136,6 +138,7 @@ export const courseFileSchema = z.strictObject({
 /** The course file as written (after defaults), before dates are resolved. */
 export type CourseFile = z.infer<typeof courseFileSchema>;
 export type CourseFileInput = z.input<typeof courseFileSchema>;
+export type SessionEntry = z.infer<typeof sessionSchema>;
 export type ResourceEntry = z.infer<typeof resourceSchema>;
 export type SetupStep = z.infer<typeof setupStepSchema>;
 

@@ -2,7 +2,7 @@ import { Client, Events, GatewayIntentBits, Options, REST, Routes } from 'discor
 import type { Clock } from '../../core/clock.js';
 import type { Command } from '../../core/commands/command.js';
 import type { Course } from '../../core/course/model.js';
-import type { StateStore } from '../../core/ports.js';
+import type { ScheduleAdmin, StateStore } from '../../core/ports.js';
 import type { DiscordConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
 import { type CommandJson, commandsHash, commandsJson } from './command-json.js';
@@ -15,6 +15,8 @@ export interface DiscordBotOptions {
   readonly course: () => Course;
   readonly commands: readonly Command[];
   readonly clock: Clock;
+  /** The instructor actions behind `/course`. */
+  readonly admin?: ScheduleAdmin;
 }
 
 /** What a registration did: where, which commands, and whether Discord was called. */

@@ -29,6 +29,16 @@ function optionJson(option: OptionDefinition) {
   };
 }
 
+/** Group descriptions (`/course`), shown by Discord above the subcommands. */
+const GROUP_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  course: 'Instructors: change the schedule, preview and post announcements',
+};
+
+function permissions(commands: readonly Command[]): string | null {
+  // Instructor commands are hidden from members without Manage Server unless a server admin allows more.
+  return commands.some((command) => command.audience === 'instructors') ? PermissionFlagsBits.ManageGuild.toString() : null;
+}
+
 /** The Discord definition of one command: a chat-input command usable in servers. */
 export function commandJson(command: Command): CommandJson {
   return {
@@ -37,13 +47,39 @@ export function commandJson(command: Command): CommandJson {
     description: command.description,
     options: command.options.map(optionJson),
     contexts: [0],
-    // Instructor commands are hidden from members without Manage Server unless a server admin allows more.
-    default_member_permissions: command.audience === 'instructors' ? PermissionFlagsBits.ManageGuild.toString() : null,
+    default_member_permissions: permissions([command]),
   };
 }
 
+/** A group (`/course`) as one Discord command whose options are its subcommands. */
+function groupJson(name: string, members: readonly Command[]): CommandJson {
+  return {
+    type: ApplicationCommandType.ChatInput,
+    name,
+    description: GROUP_DESCRIPTIONS[name] ?? `/${name} commands`,
+    options: members.map((member) => ({
+      type: ApplicationCommandOptionType.Subcommand,
+      name: member.name,
+      description: member.description,
+      options: member.options.map(optionJson),
+    })),
+    contexts: [0],
+    default_member_permissions: permissions(members),
+  };
+}
+
+/** Every command as Discord registers it, groups folded into one command each, in registry order. */
 export function commandsJson(commands: readonly Command[]): CommandJson[] {
-  return commands.map(commandJson);
+  const body: CommandJson[] = [];
+  const groups = new Set<string>();
+  for (const command of commands) {
+    if (command.group === undefined) body.push(commandJson(command));
+    else if (!groups.has(command.group)) {
+      groups.add(command.group);
+      body.push(groupJson(command.group, commands.filter((member) => member.group === command.group)));
+    }
+  }
+  return body;
 }
 
 /** A stable fingerprint of what would be registered where: the same definitions give the same hash. */
@@ -71,36 +107,47 @@ export function definitionProblems(body: readonly CommandJson[]): string[] {
     if (command.description.length < 1 || command.description.length > 100) {
       problems.push(`${where}: description must be 1–100 characters (has ${command.description.length})`);
     }
-    const options = command.options ?? [];
-    if (options.length > 25) problems.push(`${where}: ${options.length} options, at most 25`);
-    let total = command.name.length + command.description.length;
-    let optionalSeen = false;
-    const optionNames = new Set<string>();
-    for (const option of options) {
-      const at = `${where} ${option.name}`;
-      total += option.name.length + option.description.length;
-      if (!NAME.test(option.name) || option.name !== option.name.toLowerCase()) {
-        problems.push(`${at}: option name must be 1–32 lowercase letters, digits, - or _`);
-      }
-      if (optionNames.has(option.name)) problems.push(`${at}: option name is used twice`);
-      optionNames.add(option.name);
-      if (option.description.length < 1 || option.description.length > 100) {
-        problems.push(`${at}: description must be 1–100 characters`);
-      }
-      const required = 'required' in option && option.required === true;
-      if (required && optionalSeen) problems.push(`${at}: required options must come before optional ones`);
-      if (!required) optionalSeen = true;
-      const choices = 'choices' in option && Array.isArray(option.choices) ? option.choices : [];
-      if (choices.length > 25) problems.push(`${at}: ${choices.length} choices, at most 25`);
-      if (choices.length > 0 && 'autocomplete' in option && option.autocomplete) {
-        problems.push(`${at}: an option cannot have both choices and autocomplete`);
-      }
-      for (const choice of choices as { name: string; value: unknown }[]) {
-        total += choice.name.length + String(choice.value).length;
-        if (choice.name.length < 1 || choice.name.length > 100) problems.push(`${at}: choice name must be 1–100 characters`);
-      }
-    }
+    const total = command.name.length + command.description.length + optionProblems(where, command.options ?? [], problems);
     if (total > 8000) problems.push(`${where}: ${total} characters of names, descriptions and choices, at most 8000`);
   }
   return problems;
+}
+
+type OptionJson = NonNullable<CommandJson['options']>[number];
+
+/** Checks a list of options (a command's, or a subcommand's) and returns the characters they count. */
+function optionProblems(where: string, options: readonly OptionJson[], problems: string[]): number {
+  if (options.length > 25) problems.push(`${where}: ${options.length} options, at most 25`);
+  let total = 0;
+  let optionalSeen = false;
+  const optionNames = new Set<string>();
+  for (const option of options) {
+    const at = `${where} ${option.name}`;
+    total += option.name.length + option.description.length;
+    if (!NAME.test(option.name) || option.name !== option.name.toLowerCase()) {
+      problems.push(`${at}: option name must be 1–32 lowercase letters, digits, - or _`);
+    }
+    if (optionNames.has(option.name)) problems.push(`${at}: option name is used twice`);
+    optionNames.add(option.name);
+    if (option.description.length < 1 || option.description.length > 100) {
+      problems.push(`${at}: description must be 1–100 characters`);
+    }
+    if (option.type === ApplicationCommandOptionType.Subcommand) {
+      total += optionProblems(at, option.options ?? [], problems);
+      continue;
+    }
+    const required = 'required' in option && option.required === true;
+    if (required && optionalSeen) problems.push(`${at}: required options must come before optional ones`);
+    if (!required) optionalSeen = true;
+    const choices = 'choices' in option && Array.isArray(option.choices) ? option.choices : [];
+    if (choices.length > 25) problems.push(`${at}: ${choices.length} choices, at most 25`);
+    if (choices.length > 0 && 'autocomplete' in option && option.autocomplete) {
+      problems.push(`${at}: an option cannot have both choices and autocomplete`);
+    }
+    for (const choice of choices as { name: string; value: unknown }[]) {
+      total += choice.name.length + String(choice.value).length;
+      if (choice.name.length < 1 || choice.name.length > 100) problems.push(`${at}: choice name must be 1–100 characters`);
+    }
+  }
+  return total;
 }

@@ -10,8 +10,10 @@ import type { Clock } from '../../core/clock.js';
 import type { Choice, Command, CommandContext, OptionDefinition } from '../../core/commands/command.js';
 import { resolveArgs } from '../../core/commands/parse.js';
 import type { Course } from '../../core/course/model.js';
+import type { Message } from '../../core/messages.js';
+import type { Actor, ScheduleAdmin } from '../../core/ports.js';
 import type { Logger } from '../../log.js';
-import { errorRef, respond } from '../respond.js';
+import { errorRef, respond, respondLater } from '../respond.js';
 import { type DiscordPayload, renderMessage, renderText } from './render.js';
 
 export interface DispatchDeps {
@@ -24,6 +26,8 @@ export interface DispatchDeps {
   readonly replyVisibility: 'ephemeral' | 'public';
   /** Members with this role count as instructors (as do those with Manage Server). */
   readonly instructorRoleId?: string;
+  /** The instructor actions behind `/course`. */
+  readonly admin?: ScheduleAdmin;
 }
 
 /**
@@ -64,8 +68,33 @@ export async function handleInteraction(interaction: Interaction, deps: Dispatch
   if (interaction.isChatInputCommand()) return answer(interaction, deps);
 }
 
-function context(deps: DispatchDeps): CommandContext {
-  return { course: deps.course(), now: deps.clock.now(), commands: deps.commands };
+function context(deps: DispatchDeps, actor?: Actor): CommandContext {
+  return {
+    course: deps.course(),
+    now: deps.clock.now(),
+    commands: deps.commands,
+    ...(actor && { actor }),
+    ...(deps.admin && { admin: deps.admin }),
+  };
+}
+
+/** The command an interaction names: `/today`, or a group's subcommand such as `/course edit`. */
+function findCommand(
+  commands: readonly Command[],
+  name: string,
+  subcommand: string | null,
+): Command | undefined {
+  return commands.find((candidate) =>
+    subcommand === null
+      ? candidate.group === undefined && candidate.name === name
+      : candidate.group === name && candidate.name === subcommand,
+  );
+}
+
+/** Student commands answer at once (their answers are cached); a promise here is a bug. */
+function now(answer: Message | Promise<Message>): Message {
+  if (answer instanceof Promise) throw new Error('a student command answered asynchronously');
+  return answer;
 }
 
 /** Whether the member may use instructor commands: the configured role, or Manage Server. */
@@ -78,8 +107,13 @@ export function isInstructor(interaction: ChatInputCommandInteraction, instructo
 }
 
 async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDeps): Promise<void> {
-  const fields = { interaction: interaction.id, command: interaction.commandName, user: interaction.user.id };
-  const command = deps.commands.find((candidate) => candidate.name === interaction.commandName);
+  const subcommand = interaction.options.getSubcommand(false);
+  const fields = {
+    interaction: interaction.id,
+    command: subcommand ? `${interaction.commandName} ${subcommand}` : interaction.commandName,
+    user: interaction.user.id,
+  };
+  const command = findCommand(deps.commands, interaction.commandName, subcommand);
   if (!command) {
     deps.logger.warn(fields, 'interaction for a command the bot does not know (stale registration?)');
     await interaction.reply({ ...renderText('This command is no longer available.'), flags: MessageFlags.Ephemeral });
@@ -95,17 +129,21 @@ async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDe
   // Discord: the interaction token must be answered within 3 s; a slow command acknowledges first,
   // ephemerally, so that an error never ends up public. A public answer is then a follow-up.
   if (command.slow) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-  const raw = Object.fromEntries(interaction.options.data.map((option) => [option.name, option.value as string | number]));
-  const current = context(deps);
-  const render = () => renderMessage(command.run(current, resolveArgs(command, raw)));
-  const outcome = respond(
-    () =>
-      command.audience === 'everyone'
-        ? answers.get(current.course, current.now, `${command.name} ${JSON.stringify(raw)}`, render)
-        : render(),
-    deps.logger,
-    fields,
-  );
+  const given = subcommand ? (interaction.options.data[0]?.options ?? []) : interaction.options.data;
+  const raw = Object.fromEntries(given.map((option) => [option.name, option.value as string | number]));
+  const actor: Actor = { platform: 'discord', id: interaction.user.id, name: interaction.user.username };
+  const current = context(deps, actor);
+  const outcome =
+    command.audience === 'everyone'
+      ? respond(
+          () =>
+            answers.get(current.course, current.now, `${command.name} ${JSON.stringify(raw)}`, () =>
+              renderMessage(now(command.run(current, resolveArgs(command, raw)))),
+            ),
+          deps.logger,
+          fields,
+        )
+      : await respondLater(async () => renderMessage(await command.run(current, resolveArgs(command, raw))), deps.logger, fields);
   if (outcome.ok) {
     await send(interaction, outcome.message, { ephemeral, deferred: Boolean(command.slow) }, deps, fields);
     deps.logger.debug(fields, 'answered');
@@ -167,9 +205,9 @@ async function suggest(interaction: AutocompleteInteraction, deps: DispatchDeps)
   let choices: Choice[] = [];
   try {
     const focused = interaction.options.getFocused(true);
-    const option = deps.commands
-      .find((command) => command.name === interaction.commandName)
-      ?.options.find((candidate) => candidate.name === focused.name);
+    const option = findCommand(deps.commands, interaction.commandName, interaction.options.getSubcommand(false))?.options.find(
+      (candidate) => candidate.name === focused.name,
+    );
     if (option?.suggest) choices = validChoices(option, option.suggest(context(deps), String(focused.value)));
   } catch (error) {
     deps.logger.error({ err: error, command: interaction.commandName }, 'autocomplete failed');

@@ -78,6 +78,25 @@ export class DiscordMessenger implements Messenger {
     }
   }
 
+  /** Edits an announcement in place; the role stays written but is not pinged again. */
+  async edit(id: string, message: Message, options: Omit<PostOptions, 'nonce'>): Promise<void> {
+    const role = options.mention ? this.#options.mentionRoleId : undefined;
+    const payload = renderMessage(message, { marker: options.key, ...(role && { content: `<@&${role}>` }) });
+    try {
+      await this.#options.rest.patch(Routes.channelMessage(this.#options.channelId, id), {
+        body: {
+          ...(payload.content && { content: payload.content }),
+          embeds: payload.embeds,
+          components: payload.components,
+          allowed_mentions: { parse: [] },
+        },
+        ...(options.signal && { signal: options.signal }),
+      });
+    } catch (error) {
+      throw toPostError(error);
+    }
+  }
+
   /**
    * Searches the channel for the post of `key`, page by page from `since` (else the latest 100).
    * Listed messages do not reliably carry the nonce: the key in the embed footer is the marker.

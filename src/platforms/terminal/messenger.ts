@@ -13,6 +13,12 @@ export class TerminalMessenger implements Messenger {
     return Promise.resolve({ id: randomUUID() });
   }
 
+  /** A printed message cannot change: the new version is printed, marked as an update. */
+  edit(_id: string, message: Message): Promise<void> {
+    this.output.write(`\n✏️ Updated announcement:\n${message.text}\n\n`);
+    return Promise.resolve();
+  }
+
   /** What was printed cannot be read back: a crash between printing and recording may print twice. */
   findPosted(): Promise<undefined> {
     return Promise.resolve(undefined);

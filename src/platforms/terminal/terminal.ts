@@ -4,7 +4,8 @@ import type { Command } from '../../core/commands/command.js';
 import { runCommandLine } from '../../core/commands/parse.js';
 import type { Course } from '../../core/course/model.js';
 import type { Logger } from '../../log.js';
-import { respond } from '../respond.js';
+import type { Actor, ScheduleAdmin } from '../../core/ports.js';
+import { respondLater } from '../respond.js';
 
 export interface TerminalOptions {
   readonly input: NodeJS.ReadableStream;
@@ -19,6 +20,9 @@ export interface TerminalOptions {
   readonly onReady?: () => void;
   /** Ends the chat (SIGTERM, SIGINT). */
   readonly signal?: AbortSignal;
+  /** The instructor actions: whoever runs the terminal is the course's instructor. */
+  readonly admin?: ScheduleAdmin;
+  readonly actor?: Actor;
 }
 
 const QUIT = new Set(['/quit', '/exit', 'quit', 'exit']);
@@ -43,8 +47,15 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
     const line = raw.trim();
     if (QUIT.has(line.toLowerCase())) break;
     if (line) {
-      const outcome = respond(
-        () => runCommandLine(line, { course: options.course(), now: options.clock.now(), commands: options.commands }),
+      const outcome = await respondLater(
+        () =>
+          runCommandLine(line, {
+            course: options.course(),
+            now: options.clock.now(),
+            commands: options.commands,
+            ...(options.admin && { admin: options.admin }),
+            ...(options.actor && { actor: options.actor }),
+          }),
         logger,
         { line },
       );

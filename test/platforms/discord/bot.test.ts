@@ -177,7 +177,7 @@ describe('DiscordBot (in process, real discord.js, fake Discord)', () => {
     const again = await syncCommands({ rest, applicationId: fake.applicationId, commands, store, logger });
     expect(again.changed).toBe(true);
     const same = await syncCommands({ rest, applicationId: fake.applicationId, commands, store, logger });
-    expect(same).toEqual({ scope: 'global', names: commands.map((command) => command.name), changed: false });
+    expect(same).toEqual({ scope: 'global', names: [...new Set(commands.map((command) => command.group ?? command.name))], changed: false });
     const forced = await syncCommands({ rest, applicationId: fake.applicationId, commands, store, logger, force: true });
     expect(forced.changed).toBe(true);
     expect(fake.registrations).toHaveLength(3);

@@ -7,7 +7,7 @@ import { commandJson, commandsHash, commandsJson, definitionProblems } from '../
 describe('Discord command definitions', () => {
   it('are generated from the registry and keep every rule of Discord', () => {
     const body = commandsJson(commands);
-    expect(body.map((command) => command.name)).toEqual(commands.map((command) => command.name));
+    expect(body.map((command) => command.name)).toEqual([...new Set(commands.map((command) => command.group ?? command.name))]);
     expect(definitionProblems(body)).toEqual([]);
     expect(JSON.stringify(body).length).toBeLessThan(8000);
   });
@@ -22,7 +22,27 @@ describe('Discord command definitions', () => {
     ]);
     expect(body.find((command) => command.name === 'resources')?.options?.[0]).toMatchObject({ type: 3, autocomplete: true });
     expect(body.find((command) => command.name === 'help')?.options).toEqual([]);
-    expect(body.every((command) => command.default_member_permissions === null)).toBe(true);
+    const students = body.filter((command) => command.name !== 'course');
+    expect(students.every((command) => command.default_member_permissions === null)).toBe(true);
+  });
+
+  it('fold /course into one command with a subcommand each, hidden behind Manage Server', () => {
+    const course = commandsJson(commands).find((command) => command.name === 'course')!;
+    expect(course.default_member_permissions).toBe('32');
+    expect(course.options?.map((option) => [option.type, option.name])).toEqual(
+      ['edit', 'cancel', 'move', 'add', 'undo', 'history', 'preview', 'announce', 'reload'].map((name) => [1, name]),
+    );
+    const move = course.options?.find((option) => option.name === 'move');
+    expect(move).toMatchObject({
+      options: [
+        { type: 3, name: 'from', required: true, autocomplete: true, min_length: 10 },
+        { type: 3, name: 'to', required: true, min_length: 10 },
+      ],
+    });
+    expect(definitionProblems([{ ...course, options: [{ ...move!, options: [{ type: 3, name: 'Bad Name', description: '' }] }] as never }])).toEqual([
+      '/course move Bad Name: option name must be 1–32 lowercase letters, digits, - or _',
+      '/course move Bad Name: description must be 1–100 characters',
+    ]);
   });
 
   it('hide instructor commands behind Manage Server by default', () => {

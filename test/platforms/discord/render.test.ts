@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runCommandLine } from '../../../src/core/commands/parse.js';
 import { message } from '../../../src/core/messages.js';
 import { LIMITS, cut, renderMessage, renderText } from '../../../src/platforms/discord/render.js';
-import { buildCourse, contextAt, courseDoc } from '../../support/course.js';
+import { answerNow, buildCourse, contextAt, courseDoc } from '../../support/course.js';
 
 function embedTotal(embed: ReturnType<typeof renderMessage>['embeds'][number]): number {
   return (
@@ -17,7 +16,7 @@ describe('Discord rendering', () => {
   const course = buildCourse();
 
   it('turns a day card into an embed with a Discord timestamp and link buttons, pinging nobody', () => {
-    const payload = renderMessage(runCommandLine('/today', contextAt(course, '2027-01-04T10:00')));
+    const payload = renderMessage(answerNow('/today', contextAt(course, '2027-01-04T10:00')));
     const unix = Date.parse('2027-01-04T08:00:00Z') / 1000;
     expect(payload.embeds[0]).toMatchObject({
       title: 'Week 1 · Monday 4 January 2027',
@@ -69,7 +68,7 @@ describe('Discord rendering', () => {
   });
 
   it('renders the whole seed schedule within the limits', () => {
-    const schedule = renderMessage(runCommandLine('/schedule', contextAt(course, '2027-01-04T10:00')));
+    const schedule = renderMessage(answerNow('/schedule', contextAt(course, '2027-01-04T10:00')));
     expect(embedTotal(schedule.embeds[0]!)).toBeLessThanOrEqual(LIMITS.embedTotal);
   });
 
@@ -79,7 +78,7 @@ describe('Discord rendering', () => {
         weeks: [{ number: 1, sessions: [{ day: 'monday', topic: '@everyone <@&123456789012345678> look', note: '@here' }] }],
       }),
     );
-    const payload = renderMessage(runCommandLine('/today', contextAt(noisy, '2027-01-04T10:00')));
+    const payload = renderMessage(answerNow('/today', contextAt(noisy, '2027-01-04T10:00')));
     expect(payload.embeds[0]?.description).toContain('@everyone');
     expect(payload.allowedMentions).toEqual({ parse: [] });
     const announced = renderMessage(message({ title: 'x' }), { content: '<@&42>', mentionRole: '42' });

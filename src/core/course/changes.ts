@@ -1,0 +1,252 @@
+import { z } from 'zod';
+import { UserFacingError } from '../errors.js';
+import { type IsoDate, addDays, formatShortDate, isIsoDate, placeWeekday, weekNumberOf } from './dates.js';
+import type { Course, Session } from './model.js';
+import { formatPath } from './model.js';
+import { parseCourse } from './parse.js';
+import { type CourseFile, SESSION_FORMATS, type SessionEntry } from './schema.js';
+
+const date = z.string().refine(isIsoDate, 'expected a date as YYYY-MM-DD');
+const text = z.string().trim().min(1);
+
+/**
+ * One instructor change to the schedule, as stored (a SQLite row's JSON, checked with this schema).
+ * `frameworks: []` and `note: null` in an edit clear the field.
+ */
+export const scheduleChangeSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('edit'),
+    date,
+    topic: text.optional(),
+    frameworks: z.array(text).optional(),
+    note: text.nullable().optional(),
+  }),
+  z.strictObject({ kind: z.literal('cancel'), date, reason: text.optional() }),
+  z.strictObject({ kind: z.literal('move'), from: date, to: date }),
+  z.strictObject({ kind: z.literal('add'), date, topic: text, frameworks: z.array(text).optional() }),
+]);
+export type ScheduleChange = z.infer<typeof scheduleChangeSchema>;
+
+/** A stored change: its id, in the order changes are applied. */
+export interface NumberedChange {
+  readonly id: number;
+  readonly change: ScheduleChange;
+}
+
+/** `Cancel Tue 6 Jan (ill)`: one line for history and logs. */
+export function describeChange(change: ScheduleChange): string {
+  switch (change.kind) {
+    case 'edit': {
+      const parts = [
+        change.topic !== undefined && `topic "${change.topic}"`,
+        change.frameworks !== undefined && (change.frameworks.length ? `frameworks ${change.frameworks.join(', ')}` : 'no frameworks'),
+        change.note !== undefined && (change.note === null ? 'no note' : `note "${change.note}"`),
+      ].filter(Boolean);
+      return `Edit ${formatShortDate(change.date)}: ${parts.join(', ')}`;
+    }
+    case 'cancel':
+      return `Cancel ${formatShortDate(change.date)}${change.reason ? ` (${change.reason})` : ''}`;
+    case 'move':
+      return `Move ${formatShortDate(change.from)} to ${formatShortDate(change.to)}`;
+    case 'add':
+      return `Add ${formatShortDate(change.date)}: "${change.topic}"${change.frameworks?.length ? ` · ${change.frameworks.join(', ')}` : ''}`;
+  }
+}
+
+interface Located {
+  readonly week: number;
+  readonly index: number;
+  readonly session: SessionEntry;
+}
+
+function placed(file: CourseFile, weekNumber: number, session: SessionEntry): IsoDate {
+  return session.date ?? placeWeekday(file.course.start, weekNumber, session.day!);
+}
+
+function locate(file: CourseFile, at: IsoDate): Located | undefined {
+  for (const [week, entry] of file.weeks.entries()) {
+    const index = entry.sessions.findIndex((session) => placed(file, entry.number, session) === at);
+    if (index >= 0) return { week, index, session: entry.sessions[index]! };
+  }
+  return undefined;
+}
+
+function refuse(message: string): never {
+  throw new UserFacingError('bad-option', message);
+}
+
+function withSession(file: CourseFile, at: Located, session: SessionEntry | undefined): CourseFile {
+  return {
+    ...file,
+    weeks: file.weeks.map((week, index) =>
+      index !== at.week
+        ? week
+        : {
+            ...week,
+            sessions: session
+              ? week.sessions.map((entry, position) => (position === at.index ? session : entry))
+              : week.sessions.filter((_entry, position) => position !== at.index),
+          },
+    ),
+  };
+}
+
+/** Adds a session on `at`, under the week the date lies in (a new week entry when the file has none). */
+function insert(file: CourseFile, at: IsoDate, session: Omit<SessionEntry, 'date' | 'day'>): CourseFile {
+  if (at < file.course.start) refuse(`${at} is before the course starts (${file.course.start}).`);
+  const number = weekNumberOf(file.course.start, at);
+  const entry: SessionEntry = { ...session, date: at };
+  const exists = file.weeks.some((week) => week.number === number);
+  const weeks = exists
+    ? file.weeks.map((week) => (week.number === number ? { ...week, sessions: [...week.sessions, entry] } : week))
+    : [...file.weeks, { number, sessions: [entry] }].sort((a, b) => a.number - b.number);
+  return { ...file, weeks };
+}
+
+function same(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, index) => value === b[index]);
+}
+
+/**
+ * Applies one change to a course file and checks the result like a course file. `replay` is for
+ * changes stored earlier and applied again over a (possibly edited) file: a change whose effect
+ * the file already shows (it was exported and committed) is then a no-op instead of an error.
+ */
+export function applyChange(file: CourseFile, change: ScheduleChange, options: { readonly replay?: boolean } = {}): CourseFile {
+  const replay = options.replay ?? false;
+  let result: CourseFile;
+  switch (change.kind) {
+    case 'edit': {
+      const at = locate(file, change.date) ?? refuse(`There is no session on ${change.date} to edit.`);
+      const { note: _note, ...rest } = at.session;
+      const session: SessionEntry = {
+        ...(change.note === null ? rest : at.session),
+        ...(change.topic !== undefined && { topic: change.topic }),
+        ...(change.frameworks !== undefined && { frameworks: change.frameworks }),
+        ...(change.note !== undefined && change.note !== null && { note: change.note }),
+      };
+      const unchanged =
+        session.topic === at.session.topic && session.note === at.session.note && same(session.frameworks, at.session.frameworks);
+      if (unchanged && !replay) refuse(`The session on ${change.date} already looks like that: nothing to change.`);
+      result = withSession(file, at, session);
+      break;
+    }
+    case 'cancel': {
+      const at = locate(file, change.date) ?? refuse(`There is no session on ${change.date} to cancel.`);
+      if (at.session.cancelled !== undefined && at.session.cancelled !== false && !replay) {
+        refuse(`The session on ${change.date} is already cancelled (undo brings back a cancelled session).`);
+      }
+      result = withSession(file, at, { ...at.session, cancelled: change.reason ?? true });
+      break;
+    }
+    case 'move': {
+      if (change.from === change.to) refuse('Moving a session needs two different dates.');
+      const from = locate(file, change.from);
+      const target = locate(file, change.to);
+      if (!from && target && replay) return file;
+      if (!from) refuse(`There is no session on ${change.from} to move.`);
+      if (target) refuse(`${change.to} already has a session (${target.session.topic ?? 'no topic'}); cancel or move it first.`);
+      const { day: _day, date: _date, ...session } = from.session;
+      result = insert(withSession(file, from, undefined), change.to, session);
+      break;
+    }
+    case 'add': {
+      const existing = locate(file, change.date);
+      if (existing && replay && existing.session.topic === change.topic) return file;
+      if (existing) refuse(`${change.date} already has a session (${existing.session.topic ?? 'no topic'}); use edit to change it.`);
+      result = insert(file, change.date, { topic: change.topic, frameworks: change.frameworks ?? [], resources: [] });
+      break;
+    }
+  }
+  const checked = parseCourse(result);
+  if (!checked.ok) {
+    refuse(`That change would make the course invalid: ${checked.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`).join('; ')}`);
+  }
+  return checked.file;
+}
+
+/** The course with stored changes applied in order; a change that no longer applies is skipped, with why. */
+export interface AppliedChanges {
+  readonly file: CourseFile;
+  readonly course: Course;
+  readonly skipped: readonly { readonly id: number; readonly reason: string }[];
+}
+
+export function applyChanges(file: CourseFile, changes: readonly NumberedChange[]): AppliedChanges {
+  let current = file;
+  const skipped: { id: number; reason: string }[] = [];
+  for (const { id, change } of changes) {
+    try {
+      current = applyChange(current, change, { replay: true });
+    } catch (error) {
+      if (!(error instanceof UserFacingError)) throw error;
+      skipped.push({ id, reason: error.message });
+    }
+  }
+  const parsed = parseCourse(current);
+  // Every step was checked; the file itself was valid when loaded.
+  if (!parsed.ok) throw new Error(`course with changes is invalid: ${parsed.issues.map((issue) => issue.message).join('; ')}`);
+  return { file: parsed.file, course: parsed.course, skipped };
+}
+
+/** What students see of a session, for telling changes apart (stored: the schedule last announced). */
+export const sessionDigestSchema = z.object({
+  week: z.number().int(),
+  frameworks: z.array(z.string()),
+  topic: z.string().optional(),
+  format: z.enum(SESSION_FORMATS).optional(),
+  note: z.string().optional(),
+  cancelled: z.object({ reason: z.string().optional() }).optional(),
+});
+export type SessionDigest = Pick<Session, 'week' | 'topic' | 'frameworks' | 'format' | 'note' | 'cancelled'>;
+
+/** The schedule by date, as compared between what was announced and what is live now. */
+export type ScheduleDigest = Readonly<Record<IsoDate, SessionDigest>>;
+
+/** JSON with object keys sorted: equal values give equal text whatever order their keys were built in. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, field: unknown) =>
+    typeof field === 'object' && field !== null && !Array.isArray(field)
+      ? Object.fromEntries(Object.entries(field).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : field,
+  );
+}
+
+export function scheduleDigest(course: Course): ScheduleDigest {
+  return Object.fromEntries(
+    course.sessions.map((session) => [
+      session.date,
+      {
+        week: session.week,
+        frameworks: session.frameworks,
+        ...(session.topic !== undefined && { topic: session.topic }),
+        ...(session.format !== undefined && { format: session.format }),
+        ...(session.note !== undefined && { note: session.note }),
+        ...(session.cancelled !== undefined && { cancelled: session.cancelled }),
+      },
+    ]),
+  );
+}
+
+/** One date whose session changed: what it was and what it is now (absent: no session). */
+export interface DayChange {
+  readonly date: IsoDate;
+  readonly before?: SessionDigest;
+  readonly after?: SessionDigest;
+}
+
+/** The dates from `from` to `to` (inclusive) whose session differs between two digests, in date order. */
+export function scheduleDiff(before: ScheduleDigest, after: ScheduleDigest, from: IsoDate, to: IsoDate): DayChange[] {
+  const dates = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((day) => day >= from && day <= to).sort();
+  return dates.flatMap((day) => {
+    const was = before[day];
+    const now = after[day];
+    if (canonicalJson(was) === canonicalJson(now)) return [];
+    return [{ date: day, ...(was && { before: was }), ...(now && { after: now }) }];
+  });
+}
+
+/** The window a change must touch to be announced: today and the next 7 days. */
+export function noticeWindow(today: IsoDate): { readonly from: IsoDate; readonly to: IsoDate } {
+  return { from: today, to: addDays(today, 7) };
+}

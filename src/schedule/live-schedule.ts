@@ -1,0 +1,238 @@
+import { z } from 'zod';
+import type { Announcer } from '../announcer/announcer.js';
+import { announcementKey, nonceFor } from '../announcer/plan.js';
+import { scheduleChangeNotice } from '../core/announcement.js';
+import type { Clock } from '../core/clock.js';
+import { today } from '../core/course/calendar.js';
+import {
+  type AppliedChanges,
+  type ScheduleChange,
+  type ScheduleDigest,
+  applyChange,
+  applyChanges,
+  canonicalJson,
+  describeChange,
+  noticeWindow,
+  scheduleDiff,
+  scheduleDigest,
+  sessionDigestSchema,
+} from '../core/course/changes.js';
+import type { Course } from '../core/course/model.js';
+import type { CourseFile } from '../core/course/schema.js';
+import type {
+  Actor,
+  AnnounceOutcome,
+  ChangeOutcome,
+  ChangeRecord,
+  HistoryEntry,
+  ReloadOutcome,
+  ScheduleAdmin,
+  StateStore,
+} from '../core/ports.js';
+import { formatIssue } from '../course-file/read.js';
+import type { LiveCourse } from '../course-file/live-course.js';
+import type { Logger } from '../log.js';
+
+export interface LiveScheduleOptions {
+  readonly live: LiveCourse;
+  readonly store: StateStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The announcer, once the platform is up (notices and `/course announce` need it). */
+  readonly announcer?: () => Announcer | undefined;
+}
+
+const publishedSchema = z.object({ rev: z.number().int().nonnegative(), digest: z.record(z.string(), sessionDigestSchema) });
+
+/** What publishing a schedule did: the revision, and the dates students were told about. */
+export interface Published {
+  readonly rev: number;
+  readonly dates: readonly string[];
+}
+
+/** The course file with the course's stored changes (not undone) applied in order. */
+export function effectiveCourse(file: CourseFile, store: StateStore): AppliedChanges {
+  const active = store
+    .listChanges(file.course.id)
+    .filter((record) => record.undoneAt === undefined)
+    .map((record) => ({ id: record.id, change: record.change }));
+  return applyChanges(file, active);
+}
+
+function who(actor: Actor): string {
+  return `${actor.platform}:${actor.id}${actor.name ? ` (${actor.name})` : ''}`;
+}
+
+/**
+ * The schedule as it is now: the course file with the instructors' stored changes applied, read
+ * again whenever the file or the changes (made here or by another instance) change. Implements the
+ * `/course` actions, and tells students about changes in the next 7 days, once, however many
+ * instances run.
+ */
+export class LiveSchedule implements ScheduleAdmin {
+  readonly #options: LiveScheduleOptions;
+  #cache: { readonly base: CourseFile; readonly version: string; readonly applied: AppliedChanges } | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #reportedSkips = new Set<number>();
+
+  constructor(options: LiveScheduleOptions) {
+    this.#options = options;
+  }
+
+  /** The effective course: what every command and the announcer see. */
+  get course(): Course {
+    return this.#applied().course;
+  }
+
+  /** The effective course file (file + changes), as `course-bot export` writes it. */
+  get file(): CourseFile {
+    return this.#applied().file;
+  }
+
+  #applied(): AppliedChanges {
+    const { live, store } = this.#options;
+    const base = live.file;
+    const version = store.changesVersion(base.course.id);
+    if (this.#cache?.base === base && this.#cache.version === version) return this.#cache.applied;
+    const applied = effectiveCourse(base, store);
+    for (const { id, reason } of applied.skipped) {
+      if (this.#reportedSkips.has(id)) continue;
+      this.#reportedSkips.add(id);
+      this.#options.logger.warn({ change: id, reason }, 'a stored schedule change no longer applies to the course file; skipped');
+    }
+    this.#cache = { base, version, applied };
+    return applied;
+  }
+
+  change(change: ScheduleChange, actor: Actor): Promise<ChangeOutcome> {
+    const { store, clock, logger } = this.#options;
+    const before = this.course;
+    // Checked against the schedule as it is now: a refused change is never stored.
+    applyChange(this.file, change);
+    const record = store.addChange(before.id, change, actor, clock.now().getTime());
+    logger.info({ change: record.id, by: who(actor), what: describeChange(change) }, 'schedule changed');
+    return Promise.resolve(this.#changed(before, record));
+  }
+
+  undo(actor: Actor): Promise<ChangeOutcome | undefined> {
+    const { store, clock, logger } = this.#options;
+    const before = this.course;
+    const record = store.undoChange(before.id, actor, clock.now().getTime());
+    if (!record) return Promise.resolve(undefined);
+    logger.info({ change: record.id, by: who(actor), what: describeChange(record.change) }, 'schedule change undone');
+    return Promise.resolve(this.#changed(before, record));
+  }
+
+  #changed(before: Course, record: ChangeRecord): ChangeOutcome {
+    const after = this.course;
+    const window = noticeWindow(today(after, this.#options.clock.now()));
+    const noticed = scheduleDiff(scheduleDigest(before), scheduleDigest(after), window.from, window.to).length > 0;
+    this.publishInBackground(`change #${record.id}`);
+    return { record, noticed };
+  }
+
+  history(): HistoryEntry[] {
+    const courseId = this.#options.live.file.course.id;
+    const skipped = new Map(this.#applied().skipped.map((entry) => [entry.id, entry.reason]));
+    return this.#options.store.listChanges(courseId).map((record) => {
+      const reason = skipped.get(record.id);
+      return { record, ...(reason !== undefined && { skipped: reason }) };
+    });
+  }
+
+  async reload(actor: Actor): Promise<ReloadOutcome> {
+    const result = this.#options.live.reload(`/course reload by ${who(actor)}`);
+    if (!result.ok) return { ok: false, problems: result.error.issues.map(formatIssue) };
+    // The file watcher's reload publishes too; this waits for it, so the answer comes after the notice.
+    if (result.changed) await this.publish('course file reloaded');
+    return { ok: true, changed: result.changed };
+  }
+
+  async announce(actor: Actor): Promise<AnnounceOutcome> {
+    const announcer = this.#options.announcer?.();
+    const empty = { sent: [], already: [], failed: [], busy: [] };
+    if (!announcer) return { ...empty, nothing: 'No announcement channel is configured.' };
+    const course = this.course;
+    const date = today(course, this.#options.clock.now());
+    if (!course.sessions.some((session) => session.date === date)) return { ...empty, nothing: 'There is no session today.' };
+    this.#options.logger.info({ by: who(actor) }, 'announcement requested by an instructor');
+    const report = await announcer.announceNow();
+    const keys = announcer.targets.flatMap((target) =>
+      (['weekly', 'daily'] as const).map((kind) => announcementKey(course, date, kind, target)),
+    );
+    const acted = new Set([...report.sent, ...report.recovered, ...report.failed, ...report.busy]);
+    return {
+      sent: [...report.sent, ...report.recovered],
+      already: keys.filter((key) => !acted.has(key) && this.#options.store.getClaim(key)?.status === 'sent'),
+      failed: report.failed,
+      busy: report.busy,
+    };
+  }
+
+  /** Publishes without waiting (after a change or a reload); errors are logged. */
+  publishInBackground(cause: string): void {
+    this.publish(cause).catch((error: unknown) => this.#options.logger.error({ err: error, cause }, 'could not announce a schedule change'));
+  }
+
+  /**
+   * Compares the schedule with the one students were last told about (kept in the store) and, when
+   * dates in the next 7 days differ, posts one "Schedule change" notice and updates the posted
+   * announcements of those dates. The notice's key holds the revision and the new schedule's hash,
+   * so instances that see the same change post it once. Runs one at a time.
+   */
+  publish(cause: string): Promise<Published | undefined> {
+    const run = this.#queue.then(() => this.#publish(cause));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Waits for notices being posted (shutdown). */
+  async settle(): Promise<void> {
+    await this.#queue;
+  }
+
+  async #publish(cause: string): Promise<Published | undefined> {
+    const { store, clock, logger } = this.#options;
+    const course = this.course;
+    const digest = scheduleDigest(course);
+    const key = `schedule:${course.id}:published`;
+    const stored = this.#published(key);
+    if (!stored) {
+      store.setValue(key, JSON.stringify({ rev: 0, digest }));
+      return undefined;
+    }
+    const hash = nonceFor(canonicalJson(digest));
+    if (canonicalJson(stored.digest) === canonicalJson(digest)) return undefined;
+    const rev = stored.rev + 1;
+    const date = today(course, clock.now());
+    const window = noticeWindow(date);
+    const changes = scheduleDiff(stored.digest, digest, window.from, window.to);
+    const announcer = this.#options.announcer?.();
+    if (changes.length > 0 && announcer) {
+      const report = await announcer.notice(`r${rev}-${hash}`, scheduleChangeNotice(course, changes, date));
+      const revised = await announcer.revisePosted(changes.map((change) => change.date));
+      logger.info({ cause, rev, dates: changes.map((change) => change.date), ...report, revised }, 'schedule change announced');
+    } else if (changes.length > 0) {
+      logger.info({ cause, rev, dates: changes.map((change) => change.date) }, 'schedule changed; no announcement channel to tell');
+    } else {
+      logger.info({ cause, rev }, 'schedule changed beyond the next 7 days; no notice');
+    }
+    store.setValue(key, JSON.stringify({ rev, digest }));
+    return { rev, dates: changes.map((change) => change.date) };
+  }
+
+  #published(key: string): { readonly rev: number; readonly digest: ScheduleDigest } | undefined {
+    const raw = this.#options.store.getValue(key);
+    if (raw === undefined) return undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      json = undefined;
+    }
+    const parsed = publishedSchema.safeParse(json);
+    if (parsed.success) return parsed.data;
+    this.#options.logger.warn({ key }, 'the stored published schedule is unreadable; starting from the current one');
+    return undefined;
+  }
+}
