@@ -1,5 +1,4 @@
 import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   type APIApplicationCommand,
   type APIInteraction,
@@ -12,7 +11,8 @@ import type { Fault, RouteMatch } from './faults.js';
 import { FakeGateway, type RecordedIdentify } from './gateway.js';
 import type { FakeGuildSpec, Registration, StoredMessage } from './model.js';
 import { FakeRest, type RecordedRequest } from './rest.js';
-import { ChangeSignal } from './signal.js';
+import { listenOnLocalhost } from '../listen.js';
+import { ChangeSignal } from '../signal.js';
 import { World } from './world.js';
 
 export { autocomplete, chatInput } from './builders.js';
@@ -120,7 +120,7 @@ export class FakeDiscord {
   readonly serverErrors: Error[];
 
   readonly #server: Server;
-  readonly #signal = new ChangeSignal();
+  readonly #signal = new ChangeSignal('FakeDiscord');
   readonly #world: World;
   readonly #rest: FakeRest;
   readonly #gateway: FakeGateway;
@@ -186,14 +186,7 @@ export class FakeDiscord {
   /** Starts a fake on 127.0.0.1 with a free port. */
   static async start(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
     const fake = new FakeDiscord(options);
-    await new Promise<void>((resolve, reject) => {
-      fake.#server.once('error', reject);
-      fake.#server.listen(0, '127.0.0.1', () => {
-        fake.#server.off('error', reject);
-        resolve();
-      });
-    });
-    fake.#port = (fake.#server.address() as AddressInfo).port;
+    fake.#port = await listenOnLocalhost(fake.#server);
     return fake;
   }
 

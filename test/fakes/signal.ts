@@ -6,6 +6,9 @@ export class ChangeSignal {
   readonly #waiters = new Set<{ check: () => void; fail: (error: Error) => void }>();
   #closed = false;
 
+  /** `name`: the fake's name in errors (`FakeDiscord`, `FakeSlack`). */
+  constructor(readonly name: string) {}
+
   notify(): void {
     for (const waiter of [...this.#waiters]) waiter.check();
   }
@@ -18,7 +21,7 @@ export class ChangeSignal {
     const describe = (): string => (typeof what === 'string' ? what : what());
     const first = probe();
     if (first !== undefined) return Promise.resolve(first);
-    if (this.#closed) return Promise.reject(new Error(`FakeDiscord is closed; still waiting for ${describe()}`));
+    if (this.#closed) return Promise.reject(new Error(`${this.name} is closed; still waiting for ${describe()}`));
     return new Promise<T>((resolve, reject) => {
       const waiter = {
         check: () => {
@@ -52,6 +55,6 @@ export class ChangeSignal {
 
   close(): void {
     this.#closed = true;
-    for (const waiter of [...this.#waiters]) waiter.fail(new Error('FakeDiscord closed while a test was waiting'));
+    for (const waiter of [...this.#waiters]) waiter.fail(new Error(`${this.name} closed while a test was waiting`));
   }
 }
