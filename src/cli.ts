@@ -19,7 +19,7 @@ import { createLogger } from './log.js';
 import { applicationId, discordRest, syncCommands } from './platforms/discord/bot.js';
 import { commandsJson } from './platforms/discord/command-json.js';
 import { SqliteStore } from './store/sqlite-store.js';
-import { effectiveCourse } from './schedule/live-schedule.js';
+import { effectiveCourse, exportMarker } from './schedule/live-schedule.js';
 import { exportYaml } from './course-file/export.js';
 import type { Messenger } from './core/ports.js';
 import { courseSummary, createAnnouncer, start } from './main.js';
@@ -153,10 +153,9 @@ function program(): Program {
       const loaded = loadCourseFile(settings.courseFile, settings.courseFileLabel);
       const store = new SqliteStore(settings.stateDb);
       try {
-        const applied = effectiveCourse(loaded.file, store);
+        const applied = effectiveCourse(loaded, store);
         for (const { id, reason } of applied.skipped) console.error(`Change #${id} is not in the export: ${reason}`);
-        const applies = store.listChanges(loaded.course.id).filter((record) => record.undoneAt === undefined).length - applied.skipped.length;
-        const text = exportYaml(applied.file, settings.courseFileLabel, applies);
+        const text = exportYaml(applied.file, settings.courseFileLabel, exportMarker(loaded.course.id, store));
         if (!options.out) {
           process.stdout.write(text);
           return;
@@ -232,7 +231,7 @@ async function announceNow(settings: Config): Promise<void> {
   const store = new SqliteStore(settings.stateDb);
   try {
     // What the bot posts: the file with the instructors' changes.
-    const loaded = effectiveCourse(file.file, store);
+    const loaded = effectiveCourse(file, store);
     let messenger: Messenger;
     if (settings.discord?.announceChannelId) {
       const rest = discordRest(settings.discord, { retries: 0 });

@@ -62,8 +62,10 @@ export function dayChangeLine(change: DayChange, today: IsoDate): string {
     return `${when}: cancelled: ${withFrameworks({ ...after, cancelled: undefined })}${after.cancelled.reason ? ` (${after.cancelled.reason})` : ''}`;
   }
   if (before.cancelled && !after.cancelled) return `${when}: back on: ${withFrameworks(after)}`;
+  const reason = after.cancelled?.reason !== before.cancelled?.reason && after.cancelled?.reason;
   const details = [
-    before.topic !== after.topic && `was: ${before.topic ?? 'no topic'}`,
+    before.topic !== after.topic && `was: ${sessionHeadline({ ...before, cancelled: undefined })}`,
+    reason && `reason: ${reason}`,
     before.frameworks.join(', ') !== after.frameworks.join(', ') &&
       `frameworks were: ${before.frameworks.length ? before.frameworks.join(', ') : 'none'}`,
     before.note !== after.note && (after.note ? `note: ${after.note}` : 'note removed'),

@@ -156,6 +156,8 @@ export interface HistoryEntry {
   readonly record: ChangeRecord;
   /** Why the change no longer applies (the file changed under it). */
   readonly skipped?: string;
+  /** The course file holds it already (exported with it, then committed). */
+  readonly inFile?: boolean;
 }
 
 /** What a reload of the course file did. */

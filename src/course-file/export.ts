@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import type { CourseFile, CourseFileInput } from '../core/course/schema.js';
+import type { ExportMarker } from './read.js';
 
 type Json = Record<string, unknown>;
 
@@ -24,11 +25,17 @@ export function exportable(file: CourseFile): CourseFileInput {
   };
 }
 
-/** YAML of the effective course (file + instructor changes), with a header saying where it came from. */
-export function exportYaml(file: CourseFile, source: string, changes: number): string {
+/**
+ * YAML of the effective course (file + instructor changes), with a header saying where it came from.
+ * `exported` (the state database and its newest change) is written as `x-course-bot`: when the file is the
+ * course file again, those changes are known to be in it and are not applied a second time.
+ */
+export function exportYaml(file: CourseFile, source: string, exported?: ExportMarker): string {
+  const through = exported?.changesThrough ?? 0;
   const header = [
-    `# Exported by course-bot from ${source}${changes ? ` with ${changes} schedule ${changes === 1 ? 'change' : 'changes'} applied` : ''}.`,
+    `# Exported by course-bot from ${source}${through ? `, with the schedule changes up to #${through}` : ''}.`,
     '# Commit it as the course file; check it with: course-bot validate <this file>',
   ].join('\n');
-  return `${header}\n${stringify(exportable(file), { lineWidth: 0 })}`;
+  const marker = exported && through ? { 'x-course-bot': { database: exported.database, changesThrough: through } } : {};
+  return `${header}\n${stringify({ ...marker, ...exportable(file) }, { lineWidth: 0 })}`;
 }

@@ -35,7 +35,7 @@ export class LiveCourse {
     this.#path = options.path;
     this.#label = options.label;
     this.#loaded = options.initial;
-    this.#text = JSON.stringify(options.initial.file);
+    this.#text = JSON.stringify([options.initial.file, options.initial.exported]);
     this.#logger = options.logger;
     this.#onInvalid = options.onInvalid ?? (() => undefined);
     this.#onChange = options.onChange ?? (() => undefined);
@@ -50,11 +50,16 @@ export class LiveCourse {
     return this.#loaded.file;
   }
 
+  /** The load as a whole: file, course and the export marker; a new object on every reload. */
+  get loaded(): LoadedCourse {
+    return this.#loaded;
+  }
+
   /** Reads the file again; `reason` goes to the log (watch, SIGHUP, /course reload). */
   reload(reason: string): ReloadResult {
     try {
       const loaded = loadCourseFile(this.#path, this.#label);
-      const text = JSON.stringify(loaded.file);
+      const text = JSON.stringify([loaded.file, loaded.exported]);
       if (text === this.#text) return { ok: true, changed: false };
       this.#loaded = loaded;
       this.#text = text;

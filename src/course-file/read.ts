@@ -38,6 +38,22 @@ export interface LoadedCourse {
   readonly course: Course;
   readonly file: CourseFile;
   readonly path: string;
+  /** Written by `course-bot export`: the changes of that state database up to this id are in the file. */
+  readonly exported?: ExportMarker;
+}
+
+/** `x-course-bot: { database, changesThrough }` at the top of an exported course file. */
+export interface ExportMarker {
+  /** The id of the state database the changes came from (change ids count per database). */
+  readonly database: string;
+  readonly changesThrough: number;
+}
+
+function exportMarker(root: unknown): ExportMarker | undefined {
+  const marker = (root as { 'x-course-bot'?: { database?: unknown; changesThrough?: unknown } } | null)?.['x-course-bot'];
+  const through = marker?.changesThrough;
+  if (typeof marker?.database !== 'string' || typeof through !== 'number' || !Number.isInteger(through) || through < 0) return undefined;
+  return { database: marker.database, changesThrough: through };
 }
 
 /** Parses course YAML text; `file` names it in errors. Throws `CourseFileError` with every problem. */
@@ -56,13 +72,15 @@ export function parseCourseText(text: string, file: string): LoadedCourse {
       })),
     );
   }
-  const result: ParseResult = parseCourse(doc.toJS({ maxAliasCount: 1000 }));
+  const root: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const result: ParseResult = parseCourse(root);
   if (!result.ok) {
     const located = result.issues.map((issue) => locate(issue, doc.contents, lineCounter, file));
     located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
     throw new CourseFileError(file, located);
   }
-  return { course: result.course, file: result.file, path: file };
+  const exported = exportMarker(root);
+  return { course: result.course, file: result.file, path: file, ...(exported && { exported }) };
 }
 
 /** Reads and validates a course file from disk. Throws `CourseFileError`. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Announcer } from '../announcer/announcer.js';
 import { announcementKey, nonceFor } from '../announcer/plan.js';
@@ -18,6 +19,7 @@ import {
   sessionDigestSchema,
 } from '../core/course/changes.js';
 import type { Course } from '../core/course/model.js';
+import { UserFacingError } from '../core/errors.js';
 import type { CourseFile } from '../core/course/schema.js';
 import type {
   Actor,
@@ -29,7 +31,7 @@ import type {
   ScheduleAdmin,
   StateStore,
 } from '../core/ports.js';
-import { formatIssue } from '../course-file/read.js';
+import { type ExportMarker, type LoadedCourse, formatIssue } from '../course-file/read.js';
 import type { LiveCourse } from '../course-file/live-course.js';
 import type { Logger } from '../log.js';
 
@@ -50,13 +52,36 @@ export interface Published {
   readonly dates: readonly string[];
 }
 
-/** The course file with the course's stored changes (not undone) applied in order. */
-export function effectiveCourse(file: CourseFile, store: StateStore): AppliedChanges {
+const DATABASE_ID_KEY = 'store:id';
+
+/** This state database's id (made on first use): change ids are only meaningful with it. */
+export function databaseId(store: StateStore): string {
+  let id = store.getValue(DATABASE_ID_KEY);
+  if (id === undefined) {
+    id = randomUUID();
+    store.setValue(DATABASE_ID_KEY, id);
+  }
+  return id;
+}
+
+/** The changes an exported file holds, when it was exported from this database. */
+function includedThrough(loaded: Pick<LoadedCourse, 'exported'>, store: StateStore): number | undefined {
+  return loaded.exported && loaded.exported.database === databaseId(store) ? loaded.exported.changesThrough : undefined;
+}
+
+/** The course file with the course's stored changes (not undone) applied in order, but those it already holds. */
+export function effectiveCourse(loaded: Pick<LoadedCourse, 'file' | 'exported'>, store: StateStore): AppliedChanges {
   const active = store
-    .listChanges(file.course.id)
+    .listChanges(loaded.file.course.id)
     .filter((record) => record.undoneAt === undefined)
     .map((record) => ({ id: record.id, change: record.change }));
-  return applyChanges(file, active);
+  const through = includedThrough(loaded, store);
+  return applyChanges(loaded.file, active, through !== undefined ? { includedThrough: through } : {});
+}
+
+/** The marker `course-bot export` writes: this database and its newest change. */
+export function exportMarker(courseId: string, store: StateStore): ExportMarker {
+  return { database: databaseId(store), changesThrough: store.listChanges(courseId).at(-1)?.id ?? 0 };
 }
 
 function who(actor: Actor): string {
@@ -71,7 +96,7 @@ function who(actor: Actor): string {
  */
 export class LiveSchedule implements ScheduleAdmin {
   readonly #options: LiveScheduleOptions;
-  #cache: { readonly base: CourseFile; readonly version: string; readonly applied: AppliedChanges } | undefined;
+  #cache: { readonly base: LoadedCourse; readonly version: string; readonly applied: AppliedChanges } | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   readonly #reportedSkips = new Set<number>();
 
@@ -91,8 +116,8 @@ export class LiveSchedule implements ScheduleAdmin {
 
   #applied(): AppliedChanges {
     const { live, store } = this.#options;
-    const base = live.file;
-    const version = store.changesVersion(base.course.id);
+    const base = live.loaded;
+    const version = store.changesVersion(base.file.course.id);
     if (this.#cache?.base === base && this.#cache.version === version) return this.#cache.applied;
     const applied = effectiveCourse(base, store);
     for (const { id, reason } of applied.skipped) {
@@ -107,8 +132,12 @@ export class LiveSchedule implements ScheduleAdmin {
   change(change: ScheduleChange, actor: Actor): Promise<ChangeOutcome> {
     const { store, clock, logger } = this.#options;
     const before = this.course;
-    // Checked against the schedule as it is now: a refused change is never stored.
-    applyChange(this.file, change);
+    try {
+      // Checked against the schedule as it is now: a refused change is never stored.
+      applyChange(this.file, change);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     const record = store.addChange(before.id, change, actor, clock.now().getTime());
     logger.info({ change: record.id, by: who(actor), what: describeChange(change) }, 'schedule changed');
     return Promise.resolve(this.#changed(before, record));
@@ -117,6 +146,16 @@ export class LiveSchedule implements ScheduleAdmin {
   undo(actor: Actor): Promise<ChangeOutcome | undefined> {
     const { store, clock, logger } = this.#options;
     const before = this.course;
+    const latest = store.listChanges(before.id).findLast((candidate) => candidate.undoneAt === undefined);
+    const through = includedThrough(this.#options.live.loaded, store);
+    if (latest && through !== undefined && latest.id <= through) {
+      return Promise.reject(
+        new UserFacingError(
+          'bad-option',
+          `Change #${latest.id} is already in the course file (it was exported with it): edit the file to take it back.`,
+        ),
+      );
+    }
     const record = store.undoChange(before.id, actor, clock.now().getTime());
     if (!record) return Promise.resolve(undefined);
     logger.info({ change: record.id, by: who(actor), what: describeChange(record.change) }, 'schedule change undone');
@@ -133,10 +172,12 @@ export class LiveSchedule implements ScheduleAdmin {
 
   history(): HistoryEntry[] {
     const courseId = this.#options.live.file.course.id;
-    const skipped = new Map(this.#applied().skipped.map((entry) => [entry.id, entry.reason]));
+    const applied = this.#applied();
+    const skipped = new Map(applied.skipped.map((entry) => [entry.id, entry.reason]));
+    const included = new Set(applied.included);
     return this.#options.store.listChanges(courseId).map((record) => {
       const reason = skipped.get(record.id);
-      return { record, ...(reason !== undefined && { skipped: reason }) };
+      return { record, ...(reason !== undefined && { skipped: reason }), ...(included.has(record.id) && { inFile: true }) };
     });
   }
 

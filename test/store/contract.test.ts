@@ -3,11 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { StateStore } from '../../src/core/ports.js';
+import type { ScheduleChange } from '../../src/core/course/changes.js';
+import type { Actor, StateStore } from '../../src/core/ports.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 
 const scratch: string[] = [];
+const ALICE: Actor = { platform: 'discord', id: '42', name: 'alice' };
+const BOB: Actor = { platform: 'slack', id: 'U7' };
 
 /** A fresh directory under the OS temp dir, removed after all tests of this file. */
 function tempDir(): string {
@@ -188,6 +191,100 @@ function describeStoreContract(name: string, factory: () => StateStore): void {
       store.close();
       expect(() => store.close()).not.toThrow();
     });
+
+    it('addChange returns the stored record, with ids that increase in the order changes are made', () => {
+      const store = open();
+      const first = store.addChange('demo', { kind: 'cancel', date: '2027-01-06', reason: 'ill' }, ALICE, 1_000);
+      const second = store.addChange('other', { kind: 'move', from: '2027-01-06', to: '2027-01-07' }, BOB, 2_000);
+      const third = store.addChange('demo', { kind: 'add', date: '2027-01-09', topic: 'Hackathon', frameworks: ['Docker'] }, BOB, 3_000);
+      expect(first).toStrictEqual({
+        id: first.id,
+        courseId: 'demo',
+        at: 1_000,
+        actor: ALICE,
+        change: { kind: 'cancel', date: '2027-01-06', reason: 'ill' },
+      });
+      expect(second.id).toBeGreaterThan(first.id);
+      expect(third.id).toBeGreaterThan(second.id);
+      expect(third).toMatchObject({ courseId: 'demo', at: 3_000, actor: BOB });
+    });
+
+    it('listChanges gives one course’s changes, oldest first, as they were stored', () => {
+      const store = open();
+      expect(store.listChanges('demo')).toEqual([]);
+      const edit = store.addChange('demo', { kind: 'edit', date: '2027-01-06', frameworks: [], note: null }, ALICE, 1_000);
+      store.addChange('other', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1_500);
+      const add = store.addChange('demo', { kind: 'add', date: '2027-01-09', topic: 'Hackathon' }, BOB, 2_000);
+      expect(store.listChanges('demo')).toStrictEqual([edit, add]);
+      // null and [] clear a field: they must come back as they went in.
+      expect(store.listChanges('demo')[0]!.change).toStrictEqual({ kind: 'edit', date: '2027-01-06', frameworks: [], note: null });
+      expect(store.listChanges('other').map((record) => record.change)).toEqual([{ kind: 'cancel', date: '2027-01-06' }]);
+      expect(store.listChanges('nobody')).toEqual([]);
+    });
+
+    it('a stored change does not change when the caller mutates the object it passed', () => {
+      const store = open();
+      const change = { kind: 'add' as const, date: '2027-01-09', topic: 'Hackathon', frameworks: ['Docker'] };
+      store.addChange('demo', change, ALICE, 1_000);
+      change.frameworks.push('GCP');
+      change.topic = 'Changed';
+      expect(store.listChanges('demo')[0]!.change).toEqual({ kind: 'add', date: '2027-01-09', topic: 'Hackathon', frameworks: ['Docker'] });
+    });
+
+    it('undoChange marks the newest change not yet undone, one at a time, then returns undefined', () => {
+      const store = open();
+      const first = store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1_000);
+      const second = store.addChange('demo', { kind: 'edit', date: '2027-01-04', topic: 'Welcome' }, ALICE, 2_000);
+      const other = store.addChange('other', { kind: 'cancel', date: '2027-01-08' }, ALICE, 2_500);
+      expect(store.undoChange('demo', BOB, 3_000)).toStrictEqual({ ...second, undoneAt: 3_000, undoneBy: BOB });
+      expect(store.undoChange('demo', ALICE, 4_000)).toStrictEqual({ ...first, undoneAt: 4_000, undoneBy: ALICE });
+      expect(store.undoChange('demo', BOB, 5_000)).toBeUndefined();
+      expect(store.listChanges('demo')).toStrictEqual([
+        { ...first, undoneAt: 4_000, undoneBy: ALICE },
+        { ...second, undoneAt: 3_000, undoneBy: BOB },
+      ]);
+      expect(store.listChanges('other')).toStrictEqual([other]);
+      expect(store.undoChange('nobody', BOB, 6_000)).toBeUndefined();
+    });
+
+    it('undoChange after a new change undoes the new one, not an older one already undone', () => {
+      const store = open();
+      store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1_000);
+      store.undoChange('demo', ALICE, 2_000);
+      const again = store.addChange('demo', { kind: 'cancel', date: '2027-01-08' }, ALICE, 3_000);
+      expect(store.undoChange('demo', BOB, 4_000)?.id).toBe(again.id);
+      expect(store.listChanges('demo').map((record) => record.undoneAt)).toEqual([2_000, 4_000]);
+    });
+
+    it('changesVersion changes on every add and undo, and only then', () => {
+      const store = open();
+      const seen = [store.changesVersion('demo')];
+      expect(typeof seen[0]).toBe('string');
+      expect(store.changesVersion('demo')).toBe(seen[0]);
+      store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1_000);
+      seen.push(store.changesVersion('demo'));
+      store.addChange('demo', { kind: 'cancel', date: '2027-01-08' }, ALICE, 2_000);
+      seen.push(store.changesVersion('demo'));
+      store.undoChange('demo', ALICE, 3_000);
+      seen.push(store.changesVersion('demo'));
+      store.undoChange('demo', ALICE, 4_000);
+      seen.push(store.changesVersion('demo'));
+      store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 5_000);
+      seen.push(store.changesVersion('demo'));
+      expect(new Set(seen).size).toBe(seen.length);
+      store.undoChange('nobody', ALICE, 6_000);
+      store.setValue('k', 'v');
+      expect(store.changesVersion('demo')).toBe(seen.at(-1));
+    });
+
+    it('schedule changes throw after close()', () => {
+      const store = open();
+      store.close();
+      expect(() => store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1)).toThrow();
+      expect(() => store.listChanges('demo')).toThrow();
+      expect(() => store.undoChange('demo', ALICE, 1)).toThrow();
+      expect(() => store.changesVersion('demo')).toThrow();
+    });
   });
 }
 
@@ -320,6 +417,75 @@ describe('SqliteStore only', () => {
     expect(() => store.assertWritable()).toThrow(/readonly/);
     store.db.pragma('query_only = OFF');
     expect(() => store.assertWritable()).not.toThrow();
+  });
+
+  it('keeps schedule changes, undos and the changes version across close and reopen', () => {
+    const path = join(dir, 'changes-reopen.db');
+    const first = new SqliteStore(path);
+    first.addChange('demo', { kind: 'cancel', date: '2027-01-06', reason: 'ill' }, ALICE, 1_000);
+    first.addChange('demo', { kind: 'edit', date: '2027-01-04', frameworks: [], note: null }, BOB, 2_000);
+    first.addChange('demo', { kind: 'add', date: '2027-01-09', topic: 'Hackathon' }, ALICE, 3_000);
+    first.undoChange('demo', BOB, 4_000);
+    const records = first.listChanges('demo');
+    const version = first.changesVersion('demo');
+    first.close();
+
+    const second = open(path);
+    expect(second.listChanges('demo')).toStrictEqual(records);
+    expect(records.map((record) => [record.actor.id, record.at, record.undoneAt, record.undoneBy?.id])).toEqual([
+      ['42', 1_000, undefined, undefined],
+      ['U7', 2_000, undefined, undefined],
+      ['42', 3_000, 4_000, 'U7'],
+    ]);
+    expect(second.changesVersion('demo')).toBe(version);
+    // Ids keep increasing after a reopen (and never reuse an id, even of an undone change).
+    expect(second.addChange('demo', { kind: 'cancel', date: '2027-01-08' }, ALICE, 5_000).id).toBeGreaterThan(records.at(-1)!.id);
+    expect(second.undoChange('demo', ALICE, 6_000)?.change).toEqual({ kind: 'cancel', date: '2027-01-08' });
+    expect(second.undoChange('demo', ALICE, 7_000)?.change).toEqual({ kind: 'edit', date: '2027-01-04', frameworks: [], note: null });
+  });
+
+  it('two connections to one file see each other’s changes and undos at once', () => {
+    const path = join(dir, 'changes-shared.db');
+    const a = open(path);
+    const b = open(path);
+    const before = b.changesVersion('demo');
+    const record = a.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1_000);
+    expect(b.changesVersion('demo')).not.toBe(before);
+    expect(b.listChanges('demo')).toStrictEqual([record]);
+    const undone = b.undoChange('demo', BOB, 2_000);
+    expect(a.listChanges('demo')).toStrictEqual([undone]);
+    expect(a.changesVersion('demo')).toBe(b.changesVersion('demo'));
+  });
+
+  it('refuses to store a change that does not fit the change schema, and stores nothing', () => {
+    const store = open(join(dir, 'changes-invalid.db'));
+    const invalid = [
+      { kind: 'cancel', date: '2027-02-30' },
+      { kind: 'cancel', date: '2027-01-06', why: 'unknown key' },
+      { kind: 'add', date: '2027-01-09', topic: '   ' },
+      { kind: 'move', from: '2027-01-06' },
+      { kind: 'delete', date: '2027-01-06' },
+    ];
+    for (const change of invalid) {
+      expect(() => store.addChange('demo', change as unknown as ScheduleChange, ALICE, 1_000), JSON.stringify(change)).toThrow();
+    }
+    expect(store.listChanges('demo')).toEqual([]);
+    expect(store.changesVersion('demo')).toBe(open(join(dir, 'changes-empty.db')).changesVersion('demo'));
+  });
+
+  it('stores a change as the schema reads it: text trimmed', () => {
+    const store = open(join(dir, 'changes-trim.db'));
+    const record = store.addChange('demo', { kind: 'add', date: '2027-01-09', topic: '  Hackathon ', frameworks: [' Docker'] }, ALICE, 1_000);
+    expect(record.change).toEqual({ kind: 'add', date: '2027-01-09', topic: 'Hackathon', frameworks: ['Docker'] });
+    expect(store.listChanges('demo')[0]!.change).toEqual(record.change);
+  });
+
+  it('refuses to read a stored change row that is not a valid change, instead of applying it', () => {
+    const store = open(join(dir, 'changes-corrupt.db'));
+    store.db
+      .prepare('INSERT INTO changes (course_id, at, actor, change) VALUES (?, ?, ?, ?)')
+      .run('demo', 1_000, JSON.stringify(ALICE), JSON.stringify({ kind: 'cancel', date: 'tomorrow' }));
+    expect(() => store.listChanges('demo')).toThrow();
   });
 
   // root ignores file permissions, so a 0444 file stays writable and this case cannot be set up.

@@ -3,6 +3,7 @@ import type { CommandContext } from '../../src/core/commands/command.js';
 import { runCommandLine } from '../../src/core/commands/parse.js';
 import { commands } from '../../src/core/commands/registry.js';
 import type { Message } from '../../src/core/messages.js';
+import { UserFacingError } from '../../src/core/errors.js';
 import { parseCourse } from '../../src/core/course/parse.js';
 import type { Course } from '../../src/core/course/model.js';
 import type { CourseFileInput } from '../../src/core/course/schema.js';
@@ -56,4 +57,15 @@ export function answerNow(line: string, context: CommandContext): Message {
   const answer = runCommandLine(line, context);
   if (answer instanceof Promise) throw new Error(`${line} answered asynchronously`);
   return answer;
+}
+
+/** The `UserFacingError` that `run` throws (a test fails when it throws nothing, or something else). */
+export function userError(run: () => unknown): UserFacingError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof UserFacingError) return error;
+    throw error;
+  }
+  throw new Error('expected a UserFacingError');
 }

@@ -162,12 +162,14 @@ const historyCommand = defineCommand({
       return message({ title: 'No schedule changes yet', description: 'The schedule is the course file as it is.' });
     }
     const shown = entries.slice(-HISTORY_LIMIT);
-    const lines = shown.map(({ record: entry, skipped }) => {
+    const lines = shown.map(({ record: entry, skipped, inFile }) => {
       const state = entry.undoneAt
         ? ` — undone${entry.undoneBy ? ` by ${who(entry.undoneBy)}` : ''}`
         : skipped
           ? ` — not applied: ${skipped}`
-          : '';
+          : inFile
+            ? ' — in the course file'
+            : '';
       return `${stamp(entry, context.course.timezone)} · ${describeChange(entry.change)}${state}`;
     });
     return message({

@@ -1,4 +1,4 @@
-import { sessionOn, today, upcomingSession } from '../course/calendar.js';
+import { isHeld, sessionOn, today, upcomingSession } from '../course/calendar.js';
 import { formatLongDate } from '../course/dates.js';
 import { message } from '../messages.js';
 import { relativeDay, sessionCard, sessionTitle } from '../views.js';
@@ -11,15 +11,20 @@ export const nextCommand = defineCommand({
   options: [],
   run({ course, now }) {
     const session = upcomingSession(course, now);
-    const current = sessionOn(course, today(course, now));
-    if (!session && current) {
+    const date = today(course, now);
+    const current = sessionOn(course, date);
+    if (!session && current && isHeld(current)) {
       return sessionCard(course, current, `Today's session is the last one: ${sessionTitle(current)}`);
     }
     if (!session) {
-      const last = course.sessions[course.sessions.length - 1]!;
+      const held = course.sessions.filter(isHeld);
+      const last = held[held.length - 1];
+      const ahead = course.sessions.some((candidate) => candidate.date >= date);
       return message({
-        title: `${course.name} has ended`,
-        description: `There are no more sessions. The last one was on ${formatLongDate(last.date)}.`,
+        title: ahead ? `No more sessions in ${course.name}` : `${course.name} has ended`,
+        description: ahead
+          ? 'The sessions still on the schedule are cancelled; /week shows them.'
+          : `There are no more sessions.${last ? ` The last one was on ${formatLongDate(last.date)}.` : ''}`,
         footer: course.name,
       });
     }

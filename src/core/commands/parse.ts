@@ -125,8 +125,8 @@ export function lookupCommand(
 
 /**
  * Parses a chat line such as `/week 2`, `/week number:2` or `/resources pytorch lightning`.
- * Options come positionally in their order or as `name:value` (`name: value` too); words left over
- * join the command's last text option.
+ * Options come positionally in their order or as `name:value` (`name: value` too). A text option
+ * filled by position takes the rest of the words; with none, words left over join the last text option.
  */
 export function parseCommandLine(line: string, registry: readonly Command[] = commands): Invocation {
   const [head, ...all] = tokenize(line.trim());
@@ -153,9 +153,12 @@ export function parseCommandLine(line: string, registry: readonly Command[] = co
     named[option.name] = value;
   }
   const free = command.options.filter((option) => named[option.name] === undefined);
-  const lastText = [...command.options].reverse().find((option) => option.type === 'string');
+  // The first text option reached by position takes the rest of the words (`/course add 2027-01-09 Model
+  // monitoring`); options after it must be named. With none reached, extra words join the last text option.
+  const greedy = free.findIndex((option, index) => option.type === 'string' && index < positional.length);
+  const lastText = greedy >= 0 ? free[greedy] : [...command.options].reverse().find((option) => option.type === 'string');
   positional.forEach((word, index) => {
-    const option = free[index];
+    const option = greedy >= 0 && index > greedy ? undefined : free[index];
     if (option) named[option.name] = word;
     else if (lastText) named[lastText.name] = `${named[lastText.name] ?? ''} ${word}`.trim();
     else throw new UserFacingError('bad-option', `Too many arguments for /${commandPath(command)}: "${word}". Usage: ${usage(command)}`);

@@ -136,7 +136,8 @@ export function applyChange(file: CourseFile, change: ScheduleChange, options: {
       if (at.session.cancelled !== undefined && at.session.cancelled !== false && !replay) {
         refuse(`The session on ${change.date} is already cancelled (undo brings back a cancelled session).`);
       }
-      result = withSession(file, at, { ...at.session, cancelled: change.reason ?? true });
+      const kept = replay && typeof at.session.cancelled === 'string' ? at.session.cancelled : true;
+      result = withSession(file, at, { ...at.session, cancelled: change.reason ?? kept });
       break;
     }
     case 'move': {
@@ -170,12 +171,27 @@ export interface AppliedChanges {
   readonly file: CourseFile;
   readonly course: Course;
   readonly skipped: readonly { readonly id: number; readonly reason: string }[];
+  /** Changes the file already holds (it was exported with them): not applied again. */
+  readonly included: readonly number[];
 }
 
-export function applyChanges(file: CourseFile, changes: readonly NumberedChange[]): AppliedChanges {
+/**
+ * Applies stored changes over a course file. `includedThrough`: the file was exported by course-bot with
+ * every change up to this id in it (`x-course-bot.changesThrough`), so those are not applied again.
+ */
+export function applyChanges(
+  file: CourseFile,
+  changes: readonly NumberedChange[],
+  options: { readonly includedThrough?: number } = {},
+): AppliedChanges {
   let current = file;
   const skipped: { id: number; reason: string }[] = [];
+  const included: number[] = [];
   for (const { id, change } of changes) {
+    if (options.includedThrough !== undefined && id <= options.includedThrough) {
+      included.push(id);
+      continue;
+    }
     try {
       current = applyChange(current, change, { replay: true });
     } catch (error) {
@@ -186,7 +202,7 @@ export function applyChanges(file: CourseFile, changes: readonly NumberedChange[
   const parsed = parseCourse(current);
   // Every step was checked; the file itself was valid when loaded.
   if (!parsed.ok) throw new Error(`course with changes is invalid: ${parsed.issues.map((issue) => issue.message).join('; ')}`);
-  return { file: parsed.file, course: parsed.course, skipped };
+  return { file: parsed.file, course: parsed.course, skipped, included };
 }
 
 /** What students see of a session, for telling changes apart (stored: the schedule last announced). */

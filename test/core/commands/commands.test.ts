@@ -3,20 +3,11 @@ import { morningAnnouncement } from '../../../src/core/announcement.js';
 import { parseCommandLine, tokenize } from '../../../src/core/commands/parse.js';
 import { commands } from '../../../src/core/commands/registry.js';
 import { UserFacingError } from '../../../src/core/errors.js';
-import { answerNow, buildCourse, contextAt, courseDoc } from '../../support/course.js';
+import { answerNow, buildCourse, contextAt, courseDoc, userError } from '../../support/course.js';
 
 const course = buildCourse();
 const ask = (line: string, local = '2027-01-04T10:00') => answerNow(line, contextAt(course, local));
 
-function userError(run: () => unknown): UserFacingError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UserFacingError) return error;
-    throw error;
-  }
-  throw new Error('expected a UserFacingError');
-}
 
 describe('/today and /tomorrow', () => {
   it('show the week and weekday, topic, frameworks, format, lecture time and links', () => {
