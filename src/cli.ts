@@ -18,6 +18,7 @@ import { CourseFileError, type LoadedCourse, loadCourseFile } from './course-fil
 import { createLogger } from './log.js';
 import { applicationId, discordRest, syncCommands } from './platforms/discord/bot.js';
 import { commandsJson } from './platforms/discord/command-json.js';
+import { manifestJson, manifestProblems, slackManifest } from './platforms/slack/manifest.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { effectiveCourse, exportMarker } from './schedule/live-schedule.js';
 import { exportYaml } from './course-file/export.js';
@@ -168,6 +169,25 @@ function program(): Program {
     });
 
   cli
+    .command('slack-manifest')
+    .description('Print the Slack app manifest (JSON) for "Create New App → From a manifest": commands, scopes, Socket Mode')
+    .option('--name <name>', 'the app name in Slack (default: the course name, at most 35 characters)')
+    .option('--prefix <prefix>', 'put before every command, e.g. mlops- for /mlops-today (default: SLACK_COMMAND_PREFIX)')
+    .option('--request-url <url>', 'HTTP mode instead of Socket Mode: the https URL Slack posts commands to (…/slack/events)')
+    .action((options: { name?: string; prefix?: string; requestUrl?: string }) => {
+      const settings = config();
+      const { course: current } = loadCourseFile(settings.courseFile, settings.courseFileLabel);
+      const manifest = slackManifest(commands, {
+        name: options.name ?? current.name.slice(0, 35),
+        ...((options.prefix ?? settings.slack?.commandPrefix) && { prefix: options.prefix ?? settings.slack?.commandPrefix }),
+        ...(options.requestUrl && { socketMode: false, requestUrl: options.requestUrl }),
+      });
+      const problems = manifestProblems(manifest);
+      if (problems.length) throw new UsageError(`The manifest would be refused by Slack:\n  ${problems.join('\n  ')}`);
+      process.stdout.write(manifestJson(manifest));
+    });
+
+  cli
     .command('register-commands')
     .description('Register the slash commands with Discord now, even when unchanged, and print them')
     .option('--guild <id>', 'register in this server (instant) instead of DISCORD_GUILD_ID or globally')
@@ -288,6 +308,11 @@ function platformFailure(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
   const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
   if (code === 'TokenInvalid') return 'Discord refused the token: check DISCORD_TOKEN (Developer Portal → Bot → Reset Token).';
+  const slackError = (error as { data?: { error?: string } }).data?.error;
+  if (code === 'slack_webapi_platform_error' && ['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked'].includes(slackError ?? '')) {
+    return `Slack refused the token (${slackError}): check SLACK_BOT_TOKEN and SLACK_APP_TOKEN (api.slack.com/apps → your app).`;
+  }
+  if (code === 'slack_webapi_request_error') return `Could not reach Slack (${error.message}): check the network and SLACK_API_URL.`;
   if (error.name === 'HTTPError' || error.name === 'AbortError' || ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET'].includes(String(code))) {
     return `Could not reach Discord (${error.message}): check the network and DISCORD_API_URL.`;
   }

@@ -31,6 +31,25 @@ const snowflake = optionalText.pipe(
 
 const httpBase = optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional());
 
+/** A Slack id: a letter for its kind (C channel, G private channel, U/W user, S user group), then letters and digits. */
+const slackId = (kinds: string, what: string) =>
+  optionalText.pipe(
+    z
+      .string()
+      .regex(new RegExp(`^[${kinds}][A-Z0-9]{6,}$`), `must be a Slack ${what} id (such as ${kinds[0]}0123ABCD; not a #name)`)
+      .optional(),
+  );
+
+const slackToken = (prefix: string, what: string) =>
+  optionalText.pipe(z.string().startsWith(prefix, `must be ${what} (${prefix}…)`).optional());
+
+const visibility = optionalText.transform((value) => value?.toLowerCase()).pipe(
+  z
+    .enum(['ephemeral', 'public'], { error: 'must be ephemeral or public' })
+    .optional()
+    .transform((value) => value ?? 'ephemeral'),
+);
+
 const envSchema = z.object({
   COURSE_FILE: optionalText,
   STATE_DB: optionalText.default('var/course-bot.db'),
@@ -54,12 +73,32 @@ const envSchema = z.object({
     .transform((value) => (value === undefined ? undefined : Number(value)))
     .pipe(z.number({ error: 'must be a number of minutes' }).positive('must be more than 0').max(24 * 60).optional()),
   DISCORD_API_URL: httpBase,
-  DISCORD_REPLY_VISIBILITY: optionalText.transform((value) => value?.toLowerCase()).pipe(
+  DISCORD_REPLY_VISIBILITY: visibility,
+  SLACK_BOT_TOKEN: slackToken('xoxb-', 'a bot token'),
+  SLACK_APP_TOKEN: slackToken('xapp-', 'an app-level token with connections:write'),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_PORT: optionalText
+    .transform((value) => (value === undefined ? undefined : Number(value)))
+    .pipe(z.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65_535).optional()),
+  SLACK_HOST: optionalText,
+  SLACK_ANNOUNCE_CHANNEL: slackId('CG', 'channel'),
+  SLACK_INSTRUCTOR_CHANNEL: slackId('CG', 'channel'),
+  SLACK_INSTRUCTOR_USER_IDS: optionalText.pipe(
     z
-      .enum(['ephemeral', 'public'], { error: 'must be ephemeral or public' })
-      .optional()
-      .transform((value) => value ?? 'ephemeral'),
+      .string()
+      .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'must be Slack user ids (U…), comma-separated')))
+      .optional(),
   ),
+  SLACK_INSTRUCTOR_USERGROUP: slackId('S', 'user group'),
+  SLACK_COMMAND_PREFIX: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,19}$/, 'must be up to 20 lowercase letters, digits, - or _ (such as mlops-)')
+      .optional(),
+  ),
+  SLACK_API_URL: httpBase,
+  SLACK_REPLY_VISIBILITY: visibility,
 });
 
 /** The Discord settings; present when `DISCORD_TOKEN` is set. */
@@ -75,6 +114,28 @@ export interface DiscordConfig {
   readonly apiUrl: string;
   readonly replyVisibility: 'ephemeral' | 'public';
 }
+
+/** The Slack settings; present when `SLACK_BOT_TOKEN` is set. */
+export interface SlackConfig {
+  readonly botToken: string;
+  /** Socket Mode (no public URL) when set; otherwise HTTP mode on `port`, verified with the signing secret. */
+  readonly appToken?: string;
+  readonly signingSecret?: string;
+  readonly port: number;
+  readonly host: string;
+  readonly announceChannel?: string;
+  readonly instructorChannel?: string;
+  readonly instructorUserIds: readonly string[];
+  readonly instructorUsergroup?: string;
+  /** `mlops-` makes `/mlops-today`. */
+  readonly commandPrefix: string;
+  /** Base URL of the Web API, ending in `/`, e.g. `https://slack.com/api/`. */
+  readonly apiUrl: string;
+  readonly replyVisibility: 'ephemeral' | 'public';
+}
+
+/** Slack's own Web API base, used unless `SLACK_API_URL` says otherwise. */
+export const SLACK_API_DEFAULT = 'https://slack.com/api/';
 
 /** Discord's own API base, used unless `DISCORD_API_URL` says otherwise. */
 export const DISCORD_API_DEFAULT = 'https://discord.com/api';
@@ -93,6 +154,7 @@ export interface Config {
   readonly stateDb: string;
   readonly logLevel: LogLevel;
   readonly discord?: DiscordConfig;
+  readonly slack?: SlackConfig;
   readonly announcer: {
     /** How long a claimed, unfinished post keeps other instances away (renewed while posting). */
     readonly leaseMs: number;
@@ -139,6 +201,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     );
   }
   const values = result.data;
+  if (values.SLACK_BOT_TOKEN !== undefined && values.SLACK_APP_TOKEN === undefined && values.SLACK_SIGNING_SECRET === undefined) {
+    throw new ConfigError([
+      'SLACK_BOT_TOKEN: needs SLACK_APP_TOKEN (Socket Mode, no public URL) or SLACK_SIGNING_SECRET (HTTP mode on SLACK_PORT)',
+    ]);
+  }
   const configured = values.COURSE_FILE !== undefined;
   const local = resolve(cwd, values.COURSE_FILE ?? 'data/course.yaml');
   const bundled = !configured && !existsSync(local);
@@ -165,6 +232,24 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
           instructorRoleId: values.DISCORD_INSTRUCTOR_ROLE_ID,
           announceRoleId: values.DISCORD_ANNOUNCE_ROLE_ID,
           instructorChannelId: values.DISCORD_INSTRUCTOR_CHANNEL_ID,
+        }),
+      },
+    }),
+    ...(values.SLACK_BOT_TOKEN !== undefined && {
+      slack: {
+        botToken: values.SLACK_BOT_TOKEN,
+        port: values.SLACK_PORT ?? 3000,
+        host: values.SLACK_HOST ?? '0.0.0.0',
+        instructorUserIds: values.SLACK_INSTRUCTOR_USER_IDS ?? [],
+        commandPrefix: values.SLACK_COMMAND_PREFIX ?? '',
+        apiUrl: (values.SLACK_API_URL ?? SLACK_API_DEFAULT).replace(/\/*$/, '/'),
+        replyVisibility: values.SLACK_REPLY_VISIBILITY,
+        ...defined({
+          appToken: values.SLACK_APP_TOKEN,
+          signingSecret: values.SLACK_SIGNING_SECRET,
+          announceChannel: values.SLACK_ANNOUNCE_CHANNEL,
+          instructorChannel: values.SLACK_INSTRUCTOR_CHANNEL,
+          instructorUsergroup: values.SLACK_INSTRUCTOR_USERGROUP,
         }),
       },
     }),

@@ -7,12 +7,14 @@ import { firstSession, lastSession } from './core/course/calendar.js';
 import { formatLongDate } from './core/course/dates.js';
 import type { Course } from './core/course/model.js';
 import { commands } from './core/commands/registry.js';
-import type { Config } from './config.js';
+import type { Config, DiscordConfig, SlackConfig } from './config.js';
 import { LiveCourse } from './course-file/live-course.js';
 import { type LoadedCourse, loadCourseFile } from './course-file/read.js';
 import type { Logger } from './log.js';
 import { startTicking } from './announcer/tick.js';
-import type { Messenger, StateStore } from './core/ports.js';
+import type { Messenger, ScheduleAdmin, StateStore } from './core/ports.js';
+import { SlackBot, slackClient } from './platforms/slack/bot.js';
+import { SlackMessenger } from './platforms/slack/messenger.js';
 import { DiscordBot, discordRest } from './platforms/discord/bot.js';
 import { DiscordMessenger, postNotice } from './platforms/discord/messenger.js';
 import { TerminalMessenger } from './platforms/terminal/messenger.js';
@@ -78,9 +80,73 @@ export function startAnnouncer(input: AnnouncerInput): { readonly announcer: Ann
   return { announcer, stop };
 }
 
+/** A chat platform once started: where it announces, how it tells instructors, how it stops. */
+interface Platform {
+  /** Resolves when connected (rejects when it cannot start: a refused token, no network). */
+  readonly ready: Promise<void>;
+  /** The announcement targets, once ready. */
+  messengers(): Messenger[];
+  readonly tell?: (text: string) => Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface PlatformDeps {
+  readonly store: StateStore;
+  readonly course: () => Course;
+  readonly clock: Clock;
+  readonly admin: ScheduleAdmin;
+  readonly logger: Logger;
+}
+
+function discordPlatform(config: DiscordConfig, deps: PlatformDeps): Platform {
+  const bot = new DiscordBot({ config, commands, ...deps });
+  const ready = bot.start();
+  const instructorChannelId = config.instructorChannelId;
+  const rest = instructorChannelId ? discordRest(config) : undefined;
+  return {
+    ready,
+    messengers: () =>
+      config.announceChannelId
+        ? [
+            new DiscordMessenger({
+              rest: discordRest(config, { retries: 0 }),
+              channelId: config.announceChannelId,
+              ...(bot.client.user && { botUserId: bot.client.user.id }),
+              ...(config.announceRoleId && { mentionRoleId: config.announceRoleId }),
+              ...(instructorChannelId && { instructorChannelId }),
+            }),
+          ]
+        : [],
+    ...(rest && instructorChannelId && { tell: (text: string) => postNotice(rest, instructorChannelId, text) }),
+    stop: async () => {
+      await bot.stop();
+      await ready.catch(() => undefined);
+    },
+  };
+}
+
+function slackPlatform(config: SlackConfig, deps: PlatformDeps): Platform {
+  const bot = new SlackBot({ config, commands, ...deps });
+  const ready = bot.start();
+  // Posting does not retry on its own: the announcer looks for an earlier attempt before posting again.
+  const client = slackClient(config, deps.logger, { retries: 0 });
+  const messenger = (channel: string) =>
+    new SlackMessenger({ client, channel, ...(config.instructorChannel && { instructorChannel: config.instructorChannel }) });
+  const instructorChannel = config.instructorChannel;
+  return {
+    ready,
+    messengers: () => (config.announceChannel ? [messenger(config.announceChannel)] : []),
+    ...(instructorChannel && { tell: (text: string) => messenger(instructorChannel).report(text) }),
+    stop: async () => {
+      await ready.catch(() => undefined);
+      await bot.stop();
+    },
+  };
+}
+
 /**
- * The composition root: config → logger → course → store → platform (Discord when a token is set,
- * else the terminal chat) → signals.
+ * The composition root: config → logger → course → store → platforms (Discord and/or Slack when their
+ * tokens are set, else the terminal chat) → announcer → signals.
  * The course file is read before anything connects; a broken one throws `CourseFileError`.
  */
 export async function start(options: StartOptions): Promise<void> {
@@ -131,58 +197,41 @@ export async function start(options: StartOptions): Promise<void> {
       { file: config.courseFileLabel, bundled: config.courseFileIsBundled, sessions: loaded.course.sessions.length },
       'course loaded',
     );
-    const discordStore = store;
-
-    if (config.discord) {
-      const bot = new DiscordBot({
-        config: config.discord,
-        store: discordStore,
-        logger: logger.child({ platform: 'discord' }),
-        course,
-        commands,
-        clock,
-        admin: schedule,
-      });
+    const platformStore = store;
+    if (config.discord || config.slack) {
       const stopped = new Promise<void>((resolve) => {
         if (shutdown.signal.aborted) resolve();
         shutdown.signal.addEventListener('abort', () => resolve(), { once: true });
       });
-      const starting = bot.start();
+      const deps = { store: platformStore, course, clock, admin: schedule };
+      const platforms: Platform[] = [];
       let stopTicking: (() => Promise<void>) | undefined;
       try {
-        // A signal while still connecting stops the bot too.
-        await Promise.race([starting, stopped]);
-        const instructorChannelId = config.discord.instructorChannelId;
-        if (instructorChannelId) {
-          const rest = discordRest(config.discord);
+        if (config.discord) platforms.push(discordPlatform(config.discord, { ...deps, logger: logger.child({ platform: 'discord' }) }));
+        if (config.slack) platforms.push(slackPlatform(config.slack, { ...deps, logger: logger.child({ platform: 'slack' }) }));
+        // A signal while still connecting stops the bots too.
+        await Promise.race([Promise.all(platforms.map((platform) => platform.ready)), stopped]);
+        if (!shutdown.signal.aborted) {
+          const reporters = platforms.flatMap((platform) => (platform.tell ? [platform.tell] : []));
           tellInstructors = (text) => {
-            postNotice(rest, instructorChannelId, text).catch((error: unknown) =>
-              logger.error({ err: error }, 'could not tell instructors'),
-            );
+            for (const tell of reporters) tell(text).catch((error: unknown) => logger.error({ err: error }, 'could not tell instructors'));
           };
-        }
-        // Changes made to the file while the bot was down are announced now.
-        schedule.publishInBackground('start');
-        if (!shutdown.signal.aborted && config.discord.announceChannelId) {
-          const messenger = new DiscordMessenger({
-            rest: discordRest(config.discord, { retries: 0 }),
-            channelId: config.discord.announceChannelId,
-            ...(bot.client.user && { botUserId: bot.client.user.id }),
-            ...(config.discord.announceRoleId && { mentionRoleId: config.discord.announceRoleId }),
-            ...(config.discord.instructorChannelId && { instructorChannelId: config.discord.instructorChannelId }),
-          });
-          const started = startAnnouncer({ config, logger, store: discordStore, clock, course, messengers: [messenger] });
-          announcer = started.announcer;
-          stopTicking = started.stop;
-        } else if (!config.discord.announceChannelId) {
-          logger.info('no DISCORD_ANNOUNCE_CHANNEL_ID: morning announcements are off');
+          const messengers = platforms.flatMap((platform) => platform.messengers());
+          if (messengers.length > 0) {
+            const started = startAnnouncer({ config, logger, store: platformStore, clock, course, messengers });
+            announcer = started.announcer;
+            stopTicking = started.stop;
+          } else {
+            logger.info('no announcement channel (DISCORD_ANNOUNCE_CHANNEL_ID, SLACK_ANNOUNCE_CHANNEL): morning announcements are off');
+          }
+          // Changes made to the file while the bot was down are announced now.
+          schedule.publishInBackground('start');
         }
         await stopped;
       } finally {
         await stopTicking?.();
         await schedule.settle();
-        await bot.stop();
-        await starting.catch(() => undefined);
+        for (const platform of platforms.reverse()) await platform.stop();
       }
       return;
     }

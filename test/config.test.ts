@@ -276,3 +276,83 @@ describe('announcer settings', () => {
     expect(error.problems.map((problem) => problem.split(':')[0])).toEqual(['ANNOUNCE_LEASE_SECONDS', 'ANNOUNCE_RETRY_MINUTES']);
   });
 });
+
+describe('Slack settings', () => {
+  const load = (env: Record<string, string>) => loadConfig({ env, cwd, dotenv: false });
+
+  it('are absent without SLACK_BOT_TOKEN; Socket Mode with an app token, with defaults', () => {
+    expect(load({}).slack).toBeUndefined();
+    expect(load({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slack).toEqual({
+      botToken: 'xoxb-1',
+      appToken: 'xapp-1',
+      port: 3000,
+      host: '0.0.0.0',
+      instructorUserIds: [],
+      commandPrefix: '',
+      apiUrl: 'https://slack.com/api/',
+      replyVisibility: 'ephemeral',
+    });
+  });
+
+  it('read every variable (HTTP mode), with a trailing slash added to the API URL', () => {
+    expect(
+      load({
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_SIGNING_SECRET: 'shh',
+        SLACK_PORT: '0',
+        SLACK_HOST: '127.0.0.1',
+        SLACK_ANNOUNCE_CHANNEL: 'C0123ABCD',
+        SLACK_INSTRUCTOR_CHANNEL: 'G0123ABCD',
+        SLACK_INSTRUCTOR_USER_IDS: 'U0123ABCD, W0123ABCD',
+        SLACK_INSTRUCTOR_USERGROUP: 'S0123ABCD',
+        SLACK_COMMAND_PREFIX: 'mlops-',
+        SLACK_API_URL: 'http://127.0.0.1:9/api',
+        SLACK_REPLY_VISIBILITY: 'Public',
+      }).slack,
+    ).toEqual({
+      botToken: 'xoxb-1',
+      signingSecret: 'shh',
+      port: 0,
+      host: '127.0.0.1',
+      announceChannel: 'C0123ABCD',
+      instructorChannel: 'G0123ABCD',
+      instructorUserIds: ['U0123ABCD', 'W0123ABCD'],
+      instructorUsergroup: 'S0123ABCD',
+      commandPrefix: 'mlops-',
+      apiUrl: 'http://127.0.0.1:9/api/',
+      replyVisibility: 'public',
+    });
+  });
+
+  it('need an app token or a signing secret', () => {
+    expect(configError(() => load({ SLACK_BOT_TOKEN: 'xoxb-1' })).problems).toEqual([
+      'SLACK_BOT_TOKEN: needs SLACK_APP_TOKEN (Socket Mode, no public URL) or SLACK_SIGNING_SECRET (HTTP mode on SLACK_PORT)',
+    ]);
+  });
+
+  it('report bad tokens, ids, names and ports together, each named, without echoing secrets', () => {
+    const error = configError(() =>
+      load({
+        SLACK_BOT_TOKEN: 'xoxp-user-token',
+        SLACK_APP_TOKEN: 'xoxb-not-app',
+        SLACK_PORT: '70000',
+        SLACK_ANNOUNCE_CHANNEL: '#general',
+        SLACK_INSTRUCTOR_USER_IDS: 'U0123ABCD,alice',
+        SLACK_INSTRUCTOR_USERGROUP: 'teachers',
+        SLACK_COMMAND_PREFIX: 'MLOps ',
+      }),
+    );
+    expect(error.problems.map((problem) => problem.split(':')[0])).toEqual([
+      'SLACK_BOT_TOKEN',
+      'SLACK_APP_TOKEN',
+      'SLACK_PORT',
+      'SLACK_ANNOUNCE_CHANNEL',
+      'SLACK_INSTRUCTOR_USER_IDS',
+      'SLACK_INSTRUCTOR_USERGROUP',
+      'SLACK_COMMAND_PREFIX',
+    ]);
+    expect(error.message).toContain('SLACK_ANNOUNCE_CHANNEL: must be a Slack channel id (such as C0123ABCD; not a #name)');
+    expect(error.message).not.toContain('xoxp-user-token');
+    expect(error.message).not.toContain('xoxb-not-app');
+  });
+});

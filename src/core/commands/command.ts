@@ -71,3 +71,13 @@ export function usage(command: Command): string {
   const options = command.options.map((option) => (option.required ? `<${option.name}>` : `[${option.name}]`));
   return [`/${commandPath(command)}`, ...options].join(' ');
 }
+
+/** What a group of subcommands is for (`/course`), shown by platforms above its subcommands. */
+export const GROUP_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  course: 'Instructors: change the schedule, preview and post announcements',
+};
+
+/** A group's description, or a plain one for a group without an entry. */
+export function groupDescription(group: string): string {
+  return GROUP_DESCRIPTIONS[group] ?? `/${group} commands`;
+}

@@ -5,7 +5,7 @@ import {
   PermissionFlagsBits,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import type { Command, OptionDefinition } from '../../core/commands/command.js';
+import { type Command, type OptionDefinition, groupDescription } from '../../core/commands/command.js';
 
 export type CommandJson = RESTPostAPIChatInputApplicationCommandsJSONBody;
 
@@ -29,10 +29,6 @@ function optionJson(option: OptionDefinition) {
   };
 }
 
-/** Group descriptions (`/course`), shown by Discord above the subcommands. */
-const GROUP_DESCRIPTIONS: Readonly<Record<string, string>> = {
-  course: 'Instructors: change the schedule, preview and post announcements',
-};
 
 function permissions(commands: readonly Command[]): string | null {
   // Instructor commands are hidden from members without Manage Server unless a server admin allows more.
@@ -56,7 +52,7 @@ function groupJson(name: string, members: readonly Command[]): CommandJson {
   return {
     type: ApplicationCommandType.ChatInput,
     name,
-    description: GROUP_DESCRIPTIONS[name] ?? `/${name} commands`,
+    description: groupDescription(name),
     options: members.map((member) => ({
       type: ApplicationCommandOptionType.Subcommand,
       name: member.name,

@@ -7,6 +7,7 @@ import {
   ComponentType,
 } from 'discord.js';
 import type { Link, Message } from '../../core/messages.js';
+import { cut, pack } from '../text.js';
 
 /** Discord's limits on a message and its embeds. */
 export const LIMITS = {
@@ -25,38 +26,13 @@ export const LIMITS = {
 
 const COLOR = 0x2b6cb0;
 
-/** Text cut to `max` characters at a word or line boundary where one is near, ending in `…`. */
-export function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = max - 1;
-  // Never split a surrogate pair (an emoji) in two.
-  if (/[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end -= 1;
-  const head = text.slice(0, end);
-  const boundary = Math.max(head.lastIndexOf('\n'), head.lastIndexOf(' '));
-  return `${(boundary > max * 0.6 ? head.slice(0, boundary) : head).trimEnd()}…`;
-}
+export { cut };
 
 /** Markdown link text: brackets in a label would end the link early. */
 function linkText(link: Link): string {
   return `[${link.label.replace(/[[\]]/g, '')}](${link.url})`;
 }
 
-/** Lines packed into as few field values as fit, none longer than Discord allows. */
-function pack(lines: readonly string[], max: number): string[] {
-  const values: string[] = [];
-  let current = '';
-  for (const raw of lines) {
-    const line = cut(raw, max);
-    if (current && current.length + 1 + line.length > max) {
-      values.push(current);
-      current = line;
-    } else {
-      current = current ? `${current}\n${line}` : line;
-    }
-  }
-  if (current) values.push(current);
-  return values;
-}
 
 /** Everything Discord needs to post a message (a reply, an edit or a channel message). */
 export interface DiscordPayload {

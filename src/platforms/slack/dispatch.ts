@@ -1,0 +1,105 @@
+import type { Clock } from '../../core/clock.js';
+import type { Command, CommandContext } from '../../core/commands/command.js';
+import { parseCommandLine } from '../../core/commands/parse.js';
+import type { Course } from '../../core/course/model.js';
+import type { Actor, ScheduleAdmin } from '../../core/ports.js';
+import type { Logger } from '../../log.js';
+import { respond as run, respondLater } from '../respond.js';
+import { renderMessage, renderText } from './render.js';
+
+/** What Slack sends for a slash command (the fields the bot reads). */
+export interface SlashCommandPayload {
+  readonly command: string;
+  readonly text: string;
+  readonly user_id: string;
+  readonly user_name?: string;
+  readonly channel_id?: string;
+}
+
+/** An answer as Slack takes it in an ack or through the response URL. */
+export interface SlackReply {
+  readonly response_type: 'ephemeral' | 'in_channel';
+  readonly text: string;
+  readonly blocks?: readonly unknown[];
+}
+
+export interface SlackDispatchDeps {
+  readonly course: () => Course;
+  readonly commands: readonly Command[];
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly replyVisibility: 'ephemeral' | 'public';
+  /** `mlops-` when commands are registered as `/mlops-today`. */
+  readonly prefix: string;
+  readonly isInstructor: (userId: string) => Promise<boolean>;
+  readonly admin?: ScheduleAdmin;
+}
+
+/** The names the bot answers as Slack slash commands: `/today`…, and one `/course` for the group. */
+export function slashCommandNames(commands: readonly Command[], prefix = ''): string[] {
+  return [...new Set(commands.map((command) => `/${prefix}${command.group ?? command.name}`))];
+}
+
+function ephemeral(text: string): SlackReply {
+  return { response_type: 'ephemeral', ...renderText(text) };
+}
+
+/**
+ * The one place from a Slack slash command to its answer. Student commands answer in the ack itself
+ * (well inside Slack's 3 s); instructor commands ack at once, check who asks, act, then answer through
+ * the response URL. Errors are ephemeral; unexpected ones are logged with a reference.
+ */
+export async function handleSlashCommand(
+  payload: SlashCommandPayload,
+  ack: (reply?: SlackReply) => Promise<void>,
+  respond: (reply: SlackReply) => Promise<unknown>,
+  deps: SlackDispatchDeps,
+): Promise<void> {
+  const name = payload.command.replace(/^\//, '').slice(deps.prefix.length);
+  const line = `/${name} ${payload.text}`.trim();
+  const fields = { command: name, user: payload.user_id };
+  const actor: Actor = { platform: 'slack', id: payload.user_id, ...(payload.user_name && { name: payload.user_name }) };
+  const context = (): CommandContext => ({
+    course: deps.course(),
+    now: deps.clock.now(),
+    commands: deps.commands,
+    actor,
+    ...(deps.admin && { admin: deps.admin }),
+  });
+  const family = deps.commands.filter((command) => (command.group ?? command.name) === name.toLowerCase());
+  if (family.length > 0 && family.every((command) => command.audience === 'instructors')) {
+    // Instructor commands may take a while (posting, reloading), and the check may ask Slack: acknowledge first.
+    await ack();
+    if (!(await deps.isInstructor(payload.user_id))) {
+      deps.logger.warn(fields, 'instructor command refused to a non-instructor');
+      await respond(ephemeral('Only instructors can use this command.'));
+      return;
+    }
+    const answer = await respondLater(
+      async () => {
+        const { command, args } = parseCommandLine(line, deps.commands);
+        return renderMessage(await command.run(context(), args));
+      },
+      deps.logger,
+      fields,
+    );
+    await respond(answer.ok ? { response_type: 'ephemeral', ...answer.message } : ephemeral(answer.text));
+    return;
+  }
+  const answer = run(
+    () => {
+      const { command, args } = parseCommandLine(line, deps.commands);
+      const message = command.run(context(), args);
+      if (message instanceof Promise) throw new Error(`/${command.name} answered asynchronously`);
+      return renderMessage(message);
+    },
+    deps.logger,
+    fields,
+  );
+  await ack(
+    answer.ok
+      ? { response_type: deps.replyVisibility === 'public' ? 'in_channel' : 'ephemeral', ...answer.message }
+      : ephemeral(answer.text),
+  );
+  deps.logger.debug(fields, answer.ok ? 'answered' : 'refused');
+}
