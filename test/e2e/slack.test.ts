@@ -12,6 +12,18 @@ const STUDENT = 'U0STUDENT01';
 const TEACHER = 'U0TEACHER01';
 const SECRET = 'test-signing-secret-0123456789';
 
+/** Every student command, its text, and the title its answer must have. */
+const STUDENT_COMMANDS: readonly [string, string, RegExp][] = [
+  ['/today', '', /Week 1 · Tuesday 5 January 2027/],
+  ['/tomorrow', '', /Week 1 · Wednesday 6 January 2027/],
+  ['/week', '2', /Week 2 · Scalability/],
+  ['/next', '', /Next \(tomorrow\)/],
+  ['/schedule', '', /Machine Learning Operations: schedule/],
+  ['/resources', 'hydra', /Resources for "hydra"/],
+  ['/setup', '', /Getting set up/],
+  ['/help', '', /Machine Learning Operations: commands/],
+];
+
 interface Reply {
   response_type?: string;
   text?: string;
@@ -72,17 +84,7 @@ describe('the Slack app, end to end against a local fake Slack', () => {
   it('answers every student command in Socket Mode, in the ack, ephemerally, as Block Kit with a text fallback', { timeout: TIMEOUT }, async () => {
     await startBot('2027-01-05T10:00');
     await fake.connected();
-    const cases: [string, string, RegExp][] = [
-      ['/today', '', /Week 1 · Tuesday 5 January 2027/],
-      ['/tomorrow', '', /Week 1 · Wednesday 6 January 2027/],
-      ['/week', '2', /Week 2 · Scalability/],
-      ['/next', '', /Next \(tomorrow\)/],
-      ['/schedule', '', /Machine Learning Operations: schedule/],
-      ['/resources', 'hydra', /Resources for "hydra"/],
-      ['/setup', '', /Getting set up/],
-      ['/help', '', /Machine Learning Operations: commands/],
-    ];
-    for (const [command, text, title] of cases) {
+    for (const [command, text, title] of STUDENT_COMMANDS) {
       const ack = await fake.slashCommand({ command, text, user_id: STUDENT, channel_id: CHANNEL });
       const reply = ack.payload as Reply;
       expect(reply.response_type).toBe('ephemeral');
@@ -138,10 +140,17 @@ describe('the Slack app, end to end against a local fake Slack', () => {
     const port = /"mode":"http","port":(\d+)/.exec(bot.output().stderr)?.[1];
     expect(port).toBeDefined();
     const url = `http://127.0.0.1:${port}/slack/events`;
-    const body = slashCommandBody(fake, { command: '/week', text: '3', user_id: STUDENT, channel_id: CHANNEL });
-    const ok = await signedRequest(url, SECRET, body);
-    expect(ok.status).toBe(200);
-    expect(ok.body as Reply).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/Week 3 · Extensions/) as unknown });
+    for (const [command, text, title] of STUDENT_COMMANDS) {
+      const signed = await signedRequest(url, SECRET, slashCommandBody(fake, { command, text, user_id: STUDENT, channel_id: CHANNEL }));
+      expect(signed.status).toBe(200);
+      expect((signed.body as Reply).response_type).toBe('ephemeral');
+      expect((signed.body as Reply).text).toMatch(title);
+    }
+    // An instructor command is acknowledged at once and answered through the response URL.
+    const body = slashCommandBody(fake, { command: '/course', text: 'history', user_id: TEACHER, channel_id: CHANNEL });
+    expect((await signedRequest(url, SECRET, body)).status).toBe(200);
+    const history = await fake.waitForResponse((response) => response.user === TEACHER);
+    expect(history.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^No schedule changes yet/) as unknown });
     const now = Math.floor(Date.now() / 1000);
     expect((await signedRequest(url, 'wrong-secret', body)).status).toBe(401);
     expect((await signedRequest(url, SECRET, body, { timestamp: now - 6 * 60 })).status).toBe(401);
