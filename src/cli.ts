@@ -15,12 +15,12 @@ import { isUserFacingError } from './core/errors.js';
 import { type Config, ConfigError, PACKAGE_ROOT, label, loadConfig } from './config.js';
 import { ImportError, courseYaml, importTimePlan } from './course-file/import-markdown.js';
 import { CourseFileError, type LoadedCourse, loadCourseFile } from './course-file/read.js';
-import { createLogger } from './log.js';
+import { createLogger, registerSecrets } from './log.js';
 import { applicationId, discordRest, syncCommands } from './platforms/discord/bot.js';
 import { commandsJson } from './platforms/discord/command-json.js';
 import { manifestJson, manifestProblems, slackManifest } from './platforms/slack/manifest.js';
 import { SqliteStore } from './store/sqlite-store.js';
-import { effectiveCourse, exportMarker } from './schedule/live-schedule.js';
+import { effectiveCourse } from './schedule/live-schedule.js';
 import { exportYaml } from './course-file/export.js';
 import type { Messenger } from './core/ports.js';
 import { courseSummary, createAnnouncer, start } from './main.js';
@@ -39,7 +39,9 @@ function version(): string {
 }
 
 function config(): Config {
-  return loadConfig();
+  const settings = loadConfig();
+  registerSecrets([settings.discord?.token, settings.slack?.botToken, settings.slack?.appToken, settings.slack?.signingSecret]);
+  return settings;
 }
 
 /** The course named by `--course`, or the configured one. */
@@ -81,6 +83,14 @@ function program(): Program {
       const logger = createLogger({ level: settings.logLevel });
       const { at } = options;
       const clock = at ? (current: Course) => shiftedClock(parseAt(at, current.timezone)) : undefined;
+      // A stop must not hang: whatever is still open 10 s after SIGTERM/SIGINT, the process ends.
+      const watchdog = () =>
+        setTimeout(() => {
+          logger.error('shutdown took longer than 10 s; exiting anyway');
+          process.exit(1);
+        }, 10_000).unref();
+      process.once('SIGTERM', watchdog);
+      process.once('SIGINT', watchdog);
       await start({ config: settings, logger, ...(clock && { clock }) });
       // Everything is closed; a socket still waiting for a peer's goodbye (ws waits up to 30 s for a
       // close frame from a gateway that went away) must not keep a stopping bot alive.
@@ -156,7 +166,7 @@ function program(): Program {
       try {
         const applied = effectiveCourse(loaded, store);
         for (const { id, reason } of applied.skipped) console.error(`Change #${id} is not in the export: ${reason}`);
-        const text = exportYaml(applied.file, settings.courseFileLabel, exportMarker(loaded.course.id, store));
+        const text = exportYaml(applied.file, settings.courseFileLabel, applied.marker);
         if (!options.out) {
           process.stdout.write(text);
           return;

@@ -98,6 +98,10 @@ const envSchema = z.object({
       .optional(),
   ),
   SLACK_API_URL: httpBase,
+  HTTP_PORT: optionalText
+    .transform((value) => (value === undefined ? undefined : Number(value)))
+    .pipe(z.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65_535).optional()),
+  HTTP_HOST: optionalText,
   SLACK_REPLY_VISIBILITY: visibility,
 });
 
@@ -155,6 +159,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly discord?: DiscordConfig;
   readonly slack?: SlackConfig;
+  /** The health, metrics and calendar server (`HTTP_PORT`); off when unset. */
+  readonly http?: { readonly port: number; readonly host: string };
   readonly announcer: {
     /** How long a claimed, unfinished post keeps other instances away (renewed while posting). */
     readonly leaseMs: number;
@@ -216,6 +222,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     courseFileIsBundled: bundled,
     stateDb: values.STATE_DB === ':memory:' ? ':memory:' : resolve(cwd, values.STATE_DB),
     logLevel: values.LOG_LEVEL,
+    ...(values.HTTP_PORT !== undefined && { http: { port: values.HTTP_PORT, host: values.HTTP_HOST ?? '0.0.0.0' } }),
     announcer: {
       leaseMs: (values.ANNOUNCE_LEASE_SECONDS ?? 120) * 1000,
       retryForMs: (values.ANNOUNCE_RETRY_MINUTES ?? 10) * 60_000,

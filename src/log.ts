@@ -26,9 +26,19 @@ export const REDACTED = '[redacted]';
 const TOP_LEVEL_SECRETS = ['token', 'botToken', 'appToken', 'signingSecret', 'secret', 'password', 'authorization'];
 const REDACT_PATHS = [...TOP_LEVEL_SECRETS, ...TOP_LEVEL_SECRETS.map((key) => `*.${key}`)];
 
-/** Replaces anything that looks like a token in free text. */
+/** Configured secrets without a recognisable shape (a Slack signing secret), scrubbed literally. */
+const knownSecrets = new Set<string>();
+
+/** Registers configured secret values (at least 8 characters) to be scrubbed from every log line. */
+export function registerSecrets(values: readonly (string | undefined)[]): void {
+  for (const value of values) if (value && value.length >= 8) knownSecrets.add(value);
+}
+
+/** Replaces anything that looks like a token, or is a registered secret, in free text. */
 export function scrubSecrets(text: string): string {
-  return TOKEN_PATTERNS.reduce((out, pattern) => out.replace(pattern, REDACTED), text);
+  let out = TOKEN_PATTERNS.reduce((scrubbed, pattern) => scrubbed.replace(pattern, REDACTED), text);
+  for (const secret of knownSecrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  return out;
 }
 
 /**

@@ -13,6 +13,10 @@ import { type LoadedCourse, loadCourseFile } from './course-file/read.js';
 import type { Logger } from './log.js';
 import { startTicking } from './announcer/tick.js';
 import type { Messenger, ScheduleAdmin, StateStore } from './core/ports.js';
+import { calendarIcs } from './calendar/ics.js';
+import { type HealthChecks, startHttpServer } from './observability/http.js';
+import { Metrics } from './observability/metrics.js';
+import { FAILED_STARTS_KEY, backOffAfterFailedStarts, markStartGood } from './startup.js';
 import { SlackBot, slackClient } from './platforms/slack/bot.js';
 import { SlackMessenger } from './platforms/slack/messenger.js';
 import { DiscordBot, discordRest } from './platforms/discord/bot.js';
@@ -53,6 +57,7 @@ export interface AnnouncerInput {
   readonly clock: Clock;
   readonly course: () => Course;
   readonly messengers: readonly Messenger[];
+  readonly metrics?: Metrics;
 }
 
 /** The announcer for these messengers, configured from the environment. */
@@ -66,6 +71,7 @@ export function createAnnouncer(input: AnnouncerInput): Announcer {
     owner: instanceName(),
     leaseMs: input.config.announcer.leaseMs,
     retry: { ...DEFAULT_RETRY, giveUpAfterMs: input.config.announcer.retryForMs },
+    ...(input.metrics && { onOutcome: input.metrics.announcement }),
   });
 }
 
@@ -82,6 +88,9 @@ export function startAnnouncer(input: AnnouncerInput): { readonly announcer: Ann
 
 /** A chat platform once started: where it announces, how it tells instructors, how it stops. */
 interface Platform {
+  readonly name: string;
+  /** `ok` while connected, else why not (for `/healthz`). */
+  health(): string;
   /** Resolves when connected (rejects when it cannot start: a refused token, no network). */
   readonly ready: Promise<void>;
   /** The announcement targets, once ready. */
@@ -96,14 +105,18 @@ interface PlatformDeps {
   readonly clock: Clock;
   readonly admin: ScheduleAdmin;
   readonly logger: Logger;
+  readonly metrics?: Metrics;
 }
 
 function discordPlatform(config: DiscordConfig, deps: PlatformDeps): Platform {
-  const bot = new DiscordBot({ config, commands, ...deps });
+  const bot = new DiscordBot({ config, commands, ...deps, ...(deps.metrics && { observe: deps.metrics.command }) });
+  deps.metrics?.gatewayPing('discord', () => bot.client.ws.ping);
   const ready = bot.start();
   const instructorChannelId = config.instructorChannelId;
   const rest = instructorChannelId ? discordRest(config) : undefined;
   return {
+    name: 'discord',
+    health: () => (bot.connected ? 'ok' : 'not connected to the gateway'),
     ready,
     messengers: () =>
       config.announceChannelId
@@ -126,7 +139,7 @@ function discordPlatform(config: DiscordConfig, deps: PlatformDeps): Platform {
 }
 
 function slackPlatform(config: SlackConfig, deps: PlatformDeps): Platform {
-  const bot = new SlackBot({ config, commands, ...deps });
+  const bot = new SlackBot({ config, commands, ...deps, ...(deps.metrics && { observe: deps.metrics.command }) });
   const ready = bot.start();
   // Posting does not retry on its own: the announcer looks for an earlier attempt before posting again.
   const client = slackClient(config, deps.logger, { retries: 0 });
@@ -134,12 +147,15 @@ function slackPlatform(config: SlackConfig, deps: PlatformDeps): Platform {
     new SlackMessenger({ client, channel, ...(config.instructorChannel && { instructorChannel: config.instructorChannel }) });
   const instructorChannel = config.instructorChannel;
   return {
+    name: 'slack',
+    health: () => (bot.connected ? 'ok' : config.appToken ? 'not connected (Socket Mode)' : 'not listening'),
     ready,
     messengers: () => (config.announceChannel ? [messenger(config.announceChannel)] : []),
     ...(instructorChannel && { tell: (text: string) => messenger(instructorChannel).report(text) }),
     stop: async () => {
-      await ready.catch(() => undefined);
+      // Stop first: a start still connecting (or retrying) then gives up instead of holding the stop.
       await bot.stop();
+      await ready.catch(() => undefined);
     },
   };
 }
@@ -166,7 +182,8 @@ export async function start(options: StartOptions): Promise<void> {
     const clock = options.clock?.(loaded.course) ?? systemClock;
     // Where a refused course file is reported, once a platform is up.
     let tellInstructors: (text: string) => void = () => undefined;
-    let announcer: Announcer | undefined;
+    // Undefined while starting; `off` when no announcement channel is configured.
+    let announcer: Announcer | 'off' | undefined;
     store = new SqliteStore(config.stateDb);
     logger.debug({ db: config.stateDb }, 'state store open');
     const live = new LiveCourse({
@@ -198,17 +215,45 @@ export async function start(options: StartOptions): Promise<void> {
       'course loaded',
     );
     const platformStore = store;
+    const metrics = config.http ? new Metrics() : undefined;
+    const storeHealth = () => {
+      try {
+        platformStore.assertWritable();
+        return { database: 'ok' };
+      } catch (error) {
+        return { database: `not writable: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    };
+    let health: () => HealthChecks = storeHealth;
+    if (config.http && metrics) {
+      const server = await startHttpServer({
+        ...config.http,
+        logger: logger.child({ subsystem: 'http' }),
+        metrics,
+        health: () => health(),
+        calendar: () => ({ ics: calendarIcs(schedule.course, { now: clock.now() }), name: schedule.course.id }),
+      });
+      const previous = cleanUp;
+      cleanUp = () => {
+        previous();
+        void server.close();
+      };
+    }
     if (config.discord || config.slack) {
       const stopped = new Promise<void>((resolve) => {
         if (shutdown.signal.aborted) resolve();
         shutdown.signal.addEventListener('abort', () => resolve(), { once: true });
       });
-      const deps = { store: platformStore, course, clock, admin: schedule };
+      const deps = { store: platformStore, course, clock, admin: schedule, ...(metrics && { metrics }) };
       const platforms: Platform[] = [];
       let stopTicking: (() => Promise<void>) | undefined;
       try {
-        if (config.discord) platforms.push(discordPlatform(config.discord, { ...deps, logger: logger.child({ platform: 'discord' }) }));
-        if (config.slack) platforms.push(slackPlatform(config.slack, { ...deps, logger: logger.child({ platform: 'slack' }) }));
+        health = () => ({ ...storeHealth(), ...Object.fromEntries(platforms.map((platform) => [platform.name, platform.health()])) });
+        await backOffAfterFailedStarts(platformStore, logger, shutdown.signal);
+        if (!shutdown.signal.aborted) {
+          if (config.discord) platforms.push(discordPlatform(config.discord, { ...deps, logger: logger.child({ platform: 'discord' }) }));
+          if (config.slack) platforms.push(slackPlatform(config.slack, { ...deps, logger: logger.child({ platform: 'slack' }) }));
+        }
         // A signal while still connecting stops the bots too.
         await Promise.race([Promise.all(platforms.map((platform) => platform.ready)), stopped]);
         if (!shutdown.signal.aborted) {
@@ -218,20 +263,26 @@ export async function start(options: StartOptions): Promise<void> {
           };
           const messengers = platforms.flatMap((platform) => platform.messengers());
           if (messengers.length > 0) {
-            const started = startAnnouncer({ config, logger, store: platformStore, clock, course, messengers });
+            const started = startAnnouncer({ config, logger, store: platformStore, clock, course, messengers, ...(metrics && { metrics }) });
             announcer = started.announcer;
             stopTicking = started.stop;
           } else {
+            announcer = 'off';
             logger.info('no announcement channel (DISCORD_ANNOUNCE_CHANNEL_ID, SLACK_ANNOUNCE_CHANNEL): morning announcements are off');
           }
           // Changes made to the file while the bot was down are announced now.
           schedule.publishInBackground('start');
+          markStartGood(platformStore, shutdown.signal);
         }
         await stopped;
+        // A clean stop is not a failed start.
+        platformStore.setValue(FAILED_STARTS_KEY, '0');
       } finally {
         await stopTicking?.();
         await schedule.settle();
-        for (const platform of platforms.reverse()) await platform.stop();
+        for (const platform of platforms.reverse()) {
+          await platform.stop().catch((error: unknown) => logger.error({ err: error, platform: platform.name }, 'could not stop cleanly'));
+        }
       }
       return;
     }

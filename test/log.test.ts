@@ -297,3 +297,12 @@ describe('errors', () => {
     expect(c.lines()).toHaveLength(2);
   });
 });
+
+describe('registered secrets', () => {
+  it('scrubs a configured secret without a token shape (a Slack signing secret) from any text', async () => {
+    const { registerSecrets, scrubSecrets } = await import('../src/log.js');
+    registerSecrets(['8f2b1c0d9e7a6b5c4d3e2f1a0b9c8d7e', 'short', undefined]);
+    expect(scrubSecrets('signature check with 8f2b1c0d9e7a6b5c4d3e2f1a0b9c8d7e failed')).toBe('signature check with [redacted] failed');
+    expect(scrubSecrets('short stays')).toBe('short stays');
+  });
+});

@@ -1,6 +1,5 @@
 import { revisedMorningAnnouncement, weekOverview } from '../core/announcement.js';
 import type { Clock } from '../core/clock.js';
-import { today } from '../core/course/calendar.js';
 import { type IsoDate, weekNumberOf } from '../core/course/dates.js';
 import type { Course } from '../core/course/model.js';
 import type { Message } from '../core/messages.js';
@@ -38,6 +37,8 @@ export interface AnnouncerOptions {
   readonly retry?: RetryPolicy;
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly random?: () => number;
+  /** Told what became of each announcement and notice (metrics). */
+  readonly onOutcome?: (outcome: keyof RunReport, key: string) => void;
 }
 
 /** What one run did, for logs and tests. */
@@ -144,11 +145,10 @@ export class Announcer {
 
   /**
    * Posts a notice (e.g. a schedule change) to every target through the same exactly-once path as
-   * announcements, keyed `<course>:<today>:notice-<name>:<target>`: the same name is posted once.
+   * announcements, keyed `<course>:<date>:notice-<name>:<target>`: the same name and date post once.
    */
-  async notice(name: string, message: Message): Promise<RunReport> {
+  async notice(name: string, message: Message, date: IsoDate): Promise<RunReport> {
     const course = this.#options.course();
-    const date = today(course, this.#options.clock.now());
     const kind = `notice-${name}` as const;
     const report = { sent: [] as string[], recovered: [] as string[], failed: [] as string[], busy: [] as string[], missed: [] as string[] };
     if (this.#shutdown.signal.aborted) return report;
@@ -159,7 +159,14 @@ export class Announcer {
       }),
     );
     for (const [key, outcome] of outcomes) if (outcome) report[outcome].push(key);
+    this.#observe(report);
     return report;
+  }
+
+  /** The keys of a notice, one per target (see `notice`). */
+  noticeKeys(name: string, date: IsoDate): string[] {
+    const course = this.#options.course();
+    return this.targets.map((target) => announcementKey(course, date, `notice-${name}`, target));
   }
 
   /**
@@ -218,6 +225,7 @@ export class Announcer {
       report.missed.push(key);
       if (this.#reportedMissed.has(key)) continue;
       this.#reportedMissed.add(key);
+      this.#options.onOutcome?.('missed', key);
       this.#options.logger.warn({ key }, `announcement skipped: ${reason}`);
     }
     const outcomes = await Promise.all([
@@ -225,7 +233,15 @@ export class Announcer {
       ...this.#stale(plan).map(async (record) => [record.key, await this.#settleStale(record)] as const),
     ]);
     for (const [key, outcome] of outcomes) if (outcome) report[outcome].push(key);
+    this.#observe(report);
     return report;
+  }
+
+  #observe(report: RunReport): void {
+    const observe = this.#options.onOutcome;
+    if (!observe) return;
+    // Missed ones are told once, when first logged (they stay missed on every later run).
+    for (const outcome of ['sent', 'recovered', 'failed', 'busy'] as const) for (const key of report[outcome]) observe(outcome, key);
   }
 
   /** Pending claims of this course that are no longer due (another day, past the window) and whose lease ran out. */

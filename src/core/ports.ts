@@ -70,6 +70,11 @@ export interface StateStore {
   getValue(key: string): string | undefined;
   /** Stores `value` under `key`, replacing what was there. */
   setValue(key: string, value: string): void;
+  /**
+   * Stores `value` under `key` only while it still holds `expected` (undefined: absent), atomically across
+   * processes sharing the store; returns whether it did.
+   */
+  compareAndSetValue(key: string, expected: string | undefined, value: string): boolean;
   /** Removes `key`; returns whether it existed. */
   deleteValue(key: string): boolean;
   /** Every key that starts with `prefix`, sorted. */

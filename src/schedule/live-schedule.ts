@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Announcer } from '../announcer/announcer.js';
-import { announcementKey, nonceFor } from '../announcer/plan.js';
+import { announcementKey } from '../announcer/plan.js';
 import { scheduleChangeNotice } from '../core/announcement.js';
 import type { Clock } from '../core/clock.js';
 import { today } from '../core/course/calendar.js';
@@ -40,11 +40,30 @@ export interface LiveScheduleOptions {
   readonly store: StateStore;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** The announcer, once the platform is up (notices and `/course announce` need it). */
-  readonly announcer?: () => Announcer | undefined;
+  /**
+   * The announcer once the platforms are up (notices and `/course announce` need it): `off` when no
+   * announcement channel is configured, undefined while starting.
+   */
+  readonly announcer?: () => Announcer | 'off' | undefined;
 }
 
-const publishedSchema = z.object({ rev: z.number().int().nonnegative(), digest: z.record(z.string(), sessionDigestSchema) });
+const digestSchema = z.record(z.string(), sessionDigestSchema);
+
+/**
+ * What students were last told, kept in the store: the schedule as announced (`digest`, revision `rev`),
+ * and the notice of the latest change while it is being posted (`pending`: its name, the day it was made,
+ * the schedule before it), so that a crash or a stop mid-post leaves it to be posted by the next start.
+ */
+const publishedSchema = z.object({
+  rev: z.number().int().nonnegative(),
+  digest: digestSchema,
+  pending: z.object({ name: z.string(), date: z.string(), from: digestSchema }).optional(),
+});
+interface PublishedRecord {
+  readonly rev: number;
+  readonly digest: ScheduleDigest;
+  readonly pending?: { readonly name: string; readonly date: string; readonly from: ScheduleDigest };
+}
 
 /** What publishing a schedule did: the revision, and the dates students were told about. */
 export interface Published {
@@ -69,19 +88,19 @@ function includedThrough(loaded: Pick<LoadedCourse, 'exported'>, store: StateSto
   return loaded.exported && loaded.exported.database === databaseId(store) ? loaded.exported.changesThrough : undefined;
 }
 
-/** The course file with the course's stored changes (not undone) applied in order, but those it already holds. */
-export function effectiveCourse(loaded: Pick<LoadedCourse, 'file' | 'exported'>, store: StateStore): AppliedChanges {
-  const active = store
-    .listChanges(loaded.file.course.id)
-    .filter((record) => record.undoneAt === undefined)
-    .map((record) => ({ id: record.id, change: record.change }));
+/**
+ * The course file with the course's stored changes (not undone) applied in order, but those it already
+ * holds; `marker` says which changes the result holds (for `course-bot export`), read in the same pass.
+ */
+export function effectiveCourse(
+  loaded: Pick<LoadedCourse, 'file' | 'exported'>,
+  store: StateStore,
+): AppliedChanges & { readonly marker: ExportMarker } {
+  const all = store.listChanges(loaded.file.course.id);
+  const active = all.filter((record) => record.undoneAt === undefined).map((record) => ({ id: record.id, change: record.change }));
   const through = includedThrough(loaded, store);
-  return applyChanges(loaded.file, active, through !== undefined ? { includedThrough: through } : {});
-}
-
-/** The marker `course-bot export` writes: this database and its newest change. */
-export function exportMarker(courseId: string, store: StateStore): ExportMarker {
-  return { database: databaseId(store), changesThrough: store.listChanges(courseId).at(-1)?.id ?? 0 };
+  const applied = applyChanges(loaded.file, active, through !== undefined ? { includedThrough: through } : {});
+  return { ...applied, marker: { database: databaseId(store), changesThrough: all.at(-1)?.id ?? through ?? 0 } };
 }
 
 function who(actor: Actor): string {
@@ -190,9 +209,10 @@ export class LiveSchedule implements ScheduleAdmin {
   }
 
   async announce(actor: Actor): Promise<AnnounceOutcome> {
-    const announcer = this.#options.announcer?.();
+    const announcer = this.#announcer();
     const empty = { sent: [], already: [], failed: [], busy: [] };
-    if (!announcer) return { ...empty, nothing: 'No announcement channel is configured.' };
+    if (announcer === undefined) return { ...empty, nothing: 'The bot is still starting; try again in a moment.' };
+    if (announcer === 'off') return { ...empty, nothing: 'No announcement channel is configured.' };
     const course = this.course;
     const date = today(course, this.#options.clock.now());
     if (!course.sessions.some((session) => session.date === date)) return { ...empty, nothing: 'There is no session today.' };
@@ -208,6 +228,11 @@ export class LiveSchedule implements ScheduleAdmin {
       failed: report.failed,
       busy: report.busy,
     };
+  }
+
+  /** The announcer, `off` when there is none to ask for, undefined while starting. */
+  #announcer(): Announcer | 'off' | undefined {
+    return this.#options.announcer ? this.#options.announcer() : 'off';
   }
 
   /** Publishes without waiting (after a change or a reload); errors are logged. */
@@ -234,36 +259,78 @@ export class LiveSchedule implements ScheduleAdmin {
 
   async #publish(cause: string): Promise<Published | undefined> {
     const { store, clock, logger } = this.#options;
-    const course = this.course;
-    const digest = scheduleDigest(course);
-    const key = `schedule:${course.id}:published`;
-    const stored = this.#published(key);
-    if (!stored) {
-      store.setValue(key, JSON.stringify({ rev: 0, digest }));
-      return undefined;
+    const announcer = this.#announcer();
+    // Not started yet: leave the record as it is; the start's own publish catches up.
+    if (announcer === undefined) return undefined;
+    const key = `schedule:${this.course.id}:published`;
+    let published: Published | undefined;
+    // Every write is a compare-and-set: of instances publishing at once, one writes each revision.
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      // The schedule as it is now (another instance may have changed it while this one waited).
+      const course = this.course;
+      const digest = scheduleDigest(course);
+      const raw = store.getValue(key);
+      const stored = this.#published(raw, key);
+      if (!stored) {
+        if (store.compareAndSetValue(key, raw, JSON.stringify({ rev: 0, digest }))) return published;
+        continue;
+      }
+      const date = today(course, clock.now());
+      if (stored.pending) {
+        if (announcer === 'off' || stored.pending.date !== date) {
+          // No channel any more, or a notice from another day: tell today's difference from what was announced.
+          const { pending: _stale, ...rest } = stored;
+          store.compareAndSetValue(key, raw, JSON.stringify({ ...rest, digest: stored.pending.from }));
+          continue;
+        }
+        const delivered = await this.#deliver(announcer, stored, course);
+        if (delivered === 'open') return published;
+        if (delivered === 'busy') {
+          // Another instance is posting it: once it is done, this one goes on (its own change may be newer).
+          await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
+          continue;
+        }
+        const { pending: _done, ...rest } = stored;
+        store.compareAndSetValue(key, raw, JSON.stringify(rest));
+        continue;
+      }
+      if (canonicalJson(stored.digest) === canonicalJson(digest)) return published;
+      const rev = stored.rev + 1;
+      const window = noticeWindow(date);
+      const dates = scheduleDiff(stored.digest, digest, window.from, window.to).map((change) => change.date);
+      const tell = dates.length > 0 && announcer !== 'off';
+      const next: PublishedRecord = { rev, digest, ...(tell && { pending: { name: `r${rev}`, date, from: stored.digest } }) };
+      if (!store.compareAndSetValue(key, raw, JSON.stringify(next))) continue;
+      published = { rev, dates };
+      if (tell) logger.info({ cause, rev, dates }, 'schedule changed; telling students');
+      else if (dates.length > 0) logger.info({ cause, rev, dates }, 'schedule changed; no announcement channel to tell');
+      else logger.info({ cause, rev }, 'schedule changed beyond the next 7 days; no notice');
+      if (!tell) return published;
     }
-    const hash = nonceFor(canonicalJson(digest));
-    if (canonicalJson(stored.digest) === canonicalJson(digest)) return undefined;
-    const rev = stored.rev + 1;
-    const date = today(course, clock.now());
-    const window = noticeWindow(date);
-    const changes = scheduleDiff(stored.digest, digest, window.from, window.to);
-    const announcer = this.#options.announcer?.();
-    if (changes.length > 0 && announcer) {
-      const report = await announcer.notice(`r${rev}-${hash}`, scheduleChangeNotice(course, changes, date));
-      const revised = await announcer.revisePosted(changes.map((change) => change.date));
-      logger.info({ cause, rev, dates: changes.map((change) => change.date), ...report, revised }, 'schedule change announced');
-    } else if (changes.length > 0) {
-      logger.info({ cause, rev, dates: changes.map((change) => change.date) }, 'schedule changed; no announcement channel to tell');
-    } else {
-      logger.info({ cause, rev }, 'schedule changed beyond the next 7 days; no notice');
-    }
-    store.setValue(key, JSON.stringify({ rev, digest }));
-    return { rev, dates: changes.map((change) => change.date) };
+    logger.warn({ cause }, 'the schedule kept changing under this publish; the next one picks it up');
+    return published;
   }
 
-  #published(key: string): { readonly rev: number; readonly digest: ScheduleDigest } | undefined {
-    const raw = this.#options.store.getValue(key);
+  /**
+   * Posts the pending notice of a stored revision (exactly once: the announcer's claims) and updates the
+   * posted announcements of its dates. `done` when every target's post is settled (sent or failed),
+   * `busy` while another instance is posting it, `open` when it was cut short (stopping).
+   */
+  async #deliver(announcer: Announcer, stored: PublishedRecord, course: Course): Promise<'done' | 'busy' | 'open'> {
+    const pending = stored.pending!;
+    const window = noticeWindow(pending.date);
+    const changes = scheduleDiff(pending.from, stored.digest, window.from, window.to);
+    const report = await announcer.notice(pending.name, scheduleChangeNotice(course, changes, pending.date), pending.date);
+    const settled = announcer
+      .noticeKeys(pending.name, pending.date)
+      .every((noticeKey) => ['sent', 'failed'].includes(this.#options.store.getClaim(noticeKey)?.status ?? ''));
+    if (!settled) return report.busy.length > 0 ? 'busy' : 'open';
+    const revised = await announcer.revisePosted(changes.map((change) => change.date));
+    this.#options.logger.info({ rev: stored.rev, sent: report.sent, failed: report.failed, revised }, 'schedule change announced');
+    return 'done';
+  }
+
+  #published(raw: string | undefined, key: string): PublishedRecord | undefined {
     if (raw === undefined) return undefined;
     let json: unknown;
     try {

@@ -19,6 +19,13 @@ export class MemoryStore implements StateStore {
     this.#values.set(key, value);
   }
 
+  compareAndSetValue(key: string, expected: string | undefined, value: string): boolean {
+    this.#assertOpen();
+    if (this.#values.get(key) !== expected) return false;
+    this.#values.set(key, value);
+    return true;
+  }
+
   deleteValue(key: string): boolean {
     this.#assertOpen();
     return this.#values.delete(key);

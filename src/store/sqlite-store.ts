@@ -162,6 +162,16 @@ export class SqliteStore implements StateStore {
       .run(key, value, new Date().toISOString());
   }
 
+  compareAndSetValue(key: string, expected: string | undefined, value: string): boolean {
+    const run = this.db.transaction((): boolean => {
+      if (this.getValue(key) !== expected) return false;
+      this.setValue(key, value);
+      return true;
+    });
+    // IMMEDIATE takes the write lock before reading: two processes cannot both see the old value.
+    return run.immediate();
+  }
+
   deleteValue(key: string): boolean {
     return this.db.prepare('DELETE FROM kv WHERE key = ?').run(key).changes > 0;
   }

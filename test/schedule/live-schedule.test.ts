@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Announcer } from '../../src/announcer/announcer.js';
 import type { Clock } from '../../src/core/clock.js';
 import { commands } from '../../src/core/commands/registry.js';
@@ -16,7 +16,7 @@ import type { Actor, Messenger, PostOptions } from '../../src/core/ports.js';
 import { exportYaml } from '../../src/course-file/export.js';
 import { LiveCourse } from '../../src/course-file/live-course.js';
 import { loadCourseFile, parseCourseText } from '../../src/course-file/read.js';
-import { LiveSchedule, effectiveCourse, exportMarker } from '../../src/schedule/live-schedule.js';
+import { LiveSchedule, effectiveCourse } from '../../src/schedule/live-schedule.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { answerNow, at, buildCourse, courseDoc } from '../support/course.js';
 import { captureLogger } from '../support/log.js';
@@ -171,7 +171,7 @@ describe('LiveSchedule: publishing', () => {
 
     expect(channel.notices).toHaveLength(1);
     const [notice] = channel.notices;
-    expect(notice!.options.key).toMatch(/^demo:2027-01-05:notice-r1-cb[0-9a-z]+:fake:1$/);
+    expect(notice!.options.key).toBe('demo:2027-01-05:notice-r1:fake:1');
     expect(notice!.options.mention).toBe(false);
     expect(notice!.message.title).toBe('Schedule change');
     expect(notice!.message.description).toBe('Wed 6 Jan (tomorrow): cancelled: Configs · Hydra (Instructor ill)');
@@ -346,7 +346,7 @@ describe('LiveSchedule: instances and restarts', () => {
       'Wed 6 Jan (tomorrow): cancelled: Configs · Hydra',
       'Wed 6 Jan (tomorrow): back on: Configs · Hydra',
     ]);
-    expect(channel.notices[1]!.options.key).toMatch(/:notice-r2-/);
+    expect(channel.notices[1]!.options.key).toMatch(/:notice-r2:/);
     expect(channel.edits.map((sent) => [sent.id, sent.message.title])).toEqual([
       ['m1', 'Good morning! No session today in Demo Course: Week 1 · Wednesday 6 January 2027 is cancelled'],
       ['m1', 'Good morning! Today in Demo Course: Week 1 · Wednesday 6 January 2027'],
@@ -453,7 +453,7 @@ describe('LiveSchedule: the course file', () => {
     const effective = schedule.course;
     expect(schedule.file).toEqual(effectiveCourse(live.loaded, store).file);
 
-    const marker = exportMarker('demo', store);
+    const { marker } = effectiveCourse(live.loaded, store);
     expect(marker.changesThrough).toBe(made.length);
     const text = exportYaml(schedule.file, 'course.yaml', marker);
     expect(text.split('\n').slice(0, 5)).toEqual([
@@ -505,5 +505,83 @@ describe('LiveSchedule: /course announce', () => {
     stores.push(store);
     const without = new LiveSchedule({ live, store, clock, logger });
     expect(await without.announce(alice)).toMatchObject({ nothing: 'No announcement channel is configured.' });
+  });
+});
+
+describe('LiveSchedule: notices under concurrency, stops and start-up', () => {
+  /** A channel whose posts wait until it is released: a slow or interrupted post. */
+  class HeldChannel extends Channel {
+    #held = true;
+    #waiting: (() => void)[] = [];
+    release(): void {
+      this.#held = false;
+      for (const go of this.#waiting.splice(0)) go();
+    }
+    override post(message: Message, options: PostOptions): Promise<{ id: string }> {
+      if (!this.#held) return super.post(message, options);
+      return new Promise((resolve, reject) => {
+        options.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+        this.#waiting.push(() => resolve(super.post(message, options)));
+      });
+    }
+  }
+
+  it('two instances changing at once post one notice per change, each once', async () => {
+    const paths = files();
+    const clock = mutableClock('2027-01-05T10:00');
+    const channel = new HeldChannel();
+    const a = instance(paths, clock, channel, 'a');
+    const b = instance(paths, clock, channel, 'b');
+    await a.schedule.publish('start');
+    await a.schedule.change({ kind: 'cancel', date: '2027-01-06', reason: 'ill' }, alice);
+    // A's notice is being posted (held) while B changes another day.
+    await vi.waitFor(() => expect(a.store.getClaim('demo:2027-01-05:notice-r1:fake:1')?.status).toBe('pending'));
+    await b.schedule.change({ kind: 'edit', date: '2027-01-12', topic: 'Serving' }, bob);
+    channel.release();
+    await vi.waitFor(() => expect(channel.notices.length).toBeGreaterThanOrEqual(2), { timeout: 5_000 });
+    await Promise.all([a.schedule.settle(), b.schedule.settle()]);
+    expect(channel.notices.map((sent) => [sent.options.key, sent.message.description])).toEqual([
+      ['demo:2027-01-05:notice-r1:fake:1', 'Wed 6 Jan (tomorrow): cancelled: Configs · Hydra (ill)'],
+      ['demo:2027-01-05:notice-r2:fake:1', 'Tue 12 Jan (in 7 days): now Serving · BentoML (was: Deployment)'],
+    ]);
+  });
+
+  it('a notice cut short by a stop is posted by the next start, once', async () => {
+    const paths = files();
+    const clock = mutableClock('2027-01-05T10:00');
+    const held = new HeldChannel();
+    const first = instance(paths, clock, held, 'first');
+    await first.schedule.publish('start');
+    await first.schedule.change({ kind: 'cancel', date: '2027-01-06' }, alice);
+    await vi.waitFor(() => expect(first.store.getClaim('demo:2027-01-05:notice-r1:fake:1')?.status).toBe('pending'));
+    await first.announcer.stop();
+    await first.schedule.settle();
+    expect(held.notices).toHaveLength(0);
+    expect(JSON.parse(first.store.getValue(PUBLISHED)!)).toMatchObject({ rev: 1, pending: { name: 'r1', date: '2027-01-05' } });
+    // The next start: the lease of the cut-short post has run out.
+    clock.set('2027-01-05T10:05');
+    const channel = new Channel();
+    const second = instance(paths, clock, channel, 'second');
+    await second.schedule.publish('start');
+    expect(channel.notices.map((sent) => sent.message.description)).toEqual(['Wed 6 Jan (tomorrow): cancelled: Configs · Hydra']);
+    expect(JSON.parse(second.store.getValue(PUBLISHED)!)).not.toHaveProperty('pending');
+    await second.schedule.publish('again');
+    expect(channel.notices).toHaveLength(1);
+  });
+
+  it('a change made while the platforms are still starting is announced when they are up', async () => {
+    const paths = files();
+    const clock = mutableClock('2027-01-05T10:00');
+    const channel = new Channel();
+    const { store, live, announcer } = instance(paths, clock, channel);
+    await new LiveSchedule({ live, store, clock, logger: captureLogger().logger, announcer: () => announcer }).publish('first run');
+    const platforms: { ready?: Announcer } = {};
+    const starting = new LiveSchedule({ live, store, clock, logger: captureLogger().logger, announcer: () => platforms.ready });
+    await starting.change({ kind: 'cancel', date: '2027-01-08' }, alice);
+    await starting.settle();
+    expect(JSON.parse(store.getValue(PUBLISHED)!)).toMatchObject({ rev: 0 });
+    platforms.ready = announcer;
+    await starting.publish('start');
+    expect(channel.notices.map((sent) => sent.message.description)).toEqual(['Fri 8 Jan (in 3 days): cancelled: Project work']);
   });
 });

@@ -81,6 +81,7 @@ export class DiscordBot {
   readonly client: Client;
   readonly #options: DiscordBotOptions;
   readonly #logger: Logger;
+  #connected = false;
 
   constructor(options: DiscordBotOptions) {
     this.#options = options;
@@ -110,8 +111,17 @@ export class DiscordBot {
     });
     this.client.on(Events.Error, (error) => this.#logger.error({ err: error }, 'discord client error'));
     this.client.on(Events.Warn, (message) => this.#logger.warn(message));
-    this.client.on(Events.ShardDisconnect, (event, shard) => this.#logger.warn({ code: event.code, shard }, 'gateway disconnected'));
-    this.client.on(Events.ShardResume, (shard, replayed) => this.#logger.info({ shard, replayed }, 'gateway resumed'));
+    this.client.on(Events.ShardDisconnect, (event, shard) => {
+      this.#connected = false;
+      this.#logger.warn({ code: event.code, shard }, 'gateway disconnected');
+    });
+    this.client.on(Events.ShardReconnecting, () => (this.#connected = false));
+    this.client.on(Events.ShardError, () => (this.#connected = false));
+    this.client.on(Events.ShardResume, (shard, replayed) => {
+      this.#connected = true;
+      this.#logger.info({ shard, replayed }, 'gateway resumed');
+    });
+    this.client.on(Events.ShardReady, () => (this.#connected = true));
     this.client.on(Events.InteractionCreate, (interaction) => {
       handleInteraction(interaction, {
         ...options,
@@ -149,7 +159,13 @@ export class DiscordBot {
     }
   }
 
+  /** Whether the gateway connection is up (READY or resumed, and not dropped since). */
+  get connected(): boolean {
+    return this.#connected && this.client.isReady();
+  }
+
   async stop(): Promise<void> {
+    this.#connected = false;
     await this.client.destroy();
   }
 }

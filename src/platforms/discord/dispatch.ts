@@ -13,6 +13,7 @@ import type { Course } from '../../core/course/model.js';
 import type { Message } from '../../core/messages.js';
 import type { Actor, ScheduleAdmin } from '../../core/ports.js';
 import type { Logger } from '../../log.js';
+import type { CommandObserver, CommandOutcome } from '../../observability/metrics.js';
 import { errorRef, respond, respondLater } from '../respond.js';
 import { type DiscordPayload, renderMessage, renderText } from './render.js';
 
@@ -28,6 +29,8 @@ export interface DispatchDeps {
   readonly instructorRoleId?: string;
   /** The instructor actions behind `/course`. */
   readonly admin?: ScheduleAdmin;
+  /** Told about every command answered (metrics). */
+  readonly observe?: CommandObserver;
 }
 
 /**
@@ -65,7 +68,16 @@ const MAX_CHOICE_TEXT = 100;
 /** The one place that maps an interaction to a command and its reply. */
 export async function handleInteraction(interaction: Interaction, deps: DispatchDeps): Promise<void> {
   if (interaction.isAutocomplete()) return suggest(interaction, deps);
-  if (interaction.isChatInputCommand()) return answer(interaction, deps);
+  if (!interaction.isChatInputCommand()) return;
+  const started = performance.now();
+  let outcome: CommandOutcome = 'error';
+  try {
+    outcome = await answer(interaction, deps);
+  } finally {
+    const sub = interaction.options.getSubcommand(false);
+    const command = sub ? `${interaction.commandName} ${sub}` : interaction.commandName;
+    deps.observe?.({ platform: 'discord', command, outcome, seconds: (performance.now() - started) / 1000 });
+  }
 }
 
 function context(deps: DispatchDeps, actor?: Actor): CommandContext {
@@ -106,7 +118,7 @@ export function isInstructor(interaction: ChatInputCommandInteraction, instructo
   return Array.isArray(roles) ? roles.includes(instructorRoleId) : roles.cache.has(instructorRoleId);
 }
 
-async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDeps): Promise<void> {
+async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDeps): Promise<CommandOutcome> {
   const subcommand = interaction.options.getSubcommand(false);
   const fields = {
     interaction: interaction.id,
@@ -117,13 +129,13 @@ async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDe
   if (!command) {
     deps.logger.warn(fields, 'interaction for a command the bot does not know (stale registration?)');
     await interaction.reply({ ...renderText('This command is no longer available.'), flags: MessageFlags.Ephemeral });
-    return;
+    return 'user_error';
   }
   if (command.audience === 'instructors' && !isInstructor(interaction, deps.instructorRoleId)) {
     // Hidden by default permissions too, but a server admin can change those: check here as well.
     deps.logger.warn(fields, 'instructor command refused to a non-instructor');
     await interaction.reply({ ...renderText('Only instructors can use this command.'), flags: MessageFlags.Ephemeral });
-    return;
+    return 'refused';
   }
   const ephemeral = deps.replyVisibility === 'ephemeral' || command.audience === 'instructors';
   // Discord: the interaction token must be answered within 3 s; a slow command acknowledges first,
@@ -147,10 +159,11 @@ async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDe
   if (outcome.ok) {
     await send(interaction, outcome.message, { ephemeral, deferred: Boolean(command.slow) }, deps, fields);
     deps.logger.debug(fields, 'answered');
-    return;
+    return 'ok';
   }
   if (outcome.kind === 'user') deps.logger.debug({ ...fields, code: outcome.code }, 'refused');
   await send(interaction, renderText(outcome.text), { ephemeral: true, deferred: Boolean(command.slow) }, deps, fields);
+  return outcome.kind === 'user' ? 'user_error' : 'error';
 }
 
 /**

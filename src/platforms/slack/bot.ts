@@ -6,6 +6,7 @@ import type { Course } from '../../core/course/model.js';
 import type { ScheduleAdmin } from '../../core/ports.js';
 import type { SlackConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
+import type { CommandObserver } from '../../observability/metrics.js';
 import { type SlackReply, handleSlashCommand, slashCommandNames } from './dispatch.js';
 import { LINK_ACTION } from './render.js';
 
@@ -18,6 +19,8 @@ export interface SlackBotOptions {
   readonly admin?: ScheduleAdmin;
   /** Real time for request timestamps (tests move it); the bot's clock may be shifted with `--at`. */
   readonly now?: () => number;
+  /** Told about every command answered (metrics). */
+  readonly observe?: CommandObserver;
 }
 
 /** Slack rejects nothing older than 5 minutes itself; this bot also refuses requests dated more than 5 minutes ahead. */
@@ -56,55 +59,79 @@ export function slackClient(config: SlackConfig, logger: Logger, options: { retr
  * `SLACK_PORT`), answering every command of the registry as a slash command.
  */
 export class SlackBot {
-  readonly app: App;
   readonly #options: SlackBotOptions;
   readonly #logger: Logger;
-  readonly #receiver: SocketModeReceiver | HTTPReceiver;
+  readonly #boltLogger: BoltLogger;
+  #app: App | undefined;
+  #receiver: SocketModeReceiver | HTTPReceiver | undefined;
+  #started = false;
+  #stopped = false;
   #server: Server | undefined;
   #botUserId: string | undefined;
+  #connected = false;
   readonly #groupMembers = { at: 0, ids: new Set<string>() };
 
   constructor(options: SlackBotOptions) {
     this.#options = options;
     this.#logger = options.logger;
-    const { config } = options;
-    const logger = boltLogger(this.#logger.child({ subsystem: 'bolt' }));
+    this.#boltLogger = boltLogger(this.#logger.child({ subsystem: 'bolt' }));
+  }
+
+  /**
+   * The Bolt app for a checked token: built once `auth.test` has answered, with the bot's ids given, so
+   * Bolt makes no call of its own that could fail unseen.
+   */
+  #build(botId: string | undefined, botUserId: string | undefined): App {
+    const { config, commands } = this.#options;
+    const logger = this.#boltLogger;
     // A fresh object for each: the Socket Mode client changes the options it is given.
     const clientOptions = () => ({ slackApiUrl: config.apiUrl });
-    this.#receiver = config.appToken
+    const receiver = config.appToken
       ? new SocketModeReceiver({ appToken: config.appToken, logger, installerOptions: { clientOptions: clientOptions() } })
       : this.#httpReceiver(config.signingSecret!, logger);
-    this.app = new App({
+    this.#receiver = receiver;
+    const app = new App({
       token: config.botToken,
-      receiver: this.#receiver,
+      ...(botId && { botId }),
+      ...(botUserId && { botUserId }),
+      receiver,
       logger,
       clientOptions: clientOptions(),
     });
-    this.app.error((error) => {
+    app.error((error) => {
       this.#logger.error({ err: error }, 'slack listener failed');
       return Promise.resolve();
     });
     // Link buttons open their URL; where interactivity is on, Slack also sends the click: acknowledge it.
-    this.app.action(LINK_ACTION, async ({ ack }) => ack());
-    for (const name of slashCommandNames(options.commands, config.commandPrefix)) {
-      this.app.command(name, async ({ command, ack, respond }) => {
-        await handleSlashCommand(
+    app.action(LINK_ACTION, async ({ ack }) => ack());
+    for (const name of slashCommandNames(commands, config.commandPrefix)) {
+      app.command(name, async ({ command, ack, respond }) => {
+        const started = performance.now();
+        const outcome = await handleSlashCommand(
           command,
           (reply?: SlackReply) => ack(reply),
           (reply: SlackReply) => respond(reply),
           {
-            course: options.course,
-            commands: options.commands,
-            clock: options.clock,
+            course: this.#options.course,
+            commands,
+            clock: this.#options.clock,
             logger: this.#logger,
             replyVisibility: config.replyVisibility,
             prefix: config.commandPrefix,
             isInstructor: (userId) => this.isInstructor(userId),
-            ...(options.admin && { admin: options.admin }),
+            ...(this.#options.admin && { admin: this.#options.admin }),
           },
         );
+        const sub = name === `/${config.commandPrefix}course` ? ` ${command.text.trim().split(/\s+/)[0] ?? ''}`.trimEnd() : '';
+        this.#options.observe?.({
+          platform: 'slack',
+          command: `${name.slice(1 + config.commandPrefix.length)}${sub}`.slice(0, 40),
+          outcome,
+          seconds: (performance.now() - started) / 1000,
+        });
       });
     }
+    return app;
   }
 
   /** Bolt's HTTP receiver (signature check), behind a check that also refuses timestamps from the future. */
@@ -124,6 +151,11 @@ export class SlackBot {
     return receiver;
   }
 
+  /** The Bolt app, once started. */
+  get app(): App | undefined {
+    return this.#app;
+  }
+
   /** The bot's own user id, once started. */
   get botUserId(): string | undefined {
     return this.#botUserId;
@@ -135,16 +167,29 @@ export class SlackBot {
     return address && typeof address === 'object' ? (address).port : undefined;
   }
 
-  /** Connects (Socket Mode) or listens (HTTP mode), after checking the token. */
+  /** Connects (Socket Mode) or listens (HTTP mode), after checking the token. Stopping first ends it early. */
   async start(): Promise<void> {
     const { config } = this.#options;
-    const auth = await this.app.client.auth.test({ token: config.botToken });
+    // A few tries only: a refused token or an unreachable API is reported at once, and a stop is not held up.
+    const auth = await slackClient(config, this.#logger, { retries: 2 }).auth.test();
+    if (this.#stopped) return;
     this.#botUserId = auth.user_id;
-    if (config.appToken) {
-      await (this.#receiver as SocketModeReceiver).start();
+    this.#app = this.#build(auth.bot_id, auth.user_id);
+    const receiver = this.#receiver!;
+    if (receiver instanceof SocketModeReceiver) {
+      const socket = receiver.client;
+      socket.on('connected', () => (this.#connected = true));
+      for (const state of ['disconnected', 'reconnecting', 'connecting']) socket.on(state, () => (this.#connected = false));
+      await receiver.start();
+      this.#started = true;
+      if (this.#stopped) return void (await receiver.stop());
+      this.#connected = true;
       this.#logger.info({ team: auth.team, user: auth.user, mode: 'socket' }, 'slack ready');
     } else {
-      this.#server = (await (this.#receiver as HTTPReceiver).start({ port: config.port, host: config.host }));
+      this.#server = (await receiver.start({ port: config.port, host: config.host }));
+      this.#started = true;
+      if (this.#stopped) return void (await receiver.stop());
+      this.#connected = true;
       this.#logger.info({ team: auth.team, user: auth.user, mode: 'http', port: this.port }, 'slack ready');
     }
     if (config.instructorUserIds.length === 0 && !config.instructorUsergroup) {
@@ -152,8 +197,16 @@ export class SlackBot {
     }
   }
 
+  /** Connected to Slack (Socket Mode) or listening (HTTP mode). */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Stops the receiver if it started; a start still under way stops as soon as it can. */
   async stop(): Promise<void> {
-    await this.#receiver.stop();
+    this.#stopped = true;
+    this.#connected = false;
+    if (this.#started) await this.#receiver?.stop();
   }
 
   /** A listed instructor, or a member of the instructors' user group (asked of Slack at most once a minute). */
@@ -163,7 +216,7 @@ export class SlackBot {
     if (!config.instructorUsergroup) return false;
     if (Date.now() - this.#groupMembers.at > USERGROUP_TTL_MS) {
       try {
-        const result = await this.app.client.usergroups.users.list({ usergroup: config.instructorUsergroup });
+        const result = await this.#app!.client.usergroups.users.list({ usergroup: config.instructorUsergroup });
         this.#groupMembers.ids = new Set(result.users ?? []);
         this.#groupMembers.at = Date.now();
       } catch (error) {

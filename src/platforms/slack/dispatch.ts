@@ -4,7 +4,8 @@ import { parseCommandLine } from '../../core/commands/parse.js';
 import type { Course } from '../../core/course/model.js';
 import type { Actor, ScheduleAdmin } from '../../core/ports.js';
 import type { Logger } from '../../log.js';
-import { respond as run, respondLater } from '../respond.js';
+import type { CommandOutcome } from '../../observability/metrics.js';
+import { type Outcome, respond as run, respondLater } from '../respond.js';
 import { renderMessage, renderText } from './render.js';
 
 /** What Slack sends for a slash command (the fields the bot reads). */
@@ -54,7 +55,7 @@ export async function handleSlashCommand(
   ack: (reply?: SlackReply) => Promise<void>,
   respond: (reply: SlackReply) => Promise<unknown>,
   deps: SlackDispatchDeps,
-): Promise<void> {
+): Promise<CommandOutcome> {
   const name = payload.command.replace(/^\//, '').slice(deps.prefix.length);
   const line = `/${name} ${payload.text}`.trim();
   const fields = { command: name, user: payload.user_id };
@@ -73,7 +74,7 @@ export async function handleSlashCommand(
     if (!(await deps.isInstructor(payload.user_id))) {
       deps.logger.warn(fields, 'instructor command refused to a non-instructor');
       await respond(ephemeral('Only instructors can use this command.'));
-      return;
+      return 'refused';
     }
     const answer = await respondLater(
       async () => {
@@ -84,7 +85,7 @@ export async function handleSlashCommand(
       fields,
     );
     await respond(answer.ok ? { response_type: 'ephemeral', ...answer.message } : ephemeral(answer.text));
-    return;
+    return outcomeOf(answer);
   }
   const answer = run(
     () => {
@@ -102,4 +103,9 @@ export async function handleSlashCommand(
       : ephemeral(answer.text),
   );
   deps.logger.debug(fields, answer.ok ? 'answered' : 'refused');
+  return outcomeOf(answer);
+}
+
+function outcomeOf(answer: Outcome<unknown>): CommandOutcome {
+  return answer.ok ? 'ok' : answer.kind === 'user' ? 'user_error' : 'error';
 }

@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log.js';
+import type { Metrics } from './metrics.js';
+
+/** The state of each part the bot needs: `ok`, or what is wrong with it. */
+export type HealthChecks = Readonly<Record<string, string>>;
+
+export interface HttpServerOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Every configured platform and the state database, each `ok` or a reason. */
+  readonly health: () => HealthChecks;
+  /** The course's calendar (iCalendar text) and its file name, as it is now. */
+  readonly calendar: () => { readonly ics: string; readonly name: string };
+}
+
+export interface RunningHttpServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function send(response: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
+  response.end(response.req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * The optional HTTP server (`HTTP_PORT`): `GET /healthz` (200 when every configured platform is connected
+ * and the database writable, else 503 with the reasons as JSON), `GET /metrics` (Prometheus) and
+ * `GET /calendar.ics` (the schedule, instructor changes included, for students' calendar apps).
+ */
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const { logger } = options;
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      send(response, 405, 'text/plain; charset=utf-8', 'Method not allowed\n', { allow: 'GET, HEAD' });
+      return;
+    }
+    switch (path) {
+      case '/healthz': {
+        const checks = options.health();
+        const ok = Object.values(checks).every((state) => state === 'ok');
+        send(response, ok ? 200 : 503, 'application/json', `${JSON.stringify({ status: ok ? 'ok' : 'unavailable', checks })}\n`);
+        return;
+      }
+      case '/metrics':
+        send(response, 200, options.metrics.registry.contentType, await options.metrics.registry.metrics());
+        return;
+      case '/calendar.ics': {
+        const { ics, name } = options.calendar();
+        const etag = `"${createHash('sha256').update(ics).digest('base64url').slice(0, 27)}"`;
+        if (request.headers['if-none-match'] === etag) {
+          response.writeHead(304, { etag }).end();
+          return;
+        }
+        send(response, 200, 'text/calendar; charset=utf-8', ics, {
+          etag,
+          'cache-control': 'public, max-age=300',
+          'content-disposition': `inline; filename="${name}.ics"`,
+        });
+        return;
+      }
+      default:
+        send(response, 404, 'text/plain; charset=utf-8', 'Not found: try /healthz, /metrics or /calendar.ics\n');
+    }
+  };
+  const server: Server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      logger.error({ err: error, url: request.url }, 'http request failed');
+      if (!response.headersSent) send(response, 500, 'text/plain; charset=utf-8', 'Internal error\n');
+      else response.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, host: options.host }, 'http server listening: /healthz, /metrics, /calendar.ics');
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

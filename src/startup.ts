@@ -1,0 +1,51 @@
+import type { StateStore } from './core/ports.js';
+import type { Logger } from './log.js';
+
+/** Consecutive starts that did not stay up (state store key). */
+export const FAILED_STARTS_KEY = 'startup:failed-starts';
+
+/** How long a start must stay up to count as good. */
+export const STABLE_AFTER_MS = 60_000;
+
+/** The wait before connecting after `failures` starts in a row that did not stay up: none for the first two, then 5 s doubling to 15 min. */
+export function startDelayMs(failures: number): number {
+  return failures < 2 ? 0 : Math.min(5_000 * 2 ** (failures - 2), 15 * 60_000);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Counts this start as failed until it proves otherwise, and waits first when the last starts kept
+ * failing: a crash-looping container must not use up Discord's 1000 logins a day (the count is kept
+ * in the state database, so it survives the restarts). A signal ends the wait.
+ */
+export async function backOffAfterFailedStarts(store: StateStore, logger: Logger, signal: AbortSignal): Promise<void> {
+  const failures = Number.parseInt(store.getValue(FAILED_STARTS_KEY) ?? '0', 10) || 0;
+  store.setValue(FAILED_STARTS_KEY, String(failures + 1));
+  const delay = startDelayMs(failures);
+  if (delay === 0) return;
+  logger.warn(
+    { failedStarts: failures, waitSeconds: delay / 1000 },
+    'the last starts did not stay up; waiting before connecting (Discord allows 1000 logins a day)',
+  );
+  await sleep(delay, signal);
+}
+
+/** Marks the start good once it has stayed up `STABLE_AFTER_MS` (unless it stops first). */
+export function markStartGood(store: StateStore, signal: AbortSignal, afterMs = STABLE_AFTER_MS): void {
+  const timer = setTimeout(() => {
+    if (!signal.aborted) store.setValue(FAILED_STARTS_KEY, '0');
+  }, afterMs);
+  timer.unref();
+  signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+}

@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type HealthChecks, type RunningHttpServer, startHttpServer } from '../../src/observability/http.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import { captureLogger } from '../support/log.js';
+
+describe('the HTTP server: /healthz, /metrics, /calendar.ics', () => {
+  let server: RunningHttpServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  const start = async (health: () => HealthChecks, ics = 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n') => {
+    const metrics = new Metrics();
+    server = await startHttpServer({
+      port: 0,
+      host: '127.0.0.1',
+      logger: captureLogger().logger,
+      metrics,
+      health,
+      calendar: () => ({ ics, name: 'mlops' }),
+    });
+    return { metrics, url: (path: string) => `http://127.0.0.1:${server!.port}${path}` };
+  };
+
+  it('says 200 when every check is ok, 503 with the reasons otherwise', async () => {
+    let checks: HealthChecks = { database: 'ok', discord: 'ok' };
+    const { url } = await start(() => checks);
+    const ok = await fetch(url('/healthz'));
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ status: 'ok', checks: { database: 'ok', discord: 'ok' } });
+    checks = { database: 'ok', discord: 'not connected to the gateway (Reconnecting)' };
+    const down = await fetch(url('/healthz'));
+    expect(down.status).toBe(503);
+    expect(await down.json()).toEqual({ status: 'unavailable', checks });
+    expect((await fetch(url('/healthz'), { method: 'HEAD' })).status).toBe(503);
+  });
+
+  it('serves Prometheus metrics: commands by name and outcome, latency, announcements by kind and outcome, process metrics', async () => {
+    const { metrics, url } = await start(() => ({ database: 'ok' }));
+    metrics.command({ platform: 'discord', command: 'today', outcome: 'ok', seconds: 0.004 });
+    metrics.command({ platform: 'discord', command: 'today', outcome: 'ok', seconds: 0.02 });
+    metrics.command({ platform: 'slack', command: 'course cancel', outcome: 'refused', seconds: 0.1 });
+    metrics.announcement('sent', 'mlops:2027-01-05:daily:discord:1');
+    metrics.announcement('failed', 'mlops:2027-01-05:notice-r2-cbx:slack:C1');
+    metrics.gatewayPing('discord', () => 42);
+    const response = await fetch(url('/metrics'));
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    expect(text).toContain('course_bot_commands_total{platform="discord",command="today",outcome="ok"} 2');
+    expect(text).toContain('course_bot_commands_total{platform="slack",command="course cancel",outcome="refused"} 1');
+    expect(text).toContain('course_bot_reply_seconds_bucket{le="0.005",platform="discord"} 1');
+    expect(text).toContain('course_bot_reply_seconds_count{platform="discord"} 2');
+    expect(text).toContain('course_bot_announcements_total{kind="daily",outcome="sent"} 1');
+    expect(text).toContain('course_bot_announcements_total{kind="notice",outcome="failed"} 1');
+    expect(text).toContain('course_bot_gateway_ping_seconds{platform="discord"} 0.042');
+    expect(text).toContain('course_bot_process_resident_memory_bytes');
+  });
+
+  it('serves the calendar with a type, a file name and an ETag; an unchanged calendar is a 304', async () => {
+    const { url } = await start(() => ({ database: 'ok' }));
+    const first = await fetch(url('/calendar.ics'));
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
+    expect(first.headers.get('content-disposition')).toBe('inline; filename="mlops.ics"');
+    expect(await first.text()).toBe('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n');
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^".+"$/);
+    expect((await fetch(url('/calendar.ics'), { headers: { 'if-none-match': etag } })).status).toBe(304);
+  });
+
+  it('answers 404 for other paths and 405 for other methods', async () => {
+    const { url } = await start(() => ({ database: 'ok' }));
+    expect((await fetch(url('/'))).status).toBe(404);
+    const post = await fetch(url('/healthz'), { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+});
