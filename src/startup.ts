@@ -1,5 +1,6 @@
 import type { StateStore } from './core/ports.js';
 import type { Logger } from './log.js';
+import { abortableSleep } from './sleep.js';
 
 /** Consecutive starts that did not stay up (state store key). */
 export const FAILED_STARTS_KEY = 'startup:failed-starts';
@@ -12,17 +13,6 @@ export function startDelayMs(failures: number): number {
   return failures < 2 ? 0 : Math.min(5_000 * 2 ** (failures - 2), 15 * 60_000);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * Counts this start as failed until it proves otherwise, and waits first when the last starts kept
@@ -38,7 +28,7 @@ export async function backOffAfterFailedStarts(store: StateStore, logger: Logger
     { failedStarts: failures, waitSeconds: delay / 1000 },
     'the last starts did not stay up; waiting before connecting (Discord allows 1000 logins a day)',
   );
-  await sleep(delay, signal);
+  await abortableSleep(delay, signal);
 }
 
 /** Marks the start good once it has stayed up `STABLE_AFTER_MS` (unless it stops first). */

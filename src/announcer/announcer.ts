@@ -5,6 +5,7 @@ import type { Course } from '../core/course/model.js';
 import type { Message } from '../core/messages.js';
 import { type ClaimRecord, type Messenger, PostError, type StateStore } from '../core/ports.js';
 import type { Logger } from '../log.js';
+import { abortableSleep } from '../sleep.js';
 import { type DueAnnouncement, type Plan, announcementKey, nonceFor, planAnnouncements } from './plan.js';
 
 export interface RetryPolicy {
@@ -52,17 +53,6 @@ export interface RunReport {
 
 type Outcome = 'sent' | 'recovered' | 'failed' | 'busy' | undefined;
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
