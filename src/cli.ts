@@ -2,7 +2,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command as Program, CommanderError } from 'commander';
-import { DiscordAPIError, Routes } from 'discord.js';
+import { DiscordAPIError, PermissionFlagsBits, Routes } from 'discord.js';
 import { DateTime } from 'luxon';
 import { morningAnnouncement } from './core/announcement.js';
 import { shiftedClock, systemClock } from './core/clock.js';
@@ -22,6 +22,7 @@ import { manifestJson, manifestProblems, slackManifest } from './platforms/slack
 import { SqliteStore } from './store/sqlite-store.js';
 import { effectiveCourse } from './schedule/live-schedule.js';
 import { exportYaml } from './course-file/export.js';
+import { calendarIcs } from './calendar/ics.js';
 import type { Messenger } from './core/ports.js';
 import { courseSummary, createAnnouncer, start } from './main.js';
 import { DiscordMessenger } from './platforms/discord/messenger.js';
@@ -179,6 +180,38 @@ function program(): Program {
     });
 
   cli
+    .command('calendar')
+    .description('Write the schedule (with the changes made in chat) as an iCalendar file students can import or subscribe to')
+    .option('--out <file>', 'write here instead of printing')
+    .action((options: { out?: string }) => {
+      const settings = config();
+      const loaded = loadCourseFile(settings.courseFile, settings.courseFileLabel);
+      const store = new SqliteStore(settings.stateDb);
+      try {
+        const { course: current } = effectiveCourse(loaded, store);
+        const ics = calendarIcs(current, { now: systemClock.now() });
+        if (!options.out) {
+          process.stdout.write(ics);
+          return;
+        }
+        writeAtomically(options.out, ics);
+        console.log(`${options.out}: ${current.sessions.length} events (${current.name}, ${current.timezone})`);
+      } finally {
+        store.close();
+      }
+    });
+
+  cli
+    .command('invite-url')
+    .description('Print the link that invites the bot to a Discord server with the scopes and permissions it needs')
+    .action(async () => {
+      const settings = config();
+      if (!settings.discord) throw new UsageError('invite-url needs DISCORD_TOKEN, or DISCORD_APPLICATION_ID with it (see .env.example)');
+      const id = await applicationId(discordRest(settings.discord), settings.discord);
+      console.log(inviteUrl(id));
+    });
+
+  cli
     .command('slack-manifest')
     .description('Print the Slack app manifest (JSON) for "Create New App → From a manifest": commands, scopes, Socket Mode')
     .option('--name <name>', 'the app name in Slack (default: the course name, at most 35 characters)')
@@ -311,6 +344,20 @@ function printAnnouncement(current: Course, date: string): void {
   }
   console.log(`Announcement for ${formatLongDate(date)} at ${current.announcements.time} (${current.timezone}):\n`);
   console.log(announcement.text);
+}
+
+/**
+ * What the bot needs in a channel: View Channels, Send Messages, Embed Links (answers and announcements are
+ * embeds) and Read Message History (to find an announcement already posted). Nothing else: it pings only
+ * the configured role, which must be set to "allow anyone to mention this role".
+ */
+export const BOT_PERMISSIONS =
+  PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks | PermissionFlagsBits.ReadMessageHistory;
+
+/** The OAuth2 link that adds the bot to a server: scopes `bot` and `applications.commands`. */
+export function inviteUrl(applicationId: string): string {
+  const query = new URLSearchParams({ client_id: applicationId, scope: 'bot applications.commands', permissions: BOT_PERMISSIONS.toString() });
+  return `https://discord.com/oauth2/authorize?${query.toString()}`;
 }
 
 /** A one-line reason for a failure to reach or log in to a platform, or undefined for anything else. */

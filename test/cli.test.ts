@@ -267,3 +267,46 @@ describe('course-bot start and configuration', () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('course-bot calendar, invite-url, slack-manifest', () => {
+  it('writes the calendar: one event per session, stable UIDs, lecture times in the course zone', { timeout: TIMEOUT }, async () => {
+    const out = join(tmp, 'course.ics');
+    const result = await cli(['calendar', '--out', out]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${out}: 15 events (Machine Learning Operations, Europe/Copenhagen)\n`);
+    const { readFileSync } = await import('node:fs');
+    const { default: ICAL } = await import('ical.js');
+    const events = ICAL.Component.fromString(readFileSync(out, 'utf8')).getAllSubcomponents('vevent');
+    expect(events).toHaveLength(15);
+    const first = new ICAL.Event(events[0]);
+    expect(first.uid).toBe('mlops-2027-01-04@course-bot');
+    expect(first.summary).toBe('Week 1 · How autodiff changed the world · PyTorch');
+    expect(first.startDate.toJSDate().toISOString()).toBe('2027-01-04T08:00:00.000Z');
+  });
+
+  it('prints the invite link with the scopes bot and applications.commands and only the permissions needed', { timeout: TIMEOUT }, async () => {
+    const result = await cli(['invite-url'], { DISCORD_TOKEN: 'x', DISCORD_APPLICATION_ID: '123456789012345678' });
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(
+      'https://discord.com/oauth2/authorize?client_id=123456789012345678&scope=bot+applications.commands&permissions=84992',
+    );
+    const without = await cli(['invite-url'], { DISCORD_TOKEN: '' });
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain('invite-url needs DISCORD_TOKEN');
+  });
+
+  it('prints a Slack manifest with the prefixed commands, /course folded, and Socket Mode on', { timeout: TIMEOUT }, async () => {
+    const result = await cli(['slack-manifest', '--prefix', 'mlops-']);
+    expect(result.code).toBe(0);
+    const manifest = JSON.parse(result.stdout) as {
+      features: { slash_commands: { command: string }[] };
+      settings: { socket_mode_enabled: boolean };
+      oauth_config: { scopes: { bot: string[] } };
+    };
+    expect(manifest.features.slash_commands.map((command) => command.command)).toEqual(
+      ['today', 'tomorrow', 'week', 'next', 'schedule', 'resources', 'setup', 'help', 'course'].map((name) => `/mlops-${name}`),
+    );
+    expect(manifest.settings.socket_mode_enabled).toBe(true);
+    expect(manifest.oauth_config.scopes.bot).toContain('chat:write');
+  });
+});
