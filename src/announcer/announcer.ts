@@ -302,6 +302,11 @@ export class Announcer {
     } finally {
       clearInterval(renew);
       this.#shutdown.signal.removeEventListener('abort', onShutdown);
+      // Stopping mid-post: hand the claim back (its lease ends now), so another instance or the next start
+      // takes it over at once, looking for the message first.
+      if (this.#shutdown.signal.aborted && store.getClaim(due.key)?.status === 'pending') {
+        store.renewClaim(due.key, owner, clock.now().getTime());
+      }
     }
   }
 

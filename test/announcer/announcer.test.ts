@@ -214,14 +214,18 @@ describe('Announcer', () => {
     expect(lost.messenger.posts).toHaveLength(0);
   });
 
-  it('stops during a retry wait at once, leaving the claim pending for the next start', async () => {
+  it('stops during a retry wait at once, handing the claim back (pending, lease ended) for the next start', async () => {
     const { announcer, messenger, store } = setup({ sleep: (_ms, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve())) });
     messenger.failures = [new PostError('Discord 503', true)];
     const running = announcer.run();
     await new Promise((resolve) => setTimeout(resolve, 10));
     await announcer.stop();
     expect(await running).toMatchObject({ sent: [], failed: [] });
-    expect(store.getClaim(KEY)).toMatchObject({ status: 'pending' });
+    const claim = store.getClaim(KEY)!;
+    expect(claim.status).toBe('pending');
     expect(messenger.posts).toHaveLength(0);
+    // Another instance can take it over at once, without waiting for the lease.
+    const outcome = store.claim(KEY, { owner: 'next', now: claim.updatedAt + 1, leaseMs: 60_000 });
+    expect(outcome.kind).toBe('taken-over');
   });
 });
