@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeDiscord } from '../fakes/discord/index.js';
 import { FakeSlack, signedRequest, slashCommandBody } from '../fakes/slack/index.js';
-import { type RunningChild, spawnCli } from '../support/child.js';
+import { type RunningChild, runCli, spawnCli } from '../support/child.js';
 
 const TIMEOUT = 90_000;
 const CHANNEL = 'C0GENERAL01';
@@ -157,6 +157,25 @@ describe('the Slack app, end to end against a local fake Slack', () => {
     expect((await signedRequest(url, SECRET, body, { timestamp: now + 6 * 60 })).status).toBe(401);
     expect(bot.output().stderr).not.toContain(SECRET);
     expect(bot.output().stderr).not.toContain(fake.botToken);
+  });
+
+  it('explains a refused token in one line and exits 1, never printing it', { timeout: TIMEOUT }, async () => {
+    const wrong = 'xoxb-0000000000-wrong-token-value';
+    const result = await runCli(['start'], { env: env({ SLACK_BOT_TOKEN: wrong }) });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Slack refused the token (invalid_auth): check SLACK_BOT_TOKEN');
+    expect(`${result.stdout}${result.stderr}`).not.toContain(wrong);
+    expect(`${result.stdout}${result.stderr}`).not.toContain(fake.appToken);
+    expect(result.stderr).not.toMatch(/UnhandledPromiseRejection|at .*node_modules/);
+  });
+
+  it('stops promptly on SIGTERM while Slack cannot be reached', { timeout: TIMEOUT }, async () => {
+    const bot = spawnCli(['start'], env({ SLACK_API_URL: 'http://127.0.0.1:9/api/' }));
+    bots.push(bot);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const stopping = Date.now();
+    await bot.stop('SIGTERM', 15_000);
+    expect(Date.now() - stopping).toBeLessThan(10_000);
   });
 
   it('with Discord and Slack configured together, posts one announcement per platform', { timeout: TIMEOUT }, async () => {
