@@ -16,7 +16,8 @@ FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     COURSE_FILE=/app/data/course.yaml \
     STATE_DB=/var/lib/course-bot/course-bot.db \
-    HTTP_PORT=8080
+    HTTP_PORT=8080 \
+    LOG_FORMAT=json
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -18,11 +18,9 @@ import { CourseFileError, type LoadedCourse, loadCourseFile } from './course-fil
 import { createLogger, registerSecrets } from './log.js';
 import { applicationId, discordRest, syncCommands } from './platforms/discord/bot.js';
 import { commandsJson } from './platforms/discord/command-json.js';
-import { manifestJson, manifestProblems, slackManifest } from './platforms/slack/manifest.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { effectiveCourse } from './schedule/live-schedule.js';
 import { exportYaml } from './course-file/export.js';
-import { calendarIcs } from './calendar/ics.js';
 import type { Messenger } from './core/ports.js';
 import { courseSummary, createAnnouncer, start } from './main.js';
 import { DiscordMessenger } from './platforms/discord/messenger.js';
@@ -37,6 +35,11 @@ class UsageError extends Error {}
 function version(): string {
   const pkg: unknown = JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8'));
   return (pkg as { version?: string }).version ?? '0.0.0';
+}
+
+/** The logger the configuration asks for: JSON or pretty, or pretty only on a terminal (`auto`). */
+function loggerFor(settings: Config) {
+  return createLogger({ level: settings.logLevel, ...(settings.logFormat !== 'auto' && { pretty: settings.logFormat === 'pretty' }) });
 }
 
 function config(): Config {
@@ -81,7 +84,7 @@ function program(): Program {
     .option('--at <when>', 'run with the clock starting at this ISO date or date-time (to try a course before it begins)')
     .action(async (options: { at?: string }) => {
       const settings = config();
-      const logger = createLogger({ level: settings.logLevel });
+      const logger = loggerFor(settings);
       const { at } = options;
       const clock = at ? (current: Course) => shiftedClock(parseAt(at, current.timezone)) : undefined;
       // A stop must not hang: whatever is still open 10 s after SIGTERM/SIGINT, the process ends.
@@ -183,9 +186,10 @@ function program(): Program {
     .command('calendar')
     .description('Write the schedule (with the changes made in chat) as an iCalendar file students can import or subscribe to')
     .option('--out <file>', 'write here instead of printing')
-    .action((options: { out?: string }) => {
+    .action(async (options: { out?: string }) => {
       const settings = config();
       const loaded = loadCourseFile(settings.courseFile, settings.courseFileLabel);
+      const { calendarIcs } = await import('./calendar/ics.js');
       const store = new SqliteStore(settings.stateDb);
       try {
         const { course: current } = effectiveCourse(loaded, store);
@@ -206,7 +210,7 @@ function program(): Program {
     .description('Print the link that invites the bot to a Discord server with the scopes and permissions it needs')
     .action(async () => {
       const settings = config();
-      if (!settings.discord) throw new UsageError('invite-url needs DISCORD_TOKEN, or DISCORD_APPLICATION_ID with it (see .env.example)');
+      if (!settings.discord) throw new UsageError('invite-url needs DISCORD_TOKEN, to look up the application id (see .env.example)');
       const id = await applicationId(discordRest(settings.discord), settings.discord);
       console.log(inviteUrl(id));
     });
@@ -217,8 +221,9 @@ function program(): Program {
     .option('--name <name>', 'the app name in Slack (default: the course name, at most 35 characters)')
     .option('--prefix <prefix>', 'put before every command, e.g. mlops- for /mlops-today (default: SLACK_COMMAND_PREFIX)')
     .option('--request-url <url>', 'HTTP mode instead of Socket Mode: the https URL Slack posts commands to (…/slack/events)')
-    .action((options: { name?: string; prefix?: string; requestUrl?: string }) => {
+    .action(async (options: { name?: string; prefix?: string; requestUrl?: string }) => {
       const settings = config();
+      const { manifestJson, manifestProblems, slackManifest } = await import('./platforms/slack/manifest.js');
       const { course: current } = loadCourseFile(settings.courseFile, settings.courseFileLabel);
       const manifest = slackManifest(commands, {
         name: options.name ?? current.name.slice(0, 35),
@@ -228,6 +233,10 @@ function program(): Program {
       const problems = manifestProblems(manifest);
       if (problems.length) throw new UsageError(`The manifest would be refused by Slack:\n  ${problems.join('\n  ')}`);
       process.stdout.write(manifestJson(manifest));
+      const configured = settings.slack?.commandPrefix ?? '';
+      if (options.prefix !== undefined && options.prefix !== configured) {
+        console.error(`Set SLACK_COMMAND_PREFIX=${options.prefix} too: the bot answers /${configured}today…, the manifest registers /${options.prefix}today….`);
+      }
     });
 
   cli
@@ -240,7 +249,7 @@ function program(): Program {
       if (options.guild !== undefined && !/^\d{15,21}$/.test(options.guild)) {
         throw new UsageError(`--guild: "${options.guild}" is not a Discord id`);
       }
-      const logger = createLogger({ level: settings.logLevel });
+      const logger = loggerFor(settings);
       const store = new SqliteStore(settings.stateDb);
       try {
         const rest = discordRest(settings.discord);
@@ -290,33 +299,41 @@ function program(): Program {
 /** `announce --now`: today's announcements through the announcer, so a later morning run never repeats them. */
 async function announceNow(settings: Config): Promise<void> {
   const file = loadCourseFile(settings.courseFile, settings.courseFileLabel);
-  const logger = createLogger({ level: settings.logLevel });
+  const logger = loggerFor(settings);
   const store = new SqliteStore(settings.stateDb);
   try {
     // What the bot posts: the file with the instructors' changes.
     const loaded = effectiveCourse(file, store);
-    let messenger: Messenger;
+    // The same targets, and so the same keys, as the running bot: every configured announcement channel.
+    const messengers: Messenger[] = [];
     if (settings.discord?.announceChannelId) {
       const rest = discordRest(settings.discord, { retries: 0 });
       const me = (await rest.get(Routes.user())) as { id: string };
-      messenger = new DiscordMessenger({
-        rest,
-        channelId: settings.discord.announceChannelId,
-        botUserId: me.id,
-        ...(settings.discord.announceRoleId && { mentionRoleId: settings.discord.announceRoleId }),
-        ...(settings.discord.instructorChannelId && { instructorChannelId: settings.discord.instructorChannelId }),
-      });
-    } else {
-      messenger = new TerminalMessenger(process.stdout);
+      messengers.push(
+        new DiscordMessenger({
+          rest,
+          channelId: settings.discord.announceChannelId,
+          botUserId: me.id,
+          ...(settings.discord.announceRoleId && { mentionRoleId: settings.discord.announceRoleId }),
+          ...(settings.discord.instructorChannelId && { instructorChannelId: settings.discord.instructorChannelId }),
+        }),
+      );
     }
-    const announcer = createAnnouncer({
-      config: settings,
-      logger,
-      store,
-      clock: systemClock,
-      course: () => loaded.course,
-      messengers: [messenger],
-    });
+    if (settings.slack?.announceChannel) {
+      const [{ slackClient }, { SlackMessenger }] = await Promise.all([
+        import('./platforms/slack/bot.js'),
+        import('./platforms/slack/messenger.js'),
+      ]);
+      messengers.push(
+        new SlackMessenger({
+          client: slackClient(settings.slack, logger, { retries: 0 }),
+          channel: settings.slack.announceChannel,
+          ...(settings.slack.instructorChannel && { instructorChannel: settings.slack.instructorChannel }),
+        }),
+      );
+    }
+    if (messengers.length === 0) messengers.push(new TerminalMessenger(process.stdout));
+    const announcer = createAnnouncer({ config: settings, logger, store, clock: systemClock, course: () => loaded.course, messengers });
     const date = today(loaded.course, systemClock.now());
     if (!morningAnnouncement(loaded.course, date)) {
       console.log(`No announcement on ${formatLongDate(date)}: there is no session that day.`);
@@ -324,7 +341,7 @@ async function announceNow(settings: Config): Promise<void> {
     }
     const report = await announcer.announceNow();
     if (report.sent.length + report.recovered.length + report.failed.length + report.busy.length === 0) {
-      console.log(`Today's announcement (${formatLongDate(date)}) was already posted to ${messenger.target}.`);
+      console.log(`Today's announcement (${formatLongDate(date)}) was already posted to ${announcer.targets.join(', ')}.`);
     }
     for (const key of report.sent) console.log(`Posted ${key}`);
     for (const key of report.recovered) console.log(`Already posted (found in the channel): ${key}`);

@@ -59,6 +59,12 @@ const envSchema = z.object({
       .optional()
       .transform((value) => value ?? 'info'),
   ),
+  LOG_FORMAT: optionalText.transform((value) => value?.toLowerCase()).pipe(
+    z
+      .enum(['auto', 'json', 'pretty'], { error: 'must be auto, json or pretty' })
+      .optional()
+      .transform((value) => value ?? 'auto'),
+  ),
   DISCORD_TOKEN: optionalText,
   DISCORD_APPLICATION_ID: snowflake,
   DISCORD_GUILD_ID: snowflake,
@@ -157,6 +163,8 @@ export interface Config {
   /** Absolute path of the SQLite state database, or `:memory:`. */
   readonly stateDb: string;
   readonly logLevel: LogLevel;
+  /** `json` (production), `pretty` (readable), or `auto`: pretty when stderr is a terminal. */
+  readonly logFormat: 'auto' | 'json' | 'pretty';
   readonly discord?: DiscordConfig;
   readonly slack?: SlackConfig;
   /** The health, metrics and calendar server (`HTTP_PORT`); off when unset. */
@@ -222,6 +230,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     courseFileIsBundled: bundled,
     stateDb: values.STATE_DB === ':memory:' ? ':memory:' : resolve(cwd, values.STATE_DB),
     logLevel: values.LOG_LEVEL,
+    logFormat: values.LOG_FORMAT,
     ...(values.HTTP_PORT !== undefined && { http: { port: values.HTTP_PORT, host: values.HTTP_HOST ?? '0.0.0.0' } }),
     announcer: {
       leaseMs: (values.ANNOUNCE_LEASE_SECONDS ?? 120) * 1000,

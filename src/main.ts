@@ -13,12 +13,9 @@ import { type LoadedCourse, loadCourseFile } from './course-file/read.js';
 import type { Logger } from './log.js';
 import { startTicking } from './announcer/tick.js';
 import type { Messenger, ScheduleAdmin, StateStore } from './core/ports.js';
-import { calendarIcs } from './calendar/ics.js';
-import { type HealthChecks, startHttpServer } from './observability/http.js';
-import { Metrics } from './observability/metrics.js';
+import type { HealthChecks } from './observability/http.js';
+import type { Metrics } from './observability/metrics.js';
 import { FAILED_STARTS_KEY, backOffAfterFailedStarts, markStartGood } from './startup.js';
-import { SlackBot, slackClient } from './platforms/slack/bot.js';
-import { SlackMessenger } from './platforms/slack/messenger.js';
 import { DiscordBot, discordRest } from './platforms/discord/bot.js';
 import { DiscordMessenger, postNotice } from './platforms/discord/messenger.js';
 import { TerminalMessenger } from './platforms/terminal/messenger.js';
@@ -138,7 +135,13 @@ function discordPlatform(config: DiscordConfig, deps: PlatformDeps): Platform {
   };
 }
 
-function slackPlatform(config: SlackConfig, deps: PlatformDeps): Platform {
+// Slack, metrics, the HTTP server and the calendar are loaded only when configured: a Discord-only bot
+// starts without Bolt (and Express), prom-client or the calendar library in memory.
+async function slackPlatform(config: SlackConfig, deps: PlatformDeps): Promise<Platform> {
+  const [{ SlackBot, slackClient }, { SlackMessenger }] = await Promise.all([
+    import('./platforms/slack/bot.js'),
+    import('./platforms/slack/messenger.js'),
+  ]);
   const bot = new SlackBot({ config, commands, ...deps, ...(deps.metrics && { observe: deps.metrics.command }) });
   const ready = bot.start();
   // Posting does not retry on its own: the announcer looks for an earlier attempt before posting again.
@@ -215,7 +218,7 @@ export async function start(options: StartOptions): Promise<void> {
       'course loaded',
     );
     const platformStore = store;
-    const metrics = config.http ? new Metrics() : undefined;
+    const metrics = config.http ? new (await import('./observability/metrics.js')).Metrics() : undefined;
     const storeHealth = () => {
       try {
         platformStore.assertWritable();
@@ -226,6 +229,7 @@ export async function start(options: StartOptions): Promise<void> {
     };
     let health: () => HealthChecks = storeHealth;
     if (config.http && metrics) {
+      const [{ startHttpServer }, { calendarIcs }] = await Promise.all([import('./observability/http.js'), import('./calendar/ics.js')]);
       const server = await startHttpServer({
         ...config.http,
         logger: logger.child({ subsystem: 'http' }),
@@ -248,11 +252,16 @@ export async function start(options: StartOptions): Promise<void> {
       const platforms: Platform[] = [];
       let stopTicking: (() => Promise<void>) | undefined;
       try {
-        health = () => ({ ...storeHealth(), ...Object.fromEntries(platforms.map((platform) => [platform.name, platform.health()])) });
+        health = () => ({
+          ...storeHealth(),
+          ...(platforms.length > 0
+            ? Object.fromEntries(platforms.map((platform) => [platform.name, platform.health()]))
+            : { platforms: 'starting (waiting after failed starts)' }),
+        });
         await backOffAfterFailedStarts(platformStore, logger, shutdown.signal);
         if (!shutdown.signal.aborted) {
           if (config.discord) platforms.push(discordPlatform(config.discord, { ...deps, logger: logger.child({ platform: 'discord' }) }));
-          if (config.slack) platforms.push(slackPlatform(config.slack, { ...deps, logger: logger.child({ platform: 'slack' }) }));
+          if (config.slack) platforms.push(await slackPlatform(config.slack, { ...deps, logger: logger.child({ platform: 'slack' }) }));
         }
         // A signal while still connecting stops the bots too.
         await Promise.race([Promise.all(platforms.map((platform) => platform.ready)), stopped]);
@@ -320,6 +329,12 @@ export async function start(options: StartOptions): Promise<void> {
           '',
         ].join('\n'),
       });
+      if (config.http && !shutdown.signal.aborted) {
+        // A server (a container without a platform token): the input has ended, but announcements, health,
+        // metrics and the calendar go on until a signal, rather than exiting into a restart loop.
+        logger.info('terminal input ended; still serving HTTP and printing announcements until stopped');
+        await new Promise<void>((resolve) => shutdown.signal.addEventListener('abort', () => resolve(), { once: true }));
+      }
     } finally {
       await stopTicking?.();
       await schedule.settle();

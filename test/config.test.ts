@@ -356,3 +356,16 @@ describe('Slack settings', () => {
     expect(error.message).not.toContain('xoxb-not-app');
   });
 });
+
+describe('LOG_FORMAT and HTTP_PORT', () => {
+  it('default to auto and no server; are read and checked', () => {
+    const plain = loadConfig({ env: {}, cwd, dotenv: false });
+    expect(plain.logFormat).toBe('auto');
+    expect(plain.http).toBeUndefined();
+    const set = loadConfig({ env: { LOG_FORMAT: 'JSON', HTTP_PORT: '8080' }, cwd, dotenv: false });
+    expect(set.logFormat).toBe('json');
+    expect(set.http).toEqual({ port: 8080, host: '0.0.0.0' });
+    const error = configError(() => loadConfig({ env: { LOG_FORMAT: 'xml', HTTP_PORT: 'eighty' }, cwd, dotenv: false }));
+    expect(error.problems.map((problem) => problem.split(':')[0])).toEqual(['LOG_FORMAT', 'HTTP_PORT']);
+  });
+});
