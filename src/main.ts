@@ -105,6 +105,13 @@ interface PlatformDeps {
   readonly metrics?: Metrics;
 }
 
+/** Waits for a start to end, but no more than 2 s: an API that does not answer must not hold a stop. */
+async function settled(ready: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ready.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
+  clearTimeout(timer);
+}
+
 function discordPlatform(config: DiscordConfig, deps: PlatformDeps): Platform {
   const bot = new DiscordBot({ config, commands, ...deps, ...(deps.metrics && { observe: deps.metrics.command }) });
   deps.metrics?.gatewayPing('discord', () => bot.client.ws.ping);
@@ -130,7 +137,7 @@ function discordPlatform(config: DiscordConfig, deps: PlatformDeps): Platform {
     ...(rest && instructorChannelId && { tell: (text: string) => postNotice(rest, instructorChannelId, text) }),
     stop: async () => {
       await bot.stop();
-      await ready.catch(() => undefined);
+      await settled(ready);
     },
   };
 }
@@ -158,7 +165,7 @@ async function slackPlatform(config: SlackConfig, deps: PlatformDeps): Promise<P
     stop: async () => {
       // Stop first: a start still connecting (or retrying) then gives up instead of holding the stop.
       await bot.stop();
-      await ready.catch(() => undefined);
+      await settled(ready);
     },
   };
 }
@@ -258,7 +265,8 @@ export async function start(options: StartOptions): Promise<void> {
             ? Object.fromEntries(platforms.map((platform) => [platform.name, platform.health()]))
             : { platforms: 'starting (waiting after failed starts)' }),
         });
-        await backOffAfterFailedStarts(platformStore, logger, shutdown.signal);
+        const failedBefore = await backOffAfterFailedStarts(platformStore, logger, shutdown.signal);
+        let reachedReady = false;
         if (!shutdown.signal.aborted) {
           if (config.discord) platforms.push(discordPlatform(config.discord, { ...deps, logger: logger.child({ platform: 'discord' }) }));
           if (config.slack) platforms.push(await slackPlatform(config.slack, { ...deps, logger: logger.child({ platform: 'slack' }) }));
@@ -282,11 +290,14 @@ export async function start(options: StartOptions): Promise<void> {
           // Changes made to the file while the bot was down are announced now.
           schedule.publishInBackground('start');
           markStartGood(platformStore, shutdown.signal);
+          reachedReady = true;
         }
         await stopped;
-        // A clean stop is not a failed start.
-        platformStore.setValue(FAILED_STARTS_KEY, '0');
+        // A clean stop after connecting is not a failed start; one before (during the backoff wait, say)
+        // leaves the count as it was, so a supervisor's restarts neither reset nor raise it.
+        platformStore.setValue(FAILED_STARTS_KEY, reachedReady ? '0' : String(failedBefore));
       } finally {
+        schedule.stop();
         await stopTicking?.();
         await schedule.settle();
         for (const platform of platforms.reverse()) {
@@ -329,13 +340,14 @@ export async function start(options: StartOptions): Promise<void> {
           '',
         ].join('\n'),
       });
-      if (config.http && !shutdown.signal.aborted) {
+      if (config.http && !shutdown.signal.aborted && !((options.input ?? process.stdin) as { isTTY?: boolean }).isTTY) {
         // A server (a container without a platform token): the input has ended, but announcements, health,
         // metrics and the calendar go on until a signal, rather than exiting into a restart loop.
         logger.info('terminal input ended; still serving HTTP and printing announcements until stopped');
         await new Promise<void>((resolve) => shutdown.signal.addEventListener('abort', () => resolve(), { once: true }));
       }
     } finally {
+      schedule.stop();
       await stopTicking?.();
       await schedule.settle();
     }

@@ -17,18 +17,20 @@ export function startDelayMs(failures: number): number {
 /**
  * Counts this start as failed until it proves otherwise, and waits first when the last starts kept
  * failing: a crash-looping container must not use up Discord's 1000 logins a day (the count is kept
- * in the state database, so it survives the restarts). A signal ends the wait.
+ * in the state database, so it survives the restarts; instances sharing one database share it). A signal
+ * ends the wait. Returns the count before this start.
  */
-export async function backOffAfterFailedStarts(store: StateStore, logger: Logger, signal: AbortSignal): Promise<void> {
+export async function backOffAfterFailedStarts(store: StateStore, logger: Logger, signal: AbortSignal): Promise<number> {
   const failures = Number.parseInt(store.getValue(FAILED_STARTS_KEY) ?? '0', 10) || 0;
   store.setValue(FAILED_STARTS_KEY, String(failures + 1));
   const delay = startDelayMs(failures);
-  if (delay === 0) return;
+  if (delay === 0) return failures;
   logger.warn(
     { failedStarts: failures, waitSeconds: delay / 1000 },
     'the last starts did not stay up; waiting before connecting (Discord allows 1000 logins a day)',
   );
   await abortableSleep(delay, signal);
+  return failures;
 }
 
 /** Marks the start good once it has stayed up `STABLE_AFTER_MS` (unless it stops first). */

@@ -1,5 +1,6 @@
 import { revisedMorningAnnouncement, weekOverview } from '../core/announcement.js';
 import type { Clock } from '../core/clock.js';
+import { today } from '../core/course/calendar.js';
 import { type IsoDate, weekNumberOf } from '../core/course/dates.js';
 import type { Course } from '../core/course/model.js';
 import type { Message } from '../core/messages.js';
@@ -238,8 +239,14 @@ export class Announcer {
   #stale(plan: Plan): ClaimRecord[] {
     const now = this.#options.clock.now().getTime();
     const due = new Set(plan.due.map((entry) => entry.key));
+    // Today's notices are not the plan's: whoever publishes the schedule posts them (taking the claim over).
+    const todaysNotices = `${this.#options.course().id}:${today(this.#options.course(), this.#options.clock.now())}:notice-`;
     return this.#pending().filter(
-      (record) => !due.has(record.key) && record.leaseUntil <= now && this.targets.some((target) => record.key.endsWith(`:${target}`)),
+      (record) =>
+        !due.has(record.key) &&
+        !record.key.startsWith(todaysNotices) &&
+        record.leaseUntil <= now &&
+        this.targets.some((target) => record.key.endsWith(`:${target}`)),
     );
   }
 

@@ -53,7 +53,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         return;
       case '/calendar.ics': {
         const { ics, name } = options.calendar();
-        const etag = `"${createHash('sha256').update(ics).digest('base64url').slice(0, 27)}"`;
+        // DTSTAMP and LAST-MODIFIED say when the file was made, every time: the tag is of the content.
+        const content = ics.replace(/^(DTSTAMP|LAST-MODIFIED)[:;].*\r?\n/gm, '');
+        const etag = `"${createHash('sha256').update(content).digest('base64url').slice(0, 27)}"`;
         if (request.headers['if-none-match'] === etag) {
           response.writeHead(304, { etag }).end();
           return;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { abortableSleep } from '../sleep.js';
 import type { Announcer } from '../announcer/announcer.js';
 import { announcementKey } from '../announcer/plan.js';
 import { scheduleChangeNotice } from '../core/announcement.js';
@@ -117,6 +118,7 @@ export class LiveSchedule implements ScheduleAdmin {
   readonly #options: LiveScheduleOptions;
   #cache: { readonly base: LoadedCourse; readonly version: string; readonly applied: AppliedChanges } | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #stopping = new AbortController();
   readonly #reportedSkips = new Set<number>();
 
   constructor(options: LiveScheduleOptions) {
@@ -243,8 +245,8 @@ export class LiveSchedule implements ScheduleAdmin {
   /**
    * Compares the schedule with the one students were last told about (kept in the store) and, when
    * dates in the next 7 days differ, posts one "Schedule change" notice and updates the posted
-   * announcements of those dates. The notice's key holds the revision and the new schedule's hash,
-   * so instances that see the same change post it once. Runs one at a time.
+   * announcements of those dates. Revisions are written with a compare-and-set and the notice's key holds
+   * the revision, so instances that see the same change post it once. Runs one at a time.
    */
   publish(cause: string): Promise<Published | undefined> {
     const run = this.#queue.then(() => this.#publish(cause));
@@ -257,15 +259,31 @@ export class LiveSchedule implements ScheduleAdmin {
     await this.#queue;
   }
 
+  /** Stops waiting for other instances' posts; a notice not yet posted stays pending for the next start. */
+  stop(): void {
+    this.#stopping.abort();
+  }
+
+  /** How long until the lease on a notice being posted elsewhere ends (at least 0.5 s, at most a minute). */
+  #leaseWait(announcer: Announcer, stored: PublishedRecord): number {
+    const now = this.#options.clock.now().getTime();
+    const leases = announcer
+      .noticeKeys(stored.pending!.name, stored.pending!.date)
+      .map((noticeKey) => this.#options.store.getClaim(noticeKey))
+      .filter((claim) => claim?.status === 'pending')
+      .map((claim) => claim!.leaseUntil - now);
+    return Math.min(Math.max(500, ...leases.map((ms) => ms + 100)), 60_000);
+  }
+
   async #publish(cause: string): Promise<Published | undefined> {
     const { store, clock, logger } = this.#options;
     const announcer = this.#announcer();
-    // Not started yet: leave the record as it is; the start's own publish catches up.
-    if (announcer === undefined) return undefined;
+    // Not started yet: leave the record as it is; the start's own publish catches up. Stopping: the next start.
+    if (announcer === undefined || this.#stopping.signal.aborted) return undefined;
     const key = `schedule:${this.course.id}:published`;
     let published: Published | undefined;
     // Every write is a compare-and-set: of instances publishing at once, one writes each revision.
-    for (let attempt = 0; attempt < 10; attempt += 1) {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
       // The schedule as it is now (another instance may have changed it while this one waited).
       const course = this.course;
       const digest = scheduleDigest(course);
@@ -286,8 +304,10 @@ export class LiveSchedule implements ScheduleAdmin {
         const delivered = await this.#deliver(announcer, stored, course);
         if (delivered === 'open') return published;
         if (delivered === 'busy') {
-          // Another instance is posting it: once it is done, this one goes on (its own change may be newer).
-          await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
+          // Another instance is posting it (or one that crashed held it): wait until its lease ends, then
+          // go on; this one's own change may be newer. A stop ends the wait.
+          await abortableSleep(this.#leaseWait(announcer, stored), this.#stopping.signal);
+          if (this.#stopping.signal.aborted) return published;
           continue;
         }
         const { pending: _done, ...rest } = stored;

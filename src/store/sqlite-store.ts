@@ -282,9 +282,20 @@ export class SqliteStore implements StateStore {
     return `${row.count}:${row.last}:${row.undone}`;
   }
 
-  /** Writes a row inside a transaction that is rolled back: only a real write proves the file writable. */
+  /**
+   * Writes a row inside a transaction that is rolled back: only a real write proves the file writable.
+   * Another process holding the write lock proves it too, and is not waited for (health checks are quick).
+   */
   assertWritable(): void {
-    this.db.prepare('BEGIN IMMEDIATE').run();
+    this.db.pragma('busy_timeout = 100');
+    try {
+      this.db.prepare('BEGIN IMMEDIATE').run();
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') return;
+      throw error;
+    } finally {
+      this.db.pragma('busy_timeout = 5000');
+    }
     try {
       this.db.prepare("INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES ('course-bot:write-probe', '', '')").run();
     } finally {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type AddressInfo, type Socket, createServer } from 'node:net';
 import ICAL from 'ical.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FAILED_STARTS_KEY } from '../../src/startup.js';
@@ -94,8 +95,36 @@ describe('running it: health, metrics, calendar, crash-loop backoff, shutdown', 
     expect(await bot.stop('SIGTERM')).toBe(0);
     expect(fake.identifyCount).toBe(0);
     const after = new SqliteStore(join(dir, 'state.db'));
-    // A clean stop is not a failed start.
-    expect(after.getValue(FAILED_STARTS_KEY)).toBe('0');
+    // A stop during the wait neither resets nor raises the count.
+    expect(after.getValue(FAILED_STARTS_KEY)).toBe('4');
     after.close();
+  });
+
+  it('stops cleanly within 10 s even when the platform APIs accept connections but never answer', { timeout: TIMEOUT }, async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const bot = spawnCli(
+        ['start'],
+        env({
+          DISCORD_API_URL: `http://127.0.0.1:${port}/api`,
+          SLACK_BOT_TOKEN: 'xoxb-1-silent',
+          SLACK_APP_TOKEN: 'xapp-1-silent',
+          SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
+        }),
+      );
+      bots.push(bot);
+      await bot.waitForOutput(/http server listening/, 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const stopping = Date.now();
+      expect(await bot.stop('SIGTERM', 15_000)).toBe(0);
+      expect(Date.now() - stopping).toBeLessThan(10_000);
+      expect(bot.output().stderr).not.toContain('shutdown took longer than 10 s');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 });

@@ -10,7 +10,7 @@ describe('the HTTP server: /healthz, /metrics, /calendar.ics', () => {
     server = undefined;
   });
 
-  const start = async (health: () => HealthChecks, ics = 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n') => {
+  const start = async (health: () => HealthChecks, ics: string | (() => string) = 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n') => {
     const metrics = new Metrics();
     server = await startHttpServer({
       port: 0,
@@ -18,7 +18,7 @@ describe('the HTTP server: /healthz, /metrics, /calendar.ics', () => {
       logger: captureLogger().logger,
       metrics,
       health,
-      calendar: () => ({ ics, name: 'mlops' }),
+      calendar: () => ({ ics: typeof ics === 'string' ? ics : ics(), name: 'mlops' }),
     });
     return { metrics, url: (path: string) => `http://127.0.0.1:${server!.port}${path}` };
   };
@@ -67,6 +67,17 @@ describe('the HTTP server: /healthz, /metrics, /calendar.ics', () => {
     const etag = first.headers.get('etag')!;
     expect(etag).toMatch(/^".+"$/);
     expect((await fetch(url('/calendar.ics'), { headers: { 'if-none-match': etag } })).status).toBe(304);
+  });
+
+  it('keeps the ETag while only the time the file was made changes', async () => {
+    let stamp = 1;
+    let topic = 'Intro';
+    const { url } = await start(() => ({ database: 'ok' }), () => `BEGIN:VEVENT\r\nDTSTAMP:2027010${stamp}T000000Z\r\nLAST-MODIFIED:2027010${stamp}T000000Z\r\nSUMMARY:${topic}\r\nEND:VEVENT\r\n`);
+    const etag = (await fetch(url('/calendar.ics'))).headers.get('etag')!;
+    stamp = 2;
+    expect((await fetch(url('/calendar.ics'), { headers: { 'if-none-match': etag } })).status).toBe(304);
+    topic = 'Changed';
+    expect((await fetch(url('/calendar.ics'), { headers: { 'if-none-match': etag } })).status).toBe(200);
   });
 
   it('answers 404 for other paths and 405 for other methods', async () => {

@@ -49,6 +49,8 @@ function boltLogger(logger: Logger): BoltLogger {
 export function slackClient(config: SlackConfig, logger: Logger, options: { retries?: number } = {}): webApi.WebClient {
   return new webApi.WebClient(config.botToken, {
     slackApiUrl: config.apiUrl,
+    // A request Slack does not answer fails after 10 s instead of hanging a post or a start.
+    timeout: 10_000,
     logger: boltLogger(logger),
     ...(options.retries !== undefined && { retryConfig: { retries: options.retries } }),
   });
@@ -122,10 +124,13 @@ export class SlackBot {
             ...(this.#options.admin && { admin: this.#options.admin }),
           },
         );
-        const sub = name === `/${config.commandPrefix}course` ? ` ${command.text.trim().split(/\s+/)[0] ?? ''}`.trimEnd() : '';
+        // A metrics label from known names only: the first word of a group's text is the user's to choose.
+        const top = name.slice(1 + config.commandPrefix.length);
+        const word = command.text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+        const members = commands.filter((candidate) => candidate.group === top).map((candidate) => candidate.name);
         this.#options.observe?.({
           platform: 'slack',
-          command: `${name.slice(1 + config.commandPrefix.length)}${sub}`.slice(0, 40),
+          command: members.length === 0 ? top : `${top} ${members.includes(word) ? word : 'other'}`,
           outcome,
           seconds: (performance.now() - started) / 1000,
         });
