@@ -96,6 +96,7 @@ function actorOf(actor: z.infer<typeof actorSchema>): Actor {
 /** The embedded default store: one SQLite file (WAL), shared safely by several processes. */
 export class SqliteStore implements StateStore {
   readonly db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
 
   /** Opens (creating the file and its directory) or `:memory:`. */
   constructor(readonly path: string) {
@@ -148,14 +149,20 @@ export class SqliteStore implements StateStore {
     migrate.immediate();
   }
 
+  /** A prepared statement, compiled once: commands read the store on every interaction. */
+  #prepare(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) this.#statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  }
+
   getValue(key: string): string | undefined {
-    const row: unknown = this.db.prepare('SELECT value FROM kv WHERE key = ?').get(key);
+    const row: unknown = this.#prepare('SELECT value FROM kv WHERE key = ?').get(key);
     return row === undefined ? undefined : valueRow.parse(row).value;
   }
 
   setValue(key: string, value: string): void {
-    this.db
-      .prepare(
+    this.#prepare(
         `INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
       )
@@ -173,24 +180,22 @@ export class SqliteStore implements StateStore {
   }
 
   deleteValue(key: string): boolean {
-    return this.db.prepare('DELETE FROM kv WHERE key = ?').run(key).changes > 0;
+    return this.#prepare('DELETE FROM kv WHERE key = ?').run(key).changes > 0;
   }
 
   listKeys(prefix = ''): string[] {
-    const rows: unknown[] = this.db
-      .prepare("SELECT key FROM kv WHERE substr(key, 1, length(?)) = ? ORDER BY key")
+    const rows: unknown[] = this.#prepare("SELECT key FROM kv WHERE substr(key, 1, length(?)) = ? ORDER BY key")
       .all(prefix, prefix);
     return rows.map((row) => keyRow.parse(row).key);
   }
 
   getClaim(key: string): ClaimRecord | undefined {
-    const row: unknown = this.db.prepare('SELECT * FROM claims WHERE key = ?').get(key);
+    const row: unknown = this.#prepare('SELECT * FROM claims WHERE key = ?').get(key);
     return row === undefined ? undefined : claimRow.parse(row);
   }
 
   listClaims(prefix = ''): ClaimRecord[] {
-    const rows: unknown[] = this.db
-      .prepare('SELECT * FROM claims WHERE substr(key, 1, length(?)) = ? ORDER BY key')
+    const rows: unknown[] = this.#prepare('SELECT * FROM claims WHERE substr(key, 1, length(?)) = ? ORDER BY key')
       .all(prefix, prefix);
     return rows.map((row) => claimRow.parse(row));
   }
@@ -208,16 +213,14 @@ export class SqliteStore implements StateStore {
 
   renewClaim(key: string, owner: string, leaseUntil: number): boolean {
     return (
-      this.db
-        .prepare("UPDATE claims SET lease_until = ? WHERE key = ? AND owner = ? AND status = 'pending'")
+      this.#prepare("UPDATE claims SET lease_until = ? WHERE key = ? AND owner = ? AND status = 'pending'")
         .run(leaseUntil, key, owner).changes > 0
     );
   }
 
   completeClaim(key: string, owner: string, outcome: ClaimCompletion, now: number): boolean {
     return (
-      this.db
-        .prepare(
+      this.#prepare(
           `UPDATE claims SET status = ?, message_id = ?, error = ?, updated_at = ?
            WHERE key = ? AND owner = ? AND status = 'pending'`,
         )
@@ -233,8 +236,7 @@ export class SqliteStore implements StateStore {
   }
 
   #writeClaim(record: ClaimRecord): void {
-    this.db
-      .prepare(
+    this.#prepare(
         `INSERT OR REPLACE INTO claims (key, status, owner, lease_until, attempts, message_id, error, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -251,20 +253,18 @@ export class SqliteStore implements StateStore {
   }
 
   addChange(courseId: string, change: ScheduleChange, actor: Actor, at: number): ChangeRecord {
-    const row: unknown = this.db
-      .prepare('INSERT INTO changes (course_id, at, actor, change) VALUES (?, ?, ?, ?) RETURNING *')
+    const row: unknown = this.#prepare('INSERT INTO changes (course_id, at, actor, change) VALUES (?, ?, ?, ?) RETURNING *')
       .get(courseId, at, JSON.stringify(actor), JSON.stringify(scheduleChangeSchema.parse(change)));
     return changeRow.parse(row);
   }
 
   listChanges(courseId: string): ChangeRecord[] {
-    const rows: unknown[] = this.db.prepare('SELECT * FROM changes WHERE course_id = ? ORDER BY id').all(courseId);
+    const rows: unknown[] = this.#prepare('SELECT * FROM changes WHERE course_id = ? ORDER BY id').all(courseId);
     return rows.map((row) => changeRow.parse(row));
   }
 
   undoChange(courseId: string, actor: Actor, at: number): ChangeRecord | undefined {
-    const row: unknown = this.db
-      .prepare(
+    const row: unknown = this.#prepare(
         `UPDATE changes SET undone_at = ?, undone_by = ?
          WHERE id = (SELECT max(id) FROM changes WHERE course_id = ? AND undone_at IS NULL)
          RETURNING *`,
@@ -275,8 +275,7 @@ export class SqliteStore implements StateStore {
 
   changesVersion(courseId: string): string {
     const row = versionRow.parse(
-      this.db
-        .prepare('SELECT count(*) AS count, coalesce(max(id), 0) AS last, count(undone_at) AS undone FROM changes WHERE course_id = ?')
+      this.#prepare('SELECT count(*) AS count, coalesce(max(id), 0) AS last, count(undone_at) AS undone FROM changes WHERE course_id = ?')
         .get(courseId),
     );
     return `${row.count}:${row.last}:${row.undone}`;
@@ -289,7 +288,7 @@ export class SqliteStore implements StateStore {
   assertWritable(): void {
     this.db.pragma('busy_timeout = 100');
     try {
-      this.db.prepare('BEGIN IMMEDIATE').run();
+      this.#prepare('BEGIN IMMEDIATE').run();
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_BUSY') return;
       throw error;
@@ -297,9 +296,9 @@ export class SqliteStore implements StateStore {
       this.db.pragma('busy_timeout = 5000');
     }
     try {
-      this.db.prepare("INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES ('course-bot:write-probe', '', '')").run();
+      this.#prepare("INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES ('course-bot:write-probe', '', '')").run();
     } finally {
-      this.db.prepare('ROLLBACK').run();
+      this.#prepare('ROLLBACK').run();
     }
   }
 
