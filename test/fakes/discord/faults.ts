@@ -1,3 +1,5 @@
+import { ArmedFaults, type FaultMatch } from '../armed-faults.js';
+
 /**
  * A fault a test arms for the next matching request(s):
  * - `{ status: 429, retryAfter }`: Discord's rate limit answer (Retry-After, X-RateLimit-* with scope, JSON body);
@@ -20,42 +22,12 @@ export type Fault =
  * Which requests a fault applies to, tested against `"METHOD /path"` with the path after `/api/v10`
  * (e.g. `"POST /channels/123/messages"`): a string matches as a prefix, a RegExp with `test`.
  */
-export type RouteMatch = string | RegExp;
+export type RouteMatch = FaultMatch;
 
-interface ArmedFault {
-  readonly match: RouteMatch;
-  readonly fault: Fault;
-  remaining: number;
-}
-
-export class Faults {
-  #armed: ArmedFault[] = [];
-
-  add(match: RouteMatch, fault: Fault, times: number): void {
-    if (!Number.isInteger(times) || times < 1) {
-      throw new Error(`failNext: times must be a positive integer, got ${times}`);
-    }
-    this.#armed.push({ match, fault, remaining: times });
-  }
-
-  /** The first armed fault matching `key`, used up once. */
-  take(key: string): Fault | undefined {
-    const matches = (match: RouteMatch): boolean =>
-      typeof match === 'string' ? key.startsWith(match) : match.test(key);
-    const armed = this.#armed.find((entry) => matches(entry.match));
-    if (!armed) return undefined;
-    armed.remaining -= 1;
-    if (armed.remaining === 0) this.#armed = this.#armed.filter((entry) => entry !== armed);
-    return armed.fault;
-  }
-
-  /** Faults armed but not yet used. */
-  get pending(): number {
-    return this.#armed.reduce((sum, entry) => sum + entry.remaining, 0);
-  }
-
-  clear(): void {
-    this.#armed = [];
+/** The armed faults of the fake Discord: a string matches a `"METHOD /path"` key as a prefix. */
+export class Faults extends ArmedFaults<Fault> {
+  constructor() {
+    super((match, key) => key.startsWith(match));
   }
 }
 

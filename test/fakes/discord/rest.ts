@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Delays } from '../armed-faults.js';
 import { type Fault, Faults, describeFault } from './faults.js';
 import { OWNER_ID } from './guilds.js';
 import { ApiError, type RecordedFile, type Reply } from './model.js';
@@ -143,8 +144,7 @@ export class FakeRest {
   readonly faults = new Faults();
   gatewayBotCount = 0;
   readonly #routes: Route[];
-  readonly #pending = new Set<() => void>();
-  #closed = false;
+  readonly #delays = new Delays();
 
   constructor(private readonly options: RestOptions) {
     this.#routes = this.#buildRoutes();
@@ -301,8 +301,8 @@ export class FakeRest {
     const fault = this.faults.take(`${method} ${path}`);
     if (fault) record.fault = describeFault(fault);
     if (fault && 'delayMs' in fault) {
-      await this.#sleep(fault.delayMs);
-      if (this.#closed) {
+      await this.#delays.sleep(fault.delayMs);
+      if (this.#delays.closed) {
         request.socket.destroy();
         return;
       }
@@ -397,20 +397,7 @@ export class FakeRest {
     response.end(JSON.stringify(reply.body ?? null));
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.#pending.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#pending.add(done);
-    });
-  }
-
   close(): void {
-    this.#closed = true;
-    for (const wake of [...this.#pending]) wake();
+    this.#delays.close();
   }
 }

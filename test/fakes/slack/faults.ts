@@ -1,3 +1,5 @@
+import { ArmedFaults, type FaultMatch } from '../armed-faults.js';
+
 /**
  * A fault a test arms for the next matching call(s):
  * - `{ status: 429, retryAfter }`: Slack's rate limit answer, HTTP 429 with `Retry-After: <seconds>` and
@@ -20,46 +22,20 @@ export type Fault =
  * Which calls a fault applies to: a Web API method name (`'chat.postMessage'`), `'response_url'` for POSTs to a
  * slash command's response URL, or a RegExp tested against those names.
  */
-export type CallMatch = string | RegExp;
+export type CallMatch = FaultMatch;
 
-interface ArmedFault {
-  readonly match: CallMatch;
-  readonly fault: Fault;
-  remaining: number;
-}
-
-/** Armed faults, used up in the order they were armed. */
-export class Faults {
-  #armed: ArmedFault[] = [];
-
-  add(match: CallMatch, fault: Fault, times: number): void {
-    if (!Number.isInteger(times) || times < 1) {
-      throw new Error(`failNext: times must be a positive integer, got ${times}`);
-    }
-    if ('status' in fault && fault.status === 429 && !(Number.isInteger(fault.retryAfter) && fault.retryAfter >= 0)) {
-      // Slack: Retry-After is whole seconds, and WebClient parses it with parseInt.
-      throw new Error(`failNext: retryAfter must be whole seconds, got ${fault.retryAfter}`);
-    }
-    this.#armed.push({ match, fault, remaining: times });
-  }
-
-  /** The first armed fault matching `name`, used up once. */
-  take(name: string): Fault | undefined {
-    const matches = (match: CallMatch): boolean => (typeof match === 'string' ? match === name : match.test(name));
-    const armed = this.#armed.find((entry) => matches(entry.match));
-    if (!armed) return undefined;
-    armed.remaining -= 1;
-    if (armed.remaining === 0) this.#armed = this.#armed.filter((entry) => entry !== armed);
-    return armed.fault;
-  }
-
-  /** Faults armed but not yet used. */
-  get pending(): number {
-    return this.#armed.reduce((sum, entry) => sum + entry.remaining, 0);
-  }
-
-  clear(): void {
-    this.#armed = [];
+/** The armed faults of the fake Slack: a string matches a method name (or `'response_url'`) exactly. */
+export class Faults extends ArmedFaults<Fault> {
+  constructor() {
+    super(
+      (match, name) => match === name,
+      (fault) => {
+        if ('status' in fault && fault.status === 429 && !(Number.isInteger(fault.retryAfter) && fault.retryAfter >= 0)) {
+          // Slack: Retry-After is whole seconds, and WebClient parses it with parseInt.
+          throw new Error(`failNext: retryAfter must be whole seconds, got ${fault.retryAfter}`);
+        }
+      },
+    );
   }
 }
 

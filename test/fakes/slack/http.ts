@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SlashCommands } from './commands.js';
+import { Delays } from '../armed-faults.js';
 import { type Fault, Faults, describeFault } from './faults.js';
 import type { MethodSpec } from './methods.js';
 import { type RecordedCall, SlackApiError } from './model.js';
@@ -79,8 +80,7 @@ export class FakeHttp {
   /** Bugs in the fake itself (answered with 500). */
   readonly serverErrors: Error[] = [];
   readonly faults = new Faults();
-  readonly #pending = new Set<() => void>();
-  #closed = false;
+  readonly #delays = new Delays();
 
   constructor(private readonly options: HttpOptions) {}
 
@@ -191,8 +191,8 @@ export class FakeHttp {
     if (call) call.fault = describeFault(fault);
     this.options.log(`http: ${name} fault: ${describeFault(fault)}`);
     if ('delayMs' in fault) {
-      await this.#sleep(fault.delayMs);
-      if (!this.#closed) return run();
+      await this.#delays.sleep(fault.delayMs);
+      if (!this.#delays.closed) return run();
       request.socket.destroy();
       return undefined;
     }
@@ -225,20 +225,7 @@ export class FakeHttp {
     response.end(json ? JSON.stringify(reply.body) : reply.body);
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.#pending.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#pending.add(done);
-    });
-  }
-
   close(): void {
-    this.#closed = true;
-    for (const wake of [...this.#pending]) wake();
+    this.#delays.close();
   }
 }
