@@ -99,6 +99,12 @@ export interface StateStore {
   undoChange(courseId: string, actor: Actor, at: number): ChangeRecord | undefined;
   /** A value that differs whenever the course's changes differ (cheap: read on every command). */
   changesVersion(courseId: string): string;
+  /**
+   * Runs `work` as one transaction that holds the store's write lock from its first read, so that what it
+   * reads cannot change under it in this or any other process sharing the store (checking a schedule
+   * change against the stored ones and storing it). A throw rolls back everything `work` wrote.
+   */
+  transaction<T>(work: () => T): T;
   /** Throws when the store cannot be written (health checks). */
   assertWritable(): void;
   close(): void;

@@ -106,6 +106,28 @@ export class MemoryStore implements StateStore {
     return `${mine.length}:${mine.at(-1)?.id ?? 0}:${mine.filter((record) => record.undoneAt !== undefined).length}`;
   }
 
+  transaction<T>(work: () => T): T {
+    this.#assertOpen();
+    // One process, no awaits inside: nothing else runs meanwhile; a throw puts back what was there.
+    const values = new Map(this.#values);
+    const claims = new Map(this.#claims);
+    const changes = [...this.#changes];
+    try {
+      return work();
+    } catch (error) {
+      this.#restore(values, claims, changes);
+      throw error;
+    }
+  }
+
+  #restore(values: Map<string, string>, claims: Map<string, ClaimRecord>, changes: ChangeRecord[]): void {
+    this.#values.clear();
+    for (const [key, value] of values) this.#values.set(key, value);
+    this.#claims.clear();
+    for (const [key, claim] of claims) this.#claims.set(key, claim);
+    this.#changes.splice(0, this.#changes.length, ...changes);
+  }
+
   assertWritable(): void {
     this.#assertOpen();
   }

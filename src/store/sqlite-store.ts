@@ -170,13 +170,12 @@ export class SqliteStore implements StateStore {
   }
 
   compareAndSetValue(key: string, expected: string | undefined, value: string): boolean {
-    const run = this.db.transaction((): boolean => {
+    // IMMEDIATE takes the write lock before reading: two processes cannot both see the old value.
+    return this.transaction((): boolean => {
       if (this.getValue(key) !== expected) return false;
       this.setValue(key, value);
       return true;
     });
-    // IMMEDIATE takes the write lock before reading: two processes cannot both see the old value.
-    return run.immediate();
   }
 
   deleteValue(key: string): boolean {
@@ -279,6 +278,11 @@ export class SqliteStore implements StateStore {
         .get(courseId),
     );
     return `${row.count}:${row.last}:${row.undone}`;
+  }
+
+  transaction<T>(work: () => T): T {
+    // IMMEDIATE takes the write lock before the first read; nested calls become savepoints.
+    return this.db.transaction(work).immediate();
   }
 
   /**
