@@ -87,7 +87,8 @@ export function lectureTime(course: Course, session: Session): MessageTime | und
   return time;
 }
 
-function sessionSections(session: Session): Section[] {
+/** What a session's card says under its headline: why it is cancelled, frameworks, format, note. */
+export function sessionSections(course: Course, session: Session): Section[] {
   const sections: Section[] = [];
   if (session.cancelled) sections.push({ heading: 'Cancelled', lines: [session.cancelled.reason ?? 'This session does not take place.'] });
   if (session.frameworks.length) sections.push({ heading: 'Frameworks', lines: [session.frameworks.join(', ')], inline: true });
@@ -102,7 +103,7 @@ export function sessionCard(course: Course, session: Session, title = sessionTit
   return message({
     title,
     description: sessionHeadline(session),
-    sections: sessionSections(session),
+    sections: sessionSections(course, session),
     links: sessionResources(course, session).map(resourceLink),
     ...(time && { time }),
     footer: course.name,

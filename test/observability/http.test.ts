@@ -10,7 +10,10 @@ describe('the HTTP server: /healthz, /metrics, /calendar.ics', () => {
     server = undefined;
   });
 
-  const start = async (health: () => HealthChecks, ics: string | (() => string) = 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n') => {
+  const start = async (
+    health: () => HealthChecks,
+    ics: string | (() => string | Promise<string>) = 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n',
+  ) => {
     const metrics = new Metrics();
     server = await startHttpServer({
       port: 0,
@@ -18,7 +21,7 @@ describe('the HTTP server: /healthz, /metrics, /calendar.ics', () => {
       logger: captureLogger().logger,
       metrics,
       health,
-      calendar: () => ({ ics: typeof ics === 'string' ? ics : ics(), name: 'mlops' }),
+      calendar: async () => ({ ics: typeof ics === 'string' ? ics : await ics(), name: 'mlops' }),
     });
     return { metrics, url: (path: string) => `http://127.0.0.1:${server!.port}${path}` };
   };
@@ -78,6 +81,39 @@ describe('the HTTP server: /healthz, /metrics, /calendar.ics', () => {
     expect((await fetch(url('/calendar.ics'), { headers: { 'if-none-match': etag } })).status).toBe(304);
     topic = 'Changed';
     expect((await fetch(url('/calendar.ics'), { headers: { 'if-none-match': etag } })).status).toBe(200);
+  });
+
+  it('answers /healthz while a calendar is still being built, then serves the calendar', async () => {
+    let finish: (ics: string) => void = () => undefined;
+    const { url } = await start(
+      () => ({ database: 'ok' }),
+      () => new Promise<string>((resolve) => (finish = resolve)),
+    );
+    const calendar = fetch(url('/calendar.ics'));
+    const health = await fetch(url('/healthz'));
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', checks: { database: 'ok' } });
+    finish('BEGIN:VCALENDAR\r\nX-BUILT:yes\r\nEND:VCALENDAR\r\n');
+    const response = await calendar;
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('BEGIN:VCALENDAR\r\nX-BUILT:yes\r\nEND:VCALENDAR\r\n');
+  });
+
+  it('serves a calendar that fails to build as a 500, and logs why', async () => {
+    const metrics = new Metrics();
+    const { logger, lines } = captureLogger();
+    server = await startHttpServer({
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+      metrics,
+      health: () => ({ database: 'ok' }),
+      calendar: () => Promise.reject(new Error('build failed')),
+    });
+    const response = await fetch(`http://127.0.0.1:${server.port}/calendar.ics`);
+    expect(response.status).toBe(500);
+    expect(await response.text()).toBe('Internal error\n');
+    expect(lines.some((line) => line.includes('http request failed') && line.includes('build failed'))).toBe(true);
   });
 
   it('answers 404 for other paths and 405 for other methods', async () => {
