@@ -1,9 +1,15 @@
-import { currentWeekNumber, findWeek, firstSession, lastSession, nextSessionAfter, today } from '../course/calendar.js';
+import { currentWeekNumber, findWeek, firstSession, lastSession, nextSessionAfter, today, weekNumber } from '../course/calendar.js';
 import { addDays, formatLongDate, mondayOf, placeWeekday } from '../course/dates.js';
 import { UserFacingError } from '../errors.js';
 import { message } from '../messages.js';
 import { normalize, sessionLine, weekDateRange, weekHeading, weekMessage } from '../views.js';
 import { defineCommand } from './command.js';
+
+/**
+ * The largest week number `/week` takes (Discord checks it too, as `max_value`): far beyond any course
+ * (10,000 sessions fill about 1,430 weeks), small enough that a typo is refused with the limit.
+ */
+export const MAX_WEEK_NUMBER = 9999;
 
 export const weekCommand = defineCommand({
   name: 'week',
@@ -15,6 +21,7 @@ export const weekCommand = defineCommand({
       type: 'integer',
       description: 'Week number',
       min: 1,
+      max: MAX_WEEK_NUMBER,
       // A typed number picks that week first; words match the titles.
       suggest: ({ course }, typed) =>
         course.weeks
@@ -41,7 +48,9 @@ export const weekCommand = defineCommand({
           ? 'The course has not started yet; this is its first week.'
           : date > lastSession(course).date
             ? `The course has ended; its last session was on ${formatLongDate(lastSession(course).date)}.`
-            : undefined;
+            : number !== weekNumber(course, date)
+              ? `Week ${weekNumber(course, date)} has no more sessions, so this is week ${number}.`
+              : undefined;
     if (!week || week.sessions.length === 0) {
       const sunday = addDays(placeWeekday(mondayOf(course.start), number, 'monday'), 6);
       const next = nextSessionAfter(course, sunday, true);
