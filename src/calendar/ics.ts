@@ -121,7 +121,8 @@ function contentLines(lines: readonly string[]): string {
 
 function sessionEvent(course: Course, session: Session, stamp: string, zone: ZoneTable | undefined): string[] {
   const sections = sessionSections(course, session);
-  const resources = sessionResources(course, session).filter(
+  // As on the session's card: a cancelled day says why and what is next, and links nothing.
+  const resources = (session.cancelled ? [] : sessionResources(course, session)).filter(
     (resource, index, all) => all.findIndex((other) => other.url === resource.url) === index,
   );
   const links = resources.map((resource) => `${resource.title}: ${resource.url}`);

@@ -220,8 +220,10 @@ describe('calendarIcs', () => {
     expect(events[0]!.summary).toBe('Cancelled: Week 1 · Intro · PyTorch');
     expect(events[1]!.summary).toBe('Cancelled: Week 1 · Configs · Hydra');
     expect(events[2]!.summary).toBe('Week 1 · Project work');
-    expect(events[0]!.description.split('\n')[0]).toBe('Cancelled: The lecturer is ill');
-    expect(events[1]!.description.split('\n')[0]).toBe('Cancelled: This session does not take place.');
+    // As on the session's card: why, and what comes next; no frameworks or links of a day that does not take place.
+    expect(events[0]!.description).toBe('Reason: The lecturer is ill\nNext session: Friday 8 January 2027, week 1 — Project work');
+    expect(events[1]!.description).toBe('Next session: Friday 8 January 2027, week 1 — Project work');
+    expect(events[0]!.component.getFirstProperty('url')).toBeNull();
   });
 
   it('describes a session with its facts and links, and links the first resource or the repository', () => {
@@ -234,7 +236,7 @@ describe('calendarIcs', () => {
     );
     expect(propertyText(events[0]!.component, 'url')).toBe('https://pytorch.org/docs/');
     expect(events[1]!.description).toBe('Frameworks: Hydra\n\nHydra docs: https://hydra.cc/docs/intro/');
-    expect(events[2]!.description).toBe('Format: Project work');
+    expect(events[2]!.description).toBeNull();
     expect(propertyText(events[2]!.component, 'url')).toBe('https://github.com/example/course');
     expect(feed(buildCourse()).events[2]!.component.getFirstProperty('url')).toBeNull();
   });
