@@ -225,6 +225,51 @@ describe('/resources', () => {
     expect(ask('/resources deploy').links.map((link) => link.label)).toEqual(['BentoML docs']);
   });
 
+  it('matches whole words and tags, not parts of words: "git" is not the "GitHub" of another title', () => {
+    const git = buildCourse(
+      courseDoc({
+        weeks: [{ number: 1, sessions: [{ day: 'monday', topic: 'Version control', frameworks: ['GitHub', 'Docker'] }] }],
+        resources: [
+          { id: 'github', title: 'GitHub documentation', url: 'https://docs.github.com/', tags: ['github', 'git'] },
+          { id: 'pysyft', title: 'PySyft on GitHub', url: 'https://github.com/OpenMined/PySyft', tags: ['pysyft'] },
+          { id: 'docker', title: 'Docker documentation', url: 'https://docs.docker.com/', tags: ['docker'] },
+        ],
+      }),
+    );
+    const ids = (topic: string) => answerNow(`/resources ${topic}`, contextAt(git, '2027-01-04T10:00')).links.map((link) => link.url);
+    expect(ids('git')).toEqual(['https://docs.github.com/']);
+    expect(ids('github')).toEqual(['https://docs.github.com/', 'https://github.com/OpenMined/PySyft']);
+    // A framework finds its own docs, not those of the other frameworks of its session.
+    expect(ids('docker')).toEqual(['https://docs.docker.com/']);
+    // A topic finds its session's resources.
+    expect(ids('version control')).toEqual(['https://docs.github.com/', 'https://docs.docker.com/']);
+    // Part of a word only when nothing matches whole.
+    expect(ids('dock')).toEqual(['https://docs.docker.com/']);
+    expect(ids('hub')).toEqual([]);
+  });
+
+  it('reads names however they are typed: w&b, W & B, wandb, c++, ci/cd', () => {
+    const tools = buildCourse(
+      courseDoc({
+        weeks: [{ number: 1, sessions: [{ day: 'monday', topic: 'Tracking', frameworks: ['Weights & Biases'] }] }],
+        resources: [
+          { id: 'tracking', title: 'Experiment tracking', url: 'https://docs.wandb.ai/', tags: ['weights & biases'] },
+          { id: 'cpp', title: 'C++ reference', url: 'https://en.cppreference.com/', tags: ['c++'] },
+          { id: 'c', title: 'The C language', url: 'https://www.c-language.org/', tags: ['c'] },
+          { id: 'actions', title: 'GitHub Actions', url: 'https://docs.github.com/actions', tags: ['ci/cd', 'continuous integration'] },
+        ],
+      }),
+    );
+    const ids = (topic: string) => answerNow(`/resources ${topic}`, contextAt(tools, '2027-01-04T10:00')).links.map((link) => link.label);
+    for (const typed of ['w&b', 'W & B', 'wandb', 'WandB', 'weights and biases', 'Weights & Biases', '"weights&biases"']) {
+      expect(ids(typed), typed).toEqual(['Experiment tracking']);
+    }
+    expect(ids('c++')).toEqual(['C++ reference']);
+    expect(ids('c')).toEqual(['The C language']);
+    for (const typed of ['ci/cd', 'CI-CD', 'cicd', 'ci', 'continuous integration']) expect(ids(typed), typed).toEqual(['GitHub Actions']);
+    expect(ids('&')).toEqual([]);
+  });
+
   it('says when a topic is unknown and lists the known ones', () => {
     const answer = ask('/resources kubernetes');
     expect(answer.title).toBe('No resources for "kubernetes"');
