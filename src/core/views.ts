@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { dayStatus, nextSessionAfter, sessionStart } from './course/calendar.js';
+import { dayStatus, lastHeldSession, nextSessionAfter, sessionStart } from './course/calendar.js';
 import { type IsoDate, daysBetween, formatLongDate, formatShortDate } from './course/dates.js';
 import type { Course, Resource, Session, Week } from './course/model.js';
 import type { SessionFormat } from './course/schema.js';
@@ -156,6 +156,8 @@ export function dayView(course: Course, date: IsoDate, today: IsoDate): Message 
   const status = dayStatus(course, date);
   const first = course.sessions[0]!;
   const last = course.sessions[course.sessions.length - 1]!;
+  // Wording names the last session that takes place: a cancelled one at the end is no "last session".
+  const held = lastHeldSession(course);
   switch (status.kind) {
     case 'session':
       return sessionCard(course, status.session, { today });
@@ -181,10 +183,10 @@ export function dayView(course: Course, date: IsoDate, today: IsoDate): Message 
         title: today > last.date ? `${course.name} has ended` : `No session on ${formatLongDate(date)}`,
         description:
           today > last.date
-            ? `The last session was on ${formatLongDate(last.date)}.`
-            : today === last.date
+            ? `The last session was on ${formatLongDate(held.date)}.`
+            : today === held.date
               ? 'That is after the course, whose last session is today.'
-              : `That is after the course, whose last session is on ${formatLongDate(last.date)}${countdown(today, last.date)}.`,
+              : `That is after the course, whose last session ${held.date < today ? 'was' : 'is'} on ${formatLongDate(held.date)}${countdown(today, held.date)}.`,
         footer: course.name,
       });
   }

@@ -1,6 +1,7 @@
 import type { Course, Resource, Session } from '../course/model.js';
 import { message } from '../messages.js';
 import { normalize, resourceLink, sessionResources } from '../views.js';
+import { quoted } from '../text.js';
 import { defineCommand } from './command.js';
 
 /** Every tag of the course's resources, sorted: the topics `/resources` knows. */
@@ -131,13 +132,13 @@ export const resourcesCommand = defineCommand({
     if (found.length === 0) {
       const topics = knownTopics(course);
       return message({
-        title: `No resources for "${topic}"`,
+        title: `No resources for ${quoted(topic, 80)}`,
         description: topics.length ? `Known topics: ${topics.join(', ')}` : 'The course file lists no resources.',
         footer: course.name,
       });
     }
     return message({
-      title: `Resources for "${topic}"`,
+      title: `Resources for ${quoted(topic, 80)}`,
       links: found.map(resourceLink),
       footer: course.name,
     });

@@ -1,8 +1,18 @@
-import { currentWeekNumber, findWeek, firstSession, lastSession, nextSessionAfter, today, weekNumber } from '../course/calendar.js';
+import {
+  currentWeekNumber,
+  findWeek,
+  firstSession,
+  lastHeldSession,
+  lastSession,
+  nextSessionAfter,
+  today,
+  weekNumber,
+} from '../course/calendar.js';
 import { addDays, formatLongDate, mondayOf, placeWeekday } from '../course/dates.js';
 import { UserFacingError } from '../errors.js';
 import { message } from '../messages.js';
 import { normalize, sessionLine, weekDateRange, weekHeading, weekMessage } from '../views.js';
+import { numberRanges } from '../text.js';
 import { defineCommand } from './command.js';
 
 /**
@@ -38,7 +48,7 @@ export const weekCommand = defineCommand({
     const number = args.number ?? currentWeekNumber(course, date);
     const week = findWeek(course, number);
     if (!week && args.number !== undefined) {
-      const known = course.weeks.map((entry) => entry.number).join(', ');
+      const known = numberRanges(course.weeks.map((entry) => entry.number));
       throw new UserFacingError('unknown-week', `There is no week ${number}. The course has weeks ${known}.`);
     }
     const status =
@@ -47,7 +57,7 @@ export const weekCommand = defineCommand({
         : date < firstSession(course).date
           ? 'The course has not started yet; this is its first week.'
           : date > lastSession(course).date
-            ? `The course has ended; its last session was on ${formatLongDate(lastSession(course).date)}.`
+            ? `The course has ended; its last session was on ${formatLongDate(lastHeldSession(course).date)}.`
             : number !== weekNumber(course, date)
               ? `Week ${weekNumber(course, date)} has no more sessions, so this is week ${number}.`
               : undefined;

@@ -16,6 +16,11 @@ export function lastSession(course: Course): Session {
   return course.sessions[course.sessions.length - 1]!;
 }
 
+/** The last session that takes place (not cancelled); the last one when all are cancelled. */
+export function lastHeldSession(course: Course): Session {
+  return course.sessions.findLast(isHeld) ?? lastSession(course);
+}
+
 /** The course's local date at an instant. */
 export function today(course: Course, now: Date): IsoDate {
   return localDateOf(now, course.timezone);

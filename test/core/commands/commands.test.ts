@@ -3,6 +3,7 @@ import { morningAnnouncement } from '../../../src/core/announcement.js';
 import { parseCommandLine, resolveArgs, tokenize } from '../../../src/core/commands/parse.js';
 import { MAX_WEEK_NUMBER, weekCommand } from '../../../src/core/commands/week.js';
 import { loadCourseFile } from '../../../src/course-file/read.js';
+import { numberRanges } from '../../../src/core/text.js';
 import { commands } from '../../../src/core/commands/registry.js';
 import { UserFacingError } from '../../../src/core/errors.js';
 import { answerNow, buildCourse, contextAt, courseDoc, userError } from '../../support/course.js';
@@ -70,6 +71,23 @@ describe('/today and /tomorrow', () => {
     const after = ask('/tomorrow', '2027-01-13T12:00');
     expect(after.title).toBe('Demo Course has ended');
     expect(after.description).toBe('The last session was on Tuesday 12 January 2027.');
+  });
+
+  it('names the last session that takes place as the last one, not a cancelled one after it', () => {
+    const doc = courseDoc();
+    const [week1, week2] = doc.weeks;
+    const lastCancelled = buildCourse(
+      courseDoc({ weeks: [week1!, { ...week2!, sessions: [{ ...week2!.sessions![0]!, cancelled: 'Snow' }] }] }),
+    );
+    const after = answerNow('/today', contextAt(lastCancelled, '2027-01-20T10:00'));
+    expect(after.title).toBe('Demo Course has ended');
+    expect(after.description).toBe('The last session was on Friday 8 January 2027.');
+    expect(answerNow('/week', contextAt(lastCancelled, '2027-01-20T10:00')).description).toContain(
+      'The course has ended; its last session was on Friday 8 January 2027.',
+    );
+    expect(answerNow('/today 2027-02-01', contextAt(lastCancelled, '2027-01-10T10:00')).description).toBe(
+      'That is after the course, whose last session was on Friday 8 January 2027.',
+    );
   });
 
   it('words a date asked about relative to that date, not to today', () => {
@@ -333,6 +351,29 @@ describe('command lines', () => {
     expect(userError(() => parseCommandLine('/today 5/1')).message).toContain('"5/1" is not a date');
     expect(userError(() => parseCommandLine('/week 1 2')).message).toBe('Too many arguments for /week: "2". Usage: /week [number]');
     expect(userError(() => parseCommandLine('/today 2027-02-30')).code).toBe('bad-option');
+  });
+});
+
+describe('what a refusal repeats of the input', () => {
+  it('cuts a long word and drops control and direction characters', () => {
+    const long = 'a'.repeat(5000);
+    const error = userError(() => parseCommandLine(`/next ${long}`));
+    expect(error.message).toBe(`Too many arguments for /next: "${'a'.repeat(39)}…". Usage: /next`);
+    expect(userError(() => parseCommandLine('/week \u202Eevil\u0000')).message).toBe('/week number: "evil" is not a whole number.');
+    expect(userError(() => parseCommandLine(`/${long}`)).message).toMatch(new RegExp(`^Unknown command /${'a'.repeat(39)}…\\. Try /help`));
+    expect(userError(() => parseCommandLine(`/setup "${long}`)).message).toBe(
+      `Unclosed quote in "/setup "${'a'.repeat(51)}…": close it, or leave the quote out.`,
+    );
+    expect(answerNow(`/resources ${long}`, contextAt(course, '2027-01-04T10:00')).title).toBe(`No resources for "${'a'.repeat(79)}…"`);
+  });
+
+  it('names the weeks of a long course as runs', () => {
+    const weeks = [1, 2, 3, 5, 7, 8, ...Array.from({ length: 1400 }, (_, index) => index + 10)];
+    expect(numberRanges(weeks)).toBe('1–3, 5, 7, 8, 10–1409');
+    const long = buildCourse(courseDoc({ weeks: weeks.map((number) => ({ number, sessions: [{ day: 'monday', topic: `W${number}` }] })) }));
+    expect(userError(() => answerNow('/week 4', contextAt(long, '2027-01-04T10:00'))).message).toBe(
+      'There is no week 4. The course has weeks 1–3, 5, 7, 8, 10–1409.',
+    );
   });
 });
 
