@@ -37,6 +37,26 @@ function send(response: ServerResponse, status: number, type: string, body: stri
   response.end(response.req.method === 'HEAD' ? undefined : body);
 }
 
+/** The path of a request target, or undefined when it is not a URL (`http://[`). */
+function pathOf(target = '/'): string | undefined {
+  try {
+    return new URL(target, 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * RFC 9110 13.1.2: `If-None-Match` holds `*` or a list of tags, compared weakly (`W/"x"` is `"x"`).
+ */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((tag) => {
+    const value = tag.trim();
+    return value === '*' || value.replace(/^W\//, '') === etag;
+  });
+}
+
 /**
  * The optional HTTP server (`HTTP_PORT`): `GET /healthz` (200 when every configured platform is connected
  * and the database writable, else 503 with the reasons as JSON), `GET /metrics` (Prometheus) and
@@ -56,7 +76,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     return served;
   };
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const path = pathOf(request.url);
+    if (path === undefined) {
+      send(response, 400, 'text/plain; charset=utf-8', 'Bad request\n');
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       send(response, 405, 'text/plain; charset=utf-8', 'Method not allowed\n', { allow: 'GET, HEAD' });
       return;
@@ -74,7 +98,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       case '/calendar.ics': {
         const { ics, name } = await options.calendar();
         const { body, etag } = calendarBody(ics);
-        if (request.headers['if-none-match'] === etag) {
+        if (matchesEtag(request.headers['if-none-match'], etag)) {
           response.writeHead(304, { etag }).end();
           return;
         }

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HealthChecks, type RunningHttpServer, startHttpServer } from '../../src/observability/http.js';
 import { Metrics } from '../../src/observability/metrics.js';
@@ -70,6 +71,40 @@ describe('the HTTP server: /healthz, /metrics, /calendar.ics', () => {
     const etag = first.headers.get('etag')!;
     expect(etag).toMatch(/^".+"$/);
     expect((await fetch(url('/calendar.ics'), { headers: { 'if-none-match': etag } })).status).toBe(304);
+  });
+
+  it('reads If-None-Match as RFC 9110 does: a list, weak tags, or *', async () => {
+    const { url } = await start(() => ({ database: 'ok' }));
+    const etag = (await fetch(url('/calendar.ics'))).headers.get('etag')!;
+    const status = async (header: string) => (await fetch(url('/calendar.ics'), { headers: { 'if-none-match': header } })).status;
+    expect(await status(`W/${etag}`)).toBe(304);
+    expect(await status(`"other", ${etag}`)).toBe(304);
+    expect(await status('*')).toBe(304);
+    expect(await status('"other"')).toBe(200);
+  });
+
+  it('answers a request target that is not a URL with 400, and logs no error for it', async () => {
+    const metrics = new Metrics();
+    const { logger, lines } = captureLogger();
+    server = await startHttpServer({
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+      metrics,
+      health: () => ({ database: 'ok' }),
+      calendar: () => ({ ics: '', name: 'x' }),
+    });
+    const port = server.port;
+    const reply = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const socket = connect(port, '127.0.0.1', () => socket.end('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(reply.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(reply).toContain('Bad request');
+    expect(lines.filter((line) => line.includes('"level":50'))).toEqual([]);
   });
 
   it('keeps the ETag while only the time the file was made changes', async () => {
