@@ -37,14 +37,14 @@ export function shown(value: string, max = 40): string {
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : clean;
 }
 
-/** `1–3, 5, 7–9`: sorted whole numbers as runs. */
+/** `1, 2, 3, 5, 7–20`: sorted whole numbers, a run of four or more as `first–last`. */
 export function numberRanges(numbers: readonly number[]): string {
   const runs: string[] = [];
   const sorted = [...new Set(numbers)].sort((a, b) => a - b);
   for (let index = 0; index < sorted.length; ) {
     let end = index;
     while (end + 1 < sorted.length && sorted[end + 1] === sorted[end]! + 1) end += 1;
-    runs.push(end > index + 1 ? `${sorted[index]}–${sorted[end]}` : end === index + 1 ? `${sorted[index]}, ${sorted[end]}` : `${sorted[index]}`);
+    runs.push(end - index >= 3 ? `${sorted[index]}–${sorted[end]}` : sorted.slice(index, end + 1).join(', '));
     index = end + 1;
   }
   return runs.join(', ');

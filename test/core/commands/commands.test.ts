@@ -369,10 +369,11 @@ describe('what a refusal repeats of the input', () => {
 
   it('names the weeks of a long course as runs', () => {
     const weeks = [1, 2, 3, 5, 7, 8, ...Array.from({ length: 1400 }, (_, index) => index + 10)];
-    expect(numberRanges(weeks)).toBe('1–3, 5, 7, 8, 10–1409');
+    expect(numberRanges(weeks)).toBe('1, 2, 3, 5, 7, 8, 10–1409');
+    expect(numberRanges([4, 3, 2, 1, 1])).toBe('1–4');
     const long = buildCourse(courseDoc({ weeks: weeks.map((number) => ({ number, sessions: [{ day: 'monday', topic: `W${number}` }] })) }));
     expect(userError(() => answerNow('/week 4', contextAt(long, '2027-01-04T10:00'))).message).toBe(
-      'There is no week 4. The course has weeks 1–3, 5, 7, 8, 10–1409.',
+      'There is no week 4. The course has weeks 1, 2, 3, 5, 7, 8, 10–1409.',
     );
   });
 });
