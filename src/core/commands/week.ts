@@ -66,7 +66,7 @@ export const weekCommand = defineCommand({
       const next = nextSessionAfter(course, sunday, true);
       return message({
         title: week ? weekHeading(week) : `Week ${number}`,
-        description: [`No sessions in week ${number}.`, week?.summary, status].filter(Boolean).join('\n'),
+        description: [`No sessions in week ${number}.`, status, week?.summary].filter(Boolean).join('\n'),
         ...(next && { sections: [{ heading: 'Next session', lines: [sessionLine(next)] }] }),
         footer: course.name,
       });

@@ -183,6 +183,21 @@ describe('/week', () => {
     const seed = answerNow('/week', contextAt(seedCourse, '2027-01-09T10:00'));
     expect(seed.title).toBe('Week 2 · Scalability');
     expect(seed.sections[0]!.heading).toBe('Monday 11 January 2027');
+    // Where the week stands comes before the week's summary.
+    expect(seed.description).toMatch(/^Monday 11 January 2027 – Friday 15 January 2027\nWeek 1 has no more sessions, so this is week 2\.\nThe second week is about/);
+    const holiday = buildCourse(
+      courseDoc({
+        weeks: [
+          { number: 1, sessions: [{ day: 'monday', topic: 'Intro' }] },
+          { number: 2, title: 'Holiday', summary: 'No teaching this week.' },
+          { number: 3, sessions: [{ day: 'monday', topic: 'Back' }] },
+        ],
+      }),
+    );
+    const off = answerNow('/week', contextAt(holiday, '2027-01-05T10:00'));
+    expect(off.title).toBe('Week 2 · Holiday');
+    expect(off.description).toBe('No sessions in week 2.\nWeek 1 has no more sessions, so this is week 2.\nNo teaching this week.');
+    expect(off.sections).toEqual([{ heading: 'Next session', lines: ['Mon 18 Jan — Back'] }]);
     // After the last session of the course: its last week, and that it has ended.
     const ended = answerNow('/week', contextAt(seedCourse, '2027-01-23T10:00'));
     expect(ended.title).toBe('Week 3 · Extensions');
