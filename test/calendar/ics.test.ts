@@ -261,7 +261,7 @@ describe('calendarIcs', () => {
     expect(events[0]!.summary).toBe(`Week 1 · ${odd} · PyTorch`);
     expect(events[0]!.description).toContain(`Note: ${odd}\n`);
     expect(events[0]!.description).toContain('A, b; c: https://example.org/a,b;c?x=1');
-    // A URI is not escaped text: the characters ical-generator would backslash are percent-encoded.
+    // A URI is not escaped text: the characters TEXT escapes with a backslash are percent-encoded.
     expect(propertyText(events[0]!.component, 'url')).toBe('https://example.org/a%2Cb%3Bc?x=1');
     expect(contentLines(ics).filter((line) => line.startsWith('BEGIN:VEVENT'))).toHaveLength(4);
   });
