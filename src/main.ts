@@ -236,13 +236,13 @@ export async function start(options: StartOptions): Promise<void> {
     };
     let health: () => HealthChecks = storeHealth;
     if (config.http && metrics) {
-      const [{ startHttpServer }, { calendarIcs }] = await Promise.all([import('./observability/http.js'), import('./calendar/ics.js')]);
+      const [{ startHttpServer }, { cachedCalendar }] = await Promise.all([import('./observability/http.js'), import('./calendar/ics.js')]);
       const server = await startHttpServer({
         ...config.http,
         logger: logger.child({ subsystem: 'http' }),
         metrics,
         health: () => health(),
-        calendar: () => ({ ics: calendarIcs(schedule.course, { now: clock.now() }), name: schedule.course.id }),
+        calendar: cachedCalendar({ course: () => schedule.course, now: () => clock.now() }),
       });
       const previous = cleanUp;
       cleanUp = () => {

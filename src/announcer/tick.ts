@@ -1,7 +1,20 @@
-import cron from 'node-cron';
+import cron, { type Logger as CronLogger } from 'node-cron';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../log.js';
 import type { Announcer } from './announcer.js';
+
+/**
+ * node-cron's own logger writes coloured lines with `console.*`, whatever `LOG_LEVEL` says: its
+ * messages go through ours instead, structured, with any error as `err`.
+ */
+function cronLogger(logger: Logger): CronLogger {
+  const write = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string | Error, err?: Error) => {
+    const error = message instanceof Error ? message : err;
+    const text = message instanceof Error ? message.message : message;
+    logger[level]({ ...(error && { err: error }) }, `node-cron: ${text}`);
+  };
+  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}
 
 /**
  * The only clock-driven part: node-cron ticks every minute in the course zone, a timer wakes the
@@ -9,7 +22,7 @@ import type { Announcer } from './announcer.js';
  * what, if anything, is due. Returns a function that stops everything (and waits for a post in flight).
  */
 export function startTicking(
-  announcer: Announcer,
+  announcer: Pick<Announcer, 'run' | 'nextWakeUp' | 'stop'>,
   options: { timezone: string; clock: Clock; logger: Logger },
 ): () => Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -30,7 +43,16 @@ export function startTicking(
     const delay = Math.min(Math.max(next.getTime() - options.clock.now().getTime(), 0), 60 * 60_000);
     timer = setTimeout(() => run('timer'), delay + 5);
   };
-  const task = cron.schedule('* * * * *', () => run('minute'), { timezone: options.timezone, noOverlap: true });
+  const task = cron.schedule('* * * * *', () => run('minute'), {
+    timezone: options.timezone,
+    noOverlap: true,
+    logger: cronLogger(options.logger),
+  });
+  // A missed tick means the process was blocked or asleep past a minute: the next tick (or the
+  // timer) runs the announcer, which catches up on anything due within `catchUpUntil`.
+  task.on('execution:missed', ({ date }) => {
+    options.logger.warn({ missed: date.toISOString() }, 'announcer tick missed: the process was busy or asleep; the next tick catches up');
+  });
   run('start');
   return async () => {
     stopped = true;

@@ -1,8 +1,7 @@
-import ical, { ICalCalendarMethod, ICalEventStatus, ICalEventTransparency, escape, type ICalEventData } from 'ical-generator';
 import { DateTime, IANAZone } from 'luxon';
 import { sessionStart } from '../core/course/calendar.js';
 import type { Course, Session } from '../core/course/model.js';
-import { sessionCard, sessionHeadline } from '../core/views.js';
+import { sessionHeadline, sessionResources, sessionSections } from '../core/views.js';
 
 /** How long a timed session lasts: the teaching day (lecture, then exercises or project work). */
 export const SESSION_HOURS = 8;
@@ -30,60 +29,120 @@ export interface CalendarOptions {
  *   of the old date disappears from the feed and a new one appears.
  * - `SEQUENCE` stays 0 (it is for scheduling messages; a subscription replaces its events on every
  *   fetch), and `LAST-MODIFIED` is `now` so that apps which compare it take every fetch as current.
+ *
+ * Written line by line (a 10,000-session course in well under a second): calendar libraries fold
+ * lines character by character and cost seconds at that size.
  */
 export function calendarIcs(course: Course, options: CalendarOptions): string {
-  const calendar = ical({
-    prodId: `//course-bot//${course.id}//EN`,
-    // ical-generator writes NAME and X-WR-CALNAME as given: they are text, so escape them here.
-    name: escape(course.name, false),
-    method: ICalCalendarMethod.PUBLISH,
-    ttl: REFRESH_SECONDS,
-    // Only the generator, no calendar-wide zone name: with one, ical-generator 10 writes DTSTAMP and
-    // LAST-MODIFIED as local times without `Z` (and reads a Date's fields in the machine's zone).
-    timezone: { name: null, generator: (zone) => vtimezone(zone, course) },
-    x: { 'X-WR-TIMEZONE': course.timezone },
-    ...(options.url !== undefined && { url: options.url, source: options.url }),
-  });
-  for (const session of course.sessions) calendar.createEvent(sessionEvent(course, session, options.now));
-  return propertiesFirst(calendar.toString());
+  return [...calendarPieces(course, options)].join('');
 }
 
 /**
- * RFC 5545 3.6: a calendar's properties come before its components, and every line ends with CRLF.
- * ical-generator 10 writes the VTIMEZONE before REFRESH-INTERVAL and its X- properties after the
- * events, and leaves the last line open: move the properties up and close the last line.
+ * {@link calendarIcs}, built a slice of sessions at a time with a turn of the event loop between
+ * slices, so that a server building a large course's feed keeps answering other requests meanwhile.
  */
-function propertiesFirst(text: string): string {
-  const lines = text.split('\r\n');
-  const [begin, end] = [lines.shift(), lines.pop()];
-  const properties: string[] = [];
-  const components: string[] = [];
-  let depth = 0;
-  for (const line of lines) {
-    // A folded continuation starts with a space, so BEGIN: and END: open a line only as delimiters.
-    if (line.startsWith('BEGIN:')) depth += 1;
-    (depth > 0 ? components : properties).push(line);
-    if (line.startsWith('END:')) depth -= 1;
+export async function calendarIcsInPieces(course: Course, options: CalendarOptions, sessionsPerPiece = 250): Promise<string> {
+  const pieces: string[] = [];
+  for (const piece of calendarPieces(course, options, sessionsPerPiece)) {
+    pieces.push(piece);
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return [begin, ...properties, ...components, end, ''].join('\r\n');
+  return pieces.join('');
 }
 
-function sessionEvent(course: Course, session: Session, now: Date): ICalEventData {
-  const card = sessionCard(course, session);
-  const links = card.links.map((link) => `${link.label}: ${link.url}`);
-  const facts = card.sections.map((section) => `${section.heading}: ${section.lines.join('\n')}`);
-  const url = card.links[0]?.url ?? course.repository;
-  return {
-    id: `${course.id}-${session.date}@course-bot`,
-    summary: eventTitle(session),
-    description: [facts.join('\n'), links.join('\n')].filter(Boolean).join('\n\n') || null,
-    ...(url !== undefined && { url: uriValue(url) }),
-    ...eventTime(course, session),
-    stamp: now,
-    lastModified: now,
-    status: session.cancelled ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
-    transparency: session.cancelled ? ICalEventTransparency.TRANSPARENT : ICalEventTransparency.OPAQUE,
+/** A built feed: the iCalendar text and the file name it is served under. */
+export interface CalendarFile {
+  readonly ics: string;
+  readonly name: string;
+}
+
+/**
+ * The feed of the course as it is now, built once per course revision: `course()` returns the same
+ * object while neither the file nor the stored changes changed, and a new one after, so the object is
+ * the revision. Built in pieces ({@link calendarIcsInPieces}); requests during a build share it, and
+ * every `DTSTAMP` is the instant the build started.
+ */
+export function cachedCalendar(options: {
+  readonly course: () => Course;
+  readonly now: () => Date;
+  readonly url?: string;
+  readonly sessionsPerPiece?: number;
+}): () => Promise<CalendarFile> {
+  let built: { readonly course: Course; readonly file: Promise<CalendarFile> } | undefined;
+  return () => {
+    const course = options.course();
+    if (built?.course !== course) {
+      const file = calendarIcsInPieces(
+        course,
+        { now: options.now(), ...(options.url !== undefined && { url: options.url }) },
+        options.sessionsPerPiece,
+      ).then((ics) => ({ ics, name: course.id }));
+      const current = { course, file };
+      built = current;
+      // A failed build is not kept: the next request tries again.
+      file.catch(() => {
+        if (built === current) built = undefined;
+      });
+    }
+    return built.file;
   };
+}
+
+/** The feed's text in pieces: the calendar's head, then the events of up to `sessionsPerPiece` sessions a piece. */
+function* calendarPieces(course: Course, options: CalendarOptions, sessionsPerPiece = Infinity): Generator<string> {
+  const stamp = utcStamp(options.now);
+  // Times in UTC are written as UTC (`…Z`), with no zone to describe.
+  const zone = course.dayStart && course.timezone !== 'UTC' ? yield* readZone(course) : undefined;
+  const head = [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    `PRODID:-//course-bot//${course.id}//EN`,
+    ...(options.url !== undefined ? [`URL:${uriValue(options.url)}`, `SOURCE;VALUE=URI:${uriValue(options.url)}`] : []),
+    'METHOD:PUBLISH',
+    `NAME:${text(course.name)}`,
+    `X-WR-CALNAME:${text(course.name)}`,
+    `REFRESH-INTERVAL;VALUE=DURATION:${duration(REFRESH_SECONDS)}`,
+    `X-PUBLISHED-TTL:${duration(REFRESH_SECONDS)}`,
+    `X-WR-TIMEZONE:${text(course.timezone)}`,
+    ...(zone ? vtimezone(zone) : []),
+  ];
+  yield contentLines(head);
+  for (let index = 0; index < course.sessions.length; index += sessionsPerPiece) {
+    const events = course.sessions.slice(index, index + sessionsPerPiece).flatMap((session) => sessionEvent(course, session, stamp, zone));
+    yield contentLines(events);
+  }
+  yield contentLines(['END:VCALENDAR']);
+}
+
+/** Content lines, folded, each ended with CRLF. */
+function contentLines(lines: readonly string[]): string {
+  return lines.map((line) => `${fold(line)}\r\n`).join('');
+}
+
+function sessionEvent(course: Course, session: Session, stamp: string, zone: ZoneTable | undefined): string[] {
+  const sections = sessionSections(course, session);
+  // As on the session's card: a cancelled day says why and what is next, and links nothing.
+  const resources = (session.cancelled ? [] : sessionResources(course, session)).filter(
+    (resource, index, all) => all.findIndex((other) => other.url === resource.url) === index,
+  );
+  const links = resources.map((resource) => `${resource.title}: ${resource.url}`);
+  const facts = sections.map((section) => `${section.heading}: ${section.lines.join('\n')}`);
+  const description = [facts.join('\n'), links.join('\n')].filter(Boolean).join('\n\n');
+  const url = resources[0]?.url ?? course.repository;
+  return [
+    'BEGIN:VEVENT',
+    `UID:${course.id}-${session.date}@course-bot`,
+    'SEQUENCE:0',
+    `DTSTAMP:${stamp}`,
+    ...eventTime(course, session, zone),
+    `SUMMARY:${text(eventTitle(session))}`,
+    `TRANSP:${session.cancelled ? 'TRANSPARENT' : 'OPAQUE'}`,
+    ...(description ? [`DESCRIPTION:${text(description)}`] : []),
+    ...(url !== undefined ? [`URL;VALUE=URI:${uriValue(url)}`] : []),
+    `STATUS:${session.cancelled ? 'CANCELLED' : 'CONFIRMED'}`,
+    `LAST-MODIFIED:${stamp}`,
+    'END:VEVENT',
+  ];
 }
 
 /** `Week 2 · Training in the sky · AWS, Azure`, prefixed `Cancelled: ` when called off. */
@@ -94,45 +153,181 @@ function eventTitle(session: Session): string {
   return cancelled ? `Cancelled: ${title}` : title;
 }
 
-function eventTime(course: Course, session: Session): Pick<ICalEventData, 'start' | 'end' | 'allDay' | 'timezone'> {
-  const start = sessionStart(course, session);
-  if (!start) {
-    // A zone other than the system's makes ical-generator write the date as it is, not its UTC date.
-    const day = DateTime.fromISO(session.date, { zone: course.timezone });
-    return { allDay: true, start: day, end: day.plus({ days: 1 }) };
+function eventTime(course: Course, session: Session, zone: ZoneTable | undefined): string[] {
+  if (!course.dayStart) {
+    const day = session.date.replaceAll('-', '');
+    const next = DateTime.fromISO(session.date, { zone: 'utc' }).plus({ days: 1 }).toFormat('yyyyLLdd');
+    return [
+      `DTSTART;VALUE=DATE:${day}`,
+      `DTEND;VALUE=DATE:${next}`,
+      'X-MICROSOFT-CDO-ALLDAYEVENT:TRUE',
+      'X-MICROSOFT-MSNCALENDAR-ALLDAYEVENT:TRUE',
+    ];
   }
-  // A luxon DateTime, not a Date: for a Date with a TZID, ical-generator reads the machine's local fields.
-  const local = DateTime.fromJSDate(start, { zone: course.timezone });
-  return { timezone: course.timezone, start: local, end: local.plus({ hours: SESSION_HOURS }) };
+  if (!zone) {
+    const start = sessionStart(course, session)!;
+    const end = new Date(start.getTime() + SESSION_HOURS * HOUR_MS);
+    return [`DTSTART:${utcStamp(start)}`, `DTEND:${utcStamp(end)}`];
+  }
+  const start = zone.instant(session.date, course.dayStart);
+  const end = start + SESSION_HOURS * HOUR_MS;
+  return [`DTSTART;TZID=${zone.name}:${zone.localStamp(start)}`, `DTEND;TZID=${zone.name}:${zone.localStamp(end)}`];
+}
+
+/** `20261201T100000Z` */
+function utcStamp(instant: Date): string {
+  return `${wallStamp(instant.getTime())}Z`;
+}
+
+/** `20270104T090000`: the fields of a wall-clock time held as milliseconds since 1970 (UTC fields). */
+function wallStamp(ms: number): string {
+  const time = new Date(ms);
+  return (
+    `${pad(time.getUTCFullYear(), 4)}${pad(time.getUTCMonth() + 1)}${pad(time.getUTCDate())}` +
+    `T${pad(time.getUTCHours())}${pad(time.getUTCMinutes())}${pad(time.getUTCSeconds())}`
+  );
+}
+
+function pad(value: number, width = 2): string {
+  return String(value).padStart(width, '0');
+}
+
+/** `PT1H`, `PT1H30M`, `PT45S`: an iCalendar duration. */
+function duration(seconds: number): string {
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const rest = seconds % 60;
+  return `PT${hours ? `${hours}H` : ''}${minutes ? `${minutes}M` : ''}${rest || seconds === 0 ? `${rest}S` : ''}`;
+}
+
+/** A TEXT value (RFC 5545 3.3.11): backslash, semicolon and comma escaped, line breaks as `\n`. */
+function text(value: string): string {
+  return value.replace(/[\\;,]/g, (char) => `\\${char}`).replace(/\r\n|\r|\n/g, '\\n');
 }
 
 /**
- * ical-generator escapes `URL` like text (`,` → `\,`), but a URI value is not text and parsers read
- * the backslash as part of the address: percent-encode the characters it would escape instead.
+ * A URI value is not text: parsers would read a backslash escape as part of the address, so the
+ * characters TEXT escapes are percent-encoded instead, and line breaks (never valid in a URI) too.
  */
 function uriValue(url: string): string {
-  return url.replace(/[\\;,]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+  return url.replace(/[\\;,\r\n]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/**
+ * RFC 5545 3.1: a content line longer than 75 octets is folded (CRLF and a space) without splitting a
+ * UTF-8 character. Content is cut at 74 octets a line, so a continuation with its space is at most 75.
+ */
+function fold(line: string): string {
+  const ascii = !/[^\p{ASCII}]/u.test(line);
+  if (ascii && line.length <= 74) return line;
+  if (ascii) return (line.match(/[^]{1,74}/g) ?? []).join('\r\n ');
+  let result = '';
+  let size = 0;
+  for (const char of line) {
+    const code = char.codePointAt(0)!;
+    const bytes = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    size += bytes;
+    if (size > 74) {
+      result += '\r\n ';
+      size = bytes;
+    }
+    result += char;
+  }
+  return result;
 }
 
 const MINUTE_MS = 60_000;
-const DAY_MS = 24 * 60 * MINUTE_MS;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
 
 /**
- * A `VTIMEZONE` for `zone` from the runtime's time zone data (the same data luxon uses for every
- * other time the bot computes): one observance a transition, over the calendar years of the course.
+ * A zone's offsets over the calendar years of a course, read once from the runtime's time zone data
+ * (the same data luxon uses for every other time the bot computes): the feed's thousands of local
+ * times are then looked up, not asked of `Intl` one by one.
  */
-function vtimezone(zone: string, course: Course): string | null {
-  const iana = IANAZone.create(zone);
-  if (!iana.isValid) return null;
+interface ZoneTable {
+  readonly name: string;
+  readonly zone: IANAZone;
+  /** Start of the first year, start of the year after the last. */
+  readonly from: number;
+  readonly to: number;
+  /** The offset at `from`, then each change: the instant and the offset from then on (minutes). */
+  readonly initial: number;
+  readonly changes: readonly { readonly at: number; readonly offset: number }[];
+  /** Offset in minutes at an instant. */
+  offset(at: number): number;
+  /** `20270104T090000`: the local time at an instant. */
+  localStamp(at: number): string;
+  /**
+   * The instant of a local date and time, resolved as {@link sessionStart} does: a time skipped by a
+   * change is the change itself (the first valid minute after), a time that occurs twice the first.
+   */
+  instant(date: string, time: string): number;
+}
+
+/**
+ * Reads the course zone's changes over the course's years. That asks `Intl` once a day of those
+ * years, so it yields an empty piece after each year.
+ */
+function* readZone(course: Course): Generator<string, ZoneTable | undefined> {
+  const name = course.timezone;
+  const zone = IANAZone.create(name);
+  if (!zone.isValid) return undefined;
   const first = course.sessions[0]?.date ?? course.start;
   const last = course.sessions[course.sessions.length - 1]?.date ?? course.start;
-  const from = DateTime.fromISO(first, { zone }).startOf('year').toMillis();
-  const to = DateTime.fromISO(last, { zone }).plus({ years: 1 }).startOf('year').toMillis();
+  const from = DateTime.fromISO(first, { zone: name }).startOf('year').toMillis();
+  const to = DateTime.fromISO(last, { zone: name }).plus({ years: 1 }).startOf('year').toMillis();
+  const initial = zone.offset(from);
+  const changes: { at: number; offset: number }[] = [];
+  for (let year = from; year < to; year += 366 * DAY_MS) {
+    changes.push(...transitions(zone, year, Math.min(year + 366 * DAY_MS, to)).map((at) => ({ at, offset: zone.offset(at) })));
+    yield '';
+  }
+  const offset = (at: number): number => {
+    // Outside the years of the course (a day's end past new year), ask the zone.
+    if (at < from || at >= to) return zone.offset(at);
+    let low = 0;
+    let high = changes.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (changes[middle]!.at <= at) low = middle + 1;
+      else high = middle;
+    }
+    return low === 0 ? initial : changes[low - 1]!.offset;
+  };
+  return {
+    name,
+    zone,
+    from,
+    to,
+    initial,
+    changes,
+    offset,
+    localStamp: (at) => wallStamp(at + offset(at) * MINUTE_MS),
+    instant(date, time) {
+      const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+      const [hour, minute] = time.split(':').map(Number) as [number, number];
+      const wall = Date.UTC(year, month - 1, day, hour, minute);
+      const candidates = [...new Set([offset(wall - DAY_MS), offset(wall), offset(wall + DAY_MS)])].map(
+        (minutes) => wall - minutes * MINUTE_MS,
+      );
+      const valid = candidates.filter((at) => wall - offset(at) * MINUTE_MS === at);
+      if (valid.length > 0) return Math.min(...valid);
+      // Skipped by a change: the change between the readings in the offsets before and after it.
+      const [low, high] = [Math.min(...candidates), Math.max(...candidates)];
+      return changes.find((change) => change.at > low && change.at <= high)?.at ?? high;
+    },
+  };
+}
+
+/** A `VTIMEZONE` for the course zone: one observance a transition, over the calendar years of the course. */
+function vtimezone(table: ZoneTable): string[] {
+  const { name, zone, from, initial, changes } = table;
   const observances = [
-    observance(iana, from, iana.offset(from)),
-    ...transitions(iana, from, to).map((at) => observance(iana, at, iana.offset(at - MINUTE_MS))),
+    observance(zone, from, initial),
+    ...changes.map(({ at }, index) => observance(zone, at, index === 0 ? initial : changes[index - 1]!.offset)),
   ];
-  return ['BEGIN:VTIMEZONE', `TZID:${zone}`, `X-LIC-LOCATION:${zone}`, ...observances.flat(), 'END:VTIMEZONE'].join('\r\n');
+  return ['BEGIN:VTIMEZONE', `TZID:${name}`, `X-LIC-LOCATION:${name}`, ...observances.flat(), 'END:VTIMEZONE'];
 }
 
 /** The instants in [from, to) at which the zone's offset changes, to the minute. */

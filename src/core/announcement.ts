@@ -6,14 +6,17 @@ import type { Message } from './messages.js';
 import { relativeDay, sessionCard, sessionHeadline, sessionTitle, weekHeading, weekMessage } from './views.js';
 import { message } from './messages.js';
 
-/** The morning post for a date: the day's card, or undefined when there is no session that day. */
+/**
+ * The morning post for a date: the day's card, or undefined when there is no session that day. On a
+ * cancelled day it says so, why, and when the next session is, without the day's frameworks and links.
+ */
 export function morningAnnouncement(course: Course, date: IsoDate): Message | undefined {
   const session = sessionOn(course, date);
   if (!session) return undefined;
   const title = session.cancelled
     ? `Good morning! No session today in ${course.name}: ${sessionTitle(session)} is cancelled`
     : `Good morning! Today in ${course.name}: ${sessionTitle(session)}`;
-  return sessionCard(course, session, title);
+  return sessionCard(course, session, { title, today: date });
 }
 
 /**

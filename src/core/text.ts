@@ -21,3 +21,32 @@ export function closest(word: string, known: readonly string[]): string | undefi
   }
   return best?.key;
 }
+
+/**
+ * What the user typed, quoted for an answer: control and direction characters removed (a right-to-left
+ * override would turn the rest of the line around), and cut to `max` characters with `…`.
+ */
+export function quoted(value: string, max = 40): string {
+  return `"${shown(value, max)}"`;
+}
+
+/** {@link quoted} without the quotes. */
+export function shown(value: string, max = 40): string {
+  const clean = value.replace(/\s+/g, ' ').replace(/[\p{Cc}\p{Cf}]/gu, '');
+  const chars = [...clean];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : clean;
+}
+
+/** `1, 2, 3, 5, 7–20`: sorted whole numbers, a run of four or more as `first–last`. */
+export function numberRanges(numbers: readonly number[]): string {
+  const runs: string[] = [];
+  const sorted = [...new Set(numbers)].sort((a, b) => a - b);
+  for (let index = 0; index < sorted.length; ) {
+    let end = index;
+    while (end + 1 < sorted.length && sorted[end + 1] === sorted[end]! + 1) end += 1;
+    runs.push(end - index >= 3 ? `${sorted[index]}–${sorted[end]}` : sorted.slice(index, end + 1).join(', '));
+    index = end + 1;
+  }
+  return runs.join(', ');
+}
+

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { dayStatus, sessionStart } from './course/calendar.js';
+import { dayStatus, lastHeldSession, nextSessionAfter, sessionStart } from './course/calendar.js';
 import { type IsoDate, daysBetween, formatLongDate, formatShortDate } from './course/dates.js';
 import type { Course, Resource, Session, Week } from './course/model.js';
 import type { SessionFormat } from './course/schema.js';
@@ -47,9 +47,9 @@ export function sessionHeadline(session: Pick<Session, 'topic' | 'format' | 'can
   return session.cancelled ? `Cancelled: ${headline}` : headline;
 }
 
-/** `Mon 4 Jan — How autodiff changed the world · PyTorch` */
+/** `Mon 4 Jan — How autodiff changed the world · PyTorch`; a cancelled day without its frameworks. */
 export function sessionLine(session: Session): string {
-  const frameworks = session.frameworks.length ? ` · ${session.frameworks.join(', ')}` : '';
+  const frameworks = session.frameworks.length && !session.cancelled ? ` · ${session.frameworks.join(', ')}` : '';
   return `${formatShortDate(session.date)} — ${sessionHeadline(session)}${frameworks}`;
 }
 
@@ -69,6 +69,10 @@ export function relativeDay(from: IsoDate, to: IsoDate): string {
 
 const lectureTimes = new WeakMap<Course, WeakMap<Session, MessageTime>>();
 
+/**
+ * When the session's lecture starts. `local` is the time of day in the course zone: every message
+ * that shows it names the date already.
+ */
 export function lectureTime(course: Course, session: Session): MessageTime | undefined {
   // A day without a topic has no presentation, so nothing starts at dayStart.
   if (!course.dayStart || !session.topic || session.cancelled) return undefined;
@@ -80,30 +84,50 @@ export function lectureTime(course: Course, session: Session): MessageTime | und
     time = {
       label: 'Lecture starts',
       at: start.toISO()!,
-      local: `${formatLongDate(session.date)}, ${start.toFormat('HH:mm')} (${course.timezone})`,
+      local: `${start.toFormat('HH:mm')} (${course.timezone})`,
     };
     known.set(session, time);
   }
   return time;
 }
 
-function sessionSections(session: Session): Section[] {
-  const sections: Section[] = [];
-  if (session.cancelled) sections.push({ heading: 'Cancelled', lines: [session.cancelled.reason ?? 'This session does not take place.'] });
-  if (session.frameworks.length) sections.push({ heading: 'Frameworks', lines: [session.frameworks.join(', ')], inline: true });
-  if (session.format) sections.push({ heading: 'Format', lines: [FORMAT_LABELS[session.format]], inline: true });
-  if (session.note) sections.push({ heading: 'Note', lines: [session.note] });
-  return sections;
+/**
+ * What a session's card says under its headline. A held session: frameworks, its format (unless the
+ * headline is the format already), note. A cancelled one: why, the note, and the next session
+ * (counted down from `today` when given), as its frameworks and links no longer apply.
+ */
+export function sessionSections(course: Course, session: Session, today?: IsoDate): Section[] {
+  const note: Section[] = session.note ? [{ heading: 'Note', lines: [session.note] }] : [];
+  if (session.cancelled) {
+    const next = nextSessionAfter(course, session.date, true);
+    return [
+      ...(session.cancelled.reason ? [{ heading: 'Reason', lines: [session.cancelled.reason] }] : []),
+      ...note,
+      { heading: 'Next session', lines: [next ? nextSessionText(next, today) : 'none: the course has no more sessions'] },
+    ];
+  }
+  return [
+    ...(session.frameworks.length ? [{ heading: 'Frameworks', lines: [session.frameworks.join(', ')], inline: true }] : []),
+    ...(session.format && session.topic ? [{ heading: 'Format', lines: [FORMAT_LABELS[session.format]], inline: true }] : []),
+    ...note,
+  ];
 }
 
-/** The card of one session: week and weekday, topic, frameworks, format, note, lecture start, links. */
-export function sessionCard(course: Course, session: Session, title = sessionTitle(session)): Message {
+/**
+ * The card of one session: week and weekday, topic, frameworks, format, note, lecture start, links;
+ * for a cancelled session, why and what comes next. `today` counts the next session down.
+ */
+export function sessionCard(
+  course: Course,
+  session: Session,
+  options: { readonly title?: string; readonly today?: IsoDate } = {},
+): Message {
   const time = lectureTime(course, session);
   return message({
-    title,
+    title: options.title ?? sessionTitle(session),
     description: sessionHeadline(session),
-    sections: sessionSections(session),
-    links: sessionResources(course, session).map(resourceLink),
+    sections: sessionSections(course, session, options.today),
+    links: session.cancelled ? [] : sessionResources(course, session).map(resourceLink),
     ...(time && { time }),
     footer: course.name,
   });
@@ -114,8 +138,14 @@ function countdown(today: IsoDate, date: IsoDate): string {
   return date >= today ? ` (${relativeDay(today, date)})` : '';
 }
 
+/** `Monday 11 January 2027 (in 3 days), week 2 — Training in the sky` */
+function nextSessionText(session: Session, today?: IsoDate): string {
+  const when = today === undefined ? '' : countdown(today, session.date);
+  return `${formatLongDate(session.date)}${when}, week ${session.week} — ${sessionHeadline(session)}`;
+}
+
 function nextLine(session: Session, today: IsoDate): string {
-  return `Next session: ${formatLongDate(session.date)}${countdown(today, session.date)}, week ${session.week} — ${sessionHeadline(session)}`;
+  return `Next session: ${nextSessionText(session, today)}`;
 }
 
 /**
@@ -126,9 +156,11 @@ export function dayView(course: Course, date: IsoDate, today: IsoDate): Message 
   const status = dayStatus(course, date);
   const first = course.sessions[0]!;
   const last = course.sessions[course.sessions.length - 1]!;
+  // Wording names the last session that takes place: a cancelled one at the end is no "last session".
+  const held = lastHeldSession(course);
   switch (status.kind) {
     case 'session':
-      return sessionCard(course, status.session);
+      return sessionCard(course, status.session, { today });
     case 'free':
       return message({
         title: `No session on ${formatLongDate(date)}`,
@@ -141,7 +173,9 @@ export function dayView(course: Course, date: IsoDate, today: IsoDate): Message 
         description:
           today < first.date
             ? `It starts on ${formatLongDate(first.date)}${countdown(today, first.date)} with: ${sessionHeadline(first)}.`
-            : `That is before the course, which started on ${formatLongDate(first.date)}.`,
+            : today === first.date
+              ? 'That is before the course, which started today.'
+              : `That is before the course, which started on ${formatLongDate(first.date)}.`,
         footer: course.name,
       });
     case 'after':
@@ -149,8 +183,10 @@ export function dayView(course: Course, date: IsoDate, today: IsoDate): Message 
         title: today > last.date ? `${course.name} has ended` : `No session on ${formatLongDate(date)}`,
         description:
           today > last.date
-            ? `The last session was on ${formatLongDate(last.date)}.`
-            : `That is after the course, whose last session is on ${formatLongDate(last.date)}${countdown(today, last.date)}.`,
+            ? `The last session was on ${formatLongDate(held.date)}.`
+            : today === held.date
+              ? 'That is after the course, whose last session is today.'
+              : `That is after the course, whose last session ${held.date < today ? 'was' : 'is'} on ${formatLongDate(held.date)}${countdown(today, held.date)}.`,
         footer: course.name,
       });
   }
@@ -167,9 +203,12 @@ export function weekHeading(week: Week): string {
   return week.title ? `Week ${week.number} · ${week.title}` : `Week ${week.number}`;
 }
 
-/** A week: its dates and summary, then a section per session day. */
+/**
+ * A week: its dates, `note` (where this week stands, when it needs saying) and summary, then a
+ * section per session day, worded as the day's card (a cancelled day: `Cancelled: …`, `Reason: …`).
+ */
 export function weekMessage(course: Course, week: Week, title: string, note?: string): Message {
-  const description = [weekDateRange(course, week), week.summary, note].filter(Boolean).join('\n');
+  const description = [weekDateRange(course, week), note, week.summary].filter(Boolean).join('\n');
   return message({
     title,
     description,
@@ -178,7 +217,7 @@ export function weekMessage(course: Course, week: Week, title: string, note?: st
       lines: [
         sessionHeadline(session),
         ...(session.cancelled?.reason ? [`Reason: ${session.cancelled.reason}`] : []),
-        ...(session.frameworks.length ? [`Frameworks: ${session.frameworks.join(', ')}`] : []),
+        ...(session.frameworks.length && !session.cancelled ? [`Frameworks: ${session.frameworks.join(', ')}`] : []),
         ...(session.note ? [`Note: ${session.note}`] : []),
       ],
     })),

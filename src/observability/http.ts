@@ -14,8 +14,17 @@ export interface HttpServerOptions {
   readonly metrics: Metrics;
   /** Every configured platform and the state database, each `ok` or a reason. */
   readonly health: () => HealthChecks;
-  /** The course's calendar (iCalendar text) and its file name, as it is now. */
-  readonly calendar: () => { readonly ics: string; readonly name: string };
+  /**
+   * The course's calendar (iCalendar text) and its file name, as it is now. A promise lets a large
+   * calendar be built without holding up other requests (`/healthz` answers meanwhile).
+   */
+  readonly calendar: () => CalendarBody | Promise<CalendarBody>;
+}
+
+/** The calendar as served: iCalendar text and the file name, without `.ics`. */
+export interface CalendarBody {
+  readonly ics: string;
+  readonly name: string;
 }
 
 export interface RunningHttpServer {
@@ -23,9 +32,29 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-function send(response: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+function send(response: ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {
   response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
   response.end(response.req.method === 'HEAD' ? undefined : body);
+}
+
+/** The path of a request target, or undefined when it is not a URL (`http://[`). */
+function pathOf(target = '/'): string | undefined {
+  try {
+    return new URL(target, 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * RFC 9110 13.1.2: `If-None-Match` holds `*` or a list of tags, compared weakly (`W/"x"` is `"x"`).
+ */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((tag) => {
+    const value = tag.trim();
+    return value === '*' || value.replace(/^W\//, '') === etag;
+  });
 }
 
 /**
@@ -35,8 +64,23 @@ function send(response: ServerResponse, status: number, type: string, body: stri
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const { logger } = options;
+  // The calendar changes once per course revision: its bytes and tag are worked out once, not per request.
+  let served: { readonly ics: string; readonly body: Buffer; readonly etag: string } | undefined;
+  const calendarBody = (ics: string) => {
+    if (served?.ics !== ics) {
+      // DTSTAMP and LAST-MODIFIED say when the file was made, every time: the tag is of the content.
+      const content = ics.replace(/^(DTSTAMP|LAST-MODIFIED)[:;].*\r?\n/gm, '');
+      const etag = `"${createHash('sha256').update(content).digest('base64url').slice(0, 27)}"`;
+      served = { ics, body: Buffer.from(ics, 'utf8'), etag };
+    }
+    return served;
+  };
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const path = pathOf(request.url);
+    if (path === undefined) {
+      send(response, 400, 'text/plain; charset=utf-8', 'Bad request\n');
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       send(response, 405, 'text/plain; charset=utf-8', 'Method not allowed\n', { allow: 'GET, HEAD' });
       return;
@@ -52,15 +96,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         send(response, 200, options.metrics.registry.contentType, await options.metrics.registry.metrics());
         return;
       case '/calendar.ics': {
-        const { ics, name } = options.calendar();
-        // DTSTAMP and LAST-MODIFIED say when the file was made, every time: the tag is of the content.
-        const content = ics.replace(/^(DTSTAMP|LAST-MODIFIED)[:;].*\r?\n/gm, '');
-        const etag = `"${createHash('sha256').update(content).digest('base64url').slice(0, 27)}"`;
-        if (request.headers['if-none-match'] === etag) {
+        const { ics, name } = await options.calendar();
+        const { body, etag } = calendarBody(ics);
+        if (matchesEtag(request.headers['if-none-match'], etag)) {
           response.writeHead(304, { etag }).end();
           return;
         }
-        send(response, 200, 'text/calendar; charset=utf-8', ics, {
+        send(response, 200, 'text/calendar; charset=utf-8', body, {
           etag,
           'cache-control': 'public, max-age=300',
           'content-disposition': `inline; filename="${name}.ics"`,

@@ -1,6 +1,7 @@
 import ICAL from 'ical.js';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { calendarIcs } from '../../src/calendar/ics.js';
+import { cachedCalendar, calendarIcs, calendarIcsInPieces } from '../../src/calendar/ics.js';
 import { sessionStart } from '../../src/core/course/calendar.js';
 import type { Course } from '../../src/core/course/model.js';
 import { loadCourseFile } from '../../src/course-file/read.js';
@@ -219,8 +220,10 @@ describe('calendarIcs', () => {
     expect(events[0]!.summary).toBe('Cancelled: Week 1 · Intro · PyTorch');
     expect(events[1]!.summary).toBe('Cancelled: Week 1 · Configs · Hydra');
     expect(events[2]!.summary).toBe('Week 1 · Project work');
-    expect(events[0]!.description.split('\n')[0]).toBe('Cancelled: The lecturer is ill');
-    expect(events[1]!.description.split('\n')[0]).toBe('Cancelled: This session does not take place.');
+    // As on the session's card: why, and what comes next; no frameworks or links of a day that does not take place.
+    expect(events[0]!.description).toBe('Reason: The lecturer is ill\nNext session: Friday 8 January 2027, week 1 — Project work');
+    expect(events[1]!.description).toBe('Next session: Friday 8 January 2027, week 1 — Project work');
+    expect(events[0]!.component.getFirstProperty('url')).toBeNull();
   });
 
   it('describes a session with its facts and links, and links the first resource or the repository', () => {
@@ -233,7 +236,7 @@ describe('calendarIcs', () => {
     );
     expect(propertyText(events[0]!.component, 'url')).toBe('https://pytorch.org/docs/');
     expect(events[1]!.description).toBe('Frameworks: Hydra\n\nHydra docs: https://hydra.cc/docs/intro/');
-    expect(events[2]!.description).toBe('Format: Project work');
+    expect(events[2]!.description).toBeNull();
     expect(propertyText(events[2]!.component, 'url')).toBe('https://github.com/example/course');
     expect(feed(buildCourse()).events[2]!.component.getFirstProperty('url')).toBeNull();
   });
@@ -258,8 +261,118 @@ describe('calendarIcs', () => {
     expect(events[0]!.summary).toBe(`Week 1 · ${odd} · PyTorch`);
     expect(events[0]!.description).toContain(`Note: ${odd}\n`);
     expect(events[0]!.description).toContain('A, b; c: https://example.org/a,b;c?x=1');
-    // A URI is not escaped text: the characters ical-generator would backslash are percent-encoded.
+    // A URI is not escaped text: the characters TEXT escapes with a backslash are percent-encoded.
     expect(propertyText(events[0]!.component, 'url')).toBe('https://example.org/a%2Cb%3Bc?x=1');
     expect(contentLines(ics).filter((line) => line.startsWith('BEGIN:VEVENT'))).toHaveLength(4);
   });
+
+  it('puts each timed event where the rest of the bot puts the session, around every change of a year', { timeout: 120_000 }, () => {
+    const stamp = (instant: number, zone: string) => DateTime.fromMillis(instant, { zone }).toFormat("yyyyLLdd'T'HHmmss");
+    // Gaps and repeats at midnight (Santiago, Havana, Beirut), of half an hour (Lord Howe), south and north.
+    const zones = ['Europe/Copenhagen', 'America/New_York', 'Australia/Lord_Howe', 'America/Santiago', 'America/Havana', 'Asia/Beirut'];
+    for (const timezone of zones) {
+      for (const dayStart of ['00:00', '00:30', '02:15', '02:30', '09:00']) {
+        const course = buildCourse(
+          courseDoc({
+            course: { id: 'year', name: 'Year', timezone, start: '2027-01-04', dayStart },
+            weeks: Array.from({ length: 52 }, (_, index) => ({
+              number: index + 1,
+              // Changes fall on the night to a Sunday (midnight on a Saturday's end in Santiago).
+              sessions: ['wednesday', 'saturday', 'sunday'].map((day) => ({ day, topic: 'Day' })),
+            })),
+            resources: [],
+          }),
+        );
+        const lines = contentLines(calendarIcs(course, { now: NOW }));
+        const starts = lines.filter((line) => line.startsWith('DTSTART;'));
+        const ends = lines.filter((line) => line.startsWith('DTEND;'));
+        const expected = course.sessions.map((session) => sessionStart(course, session)!.getTime());
+        expect(starts).toEqual(expected.map((start) => `DTSTART;TZID=${timezone}:${stamp(start, timezone)}`));
+        expect(ends).toEqual(expected.map((start) => `DTEND;TZID=${timezone}:${stamp(start + 8 * HOUR_MS, timezone)}`));
+      }
+    }
+  });
+
+  it('folds long lines at 75 octets without splitting a character, and every fold reads back', () => {
+    const long = `${'Å'.repeat(50)} ${'😀'.repeat(30)} ${'x'.repeat(200)}`;
+    const doc = courseDoc();
+    const [week1, ...rest] = doc.weeks;
+    const course = buildCourse(courseDoc({ weeks: [{ ...week1!, sessions: [{ ...week1!.sessions![0]!, topic: long, note: long }] }, ...rest] }));
+    const ics = calendarIcs(course, { now: NOW });
+    expect(ics.split('\r\n').every((line) => Buffer.byteLength(line) <= 75)).toBe(true);
+    expect(ics).not.toContain('\uFFFD');
+    const [event] = parseFeed(ics).events;
+    expect(event!.summary).toBe(`Week 1 · ${long} · PyTorch`);
+    expect(event!.description).toContain(`Note: ${long}`);
+  });
+
+  it('builds a 10,000-session course, all events in order', { timeout: 120_000 }, async () => {
+    const days = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+    const course = buildCourse(
+      courseDoc({
+        weeks: Array.from({ length: Math.ceil(10_000 / 7) }, (_, index) => ({
+          number: index + 1,
+          sessions: days.slice(0, Math.min(7, 10_000 - index * 7)).map((day) => ({ day, topic: `Topic ${index + 1}`, frameworks: ['PyTorch'] })),
+        })),
+      }),
+    );
+    expect(course.sessions).toHaveLength(10_000);
+    const ics = await calendarIcsInPieces(course, { now: NOW }, 700);
+    expect(ics).toBe(calendarIcs(course, { now: NOW }));
+    const uids = contentLines(ics).filter((line) => line.startsWith('UID:'));
+    expect(uids).toHaveLength(10_000);
+    expect(uids.at(-1)).toBe(`UID:demo-${course.sessions.at(-1)!.date}@course-bot`);
+  });
 });
+
+describe('cachedCalendar', () => {
+  it('builds the feed once per course revision, stamped with the time of that build', async () => {
+    let course = buildCourse();
+    let now = new Date('2027-01-04T10:00:00Z');
+    const feed = cachedCalendar({ course: () => course, now: () => now });
+    const first = await feed();
+    now = new Date('2027-01-04T11:00:00Z');
+    const again = await feed();
+    expect(again).toBe(first);
+    expect(contentLines(again.ics)).toContain('DTSTAMP:20270104T100000Z');
+    expect(again.name).toBe('demo');
+    course = buildCourse(courseDoc({ course: { ...courseDoc().course, name: 'Renamed' } }));
+    const rebuilt = await feed();
+    expect(rebuilt).not.toBe(first);
+    expect(contentLines(rebuilt.ics)).toContain('NAME:Renamed');
+    expect(contentLines(rebuilt.ics)).toContain('DTSTAMP:20270104T110000Z');
+  });
+
+  it('shares one build between requests that come while it runs, and lets other work run between its pieces', async () => {
+    const course = buildCourse(
+      courseDoc({
+        weeks: Array.from({ length: 20 }, (_, index) => ({ number: index + 1, sessions: [{ day: 'monday', topic: 'T' }, { day: 'friday', topic: 'F' }] })),
+      }),
+    );
+    const feed = cachedCalendar({ course: () => course, now: () => NOW, sessionsPerPiece: 5 });
+    const order: string[] = [];
+    const building = feed();
+    expect(feed()).toBe(building);
+    const built = building.then(() => order.push('built'));
+    setImmediate(() => order.push('other work'));
+    await built;
+    expect(order).toEqual(['other work', 'built']);
+    expect(contentLines((await building).ics).filter((line) => line === 'BEGIN:VEVENT')).toHaveLength(40);
+  });
+
+  it('builds again after a failed build', async () => {
+    let fail = true;
+    const course = buildCourse();
+    const feed = cachedCalendar({
+      course: () => course,
+      now: () => {
+        if (fail) throw new Error('clock broken');
+        return NOW;
+      },
+    });
+    expect(() => feed()).toThrow('clock broken');
+    fail = false;
+    expect((await feed()).ics).toContain('BEGIN:VCALENDAR');
+  });
+});
+

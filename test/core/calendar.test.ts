@@ -77,10 +77,17 @@ describe('calendar', () => {
     expect(status).toMatchObject({ kind: 'free', week: 1, next: { date: '2024-01-08', topic: 'Continuous Integration' } });
   });
 
-  it('picks the week to show, clamped to the course', () => {
+  it('picks the week to show: the current one until its last session day has passed, then the next; clamped to the course', () => {
     expect(currentWeekNumber(course2024, '2023-12-01')).toBe(1);
-    expect(currentWeekNumber(course2024, '2024-01-07')).toBe(1);
+    // Week 1 ends with a Saturday session: on it, week 1; on the Sunday after, week 2.
+    expect(currentWeekNumber(course2024, '2024-01-06')).toBe(1);
+    expect(currentWeekNumber(course2024, '2024-01-07')).toBe(2);
     expect(currentWeekNumber(course2024, '2024-01-08')).toBe(2);
+    // Week 2's last session is on Friday 12 January: from Saturday on, week 3.
+    expect(currentWeekNumber(course2024, '2024-01-12')).toBe(2);
+    expect(currentWeekNumber(course2024, '2024-01-13')).toBe(3);
+    expect(currentWeekNumber(course2024, '2024-01-19')).toBe(3);
+    expect(currentWeekNumber(course2024, '2024-01-20')).toBe(3);
     expect(currentWeekNumber(course2024, '2024-03-01')).toBe(3);
     expect(findWeek(course2024, 2)?.sessions).toHaveLength(2);
     expect(findWeek(course2024, 4)).toBeUndefined();

@@ -495,28 +495,27 @@ describe('cancelled sessions seen by students', () => {
     expect(built.sessions.map(isHeld)).toEqual([false, false, true]);
   });
 
-  it('/today shows the session marked cancelled, with the reason, and no lecture time', () => {
+  it('/today shows the session marked cancelled, with the reason and the next session, no lecture time or links', () => {
     const answer = answerNow('/today', contextAt(cancelledCourse, '2027-01-06T07:00'));
     expect(answer.title).toBe('Week 1 · Wednesday 6 January 2027');
     expect(answer.description).toBe('Cancelled: Configs');
     expect(answer.sections).toEqual([
-      { heading: 'Cancelled', lines: ['Instructor ill'] },
-      { heading: 'Frameworks', lines: ['Hydra'], inline: true },
+      { heading: 'Reason', lines: ['Instructor ill'] },
+      { heading: 'Next session', lines: ['Friday 8 January 2027 (in 2 days), week 1 — Project work'] },
     ]);
     expect(answer.time).toBeUndefined();
+    expect(answer.links).toEqual([]);
     const noReason = courseOf(applyChange(file, { kind: 'cancel', date: '2027-01-06' }));
-    expect(answerNow('/today', contextAt(noReason, '2027-01-06T07:00')).sections[0]).toEqual({
-      heading: 'Cancelled',
-      lines: ['This session does not take place.'],
-    });
+    expect(answerNow('/today', contextAt(noReason, '2027-01-06T07:00')).sections).toEqual([
+      { heading: 'Next session', lines: ['Friday 8 January 2027 (in 2 days), week 1 — Project work'] },
+    ]);
   });
 
-  it('/week lists it as cancelled with the reason', () => {
+  it('/week lists it as cancelled with the reason, in the words of /today', () => {
     const answer = answerNow('/week', contextAt(cancelledCourse, '2027-01-05T10:00'));
     expect(answer.sections.find((section) => section.heading === 'Wednesday 6 January 2027')?.lines).toEqual([
       'Cancelled: Configs',
       'Reason: Instructor ill',
-      'Frameworks: Hydra',
     ]);
     expect(answer.sections.find((section) => section.heading === 'Monday 4 January 2027')?.lines).toEqual(['Intro', 'Frameworks: PyTorch']);
   });
@@ -547,7 +546,13 @@ describe('cancelled sessions seen by students', () => {
     expect(morningAnnouncement(course, '2027-01-06')?.title).toBe('Good morning! Today in Demo Course: Week 1 · Wednesday 6 January 2027');
     const cancelled = morningAnnouncement(cancelledCourse, '2027-01-06');
     expect(cancelled?.title).toBe('Good morning! No session today in Demo Course: Week 1 · Wednesday 6 January 2027 is cancelled');
-    expect(cancelled?.sections[0]).toEqual({ heading: 'Cancelled', lines: ['Instructor ill'] });
+    expect(cancelled?.description).toBe('Cancelled: Configs');
+    expect(cancelled?.sections).toEqual([
+      { heading: 'Reason', lines: ['Instructor ill'] },
+      { heading: 'Next session', lines: ['Friday 8 January 2027 (in 2 days), week 1 — Project work'] },
+    ]);
+    expect(cancelled?.links).toEqual([]);
+    expect(cancelled?.text).not.toContain('Hydra');
   });
 
   it('a posted announcement of a date that lost its session becomes a short "no session" message', () => {

@@ -140,7 +140,7 @@ describe('/course on Discord: instructors change the schedule, students are told
         { timeoutMs: 15_000, what: 'the morning post edited' },
       );
       expect(edited.id).toBe(posted.id);
-      expect(edited.embeds?.[0]?.fields).toContainEqual({ name: 'Cancelled', value: 'instructor ill', inline: false });
+      expect(edited.embeds?.[0]?.fields).toContainEqual({ name: 'Reason', value: 'instructor ill', inline: false });
       // Students see it at once.
       const today = await answer(chatInput('today', [], { actor: student }));
       expect(today.embeds?.[0]?.description).toBe('Cancelled: Code organisation: why it matters');

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HealthChecks, type RunningHttpServer, startHttpServer } from '../../src/observability/http.js';
 import { Metrics } from '../../src/observability/metrics.js';
@@ -10,7 +11,10 @@ describe('the HTTP server: /healthz, /metrics, /calendar.ics', () => {
     server = undefined;
   });
 
-  const start = async (health: () => HealthChecks, ics: string | (() => string) = 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n') => {
+  const start = async (
+    health: () => HealthChecks,
+    ics: string | (() => string | Promise<string>) = 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n',
+  ) => {
     const metrics = new Metrics();
     server = await startHttpServer({
       port: 0,
@@ -18,7 +22,7 @@ describe('the HTTP server: /healthz, /metrics, /calendar.ics', () => {
       logger: captureLogger().logger,
       metrics,
       health,
-      calendar: () => ({ ics: typeof ics === 'string' ? ics : ics(), name: 'mlops' }),
+      calendar: async () => ({ ics: typeof ics === 'string' ? ics : await ics(), name: 'mlops' }),
     });
     return { metrics, url: (path: string) => `http://127.0.0.1:${server!.port}${path}` };
   };
@@ -69,6 +73,40 @@ describe('the HTTP server: /healthz, /metrics, /calendar.ics', () => {
     expect((await fetch(url('/calendar.ics'), { headers: { 'if-none-match': etag } })).status).toBe(304);
   });
 
+  it('reads If-None-Match as RFC 9110 does: a list, weak tags, or *', async () => {
+    const { url } = await start(() => ({ database: 'ok' }));
+    const etag = (await fetch(url('/calendar.ics'))).headers.get('etag')!;
+    const status = async (header: string) => (await fetch(url('/calendar.ics'), { headers: { 'if-none-match': header } })).status;
+    expect(await status(`W/${etag}`)).toBe(304);
+    expect(await status(`"other", ${etag}`)).toBe(304);
+    expect(await status('*')).toBe(304);
+    expect(await status('"other"')).toBe(200);
+  });
+
+  it('answers a request target that is not a URL with 400, and logs no error for it', async () => {
+    const metrics = new Metrics();
+    const { logger, lines } = captureLogger();
+    server = await startHttpServer({
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+      metrics,
+      health: () => ({ database: 'ok' }),
+      calendar: () => ({ ics: '', name: 'x' }),
+    });
+    const port = server.port;
+    const reply = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const socket = connect(port, '127.0.0.1', () => socket.end('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(reply.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(reply).toContain('Bad request');
+    expect(lines.filter((line) => line.includes('"level":50'))).toEqual([]);
+  });
+
   it('keeps the ETag while only the time the file was made changes', async () => {
     let stamp = 1;
     let topic = 'Intro';
@@ -78,6 +116,39 @@ describe('the HTTP server: /healthz, /metrics, /calendar.ics', () => {
     expect((await fetch(url('/calendar.ics'), { headers: { 'if-none-match': etag } })).status).toBe(304);
     topic = 'Changed';
     expect((await fetch(url('/calendar.ics'), { headers: { 'if-none-match': etag } })).status).toBe(200);
+  });
+
+  it('answers /healthz while a calendar is still being built, then serves the calendar', async () => {
+    let finish: (ics: string) => void = () => undefined;
+    const { url } = await start(
+      () => ({ database: 'ok' }),
+      () => new Promise<string>((resolve) => (finish = resolve)),
+    );
+    const calendar = fetch(url('/calendar.ics'));
+    const health = await fetch(url('/healthz'));
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', checks: { database: 'ok' } });
+    finish('BEGIN:VCALENDAR\r\nX-BUILT:yes\r\nEND:VCALENDAR\r\n');
+    const response = await calendar;
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('BEGIN:VCALENDAR\r\nX-BUILT:yes\r\nEND:VCALENDAR\r\n');
+  });
+
+  it('serves a calendar that fails to build as a 500, and logs why', async () => {
+    const metrics = new Metrics();
+    const { logger, lines } = captureLogger();
+    server = await startHttpServer({
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+      metrics,
+      health: () => ({ database: 'ok' }),
+      calendar: () => Promise.reject(new Error('build failed')),
+    });
+    const response = await fetch(`http://127.0.0.1:${server.port}/calendar.ics`);
+    expect(response.status).toBe(500);
+    expect(await response.text()).toBe('Internal error\n');
+    expect(lines.some((line) => line.includes('http request failed') && line.includes('build failed'))).toBe(true);
   });
 
   it('answers 404 for other paths and 405 for other methods', async () => {

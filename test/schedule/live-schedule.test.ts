@@ -183,7 +183,7 @@ describe('LiveSchedule: publishing', () => {
     expect(edit!.id).toBe('m1');
     expect(edit!.options.key).toBe(DAILY_06);
     expect(edit!.message.title).toBe('Good morning! No session today in Demo Course: Week 1 · Wednesday 6 January 2027 is cancelled');
-    expect(edit!.message.sections[0]).toEqual({ heading: 'Cancelled', lines: ['Instructor ill'] });
+    expect(edit!.message.sections[0]).toEqual({ heading: 'Reason', lines: ['Instructor ill'] });
 
     expect(published(store).rev).toBe(1);
     expect(published(store).digest['2027-01-06']).toMatchObject({ cancelled: { reason: 'Instructor ill' } });
@@ -202,7 +202,7 @@ describe('LiveSchedule: publishing', () => {
     expect(channel.posts).toEqual([]);
     expect(published(store).rev).toBe(1);
     const week = answerNow('/week 2', { course: schedule.course, now: clock.now(), commands });
-    expect(week.sections).toEqual([{ heading: 'Tuesday 12 January 2027', lines: ['Cancelled: Deployment', 'Frameworks: BentoML'] }]);
+    expect(week.sections).toEqual([{ heading: 'Tuesday 12 January 2027', lines: ['Cancelled: Deployment'] }]);
   });
 
   it('(c) the 7th day ahead is still inside the window', async () => {

@@ -32,6 +32,11 @@ export interface CommandContext {
   readonly commands: readonly Command[];
   /** Who asks (instructor commands record it). */
   readonly actor?: Actor;
+  /**
+   * Whether the asker may use instructor commands, where the platform knows (`/help` then lists them).
+   * An answer that depends on it must not be shared between askers who differ in it.
+   */
+  readonly instructor?: boolean;
   /** The instructor actions, where the platform offers them. */
   readonly admin?: ScheduleAdmin;
 }

@@ -48,14 +48,22 @@ function stamp(record: ChangeRecord, zone: string): string {
   return `#${record.id} · ${at} · ${who(record.actor)}`;
 }
 
-function changed(context: CommandContext, outcome: ChangeOutcome, verb = 'Done'): Message {
+/** Whether `/course undo` would take something back: a change neither undone nor in the course file. */
+function undoable(actions: ScheduleAdmin): boolean {
+  return actions.history().some((entry) => entry.record.undoneAt === undefined && !entry.inFile);
+}
+
+function changed(context: CommandContext, outcome: ChangeOutcome, verb = 'Done', undoLeft = true): Message {
   return message({
     title: `${verb}: ${describeChange(outcome.record.change)}`,
     description: outcome.noticed
       ? 'It touches the next 7 days: students are told in the announcement channel, and a posted announcement is updated.'
       : 'It is more than a week away: no notice is posted now; students see it in /week and /schedule.',
     sections: [{ heading: 'Change', lines: [stamp(outcome.record, context.course.timezone)] }],
-    footer: '/course undo takes it back · /course history lists every change',
+    footer:
+      verb === 'Undone'
+        ? `${undoLeft ? '/course undo takes back the one before · ' : ''}/course history lists every change`
+        : '/course undo takes it back · /course history lists every change',
   });
 }
 
@@ -144,7 +152,7 @@ const undoCommand = defineCommand({
     const { admin: actions, actor } = admin(context);
     const outcome = await actions.undo(actor);
     if (!outcome) return message({ title: 'Nothing to undo', description: 'There are no schedule changes left to take back.' });
-    return changed(context, outcome, 'Undone');
+    return changed(context, outcome, 'Undone', undoable(actions));
   },
 });
 

@@ -1,17 +1,26 @@
 import { message } from '../messages.js';
-import { defineCommand, usage } from './command.js';
+import { type Command, defineCommand, usage } from './command.js';
+
+function line(command: Command): string {
+  return `${usage(command)} — ${command.description}`;
+}
 
 export const helpCommand = defineCommand({
   name: 'help',
   description: 'What this bot can do',
   audience: 'everyone',
   options: [],
-  run({ course, commands }) {
-    const visible = commands.filter((command) => command.audience === 'everyone');
+  run({ course, commands, instructor }) {
+    const everyone = commands.filter((command) => command.audience === 'everyone');
+    // Instructors also see their own commands; students never do.
+    const instructors = instructor ? commands.filter((command) => command.audience === 'instructors') : [];
     return message({
       title: `${course.name}: commands`,
       description: 'Ask about the schedule with these commands:',
-      sections: [{ heading: 'Commands', lines: visible.map((command) => `${usage(command)} — ${command.description}`) }],
+      sections: [
+        { heading: 'Commands', lines: everyone.map(line) },
+        ...(instructors.length ? [{ heading: 'For instructors', lines: instructors.map(line) }] : []),
+      ],
       footer: `Dates are YYYY-MM-DD; times are in ${course.timezone}.`,
     });
   },

@@ -14,7 +14,7 @@ export const nextCommand = defineCommand({
     const date = today(course, now);
     const current = sessionOn(course, date);
     if (!session && current && isHeld(current)) {
-      return sessionCard(course, current, `Today's session is the last one: ${sessionTitle(current)}`);
+      return sessionCard(course, current, { title: `Today's session is the last one: ${sessionTitle(current)}` });
     }
     if (!session) {
       const held = course.sessions.filter(isHeld);
@@ -28,6 +28,6 @@ export const nextCommand = defineCommand({
         footer: course.name,
       });
     }
-    return sessionCard(course, session, `Next (${relativeDay(today(course, now), session.date)}): ${sessionTitle(session)}`);
+    return sessionCard(course, session, { title: `Next (${relativeDay(date, session.date)}): ${sessionTitle(session)}` });
   },
 });

@@ -1,7 +1,7 @@
 import { isIsoDate } from '../course/dates.js';
 import { UserFacingError } from '../errors.js';
 import type { Message } from '../messages.js';
-import { closest } from '../text.js';
+import { closest, quoted, shown } from '../text.js';
 import type { ArgsOf, Command, CommandContext, OptionDefinition } from './command.js';
 import { commandPath, usage } from './command.js';
 import { commands } from './registry.js';
@@ -40,7 +40,7 @@ export function tokenize(line: string): string[] {
       inWord = true;
     }
   }
-  if (closers !== undefined) throw new UserFacingError('bad-option', `Unclosed quote in: ${line}`);
+  if (closers !== undefined) throw new UserFacingError('bad-option', `Unclosed quote in ${quoted(line, 60)}: close it, or leave the quote out.`);
   if (inWord) words.push(current);
   return words;
 }
@@ -50,7 +50,7 @@ export function resolveOption(command: Command, option: OptionDefinition, raw: s
   const where = `/${commandPath(command)} ${option.name}`;
   if (option.type === 'integer') {
     const value = typeof raw === 'number' ? raw : /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
-    if (!Number.isInteger(value)) throw new UserFacingError('bad-option', `${where}: "${raw}" is not a whole number.`);
+    if (!Number.isInteger(value)) throw new UserFacingError('bad-option', `${where}: ${quoted(String(raw))} is not a whole number.`);
     if (option.min !== undefined && value < option.min) {
       throw new UserFacingError('bad-option', `${where}: must be ${option.min} or more.`);
     }
@@ -61,7 +61,7 @@ export function resolveOption(command: Command, option: OptionDefinition, raw: s
   }
   const text = String(raw).trim();
   if (option.type === 'date' && !isIsoDate(text)) {
-    throw new UserFacingError('bad-option', `${where}: "${text}" is not a date; use YYYY-MM-DD, such as 2027-01-05.`);
+    throw new UserFacingError('bad-option', `${where}: ${quoted(text)} is not a date; use YYYY-MM-DD, such as 2027-01-05.`);
   }
   return text;
 }
@@ -78,7 +78,7 @@ export function resolveArgs(
       const guess = closest(name, command.options.map((candidate) => candidate.name));
       throw new UserFacingError(
         'bad-option',
-        `/${commandPath(command)} has no option "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}. Usage: ${usage(command)}`,
+        `/${commandPath(command)} has no option ${quoted(name)}${guess ? ` (did you mean "${guess}"?)` : ''}. Usage: ${usage(command)}`,
       );
     }
     if (value !== undefined) args[name] = resolveOption(command, option, value);
@@ -112,14 +112,14 @@ export function lookupCommand(
     const guess = sub === undefined ? undefined : closest(sub.toLowerCase(), names);
     throw new UserFacingError(
       'unknown-command',
-      `${sub === undefined ? `/${wanted} needs one of` : `/${wanted} has no "${sub}".${guess ? ` Did you mean /${wanted} ${guess}?` : ''} Try one of`}: ${names.join(', ')}.`,
+      `${sub === undefined ? `/${wanted} needs one of` : `/${wanted} has no ${quoted(sub)}.${guess ? ` Did you mean /${wanted} ${guess}?` : ''} Try one of`}: ${names.join(', ')}.`,
     );
   }
   const names = [...new Set(registry.map((candidate) => candidate.group ?? candidate.name))];
   const guess = closest(wanted, names);
   throw new UserFacingError(
     'unknown-command',
-    `Unknown command /${wanted}.${guess ? ` Did you mean /${guess}?` : ''} Try /help; commands: ${names.map((n) => `/${n}`).join(', ')}.`,
+    `Unknown command /${shown(wanted)}.${guess ? ` Did you mean /${guess}?` : ''} Try /help; commands: ${names.map((n) => `/${n}`).join(', ')}.`,
   );
 }
 
@@ -161,7 +161,7 @@ export function parseCommandLine(line: string, registry: readonly Command[] = co
     const option = greedy >= 0 && index > greedy ? undefined : free[index];
     if (option) named[option.name] = word;
     else if (lastText) named[lastText.name] = `${named[lastText.name] ?? ''} ${word}`.trim();
-    else throw new UserFacingError('bad-option', `Too many arguments for /${commandPath(command)}: "${word}". Usage: ${usage(command)}`);
+    else throw new UserFacingError('bad-option', `Too many arguments for /${commandPath(command)}: ${quoted(word)}. Usage: ${usage(command)}`);
   });
   return { command, args: resolveArgs(command, named) };
 }

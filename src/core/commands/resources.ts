@@ -1,6 +1,7 @@
-import type { Course, Resource } from '../course/model.js';
+import type { Course, Resource, Session } from '../course/model.js';
 import { message } from '../messages.js';
 import { normalize, resourceLink, sessionResources } from '../views.js';
+import { quoted } from '../text.js';
 import { defineCommand } from './command.js';
 
 /** Every tag of the course's resources, sorted: the topics `/resources` knows. */
@@ -19,41 +20,85 @@ export function suggestTopics(course: Course, typed: string): string[] {
   ];
 }
 
-/** Lowercase words of a text: letters and digits, so `Weights & Biases` is `weights`, `biases`. */
-function words(text: string): string[] {
-  return normalize(text).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
-}
-
 /**
- * Whether every word of the query starts a word of the text (`light` finds `PyTorch Lightning`).
- * Query words shorter than three letters must match a whole word, so `ci` finds no `Discipline`.
+ * Lowercase words of a text: letters and digits, with `+` and `#` kept at a word's end (`c++`, `c#`),
+ * and `&` read as "and". So `Weights & Biases` is `weights`, `and`, `biases`; `CI/CD` is `ci`, `cd`.
  */
-function wordsMatch(text: string, query: readonly string[]): boolean {
-  const available = words(text);
-  return query.every((part) =>
-    available.some((word) => (part.length < 3 ? word === part : word.startsWith(part))),
-  );
+function words(text: string): string[] {
+  return normalize(text).replace(/&/g, ' and ').match(/[\p{L}\p{N}]+[+#]*/gu) ?? [];
 }
 
 /**
- * The resources matching a topic, best first: an exact tag or id, then tags and titles whose words
- * start with the query's words, then the resources of sessions whose topic or frameworks match.
+ * The spellings a name is known by, without spaces and punctuation: the whole name (`W & B`, `w&b`
+ * and `wandb` are all `wandb`; `CI/CD` and `ci-cd` are `cicd`) and, for a name of several words, its
+ * initials with "and" kept (`Weights & Biases` is `wandb` too).
+ */
+function spellings(text: string): string[] {
+  const parts = words(text);
+  const whole = parts.join('');
+  const initials = parts.map((part) => (part === 'and' ? part : part.charAt(0))).join('');
+  return parts.length > 1 && initials.length > 1 ? [whole, initials] : [whole];
+}
+
+/** Whether a name is the query, spelled another way. */
+function sameName(text: string, query: string): boolean {
+  const wanted = words(query).join('');
+  return wanted.length > 0 && spellings(text).includes(wanted);
+}
+
+/** Whether every word of the query is a whole word of the text (`git` is not `GitHub`). */
+function wholeWords(text: string, query: readonly string[]): boolean {
+  const available = new Set(words(text));
+  return query.every((part) => available.has(part));
+}
+
+/**
+ * Whether every word of the query starts a word of the text (`light` finds `PyTorch Lightning`), for a
+ * query that matched nothing whole. Query words shorter than three letters must match a whole word.
+ */
+function wordStarts(text: string, query: readonly string[]): boolean {
+  const available = words(text);
+  return query.every((part) => available.some((word) => (part.length < 3 ? word === part : word.startsWith(part))));
+}
+
+/**
+ * The resources matching a topic, best first: a tag or id that is the query (spelled with or without
+ * spaces and punctuation, or as initials: `w&b` finds `Weights & Biases`), then tags and titles that
+ * hold the query's words as whole words, then the resources of sessions whose topic does (or, when
+ * nothing else matched, whose frameworks do). Only when nothing matches so does a query word also
+ * match the start of a longer word (`hydr`).
  */
 export function matchResources(course: Course, topic: string): Resource[] {
-  const query = normalize(topic);
-  const parts = words(topic);
+  // "and" joins words (`weights and biases`, `w&b`) but finds nothing on its own.
+  const parts = words(topic).filter((part) => part !== 'and');
   if (parts.length === 0) return [];
+  const found = rankResources(course, topic, parts, wholeWords);
+  return found.length > 0 ? found : rankResources(course, topic, parts, wordStarts);
+}
+
+function rankResources(
+  course: Course,
+  topic: string,
+  parts: readonly string[],
+  matches: (text: string, query: readonly string[]) => boolean,
+): Resource[] {
   const score = new Map<Resource, number>();
   const raise = (resource: Resource, value: number) => score.set(resource, Math.max(score.get(resource) ?? 0, value));
   for (const resource of course.resources) {
-    if (resource.tags.some((tag) => normalize(tag) === query) || resource.id === query) raise(resource, 4);
-    else if (resource.tags.some((tag) => wordsMatch(tag, parts))) raise(resource, 3);
-    else if (wordsMatch(resource.title, parts)) raise(resource, 2);
+    if ([...resource.tags, resource.id].some((tag) => sameName(tag, topic))) raise(resource, 4);
+    else if (resource.tags.some((tag) => matches(tag, parts))) raise(resource, 3);
+    else if (matches(resource.title, parts)) raise(resource, 2);
   }
-  for (const session of course.sessions) {
-    if ([session.topic ?? '', ...session.frameworks].some((text) => wordsMatch(text, parts))) {
-      for (const resource of sessionResources(course, session)) raise(resource, 1);
+  const sessionMatches = (matched: (session: Session) => boolean) => {
+    for (const session of course.sessions) {
+      if (matched(session)) for (const resource of sessionResources(course, session)) raise(resource, 1);
     }
+  };
+  sessionMatches((session) => session.topic !== undefined && matches(session.topic, parts));
+  // A framework's own resources are found by their tags; the resources of the sessions that use it
+  // (its siblings' docs too) only when nothing names it.
+  if (score.size === 0) {
+    sessionMatches((session) => session.frameworks.some((framework) => matches(framework, parts) || sameName(framework, topic)));
   }
   return [...score.entries()]
     .sort((a, b) => b[1] - a[1] || course.resources.indexOf(a[0]) - course.resources.indexOf(b[0]))
@@ -87,13 +132,13 @@ export const resourcesCommand = defineCommand({
     if (found.length === 0) {
       const topics = knownTopics(course);
       return message({
-        title: `No resources for "${topic}"`,
+        title: `No resources for ${quoted(topic, 80)}`,
         description: topics.length ? `Known topics: ${topics.join(', ')}` : 'The course file lists no resources.',
         footer: course.name,
       });
     }
     return message({
-      title: `Resources for "${topic}"`,
+      title: `Resources for ${quoted(topic, 80)}`,
       links: found.map(resourceLink),
       footer: course.name,
     });

@@ -1,9 +1,25 @@
-import { currentWeekNumber, findWeek, firstSession, lastSession, nextSessionAfter, today } from '../course/calendar.js';
+import {
+  currentWeekNumber,
+  findWeek,
+  firstSession,
+  lastHeldSession,
+  lastSession,
+  nextSessionAfter,
+  today,
+  weekNumber,
+} from '../course/calendar.js';
 import { addDays, formatLongDate, mondayOf, placeWeekday } from '../course/dates.js';
 import { UserFacingError } from '../errors.js';
 import { message } from '../messages.js';
 import { normalize, sessionLine, weekDateRange, weekHeading, weekMessage } from '../views.js';
+import { numberRanges } from '../text.js';
 import { defineCommand } from './command.js';
+
+/**
+ * The largest week number `/week` takes (Discord checks it too, as `max_value`): far beyond any course
+ * (10,000 sessions fill about 1,430 weeks), small enough that a typo is refused with the limit.
+ */
+export const MAX_WEEK_NUMBER = 9999;
 
 export const weekCommand = defineCommand({
   name: 'week',
@@ -15,6 +31,7 @@ export const weekCommand = defineCommand({
       type: 'integer',
       description: 'Week number',
       min: 1,
+      max: MAX_WEEK_NUMBER,
       // A typed number picks that week first; words match the titles.
       suggest: ({ course }, typed) =>
         course.weeks
@@ -31,7 +48,7 @@ export const weekCommand = defineCommand({
     const number = args.number ?? currentWeekNumber(course, date);
     const week = findWeek(course, number);
     if (!week && args.number !== undefined) {
-      const known = course.weeks.map((entry) => entry.number).join(', ');
+      const known = numberRanges(course.weeks.map((entry) => entry.number));
       throw new UserFacingError('unknown-week', `There is no week ${number}. The course has weeks ${known}.`);
     }
     const status =
@@ -40,14 +57,16 @@ export const weekCommand = defineCommand({
         : date < firstSession(course).date
           ? 'The course has not started yet; this is its first week.'
           : date > lastSession(course).date
-            ? `The course has ended; its last session was on ${formatLongDate(lastSession(course).date)}.`
-            : undefined;
+            ? `The course has ended; its last session was on ${formatLongDate(lastHeldSession(course).date)}.`
+            : number !== weekNumber(course, date)
+              ? `Week ${weekNumber(course, date)} has no more sessions, so this is week ${number}.`
+              : undefined;
     if (!week || week.sessions.length === 0) {
       const sunday = addDays(placeWeekday(mondayOf(course.start), number, 'monday'), 6);
       const next = nextSessionAfter(course, sunday, true);
       return message({
         title: week ? weekHeading(week) : `Week ${number}`,
-        description: [`No sessions in week ${number}.`, week?.summary, status].filter(Boolean).join('\n'),
+        description: [`No sessions in week ${number}.`, status, week?.summary].filter(Boolean).join('\n'),
         ...(next && { sections: [{ heading: 'Next session', lines: [sessionLine(next)] }] }),
         footer: course.name,
       });

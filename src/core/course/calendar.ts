@@ -16,6 +16,11 @@ export function lastSession(course: Course): Session {
   return course.sessions[course.sessions.length - 1]!;
 }
 
+/** The last session that takes place (not cancelled); the last one when all are cancelled. */
+export function lastHeldSession(course: Course): Session {
+  return course.sessions.findLast(isHeld) ?? lastSession(course);
+}
+
 /** The course's local date at an instant. */
 export function today(course: Course, now: Date): IsoDate {
   return localDateOf(now, course.timezone);
@@ -55,11 +60,22 @@ export function findWeek(course: Course, number: number): Week | undefined {
   return course.weeks.find((week) => week.number === number);
 }
 
-/** The week to show for "this week" on `date`: the current one, or the first / last around the course. */
+/**
+ * The week to show for "this week" on `date`: the first week before the course and the last after it;
+ * during the course the week `date` lies in, until its last session day has passed (the weekend after
+ * it, say), then the next week the course lists. A week without sessions, listed or not, is shown as
+ * it is (it says when the next session is).
+ */
 export function currentWeekNumber(course: Course, date: IsoDate): number {
   const first = course.weeks[0]!.number;
   const last = course.weeks[course.weeks.length - 1]!.number;
-  return Math.min(Math.max(weekNumber(course, date), first), last);
+  if (date < firstSession(course).date) return first;
+  if (date > lastSession(course).date) return Math.min(Math.max(weekNumber(course, date), first), last);
+  const current = weekNumber(course, date);
+  const week = findWeek(course, current);
+  const over = week !== undefined && week.sessions.length > 0 && week.sessions.every((session) => session.date < date);
+  if (!over) return current;
+  return course.weeks.find((candidate) => candidate.number > current)?.number ?? current;
 }
 
 /** The instant the session's lecture starts, when the course gives a `dayStart`. */

@@ -212,7 +212,33 @@ describe('/course undo and history', () => {
     expect(admin.calls).toEqual([
       { method: 'undo', actor: alice },
       { method: 'undo', actor: alice },
+      { method: 'history' },
     ]);
+  });
+
+  it('after an undo, offers /course undo again only when a change is left to take back', async () => {
+    const { admin, run } = setup();
+    const record = (id: number, extra: Partial<ChangeRecord> = {}): ChangeRecord => ({
+      id,
+      courseId: 'demo',
+      at: at(course, '2027-01-04T14:02').getTime(),
+      actor: alice,
+      change: { kind: 'cancel', date: '2027-01-06' },
+      ...extra,
+    });
+    const undone = { undoneAt: at(course, NOW).getTime(), undoneBy: alice };
+    admin.undone = record(2, undone);
+    // The last change left was undone: nothing remains.
+    admin.entries = [{ record: record(1, undone) }, { record: record(2, undone) }];
+    expect((await run('/course undo')).footer).toBe('/course history lists every change');
+    // One exported into the course file cannot be undone from chat either.
+    admin.entries = [{ record: record(1), inFile: true }, { record: record(2, undone) }];
+    expect((await run('/course undo')).footer).toBe('/course history lists every change');
+    // An earlier change still stands (applied, or skipped because the file changed under it).
+    admin.entries = [{ record: record(1), skipped: 'no session on Wed 6 Jan' }, { record: record(2, undone) }];
+    expect((await run('/course undo')).footer).toBe('/course undo takes back the one before · /course history lists every change');
+    admin.entries = [{ record: record(1) }, { record: record(2, undone) }];
+    expect((await run('/course undo')).footer).toBe('/course undo takes back the one before · /course history lists every change');
   });
 
   it('history lists who did what when, in the course zone, with undone and skipped changes marked', async () => {

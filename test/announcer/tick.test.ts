@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startTicking } from '../../src/announcer/tick.js';
+import { systemClock } from '../../src/core/clock.js';
+import type { LogLevel } from '../../src/config.js';
+import { captureLogger } from '../support/log.js';
+
+/** An announcer that counts its runs and never has anything due. */
+function fakeAnnouncer() {
+  const runs = { count: 0 };
+  return {
+    runs,
+    announcer: {
+      run: () => {
+        runs.count += 1;
+        return Promise.resolve({ sent: [], already: [], failed: [], busy: [], missed: [] } as never);
+      },
+      nextWakeUp: () => undefined,
+      stop: () => Promise.resolve(),
+    },
+  };
+}
+
+/** Every write to the console while `run` runs (node-cron's own logger writes there). */
+function consoleWrites() {
+  const written: string[] = [];
+  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      written.push(args.map(String).join(' '));
+    });
+  }
+  return written;
+}
+
+/** Starts ticking, then blocks "the process" for five minutes: the clock jumps, timers fire late. */
+async function missTicks(level: LogLevel) {
+  vi.useFakeTimers({ now: new Date('2027-01-04T07:00:30Z') });
+  const written = consoleWrites();
+  const { logger, lines } = captureLogger(level);
+  const { announcer, runs } = fakeAnnouncer();
+  const stop = startTicking(announcer, { timezone: 'Europe/Copenhagen', clock: systemClock, logger });
+  vi.setSystemTime(new Date('2027-01-04T07:05:30Z'));
+  await vi.advanceTimersByTimeAsync(30_000);
+  await stop();
+  return { written, lines: lines.map((line) => JSON.parse(line) as Record<string, unknown>), runs };
+}
+
+describe('startTicking', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  it('logs a missed minute tick through the logger at warn, structured and without colour, never on the console', async () => {
+    const { written, lines, runs } = await missTicks('debug');
+    expect(written).toEqual([]);
+    const missed = lines.filter((line) => line.msg === 'announcer tick missed: the process was busy or asleep; the next tick catches up');
+    expect(missed.map((line) => [line.level, line.missed])).toEqual([
+      [40, '2027-01-04T07:01:00.000Z'],
+      [40, '2027-01-04T07:02:00.000Z'],
+      [40, '2027-01-04T07:03:00.000Z'],
+      [40, '2027-01-04T07:04:00.000Z'],
+      [40, '2027-01-04T07:05:00.000Z'],
+    ]);
+    const escape = String.fromCharCode(0x1b);
+    expect(lines.some((line) => JSON.stringify(line).includes('\\u001b') || String(line.msg).includes(escape))).toBe(false);
+    // At start, then at the tick of 07:06, when the process is free again.
+    expect(runs.count).toBe(2);
+  });
+
+  it('keeps quiet at LOG_LEVEL=error: nothing on the console, nothing logged', async () => {
+    const { written, lines } = await missTicks('error');
+    expect(written).toEqual([]);
+    expect(lines).toEqual([]);
+  });
+});
