@@ -1,11 +1,22 @@
-import { mkdirSync } from 'node:fs';
+import { type BigIntStats, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ScheduleChange } from '../core/course/changes.js';
 import { z } from 'zod';
 import { scheduleChangeSchema } from '../core/course/changes.js';
-import type { Actor, ChangeRecord, ClaimCompletion, ClaimOptions, ClaimOutcome, ClaimRecord, StateStore } from '../core/ports.js';
+import type {
+  Actor,
+  ChangeRecord,
+  ChangesVersion,
+  ClaimCompletion,
+  ClaimOptions,
+  ClaimOutcome,
+  ClaimRecord,
+  StateStore,
+} from '../core/ports.js';
 import { decideClaim } from './claims.js';
+import { damaged, lostFile, newerSchema, openFailure } from './diagnose.js';
+import { StateDbError } from './state-db-error.js';
 
 /**
  * Schema steps, applied in order; `PRAGMA user_version` records how many have run.
@@ -93,24 +104,110 @@ function actorOf(actor: z.infer<typeof actorSchema>): Actor {
   return { platform: actor.platform, id: actor.id, ...(actor.name !== undefined && { name: actor.name }) };
 }
 
-/** The embedded default store: one SQLite file (WAL), shared safely by several processes. */
+const integrityRow = z.object({ quick_check: z.string() });
+
+export interface SqliteStoreOptions {
+  /**
+   * Open without write access: what SQLite falls back to when the file's permissions deny writing (so the
+   * open fails as it would then; tests model an unwritable file with it, as root too).
+   */
+  readonly readonly?: boolean;
+  /**
+   * Told when the file at the path stops being the one this store has open (deleted, replaced): once each
+   * time that happens, at the write or health check that finds it. Every write then throws the same error.
+   */
+  readonly onLost?: (error: StateDbError) => void;
+}
+
+/** Which file a path names: its device and inode. */
+interface FileIdentity {
+  readonly dev: bigint;
+  readonly ino: bigint;
+}
+
+/**
+ * The embedded default store: one SQLite file (WAL), shared safely by several processes. Opening checks the
+ * file (integrity, schema version, a write) and throws a `StateDbError` with one line that says what to do.
+ * Every write first checks that the file at the path is still the one open, and throws a `StateDbError`
+ * when it was deleted or replaced, so that nothing is confirmed that a restart would not find.
+ */
 export class SqliteStore implements StateStore {
   readonly db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
+  readonly #identity: FileIdentity | undefined;
+  readonly #onLost: ((error: StateDbError) => void) | undefined;
+  #lost = false;
 
-  /** Opens (creating the file and its directory) or `:memory:`. */
-  constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    // Another process may hold the lock for a moment: statements wait up to 5 s for it.
-    this.db = new Database(path, { timeout: 5_000 });
-    this.#switchToWal();
-    this.db.pragma('synchronous = NORMAL');
+  /** Opens (creating the file and its directory) or `:memory:`; a file that cannot be used throws `StateDbError`. */
+  constructor(
+    readonly path: string,
+    options: SqliteStoreOptions = {},
+  ) {
+    this.#onLost = options.onLost;
+    const file = path !== ':memory:';
     try {
+      if (file) mkdirSync(dirname(path), { recursive: true });
+      // Another process may hold the lock for a moment: statements wait up to 5 s for it.
+      this.db = new Database(path, { timeout: 5_000, readonly: options.readonly ?? false });
+      this.#identity = file ? identityOf(statSync(path, { bigint: true })) : undefined;
+    } catch (error) {
+      throw openFailure(path, error);
+    }
+    try {
+      this.#switchToWal();
+      this.db.pragma('synchronous = NORMAL');
+      // Damage past the first page opens without a word and fails at the first query that reads it.
+      this.#checkIntegrity();
       this.#migrate();
+      this.#probeWrite();
     } catch (error) {
       this.db.close();
-      throw error;
+      throw error instanceof StateDbError ? error : openFailure(path, error);
     }
+  }
+
+  #checkIntegrity(): void {
+    const rows: unknown[] = this.db.prepare('PRAGMA quick_check').all();
+    const problems = rows.map((row) => integrityRow.parse(row).quick_check).filter((line) => line !== 'ok');
+    if (problems.length > 0) throw damaged(this.path, problems);
+  }
+
+  /**
+   * Throws when the file at the path is no longer the one open (deleted, or replaced by another): writes
+   * would go into a file no restart reads. Tells `onLost` when it first finds so.
+   */
+  #assertSameFile(): void {
+    if (!this.#identity || !this.db.open) return;
+    let how: 'deleted' | 'replaced' | 'unreachable' | undefined;
+    let cause: unknown;
+    try {
+      const now = statSync(this.path, { bigint: true, throwIfNoEntry: false });
+      if (!now) how = 'deleted';
+      else if (now.dev !== this.#identity.dev || now.ino !== this.#identity.ino) how = 'replaced';
+    } catch (error) {
+      how = 'unreachable';
+      cause = error;
+    }
+    if (how === undefined) {
+      this.#lost = false;
+      return;
+    }
+    const error = lostFile(this.path, how, cause);
+    if (!this.#lost) {
+      this.#lost = true;
+      this.#onLost?.(error);
+    }
+    throw error;
+  }
+
+  /** A write, checked against a deleted or replaced file before and after (inside a transaction: by it). */
+  #write<T>(work: () => T): T {
+    if (this.db.inTransaction) return work();
+    this.#assertSameFile();
+    const result = work();
+    // Replaced while writing: what was written went into the old file; it must not be confirmed.
+    this.#assertSameFile();
+    return result;
   }
 
   /**
@@ -133,9 +230,7 @@ export class SqliteStore implements StateStore {
   #migrate(): void {
     const current = () => Number(this.db.pragma('user_version', { simple: true }));
     const check = (version: number) => {
-      if (version > MIGRATIONS.length) {
-        throw new Error(`${this.path} was written by a newer course-bot (schema ${version} > ${MIGRATIONS.length})`);
-      }
+      if (version > MIGRATIONS.length) throw newerSchema(this.path, version, MIGRATIONS.length);
     };
     check(current());
     if (current() === MIGRATIONS.length) return;
@@ -162,11 +257,13 @@ export class SqliteStore implements StateStore {
   }
 
   setValue(key: string, value: string): void {
-    this.#prepare(
+    this.#write(() =>
+      this.#prepare(
         `INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
       )
-      .run(key, value, new Date().toISOString());
+        .run(key, value, new Date().toISOString()),
+    );
   }
 
   compareAndSetValue(key: string, expected: string | undefined, value: string): boolean {
@@ -179,7 +276,7 @@ export class SqliteStore implements StateStore {
   }
 
   deleteValue(key: string): boolean {
-    return this.#prepare('DELETE FROM kv WHERE key = ?').run(key).changes > 0;
+    return this.#write(() => this.#prepare('DELETE FROM kv WHERE key = ?').run(key).changes > 0);
   }
 
   listKeys(prefix = ''): string[] {
@@ -207,19 +304,21 @@ export class SqliteStore implements StateStore {
       if (write) this.#writeClaim(write);
       return outcome;
     });
-    return run.immediate();
+    return this.#write(() => run.immediate());
   }
 
   renewClaim(key: string, owner: string, leaseUntil: number): boolean {
-    return (
-      this.#prepare("UPDATE claims SET lease_until = ? WHERE key = ? AND owner = ? AND status = 'pending'")
-        .run(leaseUntil, key, owner).changes > 0
+    return this.#write(
+      () =>
+        this.#prepare("UPDATE claims SET lease_until = ? WHERE key = ? AND owner = ? AND status = 'pending'")
+          .run(leaseUntil, key, owner).changes > 0,
     );
   }
 
   completeClaim(key: string, owner: string, outcome: ClaimCompletion, now: number): boolean {
-    return (
-      this.#prepare(
+    return this.#write(
+      () =>
+        this.#prepare(
           `UPDATE claims SET status = ?, message_id = ?, error = ?, updated_at = ?
            WHERE key = ? AND owner = ? AND status = 'pending'`,
         )
@@ -230,7 +329,7 @@ export class SqliteStore implements StateStore {
           now,
           key,
           owner,
-        ).changes > 0
+        ).changes > 0,
     );
   }
 
@@ -252,44 +351,59 @@ export class SqliteStore implements StateStore {
   }
 
   addChange(courseId: string, change: ScheduleChange, actor: Actor, at: number): ChangeRecord {
-    const row: unknown = this.#prepare('INSERT INTO changes (course_id, at, actor, change) VALUES (?, ?, ?, ?) RETURNING *')
-      .get(courseId, at, JSON.stringify(actor), JSON.stringify(scheduleChangeSchema.parse(change)));
+    const stored = JSON.stringify(scheduleChangeSchema.parse(change));
+    const row: unknown = this.#write(() =>
+      this.#prepare('INSERT INTO changes (course_id, at, actor, change) VALUES (?, ?, ?, ?) RETURNING *').get(
+        courseId,
+        at,
+        JSON.stringify(actor),
+        stored,
+      ),
+    );
     return changeRow.parse(row);
   }
 
-  listChanges(courseId: string): ChangeRecord[] {
-    const rows: unknown[] = this.#prepare('SELECT * FROM changes WHERE course_id = ? ORDER BY id').all(courseId);
+  listChanges(courseId: string, afterId = 0): ChangeRecord[] {
+    const rows: unknown[] = this.#prepare('SELECT * FROM changes WHERE course_id = ? AND id > ? ORDER BY id').all(courseId, afterId);
     return rows.map((row) => changeRow.parse(row));
   }
 
   undoChange(courseId: string, actor: Actor, at: number): ChangeRecord | undefined {
-    const row: unknown = this.#prepare(
+    const row: unknown = this.#write(() =>
+      this.#prepare(
         `UPDATE changes SET undone_at = ?, undone_by = ?
          WHERE id = (SELECT max(id) FROM changes WHERE course_id = ? AND undone_at IS NULL)
          RETURNING *`,
       )
-      .get(at, JSON.stringify(actor), courseId);
+        .get(at, JSON.stringify(actor), courseId),
+    );
     return row === undefined ? undefined : changeRow.parse(row);
   }
 
-  changesVersion(courseId: string): string {
+  changesVersion(courseId: string): ChangesVersion {
     const row = versionRow.parse(
       this.#prepare('SELECT count(*) AS count, coalesce(max(id), 0) AS last, count(undone_at) AS undone FROM changes WHERE course_id = ?')
         .get(courseId),
     );
-    return `${row.count}:${row.last}:${row.undone}`;
+    return { count: row.count, lastId: row.last, undone: row.undone };
   }
 
   transaction<T>(work: () => T): T {
     // IMMEDIATE takes the write lock before the first read; nested calls become savepoints.
-    return this.db.transaction(work).immediate();
+    return this.#write(() => this.db.transaction(work).immediate());
   }
 
   /**
-   * Writes a row inside a transaction that is rolled back: only a real write proves the file writable.
-   * Another process holding the write lock proves it too, and is not waited for (health checks are quick).
+   * Checks that the file at the path is still the one open, then writes a row inside a transaction that is
+   * rolled back: only a real write proves the file writable. Another process holding the write lock proves it
+   * too, and is not waited for (health checks are quick).
    */
   assertWritable(): void {
+    this.#assertSameFile();
+    this.#probeWrite();
+  }
+
+  #probeWrite(): void {
     this.db.pragma('busy_timeout = 100');
     try {
       this.#prepare('BEGIN IMMEDIATE').run();
@@ -309,4 +423,8 @@ export class SqliteStore implements StateStore {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+function identityOf(stats: BigIntStats): FileIdentity {
+  return { dev: stats.dev, ino: stats.ino };
 }
