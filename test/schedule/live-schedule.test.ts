@@ -270,6 +270,75 @@ describe('LiveSchedule: instances and restarts', () => {
     expect([...a.errors(), ...b.errors()]).toEqual([]);
   });
 
+  it('checks a change against what another instance stored after this one last read the schedule', async () => {
+    const paths = files();
+    const clock = mutableClock('2027-01-05T10:00');
+    const a = instance(paths, clock, new Channel(), 'a');
+    const b = instance(paths, clock, new Channel(), 'b');
+    expect(sessionOn(a.schedule.course, '2027-01-07')).toBeUndefined();
+    await b.schedule.change({ kind: 'add', date: '2027-01-07', topic: 'Guest lecture' }, bob);
+    await expect(a.schedule.change({ kind: 'add', date: '2027-01-07', topic: 'Extra' }, alice)).rejects.toThrow(
+      new UserFacingError('bad-option', '2027-01-07 already has a session (Guest lecture); use edit to change it.'),
+    );
+    await b.schedule.change({ kind: 'cancel', date: '2027-01-06' }, bob);
+    await expect(a.schedule.change({ kind: 'cancel', date: '2027-01-06' }, alice)).rejects.toThrow(/already cancelled/);
+    expect(a.store.listChanges('demo').map((record) => record.actor.name)).toEqual(['bob', 'bob']);
+    await Promise.all([a.schedule.settle(), b.schedule.settle()]);
+  });
+
+  it('reads the same schedule as a full replay after changes and undos made here and in another instance', async () => {
+    const paths = files();
+    const clock = mutableClock('2027-01-05T10:00');
+    const a = instance(paths, clock, new Channel(), 'a');
+    const b = instance(paths, clock, new Channel(), 'b');
+    const full = () => effectiveCourse(a.live.loaded, a.store);
+    const steps: (() => Promise<unknown>)[] = [
+      () => a.schedule.change({ kind: 'add', date: '2027-01-07', topic: 'Extra' }, alice),
+      () => b.schedule.change({ kind: 'edit', date: '2027-01-07', topic: 'Extra, renamed' }, bob),
+      () => a.schedule.change({ kind: 'move', from: '2027-01-12', to: '2027-01-13' }, alice),
+      // Another instance adds and undoes before this one reads again: an added change that is already undone.
+      async () => {
+        await b.schedule.change({ kind: 'cancel', date: '2027-01-13' }, bob);
+        await b.schedule.undo(bob);
+      },
+      () => a.schedule.change({ kind: 'edit', date: '2027-01-04', note: 'Room 101' }, alice),
+      // An undo here, then a change: the log moved by an undo and an add at once.
+      async () => {
+        await a.schedule.undo(alice);
+        await b.schedule.change({ kind: 'cancel', date: '2027-01-08', reason: 'Holiday' }, bob);
+      },
+    ];
+    for (const step of steps) {
+      await step();
+      expect(a.schedule.course).toEqual(full().course);
+      expect(b.schedule.course).toEqual(full().course);
+      expect(a.schedule.file).toEqual(full().file);
+    }
+    expect(sessionOn(a.schedule.course, '2027-01-07')?.topic).toBe('Extra, renamed');
+    expect(sessionOn(a.schedule.course, '2027-01-13')?.cancelled).toBeUndefined();
+    expect(sessionOn(a.schedule.course, '2027-01-04')?.note).toBeUndefined();
+    expect(sessionOn(a.schedule.course, '2027-01-08')?.cancelled).toEqual({ reason: 'Holiday' });
+    await Promise.all([a.schedule.settle(), b.schedule.settle()]);
+  });
+
+  it('an edit reads only the changes stored since the schedule was last read, however many came before', async () => {
+    const paths = files();
+    const clock = mutableClock('2027-01-05T10:00');
+    const { schedule, store } = instance(paths, clock, new Channel());
+    for (let index = 0; index < 40; index += 1) store.addChange('demo', { kind: 'edit', date: '2027-01-06', topic: `Topic ${index}` }, alice, 0);
+    void schedule.course;
+    const read = vi.spyOn(store, 'listChanges');
+    const parsedRows = () => read.mock.results.reduce((sum, result) => sum + (result.value as unknown[]).length, 0);
+    await change(schedule, { kind: 'edit', date: '2027-01-06', topic: 'Topic 40' });
+    // The new change itself, read back once after it was stored: not the 40 before it.
+    expect(parsedRows()).toBe(1);
+    expect(sessionOn(schedule.course, '2027-01-06')?.topic).toBe('Topic 40');
+    read.mockClear();
+    store.addChange('demo', { kind: 'edit', date: '2027-01-06', topic: 'Topic 41' }, bob, 0);
+    expect(sessionOn(schedule.course, '2027-01-06')?.topic).toBe('Topic 41');
+    expect(parsedRows()).toBe(1);
+  });
+
   it('(e) after a restart the changes and their history (who, when, undone by whom) are still there, and nothing is announced again', async () => {
     const paths = files();
     const clock = mutableClock('2027-01-05T10:00');
