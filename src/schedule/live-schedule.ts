@@ -88,9 +88,13 @@ export function databaseId(store: StateStore): string {
   return id;
 }
 
-/** The changes an exported file holds, when it was exported from this database. */
+/**
+ * The changes an exported file holds, when it was exported from this database. Only reads: a database
+ * without an id yet exported nothing, and reading the schedule must work when nothing can be written.
+ */
 function includedThrough(loaded: Pick<LoadedCourse, 'exported'>, store: StateStore): number | undefined {
-  return loaded.exported && loaded.exported.database === databaseId(store) ? loaded.exported.changesThrough : undefined;
+  if (!loaded.exported) return undefined;
+  return loaded.exported.database === store.getValue(DATABASE_ID_KEY) ? loaded.exported.changesThrough : undefined;
 }
 
 function active(records: readonly ChangeRecord[]): NumberedChange[] {
@@ -107,8 +111,14 @@ export function effectiveCourse(
 ): AppliedChanges & { readonly marker: ExportMarker } {
   const all = store.listChanges(loaded.file.course.id);
   const through = includedThrough(loaded, store);
-  const applied = applyChanges(loaded.file, active(all), through !== undefined ? { includedThrough: through } : {});
-  return { ...applied, marker: { database: databaseId(store), changesThrough: all.at(-1)?.id ?? through ?? 0 } };
+  return {
+    ...replayed(loaded, all, through),
+    marker: { database: databaseId(store), changesThrough: all.at(-1)?.id ?? through ?? 0 },
+  };
+}
+
+function replayed(loaded: Pick<LoadedCourse, 'file'>, all: readonly ChangeRecord[], through: number | undefined): AppliedChanges {
+  return applyChanges(loaded.file, active(all), through !== undefined ? { includedThrough: through } : {});
 }
 
 function sameVersion(a: ChangesVersion, b: ChangesVersion): boolean {
@@ -198,7 +208,7 @@ export class LiveSchedule implements ScheduleAdmin {
         applied = applyMoreChanges(cached.applied, active(added), through !== undefined ? { includedThrough: through } : {});
       }
     }
-    applied ??= effectiveCourse(base, store);
+    applied ??= replayed(base, store.listChanges(courseId), includedThrough(base, store));
     for (const { id, reason } of applied.skipped) {
       if (this.#reportedSkips.has(id)) continue;
       this.#reportedSkips.add(id);

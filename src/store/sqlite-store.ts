@@ -192,12 +192,27 @@ export class SqliteStore implements StateStore {
       this.#lost = false;
       return;
     }
+    if (how !== 'unreachable') this.#releaseLog();
     const error = lostFile(this.path, how, cause);
     if (!this.#lost) {
       this.#lost = true;
       this.#onLost?.(error);
     }
     throw error;
+  }
+
+  /**
+   * Moves what the write-ahead log holds into the file this store has open, and empties the log. The log's
+   * name (`<path>-wal`) now belongs to whatever file is at the path: left full, it would lay this file's
+   * pages over that one at the next start (a restored backup would read as the old database, mixed).
+   */
+  #releaseLog(): void {
+    if (this.db.inTransaction) return;
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Best effort: the refusal of every write is what keeps changes from being confirmed.
+    }
   }
 
   /** A write, checked against a deleted or replaced file before and after (inside a transaction: by it). */
