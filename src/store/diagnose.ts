@@ -23,10 +23,19 @@ function user(): string {
   return uid === undefined ? 'the user the bot runs as' : `uid ${uid}`;
 }
 
+/** What is at `path`, or undefined when nothing is (or it cannot be looked at: a file where a folder should be). */
+function statOf(path: string): ReturnType<typeof statSync> {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
 /** The nearest ancestor of `path` that exists, and whether it is a directory. */
 function nearestExisting(path: string): { readonly path: string; readonly directory: boolean } | undefined {
   for (let current = dirname(path); ; current = dirname(current)) {
-    const stats = statSync(current, { throwIfNoEntry: false });
+    const stats = statOf(current);
     if (stats) return { path: current, directory: stats.isDirectory() };
     if (dirname(current) === current) return undefined;
   }
@@ -40,7 +49,9 @@ export function openFailure(path: string, error: unknown): StateDbError {
   const at = `STATE_DB ${path}`;
   const folder = dirname(path);
   const why = reason(error);
-  const fail = (message: string) => new StateDbError(path, message, { cause: error });
+  // No `cause`: the reason is in the line, and a cause's code (EACCES) would read as a platform failure to callers
+  // that look through causes (src/platforms/failure.ts).
+  const fail = (message: string) => new StateDbError(path, message);
   switch (code(error)) {
     case 'ENOTDIR':
     case 'EEXIST': {
@@ -60,7 +71,7 @@ export function openFailure(path: string, error: unknown): StateDbError {
       return fail(`${at} stayed locked by another process (${why}): stop the process that holds it (a stuck instance, a sqlite3 shell), then start again.`);
   }
   const sqlite = code(error);
-  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+  if (statOf(path)?.isDirectory()) {
     return fail(`${at} is a directory, not a database file: set STATE_DB to a file in it, such as ${path}/course-bot.db.`);
   }
   if (sqlite.startsWith('SQLITE_CORRUPT')) return fail(`${at} is damaged (${why}): ${START_FRESH}.`);
@@ -109,6 +120,5 @@ export function lostFile(path: string, how: 'deleted' | 'replaced' | 'unreachabl
   return new StateDbError(
     path,
     `STATE_DB ${path} ${what}: nothing more is stored (schedule changes are refused, announcements are not posted) until you ${fix}.`,
-    { cause: error },
   );
 }
