@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StateDbError } from './state-db-error.js';
 
@@ -30,6 +30,27 @@ function statOf(path: string): ReturnType<typeof statSync> {
   } catch {
     return undefined;
   }
+}
+
+/** What `path` is when it is neither a regular file, a directory nor absent (a FIFO, a device, a broken link). */
+export function kindOf(path: string): string | undefined {
+  let link = false;
+  try {
+    link = lstatSync(path).isSymbolicLink();
+  } catch {
+    return undefined;
+  }
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    // A link to nowhere is fine (SQLite creates its target); a loop is not.
+    return link && code(error) === 'ELOOP' ? 'a symbolic link that loops' : undefined;
+  }
+  if (stats.isFIFO()) return 'a named pipe (FIFO)';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  if (stats.isSocket()) return 'a socket';
+  return undefined;
 }
 
 /** The nearest ancestor of `path` that exists, and whether it is a directory. */
@@ -71,6 +92,8 @@ export function openFailure(path: string, error: unknown): StateDbError {
       return fail(`${at} stayed locked by another process (${why}): stop the process that holds it (a stuck instance, a sqlite3 shell), then start again.`);
   }
   const sqlite = code(error);
+  const kind = kindOf(path);
+  if (kind) return fail(`${at} is ${kind}, not a database file: set STATE_DB to a regular file's path.`);
   if (statOf(path)?.isDirectory()) {
     return fail(`${at} is a directory, not a database file: set STATE_DB to a file in it, such as ${path}/course-bot.db.`);
   }
@@ -94,6 +117,27 @@ export function damaged(path: string, problems: readonly string[]): StateDbError
   const shown = problems.slice(0, 2).map((problem) => problem.replace(/\s+/g, ' ').trim());
   const more = problems.length > 2 ? `; ${problems.length - 2} more` : '';
   return new StateDbError(path, `STATE_DB ${path} is damaged (integrity check: ${shown.join('; ')}${more}): ${START_FRESH}.`);
+}
+
+/** The line for a SQLite database without the tables (or columns) course-bot keeps. */
+export function foreign(path: string, error: unknown): StateDbError {
+  return new StateDbError(path, `STATE_DB ${path} is not a course-bot state database (${reason(error)}): ${START_FRESH}.`);
+}
+
+/** The line for a row that no longer reads back (damaged inside, or edited by hand). */
+export function unreadableRow(path: string, table: string, row: number, error: unknown): StateDbError {
+  const issue = (error as { issues?: { path?: unknown[]; message?: string }[] }).issues?.[0];
+  const why = issue ? `${issue.path?.join('.') || 'row'}: ${issue.message ?? 'invalid'}` : reason(error);
+  return new StateDbError(
+    path,
+    `STATE_DB ${path} holds a ${table} row it cannot read (rowid ${row}, ${why.replace(/\s+/g, ' ')}): restore it from a backup, or delete that row ` +
+      `with the sqlite3 tool (DELETE FROM ${table} WHERE rowid = ${row}) while the bot is stopped.`,
+  );
+}
+
+/** The line for a schema version no course-bot writes (below zero: a damaged header). */
+export function unknownSchema(path: string, found: number): StateDbError {
+  return new StateDbError(path, `STATE_DB ${path} has a schema version no course-bot writes (${found}): ${START_FRESH}.`);
 }
 
 /** The line for a database written by a newer course-bot. */

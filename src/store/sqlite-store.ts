@@ -15,7 +15,7 @@ import type {
   StateStore,
 } from '../core/ports.js';
 import { decideClaim } from './claims.js';
-import { damaged, lostFile, newerSchema, openFailure } from './diagnose.js';
+import { damaged, foreign, kindOf, lostFile, newerSchema, openFailure, unknownSchema, unreadableRow } from './diagnose.js';
 import { StateDbError } from './state-db-error.js';
 
 /**
@@ -76,7 +76,21 @@ const claimRow = z
   );
 const keyRow = z.object({ key: z.string() });
 const actorSchema = z.object({ platform: z.string(), id: z.string(), name: z.string().optional() });
-const json = <T extends z.ZodType>(schema: T) => z.string().transform((text): z.infer<T> => schema.parse(JSON.parse(text)));
+/** A JSON column read with `schema`: damaged JSON and a wrong shape are both issues, not thrown errors. */
+const json = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((text, context): z.infer<T> => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      context.addIssue({ code: 'custom', message: 'not valid JSON' });
+      return z.NEVER;
+    }
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    return z.NEVER;
+  });
 const changeRow = z
   .object({
     id: z.number().int(),
@@ -104,7 +118,15 @@ function actorOf(actor: z.infer<typeof actorSchema>): Actor {
   return { platform: actor.platform, id: actor.id, ...(actor.name !== undefined && { name: actor.name }) };
 }
 
-const integrityRow = z.object({ quick_check: z.string() });
+const integrityRow = z.object({ integrity_check: z.string() });
+const rowNumber = z.object({ row_number: z.number() });
+
+/** Every column the store reads, by table: preparing these proves the file holds course-bot's tables. */
+const SHAPE = [
+  'SELECT key, value, updated_at FROM kv LIMIT 0',
+  'SELECT key, status, owner, lease_until, attempts, message_id, error, updated_at FROM claims LIMIT 0',
+  'SELECT id, course_id, at, actor, change, undone_at, undone_by FROM changes LIMIT 0',
+];
 
 export interface SqliteStoreOptions {
   /**
@@ -147,6 +169,9 @@ export class SqliteStore implements StateStore {
     const file = path !== ':memory:';
     try {
       if (file) mkdirSync(dirname(path), { recursive: true });
+      // SQLite opens a FIFO or a device as if it were a file, and fails later with a misleading I/O error.
+      const kind = file ? kindOf(path) : undefined;
+      if (kind) throw new Error(`${path} is ${kind}`);
       // Another process may hold the lock for a moment: statements wait up to 5 s for it.
       this.db = new Database(path, { timeout: 5_000, readonly: options.readonly ?? false });
       this.#identity = file ? identityOf(statSync(path, { bigint: true })) : undefined;
@@ -159,6 +184,7 @@ export class SqliteStore implements StateStore {
       // Damage past the first page opens without a word and fails at the first query that reads it.
       this.#checkIntegrity();
       this.#migrate();
+      this.#checkRows();
       this.#probeWrite();
     } catch (error) {
       this.db.close();
@@ -166,10 +192,40 @@ export class SqliteStore implements StateStore {
     }
   }
 
+  /**
+   * `integrity_check` rather than `quick_check`: a damaged index page passes the quick one and fails the
+   * first query that uses the index. Both take milliseconds at this size (36 ms for 7,000 rows on a busy machine).
+   */
   #checkIntegrity(): void {
-    const rows: unknown[] = this.db.prepare('PRAGMA quick_check').all();
-    const problems = rows.map((row) => integrityRow.parse(row).quick_check).filter((line) => line !== 'ok');
+    const rows: unknown[] = this.db.prepare('PRAGMA integrity_check').all();
+    const problems = rows.map((row) => integrityRow.parse(row).integrity_check).filter((line) => line !== 'ok');
     if (problems.length > 0) throw damaged(this.path, problems);
+  }
+
+  /**
+   * The tables hold what the store reads, and every claim and change row reads back: a row damaged inside
+   * (a flipped bit in its JSON) would otherwise fail every read of the schedule or of the claims, at run time.
+   */
+  #checkRows(): void {
+    for (const sql of SHAPE) {
+      try {
+        this.db.prepare(sql);
+      } catch (error) {
+        throw foreign(this.path, error);
+      }
+    }
+    for (const [table, schema] of [
+      ['claims', claimRow],
+      ['changes', changeRow],
+    ] as const) {
+      for (const row of this.db.prepare(`SELECT rowid AS row_number, * FROM ${table}`).iterate()) {
+        try {
+          schema.parse(row);
+        } catch (error) {
+          throw unreadableRow(this.path, table, rowNumber.parse(row).row_number, error);
+        }
+      }
+    }
   }
 
   /**
@@ -245,6 +301,7 @@ export class SqliteStore implements StateStore {
   #migrate(): void {
     const current = () => Number(this.db.pragma('user_version', { simple: true }));
     const check = (version: number) => {
+      if (version < 0) throw unknownSchema(this.path, version);
       if (version > MIGRATIONS.length) throw newerSchema(this.path, version, MIGRATIONS.length);
     };
     check(current());

@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { StateDbError } from '../../src/store/state-db-error.js';
@@ -23,6 +24,7 @@ function goodDatabase(): Buffer {
   const store = new SqliteStore(path);
   for (let index = 0; index < 400; index += 1) store.setValue(`key-${index}`, 'v'.repeat(200));
   store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, { platform: 'cli', id: 'me' }, 0);
+  for (const date of ['2027-01-05', '2027-01-06']) store.claim(`demo:${date}:daily:terminal`, { owner: 'me', now: 0, leaseMs: 1_000 });
   store.db.pragma('wal_checkpoint(TRUNCATE)');
   store.close();
   return readFileSync(path);
@@ -83,6 +85,89 @@ const damages: Record<string, { make: (path: string, good: Buffer) => void; mess
   },
 };
 
+/** More than the issue lists: found by trying odd files (a FIFO, foreign SQLite, a damaged row or index). */
+const oddities: typeof damages = {
+  'a named pipe': {
+    make: (path) => execFileSync('mkfifo', [path]),
+    message: (path) => `STATE_DB ${path} is a named pipe (FIFO), not a database file: set STATE_DB to a regular file's path.`,
+  },
+  'a link to /dev/null': {
+    make: (path) => symlinkSync('/dev/null', path),
+    message: (path) => `STATE_DB ${path} is a device, not a database file: set STATE_DB to a regular file's path.`,
+  },
+  'a symbolic link loop': {
+    make: (path) => {
+      symlinkSync(`${path}.other`, path);
+      symlinkSync(path, `${path}.other`);
+    },
+    message: (path) => `STATE_DB ${path} is a symbolic link that loops, not a database file: set STATE_DB to a regular file's path.`,
+  },
+  'another program’s SQLite database': {
+    make: (path) => {
+      const other = new Database(path);
+      other.exec('CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)');
+      other.pragma('user_version = 3');
+      other.close();
+    },
+    message: (path) => `STATE_DB ${path} is not a course-bot state database (no such table: kv): ${START_FRESH}`,
+  },
+  'a table dropped by hand': {
+    make: (path, good) => {
+      writeFileSync(path, good);
+      const edited = new Database(path);
+      edited.exec('DROP TABLE changes');
+      edited.close();
+    },
+    message: (path) => `STATE_DB ${path} is not a course-bot state database (no such table: changes): ${START_FRESH}`,
+  },
+  'a schema version below zero': {
+    make: (path, good) => {
+      writeFileSync(path, good);
+      const edited = new Database(path);
+      edited.pragma('user_version = -1');
+      edited.close();
+    },
+    message: (path) => `STATE_DB ${path} has a schema version no course-bot writes (-1): ${START_FRESH}`,
+  },
+  'a change row whose JSON was damaged': {
+    make: (path, good) => {
+      writeFileSync(path, good);
+      const edited = new Database(path);
+      edited.prepare('UPDATE changes SET change = ? WHERE rowid = 1').run('{"kind":"cancel","date";"2027-01-06"}');
+      edited.close();
+    },
+    message: (path) =>
+      `STATE_DB ${path} holds a changes row it cannot read (rowid 1, change: not valid JSON): ` +
+      'restore it from a backup, or delete that row with the sqlite3 tool (DELETE FROM changes WHERE rowid = 1) while the bot is stopped.',
+  },
+  'a claim row with an unknown status (constraints bypassed)': {
+    make: (path, good) => {
+      writeFileSync(path, good);
+      const edited = new Database(path);
+      edited.pragma('ignore_check_constraints = ON');
+      edited.prepare("UPDATE claims SET status = 'posted' WHERE rowid = 2").run();
+      edited.close();
+    },
+    message: (path) => `STATE_DB ${path} is damaged (integrity check: CHECK constraint failed in claims): ${START_FRESH}`,
+  },
+  // quick_check passes this one, and a read through the index then silently misses the change.
+  'a damaged index entry': {
+    make: (path, good) => {
+      writeFileSync(path, good);
+      const probe = new Database(path, { readonly: true });
+      const { rootpage } = probe.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'changes_by_course'").get() as { rootpage: number };
+      const pageSize = Number(probe.pragma('page_size', { simple: true }));
+      expect(probe.pragma('quick_check', { simple: true })).toBe('ok');
+      probe.close();
+      const bytes = Buffer.from(good);
+      const page = bytes.subarray((rootpage - 1) * pageSize, rootpage * pageSize);
+      page.write('dEmo', page.lastIndexOf(Buffer.from('demo')));
+      writeFileSync(path, bytes);
+    },
+    message: (path) => `STATE_DB ${path} is damaged (integrity check: row 1 missing from index changes_by_course): ${START_FRESH}`,
+  },
+};
+
 let good: Buffer;
 let cases = 0;
 /** A folder of its own, and the STATE_DB path in it (nested for the "under a file" cases). */
@@ -115,6 +200,15 @@ describe('opening a state database that cannot be used', () => {
     expect(error).toBeInstanceOf(StateDbError);
     expect((error as StateDbError).message).toBe(damages[name]!.message(path));
     expect((error as StateDbError).path).toBe(path);
+  });
+
+  it.each(Object.keys(oddities))('%s: one StateDbError line too', (name) => {
+    cases += 1;
+    const folder = join(dir, `case-${cases}`);
+    mkdirSync(folder);
+    const path = join(folder, 'state.db');
+    oddities[name]!.make(path, good);
+    expect(() => new SqliteStore(path).close()).toThrow(new StateDbError(path, oddities[name]!.message(path)));
   });
 
   it('an empty file is an empty database: it opens and is set up', () => {
@@ -154,6 +248,15 @@ describe('the CLI on a state database that cannot be used', () => {
   it.each(Object.keys(damages))('start with %s exits 1 with the one line', { timeout: 90_000 }, async (name) => {
     const path = broken(name);
     expectOneLine(await cli(['start'], path), damages[name]!.message(path));
+  });
+
+  it.each(['a named pipe', 'a change row whose JSON was damaged'])('start on %s exits 1 with the one line', { timeout: 90_000 }, async (name) => {
+    cases += 1;
+    const folder = join(dir, `case-${cases}`);
+    mkdirSync(folder);
+    const path = join(folder, 'state.db');
+    oddities[name]!.make(path, good);
+    expectOneLine(await cli(['start'], path), oddities[name]!.message(path));
   });
 
   it.each<[string, string[], Record<string, string>]>([
