@@ -113,8 +113,10 @@ export function openFailure(path: string, error: unknown): StateDbError {
 }
 
 /** The line for a database that opens but fails its integrity check (`PRAGMA quick_check`). */
-export function damaged(path: string, problems: readonly string[]): StateDbError {
-  const shown = problems.slice(0, 2).map((problem) => problem.replace(/\s+/g, ' ').trim());
+export function damaged(path: string, lines: readonly string[]): StateDbError {
+  // integrity_check heads its list with "*** in database main ***" when pages are damaged.
+  const problems = lines.map((line) => line.replace(/\*\*\* in database \w+ \*\*\*/g, ' ').replace(/\s+/g, ' ').trim()).filter(Boolean);
+  const shown = problems.slice(0, 2);
   const more = problems.length > 2 ? `; ${problems.length - 2} more` : '';
   return new StateDbError(path, `STATE_DB ${path} is damaged (integrity check: ${shown.join('; ')}${more}): ${START_FRESH}.`);
 }

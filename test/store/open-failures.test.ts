@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { damaged } from '../../src/store/diagnose.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { StateDbError } from '../../src/store/state-db-error.js';
 import { ROOT, type Run, runCli } from '../support/child.js';
@@ -209,6 +210,18 @@ describe('opening a state database that cannot be used', () => {
     const path = join(folder, 'state.db');
     oddities[name]!.make(path, good);
     expect(() => new SqliteStore(path).close()).toThrow(new StateDbError(path, oddities[name]!.message(path)));
+  });
+
+  it('names the first two problems integrity_check lists, without its "*** in database main ***" heading', () => {
+    const error = damaged('/srv/state.db', [
+      '*** in database main ***\nOn tree page 7 cell 2: invalid page number 99',
+      'row 4 missing from index changes_by_course',
+      'wrong # of entries in index changes_by_course',
+    ]);
+    expect(error.message).toBe(
+      'STATE_DB /srv/state.db is damaged (integrity check: On tree page 7 cell 2: invalid page number 99; row 4 missing from index ' +
+        `changes_by_course; 1 more): ${START_FRESH}`,
+    );
   });
 
   it('an empty file is an empty database: it opens and is set up', () => {
