@@ -226,14 +226,12 @@ export class LiveSchedule implements ScheduleAdmin {
   change(change: ScheduleChange, actor: Actor): Promise<ChangeOutcome> {
     const { store, clock, logger } = this.#options;
     try {
-      const { before, after, record } = storing(() =>
-        store.transaction(() => {
-          const current = this.#applied();
-          applyChange(current.file, change);
-          const stored = store.addChange(current.course.id, change, actor, clock.now().getTime());
-          return { before: current.course, after: this.course, record: stored };
-        }),
-      );
+      const { before, after, record } = this.#storing(() => {
+        const current = this.#applied();
+        applyChange(current.file, change);
+        const stored = store.addChange(current.course.id, change, actor, clock.now().getTime());
+        return { before: current.course, after: this.course, record: stored };
+      });
       logger.info({ change: record.id, by: who(actor), what: describeChange(change) }, 'schedule changed');
       return Promise.resolve(this.#changed(before, after, record));
     } catch (error) {
@@ -245,26 +243,47 @@ export class LiveSchedule implements ScheduleAdmin {
   undo(actor: Actor): Promise<ChangeOutcome | undefined> {
     const { store, clock, logger } = this.#options;
     try {
-      const done = storing(() =>
-        store.transaction(() => {
-          const current = this.#applied();
-          const latest = store.listChanges(current.course.id).findLast((candidate) => candidate.undoneAt === undefined);
-          const through = includedThrough(this.#options.live.loaded, store);
-          if (latest && through !== undefined && latest.id <= through) {
-            throw new UserFacingError(
-              'bad-option',
-              `Change #${latest.id} is already in the course file (it was exported with it): edit the file to take it back.`,
-            );
-          }
-          const record = store.undoChange(current.course.id, actor, clock.now().getTime());
-          return record && { before: current.course, after: this.course, record };
-        }),
-      );
+      const done = this.#storing(() => {
+        const current = this.#applied();
+        const latest = store.listChanges(current.course.id).findLast((candidate) => candidate.undoneAt === undefined);
+        const through = includedThrough(this.#options.live.loaded, store);
+        if (latest && through !== undefined && latest.id <= through) {
+          throw new UserFacingError(
+            'bad-option',
+            `Change #${latest.id} is already in the course file (it was exported with it): edit the file to take it back.`,
+          );
+        }
+        const record = store.undoChange(current.course.id, actor, clock.now().getTime());
+        return record && { before: current.course, after: this.course, record };
+      });
       if (!done) return Promise.resolve(undefined);
       logger.info({ change: done.record.id, by: who(actor), what: describeChange(done.record.change) }, 'schedule change undone');
       return Promise.resolve(this.#changed(done.before, done.after, done.record));
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /**
+   * Runs `work` in one store transaction. The schedule read inside it may hold what the transaction wrote: when
+   * the transaction does not commit, that read is forgotten (another instance's next change could reuse the id).
+   * A store that lost its file becomes the instructor's answer.
+   */
+  #storing<T>(work: () => T): T {
+    const { store } = this.#options;
+    const before = this.#cache;
+    try {
+      return storing(() => store.transaction(work));
+    } catch (error) {
+      const read = this.#cache;
+      if (read && read !== before) {
+        try {
+          if (!sameVersion(read.version, store.changesVersion(read.base.file.course.id))) this.#cache = undefined;
+        } catch {
+          this.#cache = undefined;
+        }
+      }
+      throw error;
     }
   }
 

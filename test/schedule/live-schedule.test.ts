@@ -17,6 +17,7 @@ import { exportYaml } from '../../src/course-file/export.js';
 import { LiveCourse } from '../../src/course-file/live-course.js';
 import { loadCourseFile, parseCourseText } from '../../src/course-file/read.js';
 import { LiveSchedule, effectiveCourse } from '../../src/schedule/live-schedule.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { answerNow, at, buildCourse, courseDoc } from '../support/course.js';
 import { captureLogger } from '../support/log.js';
@@ -337,6 +338,37 @@ describe('LiveSchedule: instances and restarts', () => {
     store.addChange('demo', { kind: 'edit', date: '2027-01-06', topic: 'Topic 41' }, bob, 0);
     expect(sessionOn(schedule.course, '2027-01-06')?.topic).toBe('Topic 41');
     expect(parsedRows()).toBe(1);
+  });
+
+  it('forgets what it read inside a change whose transaction did not commit (the next change may reuse its id)', async () => {
+    const paths = files();
+    const clock = mutableClock('2027-01-05T10:00');
+    const { logger } = captureLogger();
+    /** A store whose next commit fails (a full disk): the transaction's writes are rolled back. */
+    class FailingCommit extends MemoryStore {
+      failNext = false;
+      override transaction<T>(work: () => T): T {
+        return super.transaction(() => {
+          const result = work();
+          if (this.failNext) {
+            this.failNext = false;
+            throw new Error('SQLITE_FULL at commit');
+          }
+          return result;
+        });
+      }
+    }
+    const store = new FailingCommit();
+    const live = new LiveCourse({ path: paths.course, label: 'course.yaml', initial: loadCourseFile(paths.course), logger });
+    const schedule = new LiveSchedule({ live, store, clock, logger });
+    void schedule.course;
+    store.failNext = true;
+    await expect(schedule.change({ kind: 'add', date: '2027-01-07', topic: 'Extra' }, alice)).rejects.toThrow('SQLITE_FULL at commit');
+    expect(store.listChanges('demo')).toEqual([]);
+    // Another instance's change gets the id the rolled-back one had: same count, same last id.
+    store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, bob, 0);
+    expect(sessionOn(schedule.course, '2027-01-07')).toBeUndefined();
+    expect(sessionOn(schedule.course, '2027-01-06')?.cancelled).toEqual({});
   });
 
   it('(e) after a restart the changes and their history (who, when, undone by whom) are still there, and nothing is announced again', async () => {
