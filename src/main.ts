@@ -21,6 +21,7 @@ import { DiscordMessenger, postNotice } from './platforms/discord/messenger.js';
 import { TerminalMessenger } from './platforms/terminal/messenger.js';
 import { runTerminal } from './platforms/terminal/terminal.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { StateDbError } from './store/state-db-error.js';
 
 export interface StartOptions {
   readonly config: Config;
@@ -194,7 +195,13 @@ export async function start(options: StartOptions): Promise<void> {
     let tellInstructors: (text: string) => void = () => undefined;
     // Undefined while starting; `off` when no announcement channel is configured.
     let announcer: Announcer | 'off' | undefined;
-    store = new SqliteStore(config.stateDb);
+    store = new SqliteStore(config.stateDb, {
+      // Once per incident, found by a write, the health check or the minute check below.
+      onLost: (error) => {
+        logger.error({ db: config.stateDb }, error.message);
+        tellInstructors(error.message);
+      },
+    });
     logger.debug({ db: config.stateDb }, 'state store open');
     const live = new LiveCourse({
       path: config.courseFile,
@@ -231,8 +238,16 @@ export async function start(options: StartOptions): Promise<void> {
         platformStore.assertWritable();
         return { database: 'ok' };
       } catch (error) {
+        if (error instanceof StateDbError) return { database: error.message };
         return { database: `not writable: ${error instanceof Error ? error.message : String(error)}` };
       }
+    };
+    // A database deleted or replaced under the bot is found within a minute even when nothing writes.
+    const fileCheck = setInterval(storeHealth, 60_000).unref();
+    const stopFileCheck = cleanUp;
+    cleanUp = () => {
+      clearInterval(fileCheck);
+      stopFileCheck();
     };
     let health: () => HealthChecks = storeHealth;
     if (config.http && metrics) {
@@ -289,7 +304,7 @@ export async function start(options: StartOptions): Promise<void> {
           }
           // Changes made to the file while the bot was down are announced now.
           schedule.publishInBackground('start');
-          markStartGood(platformStore, shutdown.signal);
+          markStartGood(platformStore, shutdown.signal, { logger });
           reachedReady = true;
         }
         await stopped;

@@ -33,11 +33,24 @@ export async function backOffAfterFailedStarts(store: StateStore, logger: Logger
   return failures;
 }
 
-/** Marks the start good once it has stayed up `STABLE_AFTER_MS` (unless it stops first). */
-export function markStartGood(store: StateStore, signal: AbortSignal, afterMs = STABLE_AFTER_MS): void {
+/**
+ * Marks the start good once it has stayed up `afterMs` (default `STABLE_AFTER_MS`) unless it stops first. A
+ * store that cannot take the write then (its file deleted or replaced, a full disk) is logged, not thrown: the
+ * timer must not end the process, and the store's own checks report the cause.
+ */
+export function markStartGood(
+  store: StateStore,
+  signal: AbortSignal,
+  options: { readonly afterMs?: number; readonly logger?: Logger } = {},
+): void {
   const timer = setTimeout(() => {
-    if (!signal.aborted) store.setValue(FAILED_STARTS_KEY, '0');
-  }, afterMs);
+    if (signal.aborted) return;
+    try {
+      store.setValue(FAILED_STARTS_KEY, '0');
+    } catch (error) {
+      options.logger?.error({ err: error }, 'could not mark this start good in the state database');
+    }
+  }, options.afterMs ?? STABLE_AFTER_MS);
   timer.unref();
   signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
 }

@@ -27,14 +27,39 @@ describe('crash-loop backoff', () => {
     const store = new MemoryStore();
     store.setValue(FAILED_STARTS_KEY, '4');
     const running = new AbortController();
-    markStartGood(store, running.signal, 10);
+    markStartGood(store, running.signal, { afterMs: 10 });
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(store.getValue(FAILED_STARTS_KEY)).toBe('0');
     store.setValue(FAILED_STARTS_KEY, '4');
     const stopped = new AbortController();
-    markStartGood(store, stopped.signal, 10);
+    markStartGood(store, stopped.signal, { afterMs: 10 });
     stopped.abort();
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(store.getValue(FAILED_STARTS_KEY)).toBe('4');
+  });
+
+  it('a store that refuses the write when the start is marked good is logged; the process goes on', async () => {
+    const store = new MemoryStore();
+    const refusal = new Error('STATE_DB /x was deleted while the bot was running');
+    store.setValue = () => {
+      throw refusal;
+    };
+    const { logger, lines } = captureLogger();
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      markStartGood(store, new AbortController().signal, { afterMs: 10, logger });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 50,
+      msg: 'could not mark this start good in the state database',
+      err: { message: 'STATE_DB /x was deleted while the bot was running' },
+    });
   });
 });

@@ -387,9 +387,17 @@ export class Announcer {
 
   #record(key: string, messageId: string, log: Logger, outcome: 'sent' | 'recovered'): Outcome {
     const { store, owner, clock } = this.#options;
-    if (!store.completeClaim(key, owner, { status: 'sent', messageId }, clock.now().getTime())) {
-      log.error({ messageId }, 'posted, but the claim was no longer ours: another instance may post it too');
+    let recorded: boolean;
+    try {
+      recorded = store.completeClaim(key, owner, { status: 'sent', messageId }, clock.now().getTime());
+    } catch (error) {
+      // Posted: never post it again in this run (a retry would repeat it). The store cannot keep the record,
+      // so a restart may post it again: say so loudly.
+      log.error({ err: error, messageId }, 'posted, but the state database could not record it: a restart may post it again');
+      void this.#report(`The announcement ${key} was posted, but the state database could not record it (${describe(error)}); a restart may post it again.`);
+      return outcome;
     }
+    if (!recorded) log.error({ messageId }, 'posted, but the claim was no longer ours: another instance may post it too');
     return outcome;
   }
 

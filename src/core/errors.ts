@@ -3,7 +3,8 @@ export type UserErrorCode =
   | 'unknown-command'
   | 'bad-option'
   | 'unknown-week'
-  | 'forbidden';
+  | 'forbidden'
+  | 'unavailable';
 
 /**
  * An error the user caused or can fix. Platforms show its message (ephemerally where they can);

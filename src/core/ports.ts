@@ -21,6 +21,16 @@ export interface ChangeRecord {
   readonly undoneBy?: Actor;
 }
 
+/**
+ * How far a course's change log has come: changes stored, the newest id, changes undone. Any add or undo
+ * changes it; only adds (ids above `lastId`) leave `undone` as it was when the added ones are not undone.
+ */
+export interface ChangesVersion {
+  readonly count: number;
+  readonly lastId: number;
+  readonly undone: number;
+}
+
 /** Where an announcement stands. */
 export type ClaimStatus = 'pending' | 'sent' | 'failed';
 
@@ -93,19 +103,22 @@ export interface StateStore {
   listClaims(prefix?: string): ClaimRecord[];
   /** Stores a schedule change of a course; ids increase in the order changes are made. */
   addChange(courseId: string, change: ScheduleChange, actor: Actor, at: number): ChangeRecord;
-  /** Every change of the course, undone ones included, oldest first. */
-  listChanges(courseId: string): ChangeRecord[];
+  /** Every change of the course (with an id above `afterId`, when given), undone ones included, oldest first. */
+  listChanges(courseId: string, afterId?: number): ChangeRecord[];
   /** Marks the course's newest change that is not undone as undone (atomically); undefined when none is left. */
   undoChange(courseId: string, actor: Actor, at: number): ChangeRecord | undefined;
-  /** A value that differs whenever the course's changes differ (cheap: read on every command). */
-  changesVersion(courseId: string): string;
+  /** Where the course's change log stands (cheap: read on every command). */
+  changesVersion(courseId: string): ChangesVersion;
   /**
    * Runs `work` as one transaction that holds the store's write lock from its first read, so that what it
    * reads cannot change under it in this or any other process sharing the store (checking a schedule
    * change against the stored ones and storing it). A throw rolls back everything `work` wrote.
    */
   transaction<T>(work: () => T): T;
-  /** Throws when the store cannot be written (health checks). */
+  /**
+   * Throws when the store cannot be written (health checks), or no longer writes where a restart reads (its
+   * file was deleted or replaced: every write throws then too).
+   */
   assertWritable(): void;
   close(): void;
 }

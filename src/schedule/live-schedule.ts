@@ -10,8 +10,10 @@ import {
   type AppliedChanges,
   type ScheduleChange,
   type ScheduleDigest,
+  type NumberedChange,
   applyChange,
   applyChanges,
+  applyMoreChanges,
   canonicalJson,
   describeChange,
   noticeWindow,
@@ -27,6 +29,7 @@ import type {
   AnnounceOutcome,
   ChangeOutcome,
   ChangeRecord,
+  ChangesVersion,
   HistoryEntry,
   ReloadOutcome,
   ScheduleAdmin,
@@ -35,6 +38,7 @@ import type {
 import { type ExportMarker, type LoadedCourse, formatIssue } from '../course-file/read.js';
 import type { LiveCourse } from '../course-file/live-course.js';
 import type { Logger } from '../log.js';
+import { StateDbError } from '../store/state-db-error.js';
 
 export interface LiveScheduleOptions {
   readonly live: LiveCourse;
@@ -84,9 +88,17 @@ export function databaseId(store: StateStore): string {
   return id;
 }
 
-/** The changes an exported file holds, when it was exported from this database. */
+/**
+ * The changes an exported file holds, when it was exported from this database. Only reads: a database
+ * without an id yet exported nothing, and reading the schedule must work when nothing can be written.
+ */
 function includedThrough(loaded: Pick<LoadedCourse, 'exported'>, store: StateStore): number | undefined {
-  return loaded.exported && loaded.exported.database === databaseId(store) ? loaded.exported.changesThrough : undefined;
+  if (!loaded.exported) return undefined;
+  return loaded.exported.database === store.getValue(DATABASE_ID_KEY) ? loaded.exported.changesThrough : undefined;
+}
+
+function active(records: readonly ChangeRecord[]): NumberedChange[] {
+  return records.filter((record) => record.undoneAt === undefined).map((record) => ({ id: record.id, change: record.change }));
 }
 
 /**
@@ -98,10 +110,49 @@ export function effectiveCourse(
   store: StateStore,
 ): AppliedChanges & { readonly marker: ExportMarker } {
   const all = store.listChanges(loaded.file.course.id);
-  const active = all.filter((record) => record.undoneAt === undefined).map((record) => ({ id: record.id, change: record.change }));
   const through = includedThrough(loaded, store);
-  const applied = applyChanges(loaded.file, active, through !== undefined ? { includedThrough: through } : {});
-  return { ...applied, marker: { database: databaseId(store), changesThrough: all.at(-1)?.id ?? through ?? 0 } };
+  return {
+    ...replayed(loaded, all, through),
+    marker: { database: databaseId(store), changesThrough: all.at(-1)?.id ?? through ?? 0 },
+  };
+}
+
+function replayed(loaded: Pick<LoadedCourse, 'file'>, all: readonly ChangeRecord[], through: number | undefined): AppliedChanges {
+  return applyChanges(loaded.file, active(all), through !== undefined ? { includedThrough: through } : {});
+}
+
+function sameVersion(a: ChangesVersion, b: ChangesVersion): boolean {
+  return a.count === b.count && a.lastId === b.lastId && a.undone === b.undone;
+}
+
+/** The effective course as last read, and the course file and change log it was read from. */
+interface Cached {
+  readonly base: LoadedCourse;
+  readonly version: ChangesVersion;
+  readonly applied: AppliedChanges;
+}
+
+/**
+ * What an instructor who changes the schedule is told when the change cannot be stored: the state database
+ * is gone from under the bot (the store has reported it to the log and the instructors' channel).
+ */
+const NOT_STORED =
+  "Not saved: the bot's state database was deleted or replaced while the bot was running, so the change would be " +
+  'lost at the next restart. Whoever runs the bot must restart it; then try again.';
+
+/** The same for `/course announce`: a post that cannot be recorded could be posted again after the restart. */
+const NOT_POSTED =
+  "Not posted: the bot's state database was deleted or replaced while the bot was running, so what it posts cannot " +
+  'be recorded. Whoever runs the bot must restart it; then try again.';
+
+/** Runs a write of the store; a store that can no longer keep what it writes becomes the instructor's answer. */
+function storing<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof StateDbError) throw new UserFacingError('unavailable', NOT_STORED);
+    throw error;
+  }
 }
 
 function who(actor: Actor): string {
@@ -116,7 +167,7 @@ function who(actor: Actor): string {
  */
 export class LiveSchedule implements ScheduleAdmin {
   readonly #options: LiveScheduleOptions;
-  #cache: { readonly base: LoadedCourse; readonly version: string; readonly applied: AppliedChanges } | undefined;
+  #cache: Cached | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   readonly #stopping = new AbortController();
   readonly #reportedSkips = new Set<number>();
@@ -135,12 +186,29 @@ export class LiveSchedule implements ScheduleAdmin {
     return this.#applied().file;
   }
 
+  /**
+   * The effective course, read again when the file or the change log moved. When changes were only added
+   * since the last read (the usual case: an edit here or in another instance), just those are applied on
+   * top, so that an edit costs the same however many came before.
+   */
   #applied(): AppliedChanges {
     const { live, store } = this.#options;
     const base = live.loaded;
-    const version = store.changesVersion(base.file.course.id);
-    if (this.#cache?.base === base && this.#cache.version === version) return this.#cache.applied;
-    const applied = effectiveCourse(base, store);
+    const courseId = base.file.course.id;
+    const version = store.changesVersion(courseId);
+    const cached = this.#cache?.base === base ? this.#cache : undefined;
+    if (cached && sameVersion(cached.version, version)) return cached.applied;
+    let applied: AppliedChanges | undefined;
+    if (cached && version.lastId >= cached.version.lastId) {
+      const added = store.listChanges(courseId, cached.version.lastId);
+      const undoneAmongAdded = added.filter((record) => record.undoneAt !== undefined).length;
+      // Nothing older was undone: the log is the cached one with `added` after it.
+      if (version.count === cached.version.count + added.length && version.undone === cached.version.undone + undoneAmongAdded) {
+        const through = includedThrough(base, store);
+        applied = applyMoreChanges(cached.applied, active(added), through !== undefined ? { includedThrough: through } : {});
+      }
+    }
+    applied ??= replayed(base, store.listChanges(courseId), includedThrough(base, store));
     for (const { id, reason } of applied.skipped) {
       if (this.#reportedSkips.has(id)) continue;
       this.#reportedSkips.add(id);
@@ -150,41 +218,76 @@ export class LiveSchedule implements ScheduleAdmin {
     return applied;
   }
 
+  /**
+   * Checks the change against the schedule as stored and stores it, in one transaction: a change another
+   * instance stored a moment before is seen, and a change that no longer fits is refused with why, never
+   * stored to be skipped later.
+   */
   change(change: ScheduleChange, actor: Actor): Promise<ChangeOutcome> {
     const { store, clock, logger } = this.#options;
-    const before = this.course;
     try {
-      // Checked against the schedule as it is now: a refused change is never stored.
-      applyChange(this.file, change);
+      const { before, after, record } = this.#storing(() => {
+        const current = this.#applied();
+        applyChange(current.file, change);
+        const stored = store.addChange(current.course.id, change, actor, clock.now().getTime());
+        return { before: current.course, after: this.course, record: stored };
+      });
+      logger.info({ change: record.id, by: who(actor), what: describeChange(change) }, 'schedule changed');
+      return Promise.resolve(this.#changed(before, after, record));
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    const record = store.addChange(before.id, change, actor, clock.now().getTime());
-    logger.info({ change: record.id, by: who(actor), what: describeChange(change) }, 'schedule changed');
-    return Promise.resolve(this.#changed(before, record));
   }
 
+  /** Undoes the newest change not yet undone, checked and stored in one transaction like a change. */
   undo(actor: Actor): Promise<ChangeOutcome | undefined> {
     const { store, clock, logger } = this.#options;
-    const before = this.course;
-    const latest = store.listChanges(before.id).findLast((candidate) => candidate.undoneAt === undefined);
-    const through = includedThrough(this.#options.live.loaded, store);
-    if (latest && through !== undefined && latest.id <= through) {
-      return Promise.reject(
-        new UserFacingError(
-          'bad-option',
-          `Change #${latest.id} is already in the course file (it was exported with it): edit the file to take it back.`,
-        ),
-      );
+    try {
+      const done = this.#storing(() => {
+        const current = this.#applied();
+        const latest = store.listChanges(current.course.id).findLast((candidate) => candidate.undoneAt === undefined);
+        const through = includedThrough(this.#options.live.loaded, store);
+        if (latest && through !== undefined && latest.id <= through) {
+          throw new UserFacingError(
+            'bad-option',
+            `Change #${latest.id} is already in the course file (it was exported with it): edit the file to take it back.`,
+          );
+        }
+        const record = store.undoChange(current.course.id, actor, clock.now().getTime());
+        return record && { before: current.course, after: this.course, record };
+      });
+      if (!done) return Promise.resolve(undefined);
+      logger.info({ change: done.record.id, by: who(actor), what: describeChange(done.record.change) }, 'schedule change undone');
+      return Promise.resolve(this.#changed(done.before, done.after, done.record));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    const record = store.undoChange(before.id, actor, clock.now().getTime());
-    if (!record) return Promise.resolve(undefined);
-    logger.info({ change: record.id, by: who(actor), what: describeChange(record.change) }, 'schedule change undone');
-    return Promise.resolve(this.#changed(before, record));
   }
 
-  #changed(before: Course, record: ChangeRecord): ChangeOutcome {
-    const after = this.course;
+  /**
+   * Runs `work` in one store transaction. The schedule read inside it may hold what the transaction wrote: when
+   * the transaction does not commit, that read is forgotten (another instance's next change could reuse the id).
+   * A store that lost its file becomes the instructor's answer.
+   */
+  #storing<T>(work: () => T): T {
+    const { store } = this.#options;
+    const before = this.#cache;
+    try {
+      return storing(() => store.transaction(work));
+    } catch (error) {
+      const read = this.#cache;
+      if (read && read !== before) {
+        try {
+          if (!sameVersion(read.version, store.changesVersion(read.base.file.course.id))) this.#cache = undefined;
+        } catch {
+          this.#cache = undefined;
+        }
+      }
+      throw error;
+    }
+  }
+
+  #changed(before: Course, after: Course, record: ChangeRecord): ChangeOutcome {
     const window = noticeWindow(today(after, this.#options.clock.now()));
     const noticed = scheduleDiff(scheduleDigest(before), scheduleDigest(after), window.from, window.to).length > 0;
     this.publishInBackground(`change #${record.id}`);
@@ -219,7 +322,10 @@ export class LiveSchedule implements ScheduleAdmin {
     const date = today(course, this.#options.clock.now());
     if (!course.sessions.some((session) => session.date === date)) return { ...empty, nothing: 'There is no session today.' };
     this.#options.logger.info({ by: who(actor) }, 'announcement requested by an instructor');
-    const report = await announcer.announceNow();
+    const report = await announcer.announceNow().catch((error: unknown) => {
+      if (error instanceof StateDbError) throw new UserFacingError('unavailable', NOT_POSTED);
+      throw error;
+    });
     const keys = announcer.targets.flatMap((target) =>
       (['weekly', 'daily'] as const).map((kind) => announcementKey(course, date, kind, target)),
     );

@@ -1,5 +1,5 @@
 import type { ScheduleChange } from '../core/course/changes.js';
-import type { Actor, ChangeRecord, ClaimCompletion, ClaimOptions, ClaimOutcome, ClaimRecord, StateStore } from '../core/ports.js';
+import type { Actor, ChangeRecord, ChangesVersion, ClaimCompletion, ClaimOptions, ClaimOutcome, ClaimRecord, StateStore } from '../core/ports.js';
 import { decideClaim } from './claims.js';
 
 /** A store that forgets everything at exit: tests and dry runs. Passes the same contract as SQLite. */
@@ -87,9 +87,9 @@ export class MemoryStore implements StateStore {
     return record;
   }
 
-  listChanges(courseId: string): ChangeRecord[] {
+  listChanges(courseId: string, afterId = 0): ChangeRecord[] {
     this.#assertOpen();
-    return this.#changes.filter((record) => record.courseId === courseId);
+    return this.#changes.filter((record) => record.courseId === courseId && record.id > afterId);
   }
 
   undoChange(courseId: string, actor: Actor, at: number): ChangeRecord | undefined {
@@ -101,9 +101,9 @@ export class MemoryStore implements StateStore {
     return record;
   }
 
-  changesVersion(courseId: string): string {
+  changesVersion(courseId: string): ChangesVersion {
     const mine = this.listChanges(courseId);
-    return `${mine.length}:${mine.at(-1)?.id ?? 0}:${mine.filter((record) => record.undoneAt !== undefined).length}`;
+    return { count: mine.length, lastId: mine.at(-1)?.id ?? 0, undone: mine.filter((record) => record.undoneAt !== undefined).length };
   }
 
   transaction<T>(work: () => T): T {

@@ -8,6 +8,7 @@ import {
   type ScheduleDigest,
   applyChange,
   applyChanges,
+  applyMoreChanges,
   canonicalJson,
   describeChange,
   noticeWindow,
@@ -18,6 +19,8 @@ import {
 import type { Course } from '../../src/core/course/model.js';
 import { parseCourse } from '../../src/core/course/parse.js';
 import type { CourseFile, CourseFileInput } from '../../src/core/course/schema.js';
+import { addDays } from '../../src/core/course/dates.js';
+import { UserFacingError } from '../../src/core/errors.js';
 import { answerNow, buildCourse, contextAt, courseDoc, userError } from '../support/course.js';
 
 // The demo course starts on Monday 2027-01-04. Week 1: Mon 4 Intro (PyTorch, exercises),
@@ -308,6 +311,116 @@ describe('applyChanges', () => {
     expect(again.course).toEqual(once.course);
     expect(again.skipped).toEqual([]);
     expect(again.included).toEqual(changes.map((change) => change.id));
+  });
+});
+
+/** The replay as it was defined first: every change checked against the course rules on its own. */
+function replayCheckingEach(base: CourseFile, changes: readonly NumberedChange[]) {
+  let current = base;
+  const skipped: { id: number; reason: string }[] = [];
+  for (const { id, change } of changes) {
+    try {
+      current = applyChange(current, change, { replay: true });
+    } catch (error) {
+      if (!(error instanceof UserFacingError)) throw error;
+      skipped.push({ id, reason: error.message });
+    }
+  }
+  return { file: current, skipped };
+}
+
+/** A small seeded generator: the same sequences on every run. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+/** Random changes over the first weeks of the demo course: many fit, many do not (taken dates, no session). */
+function randomChanges(random: () => number, count: number): NumberedChange[] {
+  const day = () => addDays('2027-01-04', Math.floor(random() * 21));
+  const pick = <T,>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
+  return Array.from({ length: count }, (_unused, index): NumberedChange => {
+    const kind = pick(['edit', 'cancel', 'move', 'add'] as const);
+    const change: ScheduleChange =
+      kind === 'edit'
+        ? { kind, date: day(), ...pick([{ topic: `Topic ${index}` }, { frameworks: [] }, { note: `Note ${index}` }, { note: null }]) }
+        : kind === 'cancel'
+          ? { kind, date: day(), ...(random() < 0.5 && { reason: `Reason ${index}` }) }
+          : kind === 'move'
+            ? { kind, from: day(), to: day() }
+            : { kind, date: day(), topic: `Added ${index}` };
+    return { id: index + 1, change };
+  });
+}
+
+describe('applyChanges: the course rules checked once', () => {
+  it('gives what checking every change on its own gives, over 40 random sequences', () => {
+    const random = seeded(11);
+    let skippedSome = 0;
+    for (let round = 0; round < 40; round += 1) {
+      const changes = randomChanges(random, 1 + Math.floor(random() * 20));
+      const expected = replayCheckingEach(file, changes);
+      const applied = applyChanges(file, changes);
+      expect(applied.skipped).toEqual(expected.skipped);
+      expect(applied.file).toEqual(expected.file);
+      expect(applied.course).toEqual(courseOf(expected.file));
+      expect(applied.checkedEach).toBeUndefined();
+      if (expected.skipped.length > 0) skippedSome += 1;
+    }
+    // The sequences do run into changes that no longer fit.
+    expect(skippedSome).toBeGreaterThan(10);
+  });
+
+  it('checks change by change when the result breaks a rule, skipping only the change that broke it', () => {
+    const changes: NumberedChange[] = [
+      { id: 1, change: { kind: 'edit', date: '2027-01-04', topic: 'Welcome' } },
+      // Not through the stored-change schema: an empty topic reaches the course rules.
+      { id: 2, change: { kind: 'edit', date: '2027-01-06', topic: ' ' } },
+      { id: 3, change: { kind: 'cancel', date: '2027-01-12', reason: 'ill' } },
+    ];
+    const applied = applyChanges(file, changes);
+    expect(applied.skipped).toEqual([
+      { id: 2, reason: 'That change would make the course invalid: weeks[0].sessions[1].topic: must not be empty' },
+    ]);
+    expect(schedule(applied.course)).toEqual([
+      '2027-01-04 w1 Welcome [PyTorch]',
+      ORIGINAL[1],
+      ORIGINAL[2],
+      '2027-01-12 w2 Deployment [BentoML] cancelled=ill',
+    ]);
+    expect(applied.checkedEach).toBe(true);
+    // Such a result is not built on: the caller applies everything again.
+    expect(applyMoreChanges(applied, [{ id: 4, change: { kind: 'cancel', date: '2027-01-04' } }])).toBeUndefined();
+  });
+
+  it('applyMoreChanges on an earlier result gives what applyChanges over all the changes gives', () => {
+    const random = seeded(23);
+    for (let round = 0; round < 40; round += 1) {
+      const changes = randomChanges(random, 2 + Math.floor(random() * 20));
+      const split = 1 + Math.floor(random() * (changes.length - 1));
+      const through = random() < 0.3 ? Math.floor(random() * changes.length) : undefined;
+      const options = through !== undefined ? { includedThrough: through } : {};
+      const earlier = applyChanges(file, changes.slice(0, split), options);
+      const more = applyMoreChanges(earlier, changes.slice(split), options);
+      const all = applyChanges(file, changes, options);
+      expect(more).toEqual(all);
+    }
+    // Nothing new: the same result.
+    const earlier = applyChanges(file, randomChanges(random, 5));
+    expect(applyMoreChanges(earlier, [])).toBe(earlier);
+  });
+
+  it('refuses to build on changes that break a rule together: undefined, so the caller applies all again', () => {
+    const earlier = applyChanges(file, [{ id: 1, change: { kind: 'cancel', date: '2027-01-06' } }]);
+    expect(applyMoreChanges(earlier, [{ id: 2, change: { kind: 'edit', date: '2027-01-04', topic: ' ' } }])).toBeUndefined();
+    const again = applyChanges(file, [
+      { id: 1, change: { kind: 'cancel', date: '2027-01-06' } },
+      { id: 2, change: { kind: 'edit', date: '2027-01-04', topic: ' ' } },
+    ]);
+    expect(again.skipped.map((entry) => entry.id)).toEqual([2]);
   });
 });
 

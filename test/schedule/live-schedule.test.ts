@@ -17,6 +17,7 @@ import { exportYaml } from '../../src/course-file/export.js';
 import { LiveCourse } from '../../src/course-file/live-course.js';
 import { loadCourseFile, parseCourseText } from '../../src/course-file/read.js';
 import { LiveSchedule, effectiveCourse } from '../../src/schedule/live-schedule.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { answerNow, at, buildCourse, courseDoc } from '../support/course.js';
 import { captureLogger } from '../support/log.js';
@@ -268,6 +269,106 @@ describe('LiveSchedule: instances and restarts', () => {
     ]);
     expect(a.schedule.history().map((entry) => entry.record.actor.name)).toEqual(['alice', 'bob']);
     expect([...a.errors(), ...b.errors()]).toEqual([]);
+  });
+
+  it('checks a change against what another instance stored after this one last read the schedule', async () => {
+    const paths = files();
+    const clock = mutableClock('2027-01-05T10:00');
+    const a = instance(paths, clock, new Channel(), 'a');
+    const b = instance(paths, clock, new Channel(), 'b');
+    expect(sessionOn(a.schedule.course, '2027-01-07')).toBeUndefined();
+    await b.schedule.change({ kind: 'add', date: '2027-01-07', topic: 'Guest lecture' }, bob);
+    await expect(a.schedule.change({ kind: 'add', date: '2027-01-07', topic: 'Extra' }, alice)).rejects.toThrow(
+      new UserFacingError('bad-option', '2027-01-07 already has a session (Guest lecture); use edit to change it.'),
+    );
+    await b.schedule.change({ kind: 'cancel', date: '2027-01-06' }, bob);
+    await expect(a.schedule.change({ kind: 'cancel', date: '2027-01-06' }, alice)).rejects.toThrow(/already cancelled/);
+    expect(a.store.listChanges('demo').map((record) => record.actor.name)).toEqual(['bob', 'bob']);
+    await Promise.all([a.schedule.settle(), b.schedule.settle()]);
+  });
+
+  it('reads the same schedule as a full replay after changes and undos made here and in another instance', async () => {
+    const paths = files();
+    const clock = mutableClock('2027-01-05T10:00');
+    const a = instance(paths, clock, new Channel(), 'a');
+    const b = instance(paths, clock, new Channel(), 'b');
+    const full = () => effectiveCourse(a.live.loaded, a.store);
+    const steps: (() => Promise<unknown>)[] = [
+      () => a.schedule.change({ kind: 'add', date: '2027-01-07', topic: 'Extra' }, alice),
+      () => b.schedule.change({ kind: 'edit', date: '2027-01-07', topic: 'Extra, renamed' }, bob),
+      () => a.schedule.change({ kind: 'move', from: '2027-01-12', to: '2027-01-13' }, alice),
+      // Another instance adds and undoes before this one reads again: an added change that is already undone.
+      async () => {
+        await b.schedule.change({ kind: 'cancel', date: '2027-01-13' }, bob);
+        await b.schedule.undo(bob);
+      },
+      () => a.schedule.change({ kind: 'edit', date: '2027-01-04', note: 'Room 101' }, alice),
+      // An undo here, then a change: the log moved by an undo and an add at once.
+      async () => {
+        await a.schedule.undo(alice);
+        await b.schedule.change({ kind: 'cancel', date: '2027-01-08', reason: 'Holiday' }, bob);
+      },
+    ];
+    for (const step of steps) {
+      await step();
+      expect(a.schedule.course).toEqual(full().course);
+      expect(b.schedule.course).toEqual(full().course);
+      expect(a.schedule.file).toEqual(full().file);
+    }
+    expect(sessionOn(a.schedule.course, '2027-01-07')?.topic).toBe('Extra, renamed');
+    expect(sessionOn(a.schedule.course, '2027-01-13')?.cancelled).toBeUndefined();
+    expect(sessionOn(a.schedule.course, '2027-01-04')?.note).toBeUndefined();
+    expect(sessionOn(a.schedule.course, '2027-01-08')?.cancelled).toEqual({ reason: 'Holiday' });
+    await Promise.all([a.schedule.settle(), b.schedule.settle()]);
+  });
+
+  it('an edit reads only the changes stored since the schedule was last read, however many came before', async () => {
+    const paths = files();
+    const clock = mutableClock('2027-01-05T10:00');
+    const { schedule, store } = instance(paths, clock, new Channel());
+    for (let index = 0; index < 40; index += 1) store.addChange('demo', { kind: 'edit', date: '2027-01-06', topic: `Topic ${index}` }, alice, 0);
+    void schedule.course;
+    const read = vi.spyOn(store, 'listChanges');
+    const parsedRows = () => read.mock.results.reduce((sum, result) => sum + (result.value as unknown[]).length, 0);
+    await change(schedule, { kind: 'edit', date: '2027-01-06', topic: 'Topic 40' });
+    // The new change itself, read back once after it was stored: not the 40 before it.
+    expect(parsedRows()).toBe(1);
+    expect(sessionOn(schedule.course, '2027-01-06')?.topic).toBe('Topic 40');
+    read.mockClear();
+    store.addChange('demo', { kind: 'edit', date: '2027-01-06', topic: 'Topic 41' }, bob, 0);
+    expect(sessionOn(schedule.course, '2027-01-06')?.topic).toBe('Topic 41');
+    expect(parsedRows()).toBe(1);
+  });
+
+  it('forgets what it read inside a change whose transaction did not commit (the next change may reuse its id)', async () => {
+    const paths = files();
+    const clock = mutableClock('2027-01-05T10:00');
+    const { logger } = captureLogger();
+    /** A store whose next commit fails (a full disk): the transaction's writes are rolled back. */
+    class FailingCommit extends MemoryStore {
+      failNext = false;
+      override transaction<T>(work: () => T): T {
+        return super.transaction(() => {
+          const result = work();
+          if (this.failNext) {
+            this.failNext = false;
+            throw new Error('SQLITE_FULL at commit');
+          }
+          return result;
+        });
+      }
+    }
+    const store = new FailingCommit();
+    const live = new LiveCourse({ path: paths.course, label: 'course.yaml', initial: loadCourseFile(paths.course), logger });
+    const schedule = new LiveSchedule({ live, store, clock, logger });
+    void schedule.course;
+    store.failNext = true;
+    await expect(schedule.change({ kind: 'add', date: '2027-01-07', topic: 'Extra' }, alice)).rejects.toThrow('SQLITE_FULL at commit');
+    expect(store.listChanges('demo')).toEqual([]);
+    // Another instance's change gets the id the rolled-back one had: same count, same last id.
+    store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, bob, 0);
+    expect(sessionOn(schedule.course, '2027-01-07')).toBeUndefined();
+    expect(sessionOn(schedule.course, '2027-01-06')?.cancelled).toEqual({});
   });
 
   it('(e) after a restart the changes and their history (who, when, undone by whom) are still there, and nothing is announced again', async () => {

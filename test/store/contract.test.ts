@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,6 +7,7 @@ import type { ScheduleChange } from '../../src/core/course/changes.js';
 import type { Actor, StateStore } from '../../src/core/ports.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { StateDbError } from '../../src/store/state-db-error.js';
 
 const scratch: string[] = [];
 const ALICE: Actor = { platform: 'discord', id: '42', name: 'alice' };
@@ -256,25 +257,42 @@ function describeStoreContract(name: string, factory: () => StateStore): void {
       expect(store.listChanges('demo').map((record) => record.undoneAt)).toEqual([2_000, 4_000]);
     });
 
-    it('changesVersion changes on every add and undo, and only then', () => {
+    it('changesVersion counts the changes, the newest id and the undone ones; it moves on every add and undo, and only then', () => {
       const store = open();
       const seen = [store.changesVersion('demo')];
-      expect(typeof seen[0]).toBe('string');
-      expect(store.changesVersion('demo')).toBe(seen[0]);
-      store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1_000);
+      expect(seen[0]).toEqual({ count: 0, lastId: 0, undone: 0 });
+      expect(store.changesVersion('demo')).toEqual(seen[0]);
+      const first = store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1_000);
       seen.push(store.changesVersion('demo'));
-      store.addChange('demo', { kind: 'cancel', date: '2027-01-08' }, ALICE, 2_000);
+      expect(seen.at(-1)).toEqual({ count: 1, lastId: first.id, undone: 0 });
+      const second = store.addChange('demo', { kind: 'cancel', date: '2027-01-08' }, ALICE, 2_000);
       seen.push(store.changesVersion('demo'));
       store.undoChange('demo', ALICE, 3_000);
       seen.push(store.changesVersion('demo'));
+      expect(seen.at(-1)).toEqual({ count: 2, lastId: second.id, undone: 1 });
       store.undoChange('demo', ALICE, 4_000);
       seen.push(store.changesVersion('demo'));
-      store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 5_000);
+      const third = store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 5_000);
       seen.push(store.changesVersion('demo'));
-      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen.at(-1)).toEqual({ count: 3, lastId: third.id, undone: 2 });
+      expect(new Set(seen.map((version) => JSON.stringify(version))).size).toBe(seen.length);
       store.undoChange('nobody', ALICE, 6_000);
       store.setValue('k', 'v');
-      expect(store.changesVersion('demo')).toBe(seen.at(-1));
+      store.addChange('other', { kind: 'cancel', date: '2027-01-06' }, ALICE, 7_000);
+      expect(store.changesVersion('demo')).toEqual(seen.at(-1));
+    });
+
+    it('listChanges after an id gives only the newer changes, undone ones included', () => {
+      const store = open();
+      const first = store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1_000);
+      store.addChange('other', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1_500);
+      const second = store.addChange('demo', { kind: 'cancel', date: '2027-01-08' }, ALICE, 2_000);
+      const third = store.addChange('demo', { kind: 'add', date: '2027-01-09', topic: 'Hackathon' }, BOB, 3_000);
+      const undone = store.undoChange('demo', BOB, 4_000);
+      expect(store.listChanges('demo', first.id)).toStrictEqual([second, undone]);
+      expect(store.listChanges('demo', second.id).map((record) => record.id)).toEqual([third.id]);
+      expect(store.listChanges('demo', third.id)).toEqual([]);
+      expect(store.listChanges('demo', 0)).toStrictEqual(store.listChanges('demo'));
     });
 
     it('schedule changes throw after close()', () => {
@@ -284,6 +302,97 @@ function describeStoreContract(name: string, factory: () => StateStore): void {
       expect(() => store.listChanges('demo')).toThrow();
       expect(() => store.undoChange('demo', ALICE, 1)).toThrow();
       expect(() => store.changesVersion('demo')).toThrow();
+    });
+
+    it('compareAndSetValue writes an absent key only when absent is expected', () => {
+      const store = open();
+      expect(store.compareAndSetValue('k', 'something', 'v1')).toBe(false);
+      expect(store.getValue('k')).toBeUndefined();
+      expect(store.listKeys()).toEqual([]);
+      expect(store.compareAndSetValue('k', undefined, 'v1')).toBe(true);
+      expect(store.getValue('k')).toBe('v1');
+      // Present now: "expected absent" is stale.
+      expect(store.compareAndSetValue('k', undefined, 'v2')).toBe(false);
+      expect(store.getValue('k')).toBe('v1');
+    });
+
+    it('compareAndSetValue with a stale expected value writes nothing; with the current one it writes', () => {
+      const store = open();
+      store.setValue('published', '{"rev":1}');
+      store.setValue('other', 'x');
+      expect(store.compareAndSetValue('published', '{"rev":0}', '{"rev":2}')).toBe(false);
+      expect(store.getValue('published')).toBe('{"rev":1}');
+      expect(store.compareAndSetValue('published', '{"rev":1}', '{"rev":2}')).toBe(true);
+      expect(store.getValue('published')).toBe('{"rev":2}');
+      // The value it replaced is stale at once: a second writer that read it loses.
+      expect(store.compareAndSetValue('published', '{"rev":1}', '{"rev":3}')).toBe(false);
+      expect(store.getValue('published')).toBe('{"rev":2}');
+      // The empty string is a value, not absence.
+      store.setValue('empty', '');
+      expect(store.compareAndSetValue('empty', undefined, 'v')).toBe(false);
+      expect(store.compareAndSetValue('empty', '', 'v')).toBe(true);
+      expect(store.getValue('empty')).toBe('v');
+      expect(store.getValue('other')).toBe('x');
+      store.close();
+      expect(() => store.compareAndSetValue('other', 'x', 'y')).toThrow();
+    });
+
+    it('transaction returns what its work returns, and keeps what it wrote', () => {
+      const store = open();
+      const result = store.transaction(() => {
+        store.setValue('k', 'v');
+        store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1_000);
+        return store.getValue('k');
+      });
+      expect(result).toBe('v');
+      expect(store.getValue('k')).toBe('v');
+      expect(store.listChanges('demo')).toHaveLength(1);
+    });
+
+    it('transaction rolls back every write of its work when the work throws, and passes the error on', () => {
+      const store = open();
+      store.setValue('kept', 'before');
+      store.claim('claim', { owner: 'a', now: 0, leaseMs: 1_000 });
+      const before = store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1_000);
+      const failure = new Error('refused halfway');
+      expect(() =>
+        store.transaction(() => {
+          store.setValue('kept', 'during');
+          store.setValue('new', 'during');
+          store.deleteValue('kept');
+          store.completeClaim('claim', 'a', { status: 'sent', messageId: 'm' }, 10);
+          store.claim('claim-2', { owner: 'a', now: 0, leaseMs: 1_000 });
+          store.addChange('demo', { kind: 'cancel', date: '2027-01-08' }, ALICE, 2_000);
+          store.undoChange('demo', BOB, 3_000);
+          throw failure;
+        }),
+      ).toThrow(failure);
+      expect(store.getValue('kept')).toBe('before');
+      expect(store.getValue('new')).toBeUndefined();
+      expect(store.listKeys()).toEqual(['kept']);
+      expect(store.getClaim('claim')).toMatchObject({ status: 'pending', owner: 'a' });
+      expect(store.getClaim('claim-2')).toBeUndefined();
+      expect(store.listChanges('demo')).toStrictEqual([before]);
+      expect(store.changesVersion('demo')).toEqual({ count: 1, lastId: before.id, undone: 0 });
+      // And the store goes on working.
+      store.setValue('after', 'x');
+      expect(store.getValue('after')).toBe('x');
+    });
+
+    it('a transaction inside a transaction rolls back only its own writes when it throws', () => {
+      const store = open();
+      store.transaction(() => {
+        store.setValue('outer', '1');
+        expect(() =>
+          store.transaction(() => {
+            store.setValue('inner', '1');
+            throw new Error('inner refused');
+          }),
+        ).toThrow('inner refused');
+        expect(store.getValue('inner')).toBeUndefined();
+        store.setValue('outer-after', '1');
+      });
+      expect(store.listKeys()).toEqual(['outer', 'outer-after']);
     });
   });
 }
@@ -439,7 +548,7 @@ describe('SqliteStore only', () => {
       ['U7', 2_000, undefined, undefined],
       ['42', 3_000, 4_000, 'U7'],
     ]);
-    expect(second.changesVersion('demo')).toBe(version);
+    expect(second.changesVersion('demo')).toEqual(version);
     // Ids keep increasing after a reopen (and never reuse an id, even of an undone change).
     expect(second.addChange('demo', { kind: 'cancel', date: '2027-01-08' }, ALICE, 5_000).id).toBeGreaterThan(records.at(-1)!.id);
     expect(second.undoChange('demo', ALICE, 6_000)?.change).toEqual({ kind: 'cancel', date: '2027-01-08' });
@@ -452,11 +561,11 @@ describe('SqliteStore only', () => {
     const b = open(path);
     const before = b.changesVersion('demo');
     const record = a.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1_000);
-    expect(b.changesVersion('demo')).not.toBe(before);
+    expect(b.changesVersion('demo')).not.toEqual(before);
     expect(b.listChanges('demo')).toStrictEqual([record]);
     const undone = b.undoChange('demo', BOB, 2_000);
     expect(a.listChanges('demo')).toStrictEqual([undone]);
-    expect(a.changesVersion('demo')).toBe(b.changesVersion('demo'));
+    expect(a.changesVersion('demo')).toEqual(b.changesVersion('demo'));
   });
 
   it('refuses to store a change that does not fit the change schema, and stores nothing', () => {
@@ -472,7 +581,7 @@ describe('SqliteStore only', () => {
       expect(() => store.addChange('demo', change as unknown as ScheduleChange, ALICE, 1_000), JSON.stringify(change)).toThrow();
     }
     expect(store.listChanges('demo')).toEqual([]);
-    expect(store.changesVersion('demo')).toBe(open(join(dir, 'changes-empty.db')).changesVersion('demo'));
+    expect(store.changesVersion('demo')).toEqual({ count: 0, lastId: 0, undone: 0 });
   });
 
   it('stores a change as the schema reads it: text trimmed', () => {
@@ -490,18 +599,51 @@ describe('SqliteStore only', () => {
     expect(() => store.listChanges('demo')).toThrow();
   });
 
-  // root ignores file permissions, so a 0444 file stays writable and this case cannot be set up.
-  it.skipIf(process.getuid?.() === 0)('opening or health-checking a read-only copy fails', () => {
+  it('a transaction holds the write lock from its first read: another connection cannot write in between', () => {
+    const path = join(dir, 'transaction-lock.db');
+    const mine = open(path);
+    const other = open(path);
+    // Not the store's 5 s: the other connection gives up at once instead of waiting for this transaction.
+    other.db.pragma('busy_timeout = 50');
+    mine.setValue('k', 'v0');
+    const seen = mine.transaction(() => {
+      const value = mine.getValue('k');
+      // Reading is allowed (WAL) and sees the value from before; writing is not, until this transaction ends.
+      expect(other.getValue('k')).toBe('v0');
+      expect(() => other.setValue('k', 'from other')).toThrow(/locked|busy/i);
+      expect(() => other.compareAndSetValue('k', 'v0', 'from other')).toThrow(/locked|busy/i);
+      expect(() => other.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, BOB, 1)).toThrow(/locked|busy/i);
+      mine.setValue('k', `${value}+1`);
+      return value;
+    });
+    expect(seen).toBe('v0');
+    expect(other.getValue('k')).toBe('v0+1');
+    expect(other.listChanges('demo')).toEqual([]);
+    other.setValue('k', 'from other');
+    expect(mine.getValue('k')).toBe('from other');
+  });
+
+  // An unwritable file is modelled by opening it read-only, which is what SQLite falls back to when the
+  // file's permissions deny writing: root ignores those permissions, and CI runs as root. Real permissions are
+  // tried through the CLI, run as an unprivileged user (open-failures.test.ts).
+  it('opening a database this process may not write fails with one line naming STATE_DB and the fix', () => {
     const source = join(dir, 'source.db');
     const seed = new SqliteStore(source);
     seed.setValue('k', 'v');
     seed.close();
-    const copy = join(dir, 'readonly-copy.db');
-    copyFileSync(source, copy);
-    chmodSync(copy, 0o444);
-    expect(() => {
-      const store = open(copy);
-      store.assertWritable();
-    }).toThrow(/readonly/);
+    let error: unknown;
+    try {
+      open(source).close();
+      new SqliteStore(source, { readonly: true });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(StateDbError);
+    expect((error as Error).message).toBe(
+      `STATE_DB ${source} cannot be written (attempt to write a readonly database): let uid ${process.getuid?.()} write the file and ` +
+        `its directory ${dir} (SQLite keeps -wal and -shm files beside it), or set STATE_DB elsewhere.`,
+    );
+    // Nothing was changed by the attempt.
+    expect(open(source).getValue('k')).toBe('v');
   });
 });

@@ -111,8 +111,13 @@ function same(a: readonly string[], b: readonly string[]): boolean {
  * Applies one change to a course file and checks the result like a course file. `replay` is for
  * changes stored earlier and applied again over a (possibly edited) file: a change whose effect
  * the file already shows (it was exported and committed) is then a no-op instead of an error.
+ * `check: false` leaves out the course-file check (the caller checks once after several changes).
  */
-export function applyChange(file: CourseFile, change: ScheduleChange, options: { readonly replay?: boolean } = {}): CourseFile {
+export function applyChange(
+  file: CourseFile,
+  change: ScheduleChange,
+  options: { readonly replay?: boolean; readonly check?: boolean } = {},
+): CourseFile {
   const replay = options.replay ?? false;
   let result: CourseFile;
   switch (change.kind) {
@@ -159,6 +164,7 @@ export function applyChange(file: CourseFile, change: ScheduleChange, options: {
       break;
     }
   }
+  if (options.check === false) return result;
   const checked = parseCourse(result);
   if (!checked.ok) {
     refuse(`That change would make the course invalid: ${checked.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`).join('; ')}`);
@@ -173,36 +179,88 @@ export interface AppliedChanges {
   readonly skipped: readonly { readonly id: number; readonly reason: string }[];
   /** Changes the file already holds (it was exported with them): not applied again. */
   readonly included: readonly number[];
+  /**
+   * The changes applied together broke a course rule, so each was checked on its own and those that broke
+   * it are skipped. More changes cannot be added on top of such a result (`applyMoreChanges`): apply all again.
+   */
+  readonly checkedEach?: true;
+}
+
+interface Replayed {
+  readonly file: CourseFile;
+  readonly skipped: { id: number; reason: string }[];
+  readonly included: number[];
+}
+
+function replayChanges(
+  file: CourseFile,
+  changes: readonly NumberedChange[],
+  includedThrough: number | undefined,
+  checkEach: boolean,
+): Replayed {
+  let current = file;
+  const skipped: { id: number; reason: string }[] = [];
+  const included: number[] = [];
+  for (const { id, change } of changes) {
+    if (includedThrough !== undefined && id <= includedThrough) {
+      included.push(id);
+      continue;
+    }
+    try {
+      current = applyChange(current, change, { replay: true, check: checkEach });
+    } catch (error) {
+      if (!(error instanceof UserFacingError)) throw error;
+      skipped.push({ id, reason: error.message });
+    }
+  }
+  return { file: current, skipped, included };
 }
 
 /**
  * Applies stored changes over a course file. `includedThrough`: the file was exported by course-bot with
  * every change up to this id in it (`x-course-bot.changesThrough`), so those are not applied again.
+ *
+ * A change that does not fit the file (no session on its date, a date taken) is skipped. The course-file
+ * rules are checked once, on the result: checking them after every change made an edit cost grow with the
+ * number of stored changes. Only when the result breaks a rule is each change checked on its own, and
+ * those that break it are skipped.
  */
 export function applyChanges(
   file: CourseFile,
   changes: readonly NumberedChange[],
   options: { readonly includedThrough?: number } = {},
 ): AppliedChanges {
-  let current = file;
-  const skipped: { id: number; reason: string }[] = [];
-  const included: number[] = [];
-  for (const { id, change } of changes) {
-    if (options.includedThrough !== undefined && id <= options.includedThrough) {
-      included.push(id);
-      continue;
-    }
-    try {
-      current = applyChange(current, change, { replay: true });
-    } catch (error) {
-      if (!(error instanceof UserFacingError)) throw error;
-      skipped.push({ id, reason: error.message });
-    }
-  }
-  const parsed = parseCourse(current);
+  const together = replayChanges(file, changes, options.includedThrough, false);
+  const parsed = parseCourse(together.file);
+  if (parsed.ok) return { file: parsed.file, course: parsed.course, skipped: together.skipped, included: together.included };
+  const each = replayChanges(file, changes, options.includedThrough, true);
+  const checked = parseCourse(each.file);
   // Every step was checked; the file itself was valid when loaded.
-  if (!parsed.ok) throw new Error(`course with changes is invalid: ${parsed.issues.map((issue) => issue.message).join('; ')}`);
-  return { file: parsed.file, course: parsed.course, skipped, included };
+  if (!checked.ok) throw new Error(`course with changes is invalid: ${checked.issues.map((issue) => issue.message).join('; ')}`);
+  return { file: checked.file, course: checked.course, skipped: each.skipped, included: each.included, checkedEach: true };
+}
+
+/**
+ * Applies changes stored after those of `applied` on top of it, with the same result as `applyChanges` over
+ * all of them, at a cost that does not depend on how many came before. Undefined when that cannot be done
+ * (the earlier result needed the one-by-one check, or the new changes break a rule together): apply all again.
+ */
+export function applyMoreChanges(
+  applied: AppliedChanges,
+  changes: readonly NumberedChange[],
+  options: { readonly includedThrough?: number } = {},
+): AppliedChanges | undefined {
+  if (applied.checkedEach) return undefined;
+  if (changes.length === 0) return applied;
+  const more = replayChanges(applied.file, changes, options.includedThrough, false);
+  const parsed = parseCourse(more.file);
+  if (!parsed.ok) return undefined;
+  return {
+    file: parsed.file,
+    course: parsed.course,
+    skipped: [...applied.skipped, ...more.skipped],
+    included: [...applied.included, ...more.included],
+  };
 }
 
 /** What students see of a session, for telling changes apart (stored: the schedule last announced). */

@@ -1,0 +1,259 @@
+import { mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Announcer } from '../../src/announcer/announcer.js';
+import { fixedClock } from '../../src/core/clock.js';
+import { commands } from '../../src/core/commands/registry.js';
+import { runCommandLine } from '../../src/core/commands/parse.js';
+import type { Message } from '../../src/core/messages.js';
+import type { Actor, Messenger, PostOptions } from '../../src/core/ports.js';
+import { LiveCourse } from '../../src/course-file/live-course.js';
+import { loadCourseFile } from '../../src/course-file/read.js';
+import { respondLater } from '../../src/platforms/respond.js';
+import { LiveSchedule } from '../../src/schedule/live-schedule.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { StateDbError } from '../../src/store/state-db-error.js';
+import { at, buildCourse, courseDoc } from '../support/course.js';
+import { captureLogger } from '../support/log.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'course-bot-lost-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let counter = 0;
+const opened: SqliteStore[] = [];
+afterEach(() => {
+  for (const store of opened.splice(0)) store.close();
+});
+
+const ALICE: Actor = { platform: 'discord', id: '42', name: 'alice' };
+
+/** A new scenario folder with a state database in it, open, and what `onLost` was told. */
+function scenario() {
+  counter += 1;
+  const folder = join(dir, `scenario-${counter}`);
+  mkdirSync(folder);
+  const path = join(folder, 'state.db');
+  const lost: string[] = [];
+  const store = new SqliteStore(path, { onLost: (error) => lost.push(error.message) });
+  opened.push(store);
+  return { folder, path, store, lost };
+}
+
+/** The bot restarted: its store closed (as a stop does), then the file at the path opened. */
+function restart(store: SqliteStore, path: string): SqliteStore {
+  store.close();
+  const restarted = new SqliteStore(path);
+  opened.push(restarted);
+  return restarted;
+}
+
+/** Another database (a backup, a fresh file) put at `path` with a rename, as `mv` or a restore does. */
+function replaceWithAnother(path: string, value = 'from the other file'): void {
+  const other = `${path}.other`;
+  const store = new SqliteStore(other);
+  store.setValue('marker', value);
+  store.close();
+  renameSync(other, path);
+}
+
+const deleted = (path: string) =>
+  `STATE_DB ${path} was deleted while the bot was running: nothing more is stored (schedule changes are refused, ` +
+  'announcements are not posted) until you restart the bot (restore the file from a backup first if it was deleted by mistake).';
+const replaced = (path: string) =>
+  `STATE_DB ${path} was replaced by another file while the bot was running: nothing more is stored (schedule changes ` +
+  'are refused, announcements are not posted) until you restart the bot, which then opens the file now at that path.';
+
+describe('a state database deleted or replaced under a running store', () => {
+  it('deleted: every write and the health check throw one line naming STATE_DB and the fix; reads still answer', () => {
+    const { path, store, lost } = scenario();
+    store.setValue('k', 'v');
+    store.claim('claim', { owner: 'a', now: 0, leaseMs: 60_000 });
+    unlinkSync(path);
+    const writes: [string, () => unknown][] = [
+      ['setValue', () => store.setValue('k', 'w')],
+      ['compareAndSetValue', () => store.compareAndSetValue('k', 'v', 'w')],
+      ['deleteValue', () => store.deleteValue('k')],
+      ['claim', () => store.claim('other', { owner: 'a', now: 0, leaseMs: 60_000 })],
+      ['renewClaim', () => store.renewClaim('claim', 'a', 120_000)],
+      ['completeClaim', () => store.completeClaim('claim', 'a', { status: 'sent', messageId: 'm' }, 1)],
+      ['addChange', () => store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1)],
+      ['undoChange', () => store.undoChange('demo', ALICE, 1)],
+      ['transaction', () => store.transaction(() => store.getValue('k'))],
+      ['assertWritable', () => store.assertWritable()],
+    ];
+    for (const [name, write] of writes) {
+      expect(write, name).toThrow(new StateDbError(path, deleted(path)));
+    }
+    // Told once, not on every write.
+    expect(lost).toEqual([deleted(path)]);
+    expect(store.getValue('k')).toBe('v');
+    expect(store.getClaim('claim')).toMatchObject({ status: 'pending' });
+  });
+
+  it('replaced: refused too; nothing is written into either file', () => {
+    const { path, store, lost } = scenario();
+    store.setValue('k', 'v');
+    replaceWithAnother(path);
+    expect(() => store.setValue('k', 'lost')).toThrow(replaced(path));
+    expect(() => store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1)).toThrow(replaced(path));
+    expect(() => store.assertWritable()).toThrow(replaced(path));
+    expect(lost).toEqual([replaced(path)]);
+    expect(store.getValue('k')).toBe('v');
+    const restarted = restart(store, path);
+    expect(restarted.getValue('marker')).toBe('from the other file');
+    expect(restarted.getValue('k')).toBeUndefined();
+    expect(restarted.listChanges('demo')).toEqual([]);
+  });
+
+  it('replaced while a transaction writes: the transaction throws, so nothing is confirmed', () => {
+    const { path, store } = scenario();
+    expect(() =>
+      store.transaction(() => {
+        store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1);
+        replaceWithAnother(path);
+      }),
+    ).toThrow(replaced(path));
+    const restarted = restart(store, path);
+    expect(restarted.getValue('marker')).toBe('from the other file');
+    expect(restarted.listChanges('demo')).toEqual([]);
+  });
+
+  it('a file put back works again, and a second incident is told again', () => {
+    const { path, store, lost } = scenario();
+    store.setValue('k', 'v');
+    renameSync(path, `${path}.moved`);
+    expect(() => store.setValue('k', 'w')).toThrow(deleted(path));
+    renameSync(`${path}.moved`, path);
+    store.setValue('k', 'back');
+    expect(() => store.assertWritable()).not.toThrow();
+    unlinkSync(path);
+    expect(() => store.assertWritable()).toThrow(deleted(path));
+    expect(lost).toEqual([deleted(path), deleted(path)]);
+  });
+
+  it('a :memory: store has no file to lose', () => {
+    const store = new SqliteStore(':memory:');
+    opened.push(store);
+    store.setValue('k', 'v');
+    expect(() => store.assertWritable()).not.toThrow();
+  });
+});
+
+/** An announcement channel that records what it was asked to post, and what instructors were told. */
+class Channel implements Messenger {
+  readonly target = 'fake:1';
+  readonly posts: { key: string; message: Message }[] = [];
+  readonly reports: string[] = [];
+  onPost: () => void = () => undefined;
+
+  post(message: Message, options: PostOptions): Promise<{ id: string }> {
+    this.posts.push({ key: options.key, message });
+    this.onPost();
+    return Promise.resolve({ id: `m${this.posts.length}` });
+  }
+
+  findPosted(key: string): Promise<{ id: string } | undefined> {
+    const index = this.posts.findIndex((sent) => sent.key === key);
+    return Promise.resolve(index < 0 ? undefined : { id: `m${index + 1}` });
+  }
+
+  report(text: string): Promise<void> {
+    this.reports.push(text);
+    return Promise.resolve();
+  }
+}
+
+describe('the bot on a state database that was replaced', () => {
+  const zone = buildCourse();
+  const morning = fixedClock(at(zone, '2027-01-06T08:00'));
+
+  function bot() {
+    const { folder, path, store, lost } = scenario();
+    const coursePath = join(folder, 'course.yaml');
+    writeFileSync(coursePath, stringify(courseDoc()));
+    const { logger, lines } = captureLogger();
+    const live = new LiveCourse({ path: coursePath, label: 'course.yaml', initial: loadCourseFile(coursePath), logger });
+    const channel = new Channel();
+    const announcer = new Announcer({
+      course: () => schedule.course,
+      clock: morning,
+      store,
+      messengers: [channel],
+      logger,
+      owner: 'one',
+      leaseMs: 60_000,
+      sleep: () => Promise.resolve(),
+      random: () => 1,
+    });
+    const schedule: LiveSchedule = new LiveSchedule({ live, store, clock: morning, logger, announcer: () => announcer });
+    return { path, store, lost, schedule, announcer, channel, lines };
+  }
+
+  const NOT_SAVED =
+    "Not saved: the bot's state database was deleted or replaced while the bot was running, so the change would be " +
+    'lost at the next restart. Whoever runs the bot must restart it; then try again.';
+
+  it('/course cancel and /course undo answer the instructor that nothing was saved, and store nothing', async () => {
+    const { path, schedule, store } = bot();
+    await schedule.change({ kind: 'cancel', date: '2027-01-08' }, ALICE);
+    await schedule.settle();
+    replaceWithAnother(path);
+    const { logger } = captureLogger();
+    const context = { course: schedule.course, now: morning.now(), commands, admin: schedule, actor: ALICE };
+    // What a platform shows: the dispatcher runs the command through respondLater.
+    const cancel = await respondLater(() => runCommandLine('/course cancel 2027-01-06 ill', context), logger);
+    expect(cancel).toEqual({ ok: false, kind: 'user', code: 'unavailable', text: NOT_SAVED });
+    const undo = await respondLater(() => runCommandLine('/course undo', context), logger);
+    expect(undo).toEqual({ ok: false, kind: 'user', code: 'unavailable', text: NOT_SAVED });
+    // The running bot still shows what it had; the change that was refused is nowhere.
+    expect(schedule.course.sessions.find((session) => session.date === '2027-01-08')?.cancelled).toEqual({});
+    expect(schedule.course.sessions.find((session) => session.date === '2027-01-06')?.cancelled).toBeUndefined();
+    const restarted = restart(store, path);
+    expect(restarted.getValue('marker')).toBe('from the other file');
+    expect(restarted.listChanges('demo')).toEqual([]);
+  });
+
+  it('the morning announcement is not claimed in the dead file: nothing posted, the run fails loudly', async () => {
+    const { path, announcer, channel, lost, store } = bot();
+    replaceWithAnother(path);
+    await expect(announcer.run()).rejects.toThrow(replaced(path));
+    expect(channel.posts).toEqual([]);
+    expect(lost).toEqual([replaced(path)]);
+    // After the restart (the file at the path), it is still due and posted then.
+    const restarted = restart(store, path);
+    expect(restarted.getClaim('demo:2027-01-06:daily:fake:1')).toBeUndefined();
+  });
+
+  it('/course announce answers that nothing could be posted; reading the schedule needs no write', async () => {
+    const { path, schedule, channel } = bot();
+    replaceWithAnother(path);
+    expect(schedule.course.sessions).toHaveLength(4);
+    const { logger } = captureLogger();
+    const context = { course: schedule.course, now: morning.now(), commands, admin: schedule, actor: ALICE };
+    const outcome = await respondLater(() => runCommandLine('/course announce', context), logger);
+    expect(outcome).toEqual({
+      ok: false,
+      kind: 'user',
+      code: 'unavailable',
+      text:
+        "Not posted: the bot's state database was deleted or replaced while the bot was running, so what it posts cannot " +
+        'be recorded. Whoever runs the bot must restart it; then try again.',
+    });
+    expect(channel.posts).toEqual([]);
+  });
+
+  it('a post that went out just before the file was replaced is posted once, and the missing record is logged and reported', async () => {
+    const { path, announcer, channel, lines } = bot();
+    channel.onPost = () => replaceWithAnother(path);
+    const report = await announcer.run();
+    expect(report.sent).toEqual(['demo:2027-01-06:daily:fake:1']);
+    // Not posted again by the retry loop.
+    expect(channel.posts.map((sent) => sent.key)).toEqual(['demo:2027-01-06:daily:fake:1']);
+    const errors = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((line) => line.level === 50);
+    expect(errors.map((line) => line.msg)).toEqual(['posted, but the state database could not record it: a restart may post it again']);
+    expect(channel.reports).toEqual([
+      `The announcement demo:2027-01-06:daily:fake:1 was posted, but the state database could not record it (${replaced(path)}); a restart may post it again.`,
+    ]);
+  });
+});
