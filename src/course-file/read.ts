@@ -252,13 +252,19 @@ function parseChecked(text: string, file: string): LoadedCourse {
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const nul = source.indexOf('\u0000');
   if (nul >= 0) {
-    const line = source.slice(0, nul).split('\n');
     const sample = source.slice(0, 400);
+    const nuls = sample.split('\u0000').length - 1;
     const message =
-      sample.split('\u0000').length - 1 >= sample.length / 4
+      nuls >= sample.length / 4 && nuls <= (sample.length * 3) / 4
         ? `looks like UTF-16 text read as UTF-8 (NUL characters between the letters): ${SAVE_AS_UTF8}`
         : 'contains a NUL character (is it a binary file?): a course file is UTF-8 text';
-    throw new CourseFileError(file, [{ file, line: line.length, column: line.at(-1)!.length + 1, path: '', message }]);
+    throw new CourseFileError(file, [{ file, ...positionOf(source, nul), path: '', message }]);
+  }
+  // YAML reads a lone CR as no line break at all: a file saved with old Mac line endings would be one line.
+  const cr = /\r(?!\n)/.exec(source);
+  if (cr) {
+    const message = 'has a line break that is a lone CR (old Mac style): save it with LF (Unix) or CRLF (Windows) line endings';
+    throw new CourseFileError(file, [{ file, ...positionOf(source, cr.index), path: '', message }]);
   }
 
   const lineCounter = new LineCounter();
@@ -277,7 +283,7 @@ function parseChecked(text: string, file: string): LoadedCourse {
     syntax.push(at(docs[1]!.range[0], 'a second YAML document starts here (after "---"): a course file is one document'));
   }
   if (syntax.length > 0) throw new CourseFileError(file, syntax);
-  if (doc.contents === null) {
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && doc.contents.source === '')) {
     throw whole(file, 'is empty (only blank lines or comments): a course file starts with "course:", see data/README.md');
   }
   const aliases = checkAliases(doc);
@@ -298,6 +304,12 @@ function parseChecked(text: string, file: string): LoadedCourse {
   }
   const exported = exportMarker(root);
   return { course: result.course, file: result.file, path: file, ...(exported && { exported }) };
+}
+
+/** The 1-based line and column of an offset, for checks made before the YAML parser counts lines. */
+function positionOf(source: string, offset: number): { readonly line: number; readonly column: number } {
+  const lines = source.slice(0, offset).split('\n');
+  return { line: lines.length, column: lines.at(-1)!.length + 1 };
 }
 
 /** A YAML syntax error at its place; a duplicate key is named, with its field and where it first appears. */

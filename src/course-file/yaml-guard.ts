@@ -72,7 +72,12 @@ export function checkAliases(doc: Document): GuardIssue[] {
     if (!exit) {
       if (isAlias(item)) {
         const target = anchors.get(item.source);
-        if (target && open.has(target)) {
+        if (!target) {
+          issues.push({
+            offset: item.range?.[0] ?? 0,
+            message: `the alias *${item.source} names no anchor: write &${item.source} on a value before it`,
+          });
+        } else if (open.has(target)) {
           issues.push({
             offset: item.range?.[0] ?? 0,
             message: `the alias *${item.source} is used inside its own anchor &${item.source}: a course file cannot contain itself`,

@@ -247,10 +247,31 @@ ${Array.from({ length: 43 }, (_, week) => `  - number: ${week + 1}\n    sessions
     ]);
   });
 
-  it('say what is wrong with an empty file, or a second document', () => {
-    expect(problems('# only a comment\n')).toEqual([
-      'data/course.yaml is empty (only blank lines or comments): a course file starts with "course:", see data/README.md',
+  it('name an alias without an anchor, a wrong item in a list of names, and a week number past 2^53', () => {
+    expect(problems(GOOD.replace('frameworks: [PyTorch]', 'frameworks: *nope'))).toEqual([
+      'data/course.yaml:13:21 the alias *nope names no anchor: write &nope on a value before it',
     ]);
+    expect(problems(GOOD.replace('frameworks: [PyTorch]', 'frameworks: [PyTorch, [Hydra]]'))).toEqual([
+      'data/course.yaml:13:31 weeks[0].sessions[0].frameworks[1]: expected text, got a list',
+    ]);
+    expect(problems(GOOD.replace('  - number: 1', '  - number: 99999999999999999999999'))).toEqual([
+      'data/course.yaml:9:5 weeks[0].number: 1e+23 is too large: week numbers go up to 5,000 (counted from the course start)',
+    ]);
+  });
+
+  it('refuse old Mac line endings, which YAML would read as one long line', () => {
+    expect(problems(GOOD.replaceAll('\n', '\r'))).toEqual([
+      'data/course.yaml:1:8 has a line break that is a lone CR (old Mac style): save it with LF (Unix) or CRLF (Windows) line endings',
+    ]);
+    expect(parseCourseText(GOOD.replaceAll('\n', '\r\n'), 'x.yaml').course.sessions).toHaveLength(2);
+  });
+
+  it('say what is wrong with an empty file, or a second document', () => {
+    for (const empty of ['# only a comment\n', '', '---\n', '\n\n']) {
+      expect(problems(empty)).toEqual([
+        'data/course.yaml is empty (only blank lines or comments): a course file starts with "course:", see data/README.md',
+      ]);
+    }
     expect(problems(`${GOOD}---\ncourse: again\n`)).toEqual([
       'data/course.yaml:18:1 a second YAML document starts here (after "---"): a course file is one document',
     ]);

@@ -103,17 +103,20 @@ const slug = z
   .string({ error: expected('an id') })
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a slug: lowercase letters, digits and single dashes');
 
-/** A string, or a comma-separated string, as a list: `[PyTorch, Hydra]` or `PyTorch, Hydra`. */
-const stringList = z
-  .union([z.array(text), z.string()], { error: expected('a list of names') })
-  .transform((value) =>
+/**
+ * A string, or a comma-separated string, as a list: `[PyTorch, Hydra]` or `PyTorch, Hydra`. A list is
+ * checked item by item, so a wrong item is named (`frameworks[1]: expected text, got a list`).
+ */
+const stringList = z.preprocess(
+  (value) =>
     typeof value === 'string'
       ? value
           .split(',')
           .map((part) => part.trim())
           .filter((part) => part.length > 0)
       : value,
-  );
+  z.array(text, { error: expected('a list of names') }),
+);
 
 export const sessionSchema = z.strictObject({
   day: weekday.optional(),
@@ -130,12 +133,14 @@ export const sessionSchema = z.strictObject({
 export const weekSchema = z.strictObject({
   number: z
     .number({ error: expected('a week number') })
-    .int('must be a whole number')
     .min(1, 'must be 1 or more')
     .max(COURSE_LIMITS.weekNumber, {
       error: (issue) =>
         `${String(issue.input)} is too large: week numbers go up to ${COURSE_LIMITS.weekNumber.toLocaleString('en-US')} (counted from the course start)`,
-    }),
+      // A huge number is no "whole number" to zod (past 2^53): say only that it is too large.
+      abort: true,
+    })
+    .int('must be a whole number'),
   title: text.optional(),
   summary: text.optional(),
   sessions: z.array(sessionSchema, { error: expected('a list of sessions') }).default([]),
