@@ -109,6 +109,7 @@ describe('LiveCourse', () => {
     writeFileSync(source, seed.replace('topic: Training in the sky', 'topic: Written into the FIFO'));
     // A reader that blocked would get this course from the writer (and fail the test) rather than hang.
     const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', source, path], { stdio: 'ignore' });
+    const closed = new Promise((resolve) => writer.once('close', resolve));
     try {
       expect(live.reload('SIGHUP').ok).toBe(false);
       expect(refused).toEqual([
@@ -117,7 +118,7 @@ describe('LiveCourse', () => {
       expect(live.course.sessions[5]!.topic).toBe('Training in the sky');
     } finally {
       writer.kill();
-      await new Promise((resolve) => writer.once('close', resolve));
+      await closed;
     }
   });
 

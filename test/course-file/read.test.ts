@@ -294,13 +294,14 @@ describe('loadCourseFile reads only regular UTF-8 files', () => {
     const source = join(dir, 'source.yaml');
     writeFileSync(source, GOOD);
     const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', source, fifo], { stdio: 'ignore' });
+    const closed = new Promise((resolve) => writer.once('close', resolve));
     try {
       expect(load(fifo)).toEqual([
         'c.yaml is a FIFO (named pipe), not a regular file: the course file must be a regular file (a symlink to one is fine)',
       ]);
     } finally {
       writer.kill();
-      await new Promise((resolve) => writer.once('close', resolve));
+      await closed;
     }
     expect(load('/dev/zero')).toEqual(['c.yaml is a character device, not a regular file: the course file must be a regular file (a symlink to one is fine)']);
     expect(load(dir)).toEqual(['c.yaml is a directory, not a regular file: the course file must be a regular file (a symlink to one is fine)']);
