@@ -5,6 +5,7 @@ import type { CourseFile } from '../core/course/schema.js';
 import type { Logger } from '../log.js';
 import { CourseFileError, type LoadedCourse, formatIssue, loadCourseFile, unexpected } from './read.js';
 
+/** What a reload did: the file accepted (changed or not), or refused with its problems. */
 export type ReloadResult =
   | {
       readonly ok: true;
