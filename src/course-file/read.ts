@@ -322,7 +322,9 @@ function yamlIssue(error: YAMLError, doc: Document, at: (offset: number | undefi
       return at(offset, `the key ${quoted(found.key)} appears twice in this mapping (first on line ${first}): keep one`, formatPath(found.path));
     }
   }
-  return at(offset, error.message.split('\n')[0] ?? error.message);
+  // The library quotes the source it did not expect, which may be a whole paragraph (or megabytes).
+  const message = error.message.split('\n')[0] ?? error.message;
+  return at(offset, message.length > 160 ? `${message.slice(0, 159)}…` : message);
 }
 
 interface Duplicate {

@@ -109,6 +109,15 @@ resources:
       'data/course.yaml:3:3 course.id: the key "id" appears twice in this mapping (first on line 2): keep one',
     ]);
     expect(problems('course: [unclosed\n')[0]).toMatch(/^data\/course\.yaml:\d+:\d+ /);
+    // The library quotes the text it did not expect: cut, however long it is.
+    expect(problems(`course: [a]\n]${'b '.repeat(500)}\n`)).toEqual([
+      'data/course.yaml:2:1 Unexpected flow-seq-end token in YAML stream: "]"',
+      `data/course.yaml:2:2 Unexpected scalar token in YAML stream: "${'b '.repeat(59)}…`,
+    ]);
+    // At most 100 problems are listed, then how many more there are.
+    const many = problems(`- a\n]\n${'b\n'.repeat(500)}`);
+    expect(many).toHaveLength(101);
+    expect(many.at(-1)).toBe('data/course.yaml has 401 more problems, not listed: fix these first');
   });
 
   it('report a wrong type in plain words', () => {
