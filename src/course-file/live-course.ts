@@ -134,12 +134,17 @@ export class LiveCourse {
     const check = () => {
       timer = undefined;
       if (stopped) return;
-      follow();
-      const now = fingerprintOf(this.#path);
-      if (!relevant && now === fingerprint) return;
-      relevant = false;
-      fingerprint = now;
-      this.reload('file changed');
+      // Runs from a timer: whatever fails here is logged, never thrown into the process.
+      try {
+        follow();
+        const now = fingerprintOf(this.#path);
+        if (!relevant && now === fingerprint) return;
+        relevant = false;
+        fingerprint = now;
+        this.reload('file changed');
+      } catch (error) {
+        this.#logger.error({ err: error }, 'watching the course file failed; SIGHUP still reloads it');
+      }
     };
     const onEvent = (name: string | null) => {
       // The file's own name: wait for the burst to end. Another name (a `..data` link swapped, a
