@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveCourse } from '../../src/course-file/live-course.js';
 import { loadCourseFile, parseCourseText } from '../../src/course-file/read.js';
 import { lineShape, outcome } from '../support/course-file.js';
@@ -187,7 +187,11 @@ const CASES: readonly (readonly [string, string | Buffer])[] = [
   ['a session line with only a dash', edit(session, `${session}\n      -`)],
 ];
 
-const dir = mkdtempSync(join(tmpdir(), 'course-bot-hostile-'));
+// Made before the tests, not when they are collected: a run that filters them all out leaves nothing.
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'course-bot-hostile-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** One LiveCourse over a file that starts valid; each case is written over it and reloaded. */

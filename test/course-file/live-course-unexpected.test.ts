@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LiveCourse } from '../../src/course-file/live-course.js';
 import type * as Parse from '../../src/core/course/parse.js';
 import { loadCourseFile } from '../../src/course-file/read.js';
@@ -20,7 +20,11 @@ vi.mock('../../src/core/course/parse.js', async (importOriginal) => {
   };
 });
 
-const dir = mkdtempSync(join(tmpdir(), 'course-bot-live-bug-'));
+// Made before the tests, not when they are collected: a run that filters them all out leaves nothing.
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'course-bot-live-bug-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const seed = readFileSync('data/course.yaml', 'utf8');
 

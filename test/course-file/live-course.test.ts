@@ -2,12 +2,16 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveCourse } from '../../src/course-file/live-course.js';
 import { loadCourseFile } from '../../src/course-file/read.js';
 import { captureLogger } from '../support/log.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'course-bot-live-'));
+// Made before the tests, not when they are collected: a run that filters them all out leaves nothing.
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'course-bot-live-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const seed = readFileSync('data/course.yaml', 'utf8');
 const BROKEN = seed.replace('- day: tuesday\n        topic: "Code organisation', '- day: tusday\n        topic: "Code organisation');

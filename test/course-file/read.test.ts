@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../src/core/course/dates.js';
 import { CourseFileError, formatIssue, loadCourseFile, parseCourseText } from '../../src/course-file/read.js';
 import { bigCourseYaml, outcome } from '../support/course-file.js';
@@ -146,7 +146,11 @@ ${GOOD.replace('      - day: tuesday\n        date: 2027-01-05\n        topic: S
 });
 
 describe('loadCourseFile', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'course-bot-read-'));
+  // Made before the tests, not when they are collected: a run that filters them all out leaves nothing.
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'course-bot-read-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('names a missing file', () => {
@@ -288,7 +292,11 @@ ${Array.from({ length: 43 }, (_, week) => `  - number: ${week + 1}\n    sessions
 });
 
 describe('loadCourseFile reads only regular UTF-8 files', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'course-bot-read-kinds-'));
+  // Made before the tests, not when they are collected: a run that filters them all out leaves nothing.
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'course-bot-read-kinds-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function load(path: string, label = 'c.yaml'): string[] {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
 import { runCommandLine } from '../../src/core/commands/parse.js';
 import { commands } from '../../src/core/commands/registry.js';
@@ -12,7 +12,11 @@ import { LiveSchedule } from '../../src/schedule/live-schedule.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { captureLogger } from '../support/log.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'course-bot-all-clear-'));
+// Made before the tests, not when they are collected: a run that filters them all out leaves nothing.
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'course-bot-all-clear-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const seed = readFileSync('data/course.yaml', 'utf8');
 const alice: Actor = { platform: 'discord', id: '42', name: 'alice' };

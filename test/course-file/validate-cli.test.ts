@@ -2,13 +2,17 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/child.js';
 import { lineShape } from '../support/course-file.js';
 
 const TIMEOUT = 60_000;
 const seed = readFileSync('data/course.yaml', 'utf8');
-const dir = mkdtempSync(join(tmpdir(), 'course-bot-validate-'));
+// Made before the tests, not when they are collected: a run that filters them all out leaves nothing.
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'course-bot-validate-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function file(name: string, content: string | Buffer): string {
