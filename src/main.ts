@@ -209,6 +209,7 @@ export async function start(options: StartOptions): Promise<void> {
       initial: loaded,
       logger: logger.child({ subsystem: 'course-file' }),
       onInvalid: (error) => tellInstructors(`The course file was not reloaded; the last good schedule stays live.\n${error.message}`),
+      onRecovered: () => tellInstructors(`Course file accepted again: ${config.courseFileLabel} has no errors now, and the schedule follows it.`),
       // Called only after start-up, once `schedule` exists.
       onChange: () => schedule.publishInBackground('course file changed'),
     });

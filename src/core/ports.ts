@@ -186,7 +186,12 @@ export interface HistoryEntry {
 
 /** What a reload of the course file did. */
 export type ReloadOutcome =
-  | { readonly ok: true; readonly changed: boolean }
+  | {
+      readonly ok: true;
+      readonly changed: boolean;
+      /** The file was refused before: it is accepted again. */
+      readonly recovered?: boolean;
+    }
   | { readonly ok: false; readonly problems: readonly string[] };
 
 /** What posting today's announcement now did, by key. */

@@ -1,8 +1,20 @@
-import { readFileSync } from 'node:fs';
-import { LineCounter, type Node, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { isUtf8 } from 'node:buffer';
+import { type Stats, closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { Composer, type Document, LineCounter, type Node, Parser, type YAMLError, isMap, isPair, isScalar, isSeq } from 'yaml';
 import { type ParseResult, parseCourse } from '../core/course/parse.js';
-import { type Course, type CourseIssue, formatPath } from '../core/course/model.js';
+import { type Course, type CourseIssue, formatPath, printable, quoted } from '../core/course/model.js';
 import type { CourseFile } from '../core/course/schema.js';
+import { YAML_LIMITS, checkAliases, tooDeep } from './yaml-guard.js';
+
+/**
+ * What a course file may be, beyond its format (see also `COURSE_LIMITS` and `YAML_LIMITS`): a larger
+ * file is refused before it is parsed, and no more problems than this are listed.
+ */
+export const COURSE_FILE_LIMITS = {
+  bytes: 10 * 1024 * 1024,
+  problems: 100,
+  ...YAML_LIMITS,
+} as const;
 
 /** A course file problem with its place in the file. */
 export interface LocatedIssue {
@@ -15,22 +27,35 @@ export interface LocatedIssue {
   readonly message: string;
 }
 
-/** `data/course.yaml:14:9 weeks[0].sessions[1].date: 2027-01-05 is a Tuesday, but day says monday` */
+/**
+ * `data/course.yaml:14:9 weeks[0].sessions[1].date: 2027-01-05 is a Tuesday, but day says monday`, or for
+ * the whole file `data/course.yaml cannot be read: no such file`. Always one line.
+ */
 export function formatIssue(issue: LocatedIssue): string {
   const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}:${issue.column ?? 1}`;
-  return issue.path ? `${where} ${issue.path}: ${issue.message}` : `${where} ${issue.message}`;
+  const message = printable(issue.message);
+  return issue.path ? `${where} ${printable(issue.path)}: ${message}` : `${where} ${message}`;
 }
 
-/** A course file that cannot be used, with every problem found in it. */
+/** A course file that cannot be used, with every problem found in it (the first hundred). */
 export class CourseFileError extends Error {
   override readonly name = 'CourseFileError';
+  readonly issues: readonly LocatedIssue[];
 
+  /** `cause`: the unexpected error behind a refusal, for the log. */
   constructor(
     readonly file: string,
-    readonly issues: readonly LocatedIssue[],
+    issues: readonly LocatedIssue[],
+    options?: { readonly cause?: unknown },
   ) {
+    const limit = COURSE_FILE_LIMITS.problems;
+    const listed =
+      issues.length > limit
+        ? [...issues.slice(0, limit), { file, path: '', message: `has ${issues.length - limit} more problems, not listed: fix these first` }]
+        : issues;
     const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-    super(`${file}: ${count}\n${issues.map(formatIssue).join('\n')}`);
+    super(`${file}: ${count}\n${listed.map(formatIssue).join('\n')}`, options);
+    this.issues = listed;
   }
 }
 
@@ -56,23 +81,221 @@ function exportMarker(root: unknown): ExportMarker | undefined {
   return { database: marker.database, changesThrough: through };
 }
 
-/** Parses course YAML text; `file` names it in errors. Throws `CourseFileError` with every problem. */
+/**
+ * Parses course YAML text; `file` names it in errors. Throws `CourseFileError` with every problem, and
+ * nothing else: an unexpected error inside becomes a refusal that says so (with the error as its cause).
+ */
 export function parseCourseText(text: string, file: string): LoadedCourse {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, schema: 'core', merge: true });
-  if (doc.errors.length > 0) {
-    throw new CourseFileError(
-      file,
-      doc.errors.map((error) => ({
-        file,
-        line: error.linePos?.[0].line ?? 1,
-        column: error.linePos?.[0].col ?? 1,
-        path: '',
-        message: (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, ''),
-      })),
-    );
+  try {
+    return parseChecked(text, file);
+  } catch (error) {
+    if (error instanceof CourseFileError) throw error;
+    throw unexpected(file, error);
   }
-  const root: unknown = doc.toJS({ maxAliasCount: 1000 });
+}
+
+/** Reads and validates a course file from disk: a regular file of UTF-8 text. Throws `CourseFileError` only. */
+export function loadCourseFile(path: string, displayName = path): LoadedCourse {
+  let bytes: Buffer;
+  try {
+    bytes = readRegularFile(path, displayName);
+  } catch (error) {
+    if (error instanceof CourseFileError) throw error;
+    throw whole(displayName, `cannot be read: ${reasonOf(error)}`);
+  }
+  return parseCourseText(decode(bytes, displayName), displayName);
+}
+
+/** A refusal for an error nothing expected (a bug): one line naming it; the stack stays on `cause`. */
+export function unexpected(file: string, error: unknown): CourseFileError {
+  const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const reason = quoted(what).slice(1, -1);
+  return new CourseFileError(
+    file,
+    [{ file, path: '', message: `could not be checked (${reason}): a bug in course-bot, please report it with the file` }],
+    { cause: error },
+  );
+}
+
+function whole(file: string, message: string): CourseFileError {
+  return new CourseFileError(file, [{ file, path: '', message }]);
+}
+
+const MEGABYTE = 1024 * 1024;
+
+function tooLarge(file: string, bytes: number): CourseFileError {
+  const size = bytes >= MEGABYTE ? `${(bytes / MEGABYTE).toFixed(1)} MB` : `${bytes} bytes`;
+  return whole(file, `is ${size}: a course file may be at most ${COURSE_FILE_LIMITS.bytes / MEGABYTE} MB`);
+}
+
+/**
+ * The bytes of a regular file, at most the size limit. Opened without blocking and checked on the open
+ * descriptor, so a FIFO, a device (`/dev/zero`) or a directory is refused instead of read forever.
+ */
+function readRegularFile(path: string, file: string): Buffer {
+  // A FIFO with no writer would block the open itself without O_NONBLOCK (which regular files ignore).
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) {
+      throw whole(file, `is ${kindOf(stat)}, not a regular file: the course file must be a regular file (a symlink to one is fine)`);
+    }
+    if (stat.size > COURSE_FILE_LIMITS.bytes) throw tooLarge(file, stat.size);
+    // The file may grow after fstat: read to its end, but never past the limit.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.max(64 * 1024, stat.size + 1 - total));
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      total += read;
+      if (total > COURSE_FILE_LIMITS.bytes) throw tooLarge(file, total);
+      chunks.push(chunk.subarray(0, read));
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function kindOf(stat: Stats): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  return 'something else';
+}
+
+function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ELOOP') return 'too many symlinks (a symlink loop?)';
+  if (code === 'ENOTDIR') return 'a part of the path is not a directory';
+  if (code === 'ENAMETOOLONG') return 'the path is too long';
+  return error instanceof Error ? error.message : String(error);
+}
+
+const SAVE_AS_UTF8 = 'save it as UTF-8 (in most editors: "Save with encoding" or "File encoding", then UTF-8)';
+
+/** The text of a course file: UTF-8, with or without a byte order mark. UTF-16 and other bytes are refused. */
+function decode(bytes: Buffer, file: string): string {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    const utf32 = bytes[0] === 0xff && bytes[2] === 0 && bytes[3] === 0;
+    throw whole(file, `is ${utf32 ? 'UTF-32' : 'UTF-16'} text (it starts with a byte order mark for it): ${SAVE_AS_UTF8}`);
+  }
+  if (bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0xfe && bytes[3] === 0xff) {
+    throw whole(file, `is UTF-32 text (it starts with a byte order mark for it): ${SAVE_AS_UTF8}`);
+  }
+  if (looksLikeUtf16(bytes)) throw whole(file, `looks like UTF-16 text (every other byte is zero): ${SAVE_AS_UTF8}`);
+  if (!isUtf8(bytes)) {
+    const at = invalidUtf8At(bytes);
+    const before = bytes.subarray(0, at);
+    const lineStart = before.lastIndexOf(0x0a) + 1;
+    const line = before.reduce((count, byte) => count + (byte === 0x0a ? 1 : 0), 1);
+    const column = before.subarray(lineStart).toString('utf8').length + 1;
+    const byte = bytes[at]!.toString(16).padStart(2, '0');
+    throw new CourseFileError(file, [
+      { file, line, column, path: '', message: `is not UTF-8 text (byte 0x${byte} here): ${SAVE_AS_UTF8}` },
+    ]);
+  }
+  return bytes.toString('utf8');
+}
+
+/** UTF-16 without a byte order mark: in its first bytes, zeros fill mostly the odd or mostly the even places. */
+function looksLikeUtf16(bytes: Buffer): boolean {
+  const sample = bytes.subarray(0, 4096);
+  if (sample.length < 4) return false;
+  let even = 0;
+  let odd = 0;
+  sample.forEach((byte, index) => {
+    if (byte !== 0) return;
+    if (index % 2 === 0) even += 1;
+    else odd += 1;
+  });
+  const half = sample.length / 2;
+  return Math.max(even, odd) >= half * 0.6 && Math.min(even, odd) <= half * 0.05;
+}
+
+/** The offset of the first byte that does not belong to valid UTF-8 (the file is known to hold one). */
+function invalidUtf8At(bytes: Uint8Array): number {
+  let index = 0;
+  while (index < bytes.length) {
+    const lead = bytes[index]!;
+    if (lead < 0x80) {
+      index += 1;
+      continue;
+    }
+    const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    if (length === 0) return index;
+    // The second byte's range excludes overlong forms, surrogates and code points past U+10FFFF.
+    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    const second = bytes[index + 1];
+    if (second === undefined || second < low || second > high) return index;
+    for (let next = 2; next < length; next += 1) {
+      const byte = bytes[index + next];
+      if (byte === undefined || byte < 0x80 || byte > 0xbf) return index;
+    }
+    index += length;
+  }
+  return bytes.length;
+}
+
+const YAML_OPTIONS = { uniqueKeys: true, schema: 'core', merge: true } as const;
+
+function parseChecked(text: string, file: string): LoadedCourse {
+  const size = text.length > COURSE_FILE_LIMITS.bytes ? text.length : Buffer.byteLength(text);
+  if (size > COURSE_FILE_LIMITS.bytes) throw tooLarge(file, size);
+  // A UTF-8 byte order mark is allowed; it is no part of the first line's columns.
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const nul = source.indexOf('\u0000');
+  if (nul >= 0) {
+    const sample = source.slice(0, 400);
+    const nuls = sample.split('\u0000').length - 1;
+    const message =
+      nuls >= sample.length / 4 && nuls <= (sample.length * 3) / 4
+        ? `looks like UTF-16 text read as UTF-8 (NUL characters between the letters): ${SAVE_AS_UTF8}`
+        : 'contains a NUL character (is it a binary file?): a course file is UTF-8 text';
+    throw new CourseFileError(file, [{ file, ...positionOf(source, nul), path: '', message }]);
+  }
+  // YAML reads a lone CR as no line break at all: a file saved with old Mac line endings would be one line.
+  const cr = /\r(?!\n)/.exec(source);
+  if (cr) {
+    const message = 'has a line break that is a lone CR (old Mac style): save it with LF (Unix) or CRLF (Windows) line endings';
+    throw new CourseFileError(file, [{ file, ...positionOf(source, cr.index), path: '', message }]);
+  }
+
+  const lineCounter = new LineCounter();
+  const at = (offset: number | undefined, message: string, path = ''): LocatedIssue => {
+    if (offset === undefined) return { file, path, message };
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, column: col, path, message };
+  };
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(source));
+  const deep = tooDeep(tokens);
+  if (deep) throw new CourseFileError(file, [at(deep.offset, deep.message)]);
+  const docs = Array.from(new Composer(YAML_OPTIONS).compose(tokens, true, source.length));
+  const doc = docs[0]!;
+  const syntax = doc.errors.map((error) => yamlIssue(error, doc, at));
+  if (docs.length > 1) {
+    syntax.push(at(docs[1]!.range[0], 'a second YAML document starts here (after "---"): a course file is one document'));
+  }
+  if (syntax.length > 0) throw new CourseFileError(file, syntax);
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && doc.contents.source === '')) {
+    throw whole(file, 'is empty (only blank lines or comments): a course file starts with "course:", see data/README.md');
+  }
+  const aliases = checkAliases(doc);
+  if (aliases.length > 0) throw new CourseFileError(file, aliases.map((issue) => at(issue.offset, issue.message)));
+
+  let root: unknown;
+  try {
+    // The guard above bounds what aliases expand to, so the library's own (cruder) count is off.
+    root = doc.toJS({ maxAliasCount: -1 });
+  } catch (error) {
+    throw new CourseFileError(file, [at(0, `cannot be turned into data: ${error instanceof Error ? error.message : String(error)}`)]);
+  }
   const result: ParseResult = parseCourse(root);
   if (!result.ok) {
     const located = result.issues.map((issue) => locate(issue, doc.contents, lineCounter, file));
@@ -83,16 +306,53 @@ export function parseCourseText(text: string, file: string): LoadedCourse {
   return { course: result.course, file: result.file, path: file, ...(exported && { exported }) };
 }
 
-/** Reads and validates a course file from disk. Throws `CourseFileError`. */
-export function loadCourseFile(path: string, displayName = path): LoadedCourse {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((error as Error).message);
-    throw new CourseFileError(displayName, [{ file: displayName, path: '', message: `cannot be read: ${reason}` }]);
+/** The 1-based line and column of an offset, for checks made before the YAML parser counts lines. */
+function positionOf(source: string, offset: number): { readonly line: number; readonly column: number } {
+  const lines = source.slice(0, offset).split('\n');
+  return { line: lines.length, column: lines.at(-1)!.length + 1 };
+}
+
+/** A YAML syntax error at its place; a duplicate key is named, with its field and where it first appears. */
+function yamlIssue(error: YAMLError, doc: Document, at: (offset: number | undefined, message: string, path?: string) => LocatedIssue): LocatedIssue {
+  const offset = error.pos[0] >= 0 ? error.pos[0] : 0;
+  if (error.code === 'DUPLICATE_KEY') {
+    const found = duplicateAt(doc, offset);
+    if (found) {
+      const first = at(found.first, '').line ?? 1;
+      return at(offset, `the key ${quoted(found.key)} appears twice in this mapping (first on line ${first}): keep one`, formatPath(found.path));
+    }
   }
-  return parseCourseText(text, displayName);
+  // The library quotes the source it did not expect, which may be a whole paragraph (or megabytes).
+  const message = error.message.split('\n')[0] ?? error.message;
+  return at(offset, message.length > 160 ? `${message.slice(0, 159)}…` : message);
+}
+
+interface Duplicate {
+  readonly key: string;
+  readonly path: readonly (string | number)[];
+  /** Where the key first appears. */
+  readonly first: number;
+}
+
+/** The mapping key that starts at `offset` and the first key equal to it in the same mapping. */
+function duplicateAt(doc: Document, offset: number): Duplicate | undefined {
+  const stack: [unknown, (string | number)[]][] = [[doc.contents, []]];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop()!;
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (key !== undefined && rangeStart(pair.key) === offset) {
+          const first = node.items.find((other) => isScalar(other.key) && String(other.key.value) === key) ?? pair;
+          return { key, path: [...path, key], first: rangeStart(first.key) ?? offset };
+        }
+        stack.push([pair.value, key === undefined ? path : [...path, key]]);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, index) => stack.push([isPair(item) ? item.value : item, [...path, index]]));
+    }
+  }
+  return undefined;
 }
 
 /** Finds the YAML node a path points at: the key of a field when it exists, else the nearest parent. */

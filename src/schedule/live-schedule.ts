@@ -310,7 +310,7 @@ export class LiveSchedule implements ScheduleAdmin {
     if (!result.ok) return { ok: false, problems: result.error.issues.map(formatIssue) };
     // The file watcher's reload publishes too; this waits for it, so the answer comes after the notice.
     if (result.changed) await this.publish('course file reloaded');
-    return { ok: true, changed: result.changed };
+    return { ok: true, changed: result.changed, ...(result.recovered && { recovered: true }) };
   }
 
   async announce(actor: Actor): Promise<AnnounceOutcome> {

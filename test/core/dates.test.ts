@@ -1,7 +1,9 @@
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import {
   addDays,
   daysBetween,
+  isIsoDate,
   localDateOf,
   mondayOf,
   normalizeLocalTime,
@@ -47,6 +49,39 @@ describe('dates', () => {
     expect(addDays('2028-02-28', 1)).toBe('2028-02-29');
     expect(daysBetween('2026-11-27', '2027-01-04')).toBe(38);
     expect(daysBetween('2027-01-04', '2027-01-01')).toBe(-3);
+  });
+
+  it('counts days as luxon does, over the whole range of four-digit years', () => {
+    // A seeded walk over dates and near-dates (day 0, day 29–31 of every month), compared with luxon.
+    let seed = 11;
+    const random = (below: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % below;
+    };
+    const mismatches: string[] = [];
+    for (let round = 0; round < 3000; round += 1) {
+      const year = String(random(10_000)).padStart(4, '0');
+      const month = String(random(14)).padStart(2, '0');
+      const day = String([0, 28, 29, 30, 31, 32][random(6)]! - random(2) * random(28)).padStart(2, '0');
+      const date = `${year}-${month}-${day}`;
+      const luxon = DateTime.fromISO(date, { zone: 'utc' });
+      if (isIsoDate(date) !== luxon.isValid) mismatches.push(`${date} valid`);
+      if (!luxon.isValid || year === '0000' || year >= '9998') continue;
+      const step = random(2000) - 1000;
+      const later = luxon.plus({ days: step });
+      if (later.year < 1 || later.year > 9999) continue;
+      if (weekdayOf(date) !== later.minus({ days: step }).toFormat('cccc').toLowerCase()) mismatches.push(`${date} weekday`);
+      if (addDays(date, step) !== later.toISODate()) mismatches.push(`${date} + ${step}`);
+      if (daysBetween(date, later.toISODate()) !== step) mismatches.push(`${date} … ${step}`);
+      if (mondayOf(date) !== luxon.startOf('week').toISODate()) mismatches.push(`${date} monday`);
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  it('refuses to write a date past the year 9999 rather than a malformed one', () => {
+    expect(addDays('9999-12-31', 0)).toBe('9999-12-31');
+    expect(() => addDays('9999-12-31', 1)).toThrow(RangeError);
+    expect(isIsoDate('+10000-01-01')).toBe(false);
   });
 
   it('reads weekday names and local times leniently but not wrongly', () => {

@@ -254,11 +254,12 @@ const reloadCommand = defineCommand({
         sections: [{ heading: 'Errors', lines: outcome.problems.slice(0, 10) }],
       });
     }
+    const again = outcome.recovered ? 'Course file accepted again: its errors are fixed. ' : '';
     return message({
       title: outcome.changed ? 'Course file reloaded' : 'The course file has not changed',
       description: outcome.changed
-        ? 'The new schedule is live; changes in the next 7 days are announced.'
-        : 'Nothing to do: the schedule is already what the file says.',
+        ? `${again}The new schedule is live; changes in the next 7 days are announced.`
+        : `${again}Nothing to do: the schedule is already what the file says.`,
     });
   },
 });

@@ -41,8 +41,47 @@ function mustDate(iso: IsoDate): DateTime {
   return value;
 }
 
+/**
+ * Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian, as luxon counts); undefined when it is
+ * no date. Plain arithmetic: a course file places thousands of dates, and luxon objects are slow to make.
+ */
+function epochDay(iso: string): number | undefined {
+  if (!ISO_DATE.test(iso)) return undefined;
+  const year = Number(iso.slice(0, 4));
+  const month = Number(iso.slice(5, 7));
+  const day = Number(iso.slice(8, 10));
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  const date = new Date(0);
+  // Not Date.UTC: it reads the years 0–99 as 1900–1999.
+  date.setUTCFullYear(year, month - 1, day);
+  return Math.round(date.getTime() / DAY_MS);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+}
+
+function mustDay(iso: IsoDate): number {
+  const day = epochDay(iso);
+  if (day === undefined) throw new RangeError(`not a date: ${iso}`);
+  return day;
+}
+
+function isoOfDay(day: number): IsoDate {
+  const iso = new Date(day * DAY_MS).toISOString();
+  // Years past 9999 (or before 0) are written with a sign and six digits: no YYYY-MM-DD date.
+  if (iso.length !== 24) throw new RangeError(`not a date: ${iso.slice(0, -14)}`);
+  return iso.slice(0, 10);
+}
+
+/** Monday = 0 … Sunday = 6; 1970-01-01 was a Thursday. */
+function weekdayIndex(day: number): number {
+  return (((day + 3) % 7) + 7) % 7;
+}
+
 export function isIsoDate(value: string): boolean {
-  return dateOf(value) !== undefined;
+  return epochDay(value) !== undefined;
 }
 
 export function isZone(zone: string): boolean {
@@ -67,22 +106,22 @@ export function parseWeekday(value: string): Weekday | undefined {
 }
 
 export function weekdayOf(date: IsoDate): Weekday {
-  return WEEKDAYS[mustDate(date).weekday - 1]!;
+  return WEEKDAYS[weekdayIndex(mustDay(date))]!;
 }
 
 export function addDays(date: IsoDate, days: number): IsoDate {
-  return mustDate(date).plus({ days }).toISODate()!;
+  return isoOfDay(mustDay(date) + days);
 }
 
 /** Whole days from `a` to `b` (negative when b is earlier). */
 export function daysBetween(a: IsoDate, b: IsoDate): number {
-  return Math.round(mustDate(b).diff(mustDate(a), 'days').days);
+  return mustDay(b) - mustDay(a);
 }
 
 /** The Monday of the week that contains `date`. */
 export function mondayOf(date: IsoDate): IsoDate {
-  const value = mustDate(date);
-  return value.minus({ days: value.weekday - 1 }).toISODate()!;
+  const day = mustDay(date);
+  return isoOfDay(day - weekdayIndex(day));
 }
 
 /** Week N of a course is the Monday–Sunday week N-1 weeks after the week that contains `start`. */

@@ -58,10 +58,44 @@ export interface CourseIssue {
   readonly message: string;
 }
 
-/** `['weeks', 0, 'sessions', 1, 'date']` → `weeks[0].sessions[1].date` */
+/** `['weeks', 0, 'sessions', 1, 'date']` → `weeks[0].sessions[1].date`; an odd key is quoted: `x["two words"]`. */
 export function formatPath(path: readonly (string | number)[]): string {
-  return path.reduce<string>(
-    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${part}` : part),
-    '',
-  );
+  return path.reduce<string>((out, part) => {
+    if (typeof part === 'number') return `${out}[${part}]`;
+    if (!PLAIN_KEY.test(part)) return `${out}[${quoted(part)}]`;
+    return out ? `${out}.${part}` : part;
+  }, '');
+}
+
+const PLAIN_KEY = /^[^\s."'[\]\p{C}\p{Z}]{1,60}$/u;
+const PLAIN_VALUE = /^[^"\p{C}\p{Zl}\p{Zp}]{1,60}$/u;
+/** Characters that would break a one-line message or hide in it: controls, line separators, invisible formats. */
+const UNPRINTABLE = /[\p{C}\p{Zl}\p{Zp}]/gu;
+const SHOWN_LENGTH = 60;
+
+/** A value for a message: as written when it is short plain text, else quoted (see `quoted`). */
+export function shown(value: string): string {
+  return PLAIN_VALUE.test(value) && value.trim() === value ? value : quoted(value);
+}
+
+/**
+ * A value for a message, always quoted, on one line and short: control characters and line breaks
+ * are escaped (`\n`, `\u{0}`), and a long value is cut with its length given.
+ */
+export function quoted(value: string): string {
+  const cut = value.length > SHOWN_LENGTH;
+  // Not in the middle of a surrogate pair.
+  const head = cut ? value.slice(0, /[\uD800-\uDBFF]/.test(value.charAt(SHOWN_LENGTH - 1)) ? SHOWN_LENGTH - 1 : SHOWN_LENGTH) : value;
+  const text = printable(head.replace(/["\\]/g, '\\$&'));
+  return cut ? `"${text}…" (${value.length.toLocaleString('en-US')} characters)` : `"${text}"`;
+}
+
+/** The text with control characters, line breaks and invisible format characters escaped, so it stays one line. */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (char) => {
+    if (char === '\n') return '\\n';
+    if (char === '\r') return '\\r';
+    if (char === '\t') return '\\t';
+    return `\\u{${char.codePointAt(0)!.toString(16)}}`;
+  });
 }

@@ -2,7 +2,6 @@ import type { z } from 'zod';
 import {
   type IsoDate,
   capitalize,
-  isIsoDate,
   normalizeLocalTime,
   parseWeekday,
   placeWeekday,
@@ -10,14 +9,16 @@ import {
   weekdayOf,
 } from './dates.js';
 import type { Course, CourseIssue, Session, Week } from './model.js';
-import { formatPath } from './model.js';
+import { formatPath, quoted } from './model.js';
 import { closest } from '../text.js';
 import {
+  COURSE_LIMITS,
   type CourseFile,
   announcementsSchema,
   courseFileSchema,
   courseInfoSchema,
   resourceSchema,
+  isCourseDate,
   sessionSchema,
   setupStepSchema,
   weekSchema,
@@ -81,9 +82,10 @@ function toCourseIssues(issue: z.core.$ZodIssue): CourseIssue[] {
   if (issue.code === 'unrecognized_keys') {
     const known = KNOWN_KEYS[issue.path.filter((part) => typeof part === 'string').join('.')] ?? [];
     return issue.keys.map((key) => {
-      const guess = closest(key, known);
+      // A long key is no typo of a field name (and comparing it would be slow).
+      const guess = key.length <= 40 ? closest(key, known) : undefined;
       const hint = guess ? ` (did you mean "${guess}"?)` : known.length ? ` (known: ${known.join(', ')})` : '';
-      return { path: [...toPath(issue.path), key], message: `unknown field "${key}"${hint}` };
+      return { path: [...toPath(issue.path), key], message: `unknown field ${quoted(key)}${hint}` };
     });
   }
   return [{ path: toPath(issue.path), message: issue.message }];
@@ -113,8 +115,16 @@ function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-function isoDateIn(value: unknown): IsoDate | undefined {
-  return typeof value === 'string' && isIsoDate(value) ? value : undefined;
+/** A date within the years a course file may use: weeks can be placed from it. */
+function courseDateIn(value: unknown): IsoDate | undefined {
+  return typeof value === 'string' && isCourseDate(value) ? value : undefined;
+}
+
+/** The known resource ids for a message: a few, not thousands. */
+function knownIds(ids: readonly string[]): string {
+  if (ids.length === 0) return ' (the file lists no resources)';
+  const some = ids.slice(0, 10).map((id) => (/^[a-z0-9-]{1,60}$/.test(id) ? id : quoted(id)));
+  return ` (known: ${some.join(', ')}${ids.length > 10 ? `, … ${ids.length - 10} more` : ''})`;
 }
 
 /**
@@ -125,7 +135,7 @@ function crossCheck(raw: unknown): CourseIssue[] {
   const issues: CourseIssue[] = [];
   const root = record(raw);
   if (!root) return issues;
-  const start = isoDateIn(record(root.course)?.start);
+  const start = courseDateIn(record(root.course)?.start);
   const announcements = record(root.announcements);
   const postAt = typeof announcements?.time === 'string' ? normalizeLocalTime(announcements.time) : '08:00';
   const catchUp = typeof announcements?.catchUpUntil === 'string' ? normalizeLocalTime(announcements.catchUpUntil) : '12:00';
@@ -142,14 +152,18 @@ function crossCheck(raw: unknown): CourseIssue[] {
     if (typeof id !== 'string') return;
     const first = resourceIds.get(id);
     if (first === undefined) resourceIds.set(id, index);
-    else issues.push({ path: ['resources', index, 'id'], message: `resource id "${id}" is used twice (also resources[${first}])` });
+    else issues.push({ path: ['resources', index, 'id'], message: `resource id ${quoted(id)} is used twice (also resources[${first}])` });
   });
 
+  let known: string | undefined;
   const weekNumbers = new Map<number, number>();
   const taken = new Map<IsoDate, string>();
   list(root.weeks).forEach((entry, weekIndex) => {
     const week = record(entry);
-    const number = typeof week?.number === 'number' && Number.isInteger(week.number) && week.number >= 1 ? week.number : undefined;
+    const number =
+      typeof week?.number === 'number' && Number.isInteger(week.number) && week.number >= 1 && week.number <= COURSE_LIMITS.weekNumber
+        ? week.number
+        : undefined;
     if (number !== undefined) {
       const first = weekNumbers.get(number);
       if (first === undefined) weekNumbers.set(number, weekIndex);
@@ -160,14 +174,14 @@ function crossCheck(raw: unknown): CourseIssue[] {
       if (!session) return;
       const path = ['weeks', weekIndex, 'sessions', sessionIndex];
       const day = typeof session.day === 'string' ? parseWeekday(session.day) : undefined;
-      const date = isoDateIn(session.date);
+      const date = courseDateIn(session.date);
       if (session.day === undefined && session.date === undefined) {
         issues.push({ path, message: 'a session needs a day, a date or both' });
       }
       if (day && date && weekdayOf(date) !== day) {
         issues.push({
           path: [...path, 'date'],
-          message: `${date} is a ${capitalize(weekdayOf(date))}, but day says ${String(session.day)}`,
+          message: `${date} is a ${capitalize(weekdayOf(date))}, but day says ${day}`,
         });
       }
       if (date && number !== undefined && start) {
@@ -191,11 +205,8 @@ function crossCheck(raw: unknown): CourseIssue[] {
       }
       list(session.resources).forEach((id, index) => {
         if (typeof id === 'string' && !resourceIds.has(id)) {
-          const known = [...resourceIds.keys()];
-          issues.push({
-            path: [...path, 'resources', index],
-            message: `unknown resource id "${id}"${known.length ? ` (known: ${known.join(', ')})` : ' (the file lists no resources)'}`,
-          });
+          known ??= knownIds([...resourceIds.keys()]);
+          issues.push({ path: [...path, 'resources', index], message: `unknown resource id ${quoted(id)}${known}` });
         }
       });
     });
@@ -203,6 +214,10 @@ function crossCheck(raw: unknown): CourseIssue[] {
   const sessionCount = list(root.weeks).reduce<number>((sum, week) => sum + list(record(week)?.sessions).length, 0);
   if (list(root.weeks).length > 0 && sessionCount === 0) {
     issues.push({ path: ['weeks'], message: 'the course has no sessions' });
+  }
+  if (sessionCount > COURSE_LIMITS.sessions) {
+    const limit = COURSE_LIMITS.sessions.toLocaleString('en-US');
+    issues.push({ path: ['weeks'], message: `${sessionCount.toLocaleString('en-US')} sessions is too many: a course file holds at most ${limit}` });
   }
   return issues;
 }

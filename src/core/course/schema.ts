@@ -9,10 +9,25 @@ import {
   normalizeLocalTime,
   parseWeekday,
 } from './dates.js';
+import { quoted, shown } from './model.js';
 
 /** Where a session falls in the course's rhythm. */
 export const SESSION_FORMATS = ['exercises', 'project', 'lecture', 'exam', 'other'] as const;
 export type SessionFormat = (typeof SESSION_FORMATS)[number];
+
+/**
+ * What a course file may hold. Week numbers and years are bounded so that every date the file places
+ * stays a `YYYY-MM-DD` date; the session count so that checking the file stays quick.
+ */
+export const COURSE_LIMITS = {
+  /** The highest week number (5,000 weeks is about 96 years). */
+  weekNumber: 5_000,
+  /** Sessions in the whole file. */
+  sessions: 20_000,
+  /** The first and last year a date in the file (the start, a session date) may lie in. */
+  firstYear: 1900,
+  lastYear: 2999,
+} as const;
 
 /** A schema-level error: "is required" when the field is missing, else what was expected. */
 export function expected(what: string) {
@@ -24,21 +39,37 @@ function describe(value: unknown): string {
   if (value === null) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  if (typeof value === 'string') return `string ${quoted(value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${value}`;
+  return typeof value;
+}
+
+/** The value a refinement refused, for its message. */
+function input(issue: { input?: unknown }): string {
+  return typeof issue.input === 'string' ? shown(issue.input) : String(issue.input);
+}
+
+/** Within the years a course file may use (see `COURSE_LIMITS`). */
+export function isCourseDate(value: string): boolean {
+  const year = Number(value.slice(0, 4));
+  return isIsoDate(value) && year >= COURSE_LIMITS.firstYear && year <= COURSE_LIMITS.lastYear;
 }
 
 const text = z.string({ error: expected('text') }).trim().min(1, 'must not be empty');
 
 const isoDate = z
   .string({ error: expected('a date as YYYY-MM-DD') })
-  .refine(isIsoDate, { error: (issue) => `${String(issue.input)} is not a date (expected YYYY-MM-DD)` });
+  .refine(isIsoDate, { error: (issue) => `${input(issue)} is not a date (expected YYYY-MM-DD)`, abort: true })
+  .refine(isCourseDate, {
+    error: (issue) => `${input(issue)} is outside the years ${COURSE_LIMITS.firstYear}–${COURSE_LIMITS.lastYear} a course file may use`,
+  });
 
 const localTime = z
   .string({ error: expected('a local time as HH:MM') })
   .transform((value, ctx) => {
     const time = normalizeLocalTime(value);
     if (time === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${value} is not a time (expected HH:MM, 00:00–23:59)` });
+      ctx.addIssue({ code: 'custom', message: `${shown(value)} is not a time (expected HH:MM, 00:00–23:59)` });
       return z.NEVER;
     }
     return time;
@@ -47,34 +78,45 @@ const localTime = z
 const weekday = z.string({ error: expected('a weekday name') }).transform((value, ctx): Weekday => {
   const day = parseWeekday(value);
   if (day === undefined) {
-    ctx.addIssue({ code: 'custom', message: `${value} is not a weekday (expected one of ${WEEKDAYS.join(', ')})` });
+    ctx.addIssue({ code: 'custom', message: `${shown(value)} is not a weekday (expected one of ${WEEKDAYS.join(', ')})` });
     return z.NEVER;
   }
   return day;
 });
 
-const httpUrl = z.url({ protocol: /^https?$/, error: (issue) => `${String(issue.input)} is not an http(s) URL` });
+const httpUrl = z.url({
+  protocol: /^https?$/,
+  error: (issue) =>
+    issue.input === undefined
+      ? 'is required'
+      : typeof issue.input === 'string'
+        ? `${shown(issue.input)} is not an http(s) URL`
+        : `expected an http(s) URL, got ${describe(issue.input)}`,
+});
 
 const zone = z
   .string({ error: expected('an IANA time zone such as Europe/Copenhagen') })
-  .refine(isZone, { error: (issue) => `${String(issue.input)} is not a known IANA time zone (such as Europe/Copenhagen)` })
+  .refine(isZone, { error: (issue) => `${input(issue)} is not a known IANA time zone (such as Europe/Copenhagen)` })
   .transform(canonicalZone);
 
 const slug = z
   .string({ error: expected('an id') })
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a slug: lowercase letters, digits and single dashes');
 
-/** A string, or a comma-separated string, as a list: `[PyTorch, Hydra]` or `PyTorch, Hydra`. */
-const stringList = z
-  .union([z.array(text), z.string()], { error: expected('a list of names') })
-  .transform((value) =>
+/**
+ * A string, or a comma-separated string, as a list: `[PyTorch, Hydra]` or `PyTorch, Hydra`. A list is
+ * checked item by item, so a wrong item is named (`frameworks[1]: expected text, got a list`).
+ */
+const stringList = z.preprocess(
+  (value) =>
     typeof value === 'string'
       ? value
           .split(',')
           .map((part) => part.trim())
           .filter((part) => part.length > 0)
       : value,
-  );
+  z.array(text, { error: expected('a list of names') }),
+);
 
 export const sessionSchema = z.strictObject({
   day: weekday.optional(),
@@ -89,7 +131,16 @@ export const sessionSchema = z.strictObject({
 });
 
 export const weekSchema = z.strictObject({
-  number: z.number({ error: expected('a week number') }).int('must be a whole number').min(1, 'must be 1 or more'),
+  number: z
+    .number({ error: expected('a week number') })
+    .min(1, 'must be 1 or more')
+    .max(COURSE_LIMITS.weekNumber, {
+      error: (issue) =>
+        `${String(issue.input)} is too large: week numbers go up to ${COURSE_LIMITS.weekNumber.toLocaleString('en-US')} (counted from the course start)`,
+      // A huge number is no "whole number" to zod (past 2^53): say only that it is too large.
+      abort: true,
+    })
+    .int('must be a whole number'),
   title: text.optional(),
   summary: text.optional(),
   sessions: z.array(sessionSchema, { error: expected('a list of sessions') }).default([]),
