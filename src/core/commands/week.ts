@@ -9,6 +9,7 @@ import {
   weekNumber,
 } from '../course/calendar.js';
 import { addDays, formatLongDate, mondayOf, placeWeekday } from '../course/dates.js';
+import { COURSE_LIMITS } from '../course/schema.js';
 import { UserFacingError } from '../errors.js';
 import { message } from '../messages.js';
 import { normalize, sessionLine, weekDateRange, weekHeading, weekMessage } from '../views.js';
@@ -16,10 +17,10 @@ import { numberRanges } from '../text.js';
 import { defineCommand } from './command.js';
 
 /**
- * The largest week number `/week` takes (Discord checks it too, as `max_value`): far beyond any course
- * (10,000 sessions fill about 1,430 weeks), small enough that a typo is refused with the limit.
+ * The largest week number `/week` takes (Discord checks it too, as `max_value`): the highest a course file
+ * may hold, so a typo is refused with the limit.
  */
-export const MAX_WEEK_NUMBER = 9999;
+export const MAX_WEEK_NUMBER = COURSE_LIMITS.weekNumber;
 
 export const weekCommand = defineCommand({
   name: 'week',

@@ -15,7 +15,7 @@ describe('Discord command definitions', () => {
   it('map option types, autocomplete and ranges', () => {
     const body = commandsJson(commands);
     expect(body.find((command) => command.name === 'week')?.options).toEqual([
-      { type: 4, name: 'number', description: 'Week number', required: false, autocomplete: true, min_value: 1, max_value: 9999 },
+      { type: 4, name: 'number', description: 'Week number', required: false, autocomplete: true, min_value: 1, max_value: 5000 },
     ]);
     expect(body.find((command) => command.name === 'today')?.options).toEqual([
       { type: 3, name: 'date', description: 'Another day, as YYYY-MM-DD', required: false, autocomplete: true, min_length: 10, max_length: 10 },
