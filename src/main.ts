@@ -18,6 +18,7 @@ import type { Metrics } from './observability/metrics.js';
 import { FAILED_STARTS_KEY, backOffAfterFailedStarts, markStartGood } from './startup.js';
 import { DiscordBot, discordRest } from './platforms/discord/bot.js';
 import { DiscordMessenger, postNotice } from './platforms/discord/messenger.js';
+import { type PlatformFailure, type PlatformName, PlatformStartError } from './platforms/failure.js';
 import { TerminalMessenger } from './platforms/terminal/messenger.js';
 import { runTerminal } from './platforms/terminal/terminal.js';
 import { SqliteStore } from './store/sqlite-store.js';
@@ -85,7 +86,7 @@ export function startAnnouncer(input: AnnouncerInput): { readonly announcer: Ann
 
 /** A chat platform once started: where it announces, how it tells instructors, how it stops. */
 interface Platform {
-  readonly name: string;
+  readonly name: PlatformName;
   /** `ok` while connected, else why not (for `/healthz`). */
   health(): string;
   /** Resolves when connected (rejects when it cannot start: a refused token, no network). */
@@ -105,6 +106,48 @@ interface PlatformDeps {
   readonly metrics?: Metrics;
 }
 
+/** How long the other platforms may take to say whether they could start, once one could not. */
+const START_GRACE_MS = 5_000;
+
+/**
+ * The start of a platform, its failure observed at once: a refusal that comes while the next platform is
+ * still being set up must not count as unhandled (Node ends the process with a stack trace then).
+ * `allReady` reports it.
+ */
+function observed(ready: Promise<void>): Promise<void> {
+  ready.catch(() => undefined);
+  return ready;
+}
+
+/**
+ * Resolves once every platform is ready, or a stop was asked for. When one cannot start, the others get
+ * a few seconds to say whether they can (a refused token is known within a second), then a
+ * `PlatformStartError` names each platform that failed, one line each.
+ */
+async function allReady(platforms: readonly Platform[], stopped: Promise<void>): Promise<void> {
+  const failures: PlatformFailure[] = [];
+  let failed: () => void = () => undefined;
+  const firstFailure = new Promise<void>((resolve) => (failed = resolve));
+  const everyOutcome = Promise.all(
+    platforms.map((platform) =>
+      platform.ready.then(
+        () => undefined,
+        (error: unknown) => {
+          failures.push({ platform: platform.name, error });
+          failed();
+        },
+      ),
+    ),
+  );
+  await Promise.race([everyOutcome, firstFailure, stopped]);
+  if (failures.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([everyOutcome, stopped, new Promise((resolve) => (timer = setTimeout(resolve, START_GRACE_MS)))]);
+  clearTimeout(timer);
+  const order = platforms.map((platform) => platform.name);
+  throw new PlatformStartError([...failures].sort((a, b) => order.indexOf(a.platform) - order.indexOf(b.platform)));
+}
+
 /** Waits for a start to end, but no more than 2 s: an API that does not answer must not hold a stop. */
 async function settled(ready: Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -115,7 +158,7 @@ async function settled(ready: Promise<void>): Promise<void> {
 function discordPlatform(config: DiscordConfig, deps: PlatformDeps): Platform {
   const bot = new DiscordBot({ config, commands, ...deps, ...(deps.metrics && { observe: deps.metrics.command }) });
   deps.metrics?.gatewayPing('discord', () => bot.client.ws.ping);
-  const ready = bot.start();
+  const ready = observed(bot.start());
   const instructorChannelId = config.instructorChannelId;
   const rest = instructorChannelId ? discordRest(config) : undefined;
   return {
@@ -150,7 +193,7 @@ async function slackPlatform(config: SlackConfig, deps: PlatformDeps): Promise<P
     import('./platforms/slack/messenger.js'),
   ]);
   const bot = new SlackBot({ config, commands, ...deps, ...(deps.metrics && { observe: deps.metrics.command }) });
-  const ready = bot.start();
+  const ready = observed(bot.start());
   // Posting does not retry on its own: the announcer looks for an earlier attempt before posting again.
   const client = slackClient(config, deps.logger, { retries: 0 });
   const messenger = (channel: string) =>
@@ -173,7 +216,9 @@ async function slackPlatform(config: SlackConfig, deps: PlatformDeps): Promise<P
 /**
  * The composition root: config → logger → course → store → platforms (Discord and/or Slack when their
  * tokens are set, else the terminal chat) → announcer → signals.
- * The course file is read before anything connects; a broken one throws `CourseFileError`.
+ * The course file is read before anything connects; a broken one throws `CourseFileError`. A platform
+ * that cannot start (a refused token, no network) stops the others and throws `PlatformStartError`,
+ * one line per failed platform; the process then exits within 5 s whatever is still closing.
  */
 export async function start(options: StartOptions): Promise<void> {
   const { config, logger } = options;
@@ -271,8 +316,9 @@ export async function start(options: StartOptions): Promise<void> {
           if (config.discord) platforms.push(discordPlatform(config.discord, { ...deps, logger: logger.child({ platform: 'discord' }) }));
           if (config.slack) platforms.push(await slackPlatform(config.slack, { ...deps, logger: logger.child({ platform: 'slack' }) }));
         }
-        // A signal while still connecting stops the bots too.
-        await Promise.race([Promise.all(platforms.map((platform) => platform.ready)), stopped]);
+        // A signal while still connecting stops the bots too; a platform that cannot start stops them all
+        // (below) and ends the process with exit 1, so that a supervisor restarts it.
+        await allReady(platforms, stopped);
         if (!shutdown.signal.aborted) {
           const reporters = platforms.flatMap((platform) => (platform.tell ? [platform.tell] : []));
           tellInstructors = (text) => {
@@ -351,6 +397,14 @@ export async function start(options: StartOptions): Promise<void> {
       await stopTicking?.();
       await schedule.settle();
     }
+  } catch (error) {
+    if (error instanceof PlatformStartError) {
+      // Everything is stopped and the caller prints why. A socket still waiting for the goodbye of a
+      // gateway that went away (ws waits up to 30 s) must not keep a failed start alive: a supervisor
+      // restarts the process only once it has exited.
+      setTimeout(() => process.exit(1), 5_000).unref();
+    }
+    throw error;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

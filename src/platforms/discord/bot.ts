@@ -82,6 +82,10 @@ export class DiscordBot {
   readonly #options: DiscordBotOptions;
   readonly #logger: Logger;
   #connected = false;
+  #stopped = false;
+  #loggingIn = false;
+  #stopRequested: () => void = () => undefined;
+  readonly #stopping = new Promise<void>((resolve) => (this.#stopRequested = resolve));
 
   constructor(options: DiscordBotOptions) {
     this.#options = options;
@@ -134,11 +138,26 @@ export class DiscordBot {
     });
   }
 
-  /** Logs in, waits for READY and registers the commands when they changed. */
+  /**
+   * Logs in, waits for READY and registers the commands when they changed. A stop while logging in ends
+   * it early (resolving), and closes whatever the login still opens.
+   */
   async start(): Promise<void> {
     const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
-    await this.client.login(this.#options.config.token);
-    await ready;
+    this.#loggingIn = true;
+    const login = this.client.login(this.#options.config.token).finally(() => (this.#loggingIn = false));
+    await Promise.race([login, this.#stopping]);
+    if (this.#stopped) {
+      // discord.js ignores a destroy() that comes mid-login and connects on (and a second destroy() is then
+      // a no-op): close the connection once the login has ended, or the process never exits.
+      void login.then(
+        () => this.client.destroy(),
+        () => undefined,
+      );
+      return;
+    }
+    await Promise.race([ready, this.#stopping]);
+    if (this.#stopped) return;
     const user = this.client.user;
     this.#logger.info({ user: user?.tag, id: user?.id, guilds: this.client.guilds.cache.size }, 'discord ready');
     try {
@@ -164,8 +183,12 @@ export class DiscordBot {
     return this.#connected && this.client.isReady();
   }
 
+  /** Disconnects; a start still logging in gives up. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     this.#connected = false;
-    await this.client.destroy();
+    this.#stopRequested();
+    // Mid-login, start() closes the connection once the login ends (see there).
+    if (!this.#loggingIn) await this.client.destroy();
   }
 }

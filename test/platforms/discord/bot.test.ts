@@ -169,6 +169,26 @@ describe('DiscordBot (in process, real discord.js, fake Discord)', () => {
     expect((dataOf(admin.callback) as { embeds: { title: string }[] }).embeds[0]!.title).toBe('For instructors');
   });
 
+  it('a stop while logging in ends the start and closes the gateway connection the login still opens', async () => {
+    fake.failNext('GET /gateway/bot', { delayMs: 1_500 });
+    bot = new DiscordBot({
+      config: config(),
+      store,
+      logger: createLogger({ level: 'silent' }),
+      course: () => course,
+      commands,
+      clock: fixedClock(at(course, '2027-01-04T10:00')),
+    });
+    const starting = bot.start();
+    await fake.waitFor(() => (fake.gatewayBotCount > 0 ? true : undefined), { what: 'the login asking for the gateway' });
+    await bot.stop();
+    await starting;
+    expect(bot.connected).toBe(false);
+    // discord.js goes on connecting once the gateway answers: that connection must be closed again.
+    await fake.waitFor(() => (fake.connectionCount > 0 ? true : undefined), { timeoutMs: 10_000, what: 'the late gateway connection' });
+    await fake.waitFor(() => (fake.openSockets === 0 ? true : undefined), { timeoutMs: 10_000, what: 'no gateway socket left open' });
+  });
+
   it('registers globally without a guild, and only when the definitions change', async () => {
     await startBot({ guildId: undefined });
     expect(fake.registrations.map((registration) => registration.scope)).toEqual(['global']);
