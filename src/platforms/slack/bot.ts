@@ -3,12 +3,13 @@ import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger, SocketModeRecei
 import type { Clock } from '../../core/clock.js';
 import type { Command } from '../../core/commands/command.js';
 import type { Course } from '../../core/course/model.js';
-import type { ScheduleAdmin } from '../../core/ports.js';
+import type { ScheduleAdmin, StateStore } from '../../core/ports.js';
 import type { SlackConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { CommandObserver } from '../../observability/metrics.js';
 import { type SlackReply, handleSlashCommand, slashCommandNames } from './dispatch.js';
 import { LINK_ACTION } from './render.js';
+import { SeenRequests, requestId } from './replay.js';
 
 export interface SlackBotOptions {
   readonly config: SlackConfig;
@@ -17,6 +18,8 @@ export interface SlackBotOptions {
   readonly commands: readonly Command[];
   readonly clock: Clock;
   readonly admin?: ScheduleAdmin;
+  /** Where the ids of requests already run are shared with other instances (see `SeenRequests`). */
+  readonly store?: StateStore;
   /** Real time for request timestamps (tests move it); the bot's clock may be shifted with `--at`. */
   readonly now?: () => number;
   /** Told about every command answered (metrics). */
@@ -25,6 +28,15 @@ export interface SlackBotOptions {
 
 /** Slack rejects nothing older than 5 minutes itself; this bot also refuses requests dated more than 5 minutes ahead. */
 const MAX_SKEW_SECONDS = 5 * 60;
+
+/**
+ * Whether a request's `X-Slack-Request-Timestamp` (seconds) is a number within 5 minutes of `nowMs`, either
+ * way: older ones may be replays, and Bolt alone accepts any timestamp from the future.
+ */
+export function requestTimestampOk(header: string | readonly string[] | undefined, nowMs: number): boolean {
+  if (typeof header !== 'string' || !/^\d{1,12}$/.test(header.trim())) return false;
+  return Math.abs(nowMs / 1000 - Number(header)) <= MAX_SKEW_SECONDS;
+}
 /** How long a user group's members are trusted before asking Slack again. */
 const USERGROUP_TTL_MS = 60_000;
 
@@ -72,11 +84,17 @@ export class SlackBot {
   #botUserId: string | undefined;
   #connected = false;
   readonly #groupMembers = { at: 0, ids: new Set<string>() };
+  readonly #seen: SeenRequests;
 
   constructor(options: SlackBotOptions) {
     this.#options = options;
     this.#logger = options.logger;
     this.#boltLogger = boltLogger(this.#logger.child({ subsystem: 'bolt' }));
+    this.#seen = new SeenRequests({
+      logger: this.#logger,
+      ...(options.store && { store: options.store }),
+      ...(options.now && { now: options.now }),
+    });
   }
 
   /**
@@ -89,7 +107,12 @@ export class SlackBot {
     // A fresh object for each: the Socket Mode client changes the options it is given.
     const clientOptions = () => ({ slackApiUrl: config.apiUrl });
     const receiver = config.appToken
-      ? new SocketModeReceiver({ appToken: config.appToken, logger, installerOptions: { clientOptions: clientOptions() } })
+      ? new SocketModeReceiver({
+          appToken: config.appToken,
+          logger,
+          installerOptions: { clientOptions: clientOptions() },
+          customPropertiesExtractor: (event) => ({ envelopeId: (event as { envelope_id?: unknown }).envelope_id }),
+        })
       : this.#httpReceiver(config.signingSecret!, logger);
     this.#receiver = receiver;
     const app = new App({
@@ -103,6 +126,17 @@ export class SlackBot {
     app.error((error) => {
       this.#logger.error({ err: error }, 'slack listener failed');
       return Promise.resolve();
+    });
+    // Runs after the signature check: only a request Slack signed can mark an id as seen.
+    app.use(async (args) => {
+      const id = requestId(args.body, args.context.envelopeId);
+      if (id === undefined || this.#seen.firstTime(id)) return args.next();
+      const body = args.body as { command?: unknown; user_id?: unknown };
+      this.#logger.warn(
+        { command: body.command, user: body.user_id, retry: args.context.retryNum, kind: id.slice(0, id.indexOf(':')) },
+        'slack request already handled (a replay, a retry or a redelivery): acknowledged, not run again',
+      );
+      if ('ack' in args && typeof args.ack === 'function') await args.ack();
     });
     // Link buttons open their URL; where interactivity is on, Slack also sends the click: acknowledge it.
     app.action(LINK_ACTION, async ({ ack }) => ack());
@@ -145,8 +179,7 @@ export class SlackBot {
     const verified = receiver.requestListener;
     const now = this.#options.now ?? Date.now;
     receiver.requestListener = (request: IncomingMessage, response: ServerResponse) => {
-      const stamp = Number(request.headers['x-slack-request-timestamp']);
-      if (request.method === 'POST' && (!Number.isFinite(stamp) || Math.abs(now() / 1000 - stamp) > MAX_SKEW_SECONDS)) {
+      if (request.method === 'POST' && !requestTimestampOk(request.headers['x-slack-request-timestamp'], now())) {
         this.#logger.warn({ timestamp: request.headers['x-slack-request-timestamp'] }, 'slack request refused: timestamp more than 5 minutes off');
         response.writeHead(401).end();
         return;
