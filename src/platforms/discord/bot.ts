@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, Options, REST, Routes } from 'discord.js';
+import { Client, Events, GatewayIntentBits, InteractionResponseType, MessageFlags, Options, REST, Routes } from 'discord.js';
 import type { Clock } from '../../core/clock.js';
 import type { Command } from '../../core/commands/command.js';
 import type { Course } from '../../core/course/model.js';
@@ -6,7 +6,8 @@ import type { ScheduleAdmin, StateStore } from '../../core/ports.js';
 import type { DiscordConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
 import { type CommandJson, commandsHash, commandsJson } from './command-json.js';
-import { handleInteraction } from './dispatch.js';
+import { MALFORMED_OPTIONS, handleInteraction } from './dispatch.js';
+import { answerable, interactionProblem } from './payload.js';
 
 export interface DiscordBotOptions {
   readonly config: DiscordConfig;
@@ -76,6 +77,10 @@ export async function syncCommands(input: {
   return { scope, names, changed: true };
 }
 
+/** What a malformed interaction is renamed to: discord.js has no handler for it and passes it by. */
+const SCREENED = 'COURSE_BOT_MALFORMED_INTERACTION';
+const AUTOCOMPLETE = 4;
+
 /** The Discord bot: the real discord.js client with the Guilds intent only, small caches, no pings. */
 export class DiscordBot {
   readonly client: Client;
@@ -113,6 +118,9 @@ export class DiscordBot {
       // deep camelCase → snake_case rewrite of every embed and component.
       jsonTransformer: (data) => data,
     });
+    // discord.js builds an interaction inside its gateway handler, where a throw is uncaught and ends the
+    // process. `raw` comes first, with the same packet: a malformed interaction is taken out of its hands.
+    this.client.on(Events.Raw as never, (packet: { t?: unknown; d?: unknown } | null) => this.#screen(packet));
     this.client.on(Events.Error, (error) => this.#logger.error({ err: error }, 'discord client error'));
     this.client.on(Events.Warn, (message) => this.#logger.warn(message));
     this.client.on(Events.ShardDisconnect, (event, shard) => {
@@ -176,6 +184,27 @@ export class DiscordBot {
         'could not register slash commands: was the bot invited with the applications.commands scope, and is DISCORD_GUILD_ID a server it is in?',
       );
     }
+  }
+
+  /** Takes a malformed interaction away from discord.js and answers it directly with a short refusal. */
+  #screen(packet: { t?: unknown; d?: unknown } | null): void {
+    if (packet?.t !== 'INTERACTION_CREATE') return;
+    const problem = interactionProblem(packet.d);
+    if (problem === undefined) return;
+    packet.t = SCREENED;
+    const target = answerable(packet.d);
+    this.#logger.warn({ interaction: target?.id, problem }, 'malformed interaction from Discord: refused');
+    if (!target) return;
+    const body =
+      target.type === AUTOCOMPLETE
+        ? { type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: [] } }
+        : {
+            type: InteractionResponseType.ChannelMessageWithSource,
+            data: { content: MALFORMED_OPTIONS, flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } },
+          };
+    this.client.rest
+      .post(Routes.interactionCallback(target.id, target.token), { body, auth: false })
+      .catch((error: unknown) => this.#logger.warn({ err: error, interaction: target.id }, 'could not answer a malformed interaction'));
   }
 
   /** Whether the gateway connection is up (READY or resumed, and not dropped since). */
