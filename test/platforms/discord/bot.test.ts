@@ -169,6 +169,40 @@ describe('DiscordBot (in process, real discord.js, fake Discord)', () => {
     expect((dataOf(admin.callback) as { embeds: { title: string }[] }).embeds[0]!.title).toBe('For instructors');
   });
 
+  it('with no instructor role configured, only Manage Server counts as instructor, whatever roles or overrides say', async () => {
+    const instructorOnly = defineCommand({
+      name: 'secret',
+      description: 'Instructors only',
+      audience: 'instructors',
+      options: [],
+      run: () => message({ title: 'For instructors' }),
+    });
+    bot = new DiscordBot({
+      config: config(),
+      store,
+      logger: createLogger({ level: 'silent' }),
+      course: () => course,
+      commands: [...commands, instructorOnly],
+      clock: fixedClock(at(course, '2027-01-04T10:00')),
+    });
+    await bot.start();
+    const refused = { content: 'Only instructors can use this command.', flags: MessageFlags.Ephemeral };
+    // A server admin may let everyone use the command (Integrations → permissions): the bot still checks.
+    const everyone = await fake.interact(chatInput('secret', [], { actor: { roles: [], permissions: '0' } }));
+    expect(dataOf(everyone.callback)).toMatchObject(refused);
+    const roles = await fake.interact(chatInput('secret', [], { actor: { roles: [fake.guildId, '424242424242424242'] } }));
+    expect(dataOf(roles.callback)).toMatchObject(refused);
+    const sendAndManageMessages = String((1n << 11n) | (1n << 13n));
+    const moderator = await fake.interact(chatInput('secret', [], { actor: { permissions: sendAndManageMessages } }));
+    expect(dataOf(moderator.callback)).toMatchObject(refused);
+    const dm = await fake.interact(chatInput('secret', [], { dm: true }));
+    expect(dataOf(dm.callback)).toMatchObject(refused);
+    const manager = await fake.interact(chatInput('secret', [], { actor: { permissions: String(1n << 5n) } }));
+    expect((dataOf(manager.callback) as { embeds: { title: string }[] }).embeds[0]!.title).toBe('For instructors');
+    const administrator = await fake.interact(chatInput('secret', [], { actor: { permissions: String(1n << 3n) } }));
+    expect((dataOf(administrator.callback) as { embeds: { title: string }[] }).embeds[0]!.title).toBe('For instructors');
+  });
+
   it('a stop while logging in ends the start and closes the gateway connection the login still opens', async () => {
     fake.failNext('GET /gateway/bot', { delayMs: 1_500 });
     bot = new DiscordBot({
