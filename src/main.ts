@@ -10,7 +10,7 @@ import { commands } from './core/commands/registry.js';
 import type { Config, DiscordConfig, SlackConfig } from './config.js';
 import { LiveCourse } from './course-file/live-course.js';
 import { type LoadedCourse, loadCourseFile } from './course-file/read.js';
-import type { Logger } from './log.js';
+import { type Logger, chatLogLevel, createLogger } from './log.js';
 import { startTicking } from './announcer/tick.js';
 import type { Messenger, ScheduleAdmin, StateStore } from './core/ports.js';
 import type { HealthChecks } from './observability/http.js';
@@ -20,6 +20,7 @@ import { DiscordBot, discordRest } from './platforms/discord/bot.js';
 import { DiscordMessenger, postNotice } from './platforms/discord/messenger.js';
 import { type PlatformFailure, type PlatformName, PlatformStartError } from './platforms/failure.js';
 import { TerminalMessenger } from './platforms/terminal/messenger.js';
+import { PromptScreen } from './platforms/terminal/screen.js';
 import { runTerminal } from './platforms/terminal/terminal.js';
 import { SqliteStore } from './store/sqlite-store.js';
 
@@ -30,6 +31,8 @@ export interface StartOptions {
   readonly clock?: (course: Course) => Clock;
   readonly input?: NodeJS.ReadableStream;
   readonly output?: NodeJS.WritableStream;
+  /** Where the interactive terminal chat writes its log lines (above the prompt). Default: stderr. */
+  readonly errorOutput?: NodeJS.WritableStream;
 }
 
 /** One line about a loaded course: weeks, sessions, first and last date. */
@@ -221,7 +224,19 @@ async function slackPlatform(config: SlackConfig, deps: PlatformDeps): Promise<P
  * one line per failed platform; the process then exits within 5 s whatever is still closing.
  */
 export async function start(options: StartOptions): Promise<void> {
-  const { config, logger } = options;
+  const { config } = options;
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stdout;
+  // The terminal chat in a person's terminal: log lines would land between the answers and break the
+  // prompt. Only warnings and errors show (unless LOG_LEVEL is set), and they are written above the prompt.
+  const screen = !config.discord && !config.slack && (input as { isTTY?: boolean }).isTTY ? new PromptScreen(output) : undefined;
+  const logger = screen
+    ? createLogger({
+        level: chatLogLevel(config.logLevel, { interactive: true, levelSet: config.logLevelSet }),
+        ...(config.logFormat !== 'auto' && { pretty: config.logFormat === 'pretty' }),
+        destination: screen.stream(options.errorOutput ?? process.stderr),
+      })
+    : options.logger;
   // Listen first: a signal that arrives before Node has a listener ends the process on the spot.
   const shutdown = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -352,13 +367,14 @@ export async function start(options: StartOptions): Promise<void> {
       }
       return;
     }
-    const output = options.output ?? process.stdout;
     const terminalStore = store;
+    const printer = screen ? screen.stream(output) : output;
     let stopTicking: (() => Promise<void>) | undefined;
     try {
       await runTerminal({
-        input: options.input ?? process.stdin,
+        input,
         output,
+        ...(screen && { screen }),
         course,
         commands,
         clock,
@@ -370,7 +386,7 @@ export async function start(options: StartOptions): Promise<void> {
             store: terminalStore,
             clock,
             course,
-            messengers: [new TerminalMessenger(output)],
+            messengers: [new TerminalMessenger(printer)],
           });
           announcer = started.announcer;
           stopTicking = started.stop;
@@ -386,7 +402,7 @@ export async function start(options: StartOptions): Promise<void> {
           '',
         ].join('\n'),
       });
-      if (config.http && !shutdown.signal.aborted && !((options.input ?? process.stdin) as { isTTY?: boolean }).isTTY) {
+      if (config.http && !shutdown.signal.aborted && !(input as { isTTY?: boolean }).isTTY) {
         // A server (a container without a platform token): the input has ended, but announcements, health,
         // metrics and the calendar go on until a signal, rather than exiting into a restart loop.
         logger.info('terminal input ended; still serving HTTP and printing announcements until stopped');
