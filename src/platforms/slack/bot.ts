@@ -160,7 +160,9 @@ export class SlackBot {
         );
         // A metrics label from known names only: the first word of a group's text is the user's to choose.
         const top = name.slice(1 + config.commandPrefix.length);
-        const word = command.text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+        // Bolt passes the payload on unchecked: `text` may be missing from a malformed one.
+        const text: unknown = command.text;
+        const word = (typeof text === 'string' ? text : '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
         const members = commands.filter((candidate) => candidate.group === top).map((candidate) => candidate.name);
         this.#options.observe?.({
           platform: 'slack',

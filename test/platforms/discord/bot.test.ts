@@ -1,5 +1,5 @@
 import { ApplicationCommandOptionType, InteractionResponseType, MessageFlags } from 'discord-api-types/v10';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fixedClock } from '../../../src/core/clock.js';
 import { defineCommand } from '../../../src/core/commands/command.js';
 import { commands } from '../../../src/core/commands/registry.js';
@@ -221,6 +221,42 @@ describe('DiscordBot (in process, real discord.js, fake Discord)', () => {
     // discord.js goes on connecting once the gateway answers: that connection must be closed again.
     await fake.waitFor(() => (fake.connectionCount > 0 ? true : undefined), { timeoutMs: 10_000, what: 'the late gateway connection' });
     await fake.waitFor(() => (fake.openSockets === 0 ? true : undefined), { timeoutMs: 10_000, what: 'no gateway socket left open' });
+  });
+
+  it('survives a 5xx storm while answering, client and shard error events, and gateway closes, and answers after each', async () => {
+    const uncaught: unknown[] = [];
+    const collect = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', collect);
+    process.on('unhandledRejection', collect);
+    try {
+      await startBot();
+      const help = async () =>
+        ((dataOf((await fake.interact(chatInput('help'), { timeoutMs: 15_000 })).callback) as { embeds: { title: string }[] }).embeds[0]!.title);
+      // Every attempt at the answer and at the fallback fails (discord.js tries each 4 times): the bot gives
+      // up and logs it; the user saw nothing.
+      fake.failNext('POST /interactions/', { status: 500 }, 8);
+      const before = fake.requests.length;
+      void fake.interact(chatInput('today'), { timeoutMs: 30_000 }).catch(() => undefined);
+      const failed = () => fake.requests.slice(before).filter((request) => request.status === 500).length;
+      await fake.waitFor(() => (failed() === 8 ? true : undefined), { timeoutMs: 30_000, what: '8 failed callbacks' });
+      await vi.waitFor(() => expect(logs.join('')).toContain('could not answer an interaction'), { timeout: 10_000 });
+      expect(logs.join('')).toContain('Discord refused the answer');
+      expect(await help()).toBe('Demo Course: commands');
+      bot.client.emit('error', new Error('synthetic client error'));
+      bot.client.emit('shardError', new Error('synthetic shard error'), 0);
+      expect(await help()).toBe('Demo Course: commands');
+      for (const code of [4000, 4009]) {
+        const sessions = fake.identifyCount + fake.resumeCount;
+        fake.closeConnections(code, 'chaos');
+        await fake.waitFor(() => (fake.identifyCount + fake.resumeCount > sessions ? true : undefined), { timeoutMs: 15_000, what: `a new session after ${code}` });
+        expect(await help()).toBe('Demo Course: commands');
+      }
+      expect(logs.join('')).toContain('synthetic client error');
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', collect);
+      process.off('unhandledRejection', collect);
+    }
   });
 
   it('registers globally without a guild, and only when the definitions change', async () => {

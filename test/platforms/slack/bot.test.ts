@@ -164,6 +164,31 @@ describe('SlackBot runs each request once (in process, real Bolt, fake Slack)', 
     expect(answersTo(TEACHER).filter((text) => text.startsWith('Undone'))).toHaveLength(1);
   });
 
+  it('survives a failing response URL and a Socket Mode connection lost while Slack refuses new ones, and answers after', async () => {
+    const uncaught: unknown[] = [];
+    const collect = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', collect);
+    process.on('unhandledRejection', collect);
+    try {
+      await startBot(new MemoryStore(), { appToken: fake.appToken, signingSecret: undefined });
+      await fake.connected();
+      const help = async () => String(((await fake.slashCommand({ command: '/help', user_id: STUDENT })).payload as { text?: string }).text);
+      // The instructor's answer cannot be delivered: the listener fails (logged), the bot goes on.
+      fake.failNext('response_url', { status: 500 }, 6);
+      await fake.slashCommand({ command: '/course', text: 'history', user_id: TEACHER });
+      await fake.waitFor(() => (logs.some((line) => line.includes('slack listener failed')) ? true : undefined), { timeoutMs: 20_000 });
+      expect(await help()).toMatch(/^Demo Course: commands/);
+      fake.failNext('apps.connections.open', { status: 500 }, 2);
+      fake.dropSocket();
+      await fake.connected({ timeoutMs: 30_000 });
+      expect(await help()).toMatch(/^Demo Course: commands/);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', collect);
+      process.off('unhandledRejection', collect);
+    }
+  });
+
   it('refuses a request whose timestamp is missing, not a number, or more than 5 minutes off, either way', async () => {
     let now = Date.parse('2027-01-05T09:00:00Z');
     const captured = captureLogger();

@@ -6,12 +6,14 @@ import { UserFacingError } from '../../../src/core/errors.js';
 import { message } from '../../../src/core/messages.js';
 import type { Actor, ScheduleAdmin } from '../../../src/core/ports.js';
 import {
+  MALFORMED_REQUEST,
   type SlackDispatchDeps,
   type SlackReply,
   type SlashCommandPayload,
   handleSlashCommand,
   slashCommandNames,
 } from '../../../src/platforms/slack/dispatch.js';
+import { renderText } from '../../../src/platforms/slack/render.js';
 import { at, buildCourse } from '../../support/course.js';
 import { captureLogger } from '../../support/log.js';
 
@@ -165,6 +167,27 @@ describe('Slack slash command dispatch', () => {
     const unknown = harness();
     expect(await unknown.run({ command: '/course', text: 'explode', user_id: TEACHER })).toBe('user_error');
     expect((unknown.steps.at(-1)![1] as SlackReply).text).toMatch(/^\/course has no "explode"/);
+  });
+
+  it('reads a payload without text as an empty text, and refuses one it cannot read', async () => {
+    const { run, steps } = harness();
+    expect(await run({ command: '/today', user_id: STUDENT } as unknown as SlashCommandPayload)).toBe('ok');
+    expect((steps[0]![1] as SlackReply).text).toMatch(/^Week 1 · Monday 4 January 2027/);
+    const broken: unknown[] = [
+      { command: '/today', text: '' },
+      { command: '/today', text: '', user_id: '' },
+      { command: '/course', text: 'undo', user_id: 42 },
+      { command: 'today', text: '', user_id: STUDENT },
+      { command: '/today', text: null, user_id: STUDENT },
+      { command: '/today', text: ['a'], user_id: STUDENT },
+      { text: '', user_id: STUDENT },
+    ];
+    for (const payload of broken) {
+      const { run: again, steps: seen, lines } = harness();
+      expect(await again(payload as SlashCommandPayload), JSON.stringify(payload)).toBe('user_error');
+      expect(seen).toEqual([['ack', { response_type: 'ephemeral', ...renderText(MALFORMED_REQUEST) }]]);
+      expect(lines.some((line) => line.includes('malformed slash command payload'))).toBe(true);
+    }
   });
 
   it('registers each command once, and one command per group', () => {
