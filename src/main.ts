@@ -18,7 +18,7 @@ import type { Metrics } from './observability/metrics.js';
 import { FAILED_STARTS_KEY, backOffAfterFailedStarts, markStartGood } from './startup.js';
 import { DiscordBot, discordRest } from './platforms/discord/bot.js';
 import { DiscordMessenger, postNotice } from './platforms/discord/messenger.js';
-import { type PlatformFailure, type PlatformName, PlatformStartError } from './platforms/failure.js';
+import { type PlatformFailure, type PlatformName, PlatformError } from './platforms/failure.js';
 import { TerminalMessenger } from './platforms/terminal/messenger.js';
 import { PromptScreen } from './platforms/terminal/screen.js';
 import { runTerminal } from './platforms/terminal/terminal.js';
@@ -94,6 +94,8 @@ interface Platform {
   health(): string;
   /** Resolves when connected (rejects when it cannot start: a refused token, no network). */
   readonly ready: Promise<void>;
+  /** Resolves, with the reason, when the platform shuts the bot out for good while it runs (a revoked token). */
+  readonly lost: Promise<unknown>;
   /** The announcement targets, once ready. */
   messengers(): Messenger[];
   readonly tell?: (text: string) => Promise<void>;
@@ -125,7 +127,7 @@ function observed(ready: Promise<void>): Promise<void> {
 /**
  * Resolves once every platform is ready, or a stop was asked for. When one cannot start, the others get
  * a few seconds to say whether they can (a refused token is known within a second), then a
- * `PlatformStartError` names each platform that failed, one line each.
+ * `PlatformError` names each platform that failed, one line each.
  */
 async function allReady(platforms: readonly Platform[], stopped: Promise<void>): Promise<void> {
   const failures: PlatformFailure[] = [];
@@ -148,7 +150,7 @@ async function allReady(platforms: readonly Platform[], stopped: Promise<void>):
   await Promise.race([everyOutcome, stopped, new Promise((resolve) => (timer = setTimeout(resolve, START_GRACE_MS)))]);
   clearTimeout(timer);
   const order = platforms.map((platform) => platform.name);
-  throw new PlatformStartError([...failures].sort((a, b) => order.indexOf(a.platform) - order.indexOf(b.platform)));
+  throw new PlatformError([...failures].sort((a, b) => order.indexOf(a.platform) - order.indexOf(b.platform)));
 }
 
 /** Waits for a start to end, but no more than 2 s: an API that does not answer must not hold a stop. */
@@ -168,6 +170,7 @@ function discordPlatform(config: DiscordConfig, deps: PlatformDeps): Platform {
     name: 'discord',
     health: () => (bot.connected ? 'ok' : 'not connected to the gateway'),
     ready,
+    lost: bot.lost,
     messengers: () =>
       config.announceChannelId
         ? [
@@ -206,6 +209,7 @@ async function slackPlatform(config: SlackConfig, deps: PlatformDeps): Promise<P
     name: 'slack',
     health: () => (bot.connected ? 'ok' : config.appToken ? 'not connected (Socket Mode)' : 'not listening'),
     ready,
+    lost: bot.lost,
     messengers: () => (config.announceChannel ? [messenger(config.announceChannel)] : []),
     ...(instructorChannel && { tell: (text: string) => messenger(instructorChannel).report(text) }),
     stop: async () => {
@@ -220,7 +224,7 @@ async function slackPlatform(config: SlackConfig, deps: PlatformDeps): Promise<P
  * The composition root: config → logger → course → store → platforms (Discord and/or Slack when their
  * tokens are set, else the terminal chat) → announcer → signals.
  * The course file is read before anything connects; a broken one throws `CourseFileError`. A platform
- * that cannot start (a refused token, no network) stops the others and throws `PlatformStartError`,
+ * that cannot start (a refused token, no network) stops the others and throws `PlatformError`,
  * one line per failed platform; the process then exits within 5 s whatever is still closing.
  */
 export async function start(options: StartOptions): Promise<void> {
@@ -353,7 +357,16 @@ export async function start(options: StartOptions): Promise<void> {
           markStartGood(platformStore, shutdown.signal);
           reachedReady = true;
         }
-        await stopped;
+        const lost = await Promise.race([
+          stopped.then(() => undefined),
+          ...platforms.map((platform) => platform.lost.then((error): PlatformFailure => ({ platform: platform.name, error }))),
+        ]);
+        if (lost && !shutdown.signal.aborted) {
+          // A bot shut out of a platform answers nobody there: end, so that a supervisor restarts it (and the
+          // restart says what to fix).
+          logger.error({ platform: lost.platform }, 'a platform shut the bot out; stopping');
+          throw new PlatformError([lost]);
+        }
         // A clean stop after connecting is not a failed start; one before (during the backoff wait, say)
         // leaves the count as it was, so a supervisor's restarts neither reset nor raise it.
         platformStore.setValue(FAILED_STARTS_KEY, reachedReady ? '0' : String(failedBefore));
@@ -414,7 +427,7 @@ export async function start(options: StartOptions): Promise<void> {
       await schedule.settle();
     }
   } catch (error) {
-    if (error instanceof PlatformStartError) {
+    if (error instanceof PlatformError) {
       // Everything is stopped and the caller prints why. A socket still waiting for the goodbye of a
       // gateway that went away (ws waits up to 30 s) must not keep a failed start alive: a supervisor
       // restarts the process only once it has exited.

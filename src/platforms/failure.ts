@@ -1,6 +1,6 @@
 import { scrubSecrets } from '../log.js';
 
-/** The platforms a start can fail on, as named in `PlatformStartError`. */
+/** The platforms a start can fail on, as named in `PlatformError`. */
 export type PlatformName = 'discord' | 'slack';
 
 const TITLES: Readonly<Record<PlatformName, string>> = { discord: 'Discord', slack: 'Slack' };
@@ -12,11 +12,12 @@ export interface PlatformFailure {
 }
 
 /**
- * A start in which at least one platform could not connect. Its message is one line per platform that
- * failed, in the order they were started, each saying what to check; no stack, no secret.
+ * One or more platforms could not start, or shut the bot out while it ran (a token revoked): the process
+ * ends so that a supervisor restarts it. Its message is one line per platform that failed, in the order
+ * they were started, each saying what to check; no stack, no secret.
  */
-export class PlatformStartError extends Error {
-  override readonly name = 'PlatformStartError';
+export class PlatformError extends Error {
+  override readonly name = 'PlatformError';
 
   constructor(readonly failures: readonly PlatformFailure[]) {
     super(failures.map(({ platform, error }) => platformReason(error, platform)).join('\n'));
@@ -67,7 +68,7 @@ export function platformReason(error: unknown, platform: PlatformName): string {
  * anything else.
  */
 export function platformFailure(error: unknown): string | undefined {
-  if (error instanceof PlatformStartError) return error.message;
+  if (error instanceof PlatformError) return error.message;
   if (!(error instanceof Error)) return undefined;
   return knownReason(error, undefined);
 }

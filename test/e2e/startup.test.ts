@@ -109,3 +109,67 @@ describe('a refused platform while the other connects', () => {
     });
   }
 });
+
+/**
+ * A platform that shuts a running bot out (its token reset or revoked) ends the process with exit 1 and the
+ * same one line a start would give, so that a supervisor restarts it; the bot never lingers connected to
+ * nothing, and never dies of an unhandled rejection.
+ */
+describe('a platform that shuts the running bot out', () => {
+  let dir: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'course-bot-shut-out-'));
+  });
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('Discord closes the gateway with 4004 (the token was reset): exit 1, one line', { timeout: 90_000 }, async () => {
+    const discord = await FakeDiscord.start({ heartbeatInterval: 1_000 });
+    try {
+      const bot = spawnCli(['start'], {
+        DISCORD_TOKEN: discord.token,
+        DISCORD_API_URL: discord.apiUrl,
+        DISCORD_GUILD_ID: discord.guildId,
+        STATE_DB: join(dir, 'discord.db'),
+      });
+      await bot.waitForOutput(/slash commands registered/, 30_000);
+      discord.closeConnections(4004, 'Authentication failed.');
+      expect(await Promise.race([bot.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 30_000))])).toBe(1);
+      const { stdout, stderr } = bot.output();
+      expect(stderr).toContain('"msg":"a platform shut the bot out; stopping"');
+      expect(plainLines(stderr)).toEqual([DISCORD_REFUSED]);
+      expect(`${stdout}${stderr}`).not.toMatch(/^\s+at |Unhandled/m);
+      expect(`${stdout}${stderr}`).not.toContain(discord.token);
+      await bot.stop('SIGKILL');
+    } finally {
+      await discord.close();
+    }
+  });
+
+  it('Slack refuses the app token when Socket Mode reconnects: exit 1, one line', { timeout: 90_000 }, async () => {
+    const slack = await FakeSlack.start({ pingIntervalMs: 0 });
+    try {
+      const bot = spawnCli(['start'], {
+        SLACK_BOT_TOKEN: slack.botToken,
+        SLACK_APP_TOKEN: slack.appToken,
+        SLACK_API_URL: slack.apiUrl,
+        STATE_DB: join(dir, 'slack.db'),
+      });
+      await bot.waitForOutput(/slack ready/, 30_000);
+      await slack.connected();
+      slack.failNext('apps.connections.open', { error: 'invalid_auth' }, 10);
+      slack.dropSocket();
+      expect(await Promise.race([bot.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 30_000))])).toBe(1);
+      const { stdout, stderr } = bot.output();
+      expect(plainLines(stderr)).toEqual([SLACK_REFUSED]);
+      expect(`${stdout}${stderr}`).not.toMatch(/^\s+at |Unhandled/m);
+      for (const token of [slack.botToken, slack.appToken]) expect(`${stdout}${stderr}`).not.toContain(token);
+      await bot.stop('SIGKILL');
+    } finally {
+      await slack.close();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PlatformStartError, platformFailure, platformReason } from '../../src/platforms/failure.js';
+import { PlatformError, platformFailure, platformReason } from '../../src/platforms/failure.js';
 
 const SLACK_TOKEN = ['xoxb', '000000000000', '000000000000', 'FAKEfakeFAKEfake0000'].join('-');
 
@@ -9,7 +9,7 @@ function coded(message: string, code: string, extra: Record<string, unknown> = {
 
 describe('platform start failures', () => {
   it('say one line per platform, in order, for a refusal of each', () => {
-    const error = new PlatformStartError([
+    const error = new PlatformError([
       { platform: 'discord', error: coded('An invalid token was provided.', 'TokenInvalid') },
       { platform: 'slack', error: coded('An API error occurred: invalid_auth', 'slack_webapi_platform_error', { data: { error: 'invalid_auth' } }) },
     ]);
@@ -31,7 +31,7 @@ describe('platform start failures', () => {
     expect(line).toBe('Slack could not start (socket closed with [redacted]): check its settings in .env and the log above.');
     expect(platformReason('a string', 'discord')).toBe('Discord could not start (a string): check its settings in .env and the log above.');
     expect(platformReason(new Error(''), 'discord')).toBe('Discord could not start (no reason given): check its settings in .env and the log above.');
-    expect(new PlatformStartError([{ platform: 'slack', error: odd }]).message.split('\n')).toHaveLength(1);
+    expect(new PlatformError([{ platform: 'slack', error: odd }]).message.split('\n')).toHaveLength(1);
   });
 
   it('leave errors that are not about a platform to the caller', () => {

@@ -77,6 +77,18 @@ export async function syncCommands(input: {
   return { scope, names, changed: true };
 }
 
+/**
+ * Gateway close codes after which discord.js does not reconnect: authentication failed (a reset token),
+ * invalid shard, sharding required, invalid API version, invalid or disallowed intents.
+ */
+const FINAL_CLOSE_CODES = new Set([4004, 4010, 4011, 4012, 4013, 4014]);
+
+/** The reason a final close is reported with; 4004 reads as the refused token it is. */
+function finalClose(code: number): Error {
+  if (code === 4004) return Object.assign(new Error('Discord closed the gateway: authentication failed (4004)'), { code: 'TokenInvalid' });
+  return new Error(`Discord closed the gateway for good (close code ${code})`);
+}
+
 /** What a malformed interaction is renamed to: discord.js has no handler for it and passes it by. */
 const SCREENED = 'COURSE_BOT_MALFORMED_INTERACTION';
 const AUTOCOMPLETE = 4;
@@ -91,6 +103,8 @@ export class DiscordBot {
   #loggingIn = false;
   #stopRequested: () => void = () => undefined;
   readonly #stopping = new Promise<void>((resolve) => (this.#stopRequested = resolve));
+  #lose: (error: unknown) => void = () => undefined;
+  readonly #lost = new Promise<unknown>((resolve) => (this.#lose = resolve));
 
   constructor(options: DiscordBotOptions) {
     this.#options = options;
@@ -126,6 +140,10 @@ export class DiscordBot {
     this.client.on(Events.ShardDisconnect, (event, shard) => {
       this.#connected = false;
       this.#logger.warn({ code: event.code, shard }, 'gateway disconnected');
+      if (!this.#stopped && FINAL_CLOSE_CODES.has(event.code)) {
+        this.#logger.error({ code: event.code }, 'Discord closed the gateway for good; discord.js does not reconnect');
+        this.#lose(finalClose(event.code));
+      }
     });
     this.client.on(Events.ShardReconnecting, () => (this.#connected = false));
     this.client.on(Events.ShardError, () => (this.#connected = false));
@@ -205,6 +223,11 @@ export class DiscordBot {
     this.client.rest
       .post(Routes.interactionCallback(target.id, target.token), { body, auth: false })
       .catch((error: unknown) => this.#logger.warn({ err: error, interaction: target.id }, 'could not answer a malformed interaction'));
+  }
+
+  /** Resolves (with the reason) when Discord shuts the bot out for good after it started: a reset token. */
+  get lost(): Promise<unknown> {
+    return this.#lost;
   }
 
   /** Whether the gateway connection is up (READY or resumed, and not dropped since). */

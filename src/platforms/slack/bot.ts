@@ -40,6 +40,19 @@ export function requestTimestampOk(header: string | readonly string[] | undefine
 /** How long a user group's members are trusted before asking Slack again. */
 const USERGROUP_TTL_MS = 60_000;
 
+/** Slack's answers to a token it will never accept again: retrying cannot help. */
+const REFUSALS = ['not_authed', 'invalid_auth', 'account_inactive', 'token_revoked', 'user_removed_from_team', 'team_disabled'];
+
+function isRefusal(error: unknown): boolean {
+  const { code, data } = (error ?? {}) as { code?: unknown; data?: { error?: unknown } };
+  return code === 'slack_webapi_platform_error' && REFUSALS.includes(String(data?.error));
+}
+
+/** The wait before trying to reconnect again after `failures` failed tries: 5 s more each time, at most a minute. */
+function reconnectDelayMs(failures: number): number {
+  return Math.min(5_000 * failures, 60_000);
+}
+
 /** Bolt's logger interface over pino: Bolt's chatter goes to debug, its warnings and errors stay. */
 function boltLogger(logger: Logger): BoltLogger {
   const text = (parts: unknown[]) => parts.map((part) => (part instanceof Error ? part.message : String(part))).join(' ');
@@ -85,6 +98,9 @@ export class SlackBot {
   #connected = false;
   readonly #groupMembers = { at: 0, ids: new Set<string>() };
   readonly #seen: SeenRequests;
+  #retry: NodeJS.Timeout | undefined;
+  #lose: (error: unknown) => void = () => undefined;
+  readonly #lost = new Promise<unknown>((resolve) => (this.#lose = resolve));
 
   constructor(options: SlackBotOptions) {
     this.#options = options;
@@ -110,7 +126,9 @@ export class SlackBot {
       ? new SocketModeReceiver({
           appToken: config.appToken,
           logger,
-          installerOptions: { clientOptions: clientOptions() },
+          // A few quick tries at apps.connections.open, not WebClient's ten over half an hour: a reconnect
+          // that still fails is tried again by #guardReconnects, at most a minute apart.
+          installerOptions: { clientOptions: { ...clientOptions(), retryConfig: { retries: 2 } } },
           customPropertiesExtractor: (event) => ({ envelopeId: (event as { envelope_id?: unknown }).envelope_id }),
         })
       : this.#httpReceiver(config.signingSecret!, logger);
@@ -218,6 +236,7 @@ export class SlackBot {
     const receiver = this.#receiver!;
     if (receiver instanceof SocketModeReceiver) {
       const socket = receiver.client;
+      this.#guardReconnects(socket);
       socket.on('connected', () => (this.#connected = true));
       for (const state of ['disconnected', 'reconnecting', 'connecting']) socket.on(state, () => (this.#connected = false));
       await receiver.start();
@@ -237,6 +256,45 @@ export class SlackBot {
     }
   }
 
+  /**
+   * The Socket Mode client reconnects on its own, but a reconnect that fails at `apps.connections.open` for
+   * a reason it deems final (a refused token, a network or HTTP error) is a rejected promise nobody handles:
+   * Node ends the process with a stack trace. Its `start` (which it calls again by name) is wrapped: after
+   * the first start, a refusal ends the bot (`lost`), anything else is tried again with a growing delay.
+   */
+  #guardReconnects(socket: SocketModeReceiver['client']): void {
+    const start = socket.start.bind(socket);
+    let failures = 0;
+    const guarded = async () => {
+      try {
+        const opened = await start();
+        failures = 0;
+        return opened;
+      } catch (error) {
+        if (!this.#started) throw error;
+        if (this.#stopped) return undefined;
+        if (isRefusal(error)) {
+          this.#logger.error({ err: error }, 'slack refused the token while reconnecting (Socket Mode)');
+          this.#lose(error);
+          return undefined;
+        }
+        failures += 1;
+        const delay = reconnectDelayMs(failures);
+        this.#logger.warn({ err: error, retryInSeconds: delay / 1000 }, 'slack: could not reconnect (Socket Mode); trying again');
+        this.#retry = setTimeout(() => {
+          if (!this.#stopped) void socket.start();
+        }, delay);
+        return undefined;
+      }
+    };
+    socket.start = guarded as typeof socket.start;
+  }
+
+  /** Resolves (with the reason) when Slack shuts the bot out for good after it started: a revoked token. */
+  get lost(): Promise<unknown> {
+    return this.#lost;
+  }
+
   /** Connected to Slack (Socket Mode) or listening (HTTP mode). */
   get connected(): boolean {
     return this.#connected;
@@ -246,6 +304,7 @@ export class SlackBot {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#connected = false;
+    clearTimeout(this.#retry);
     if (this.#started) await this.#receiver?.stop();
   }
 

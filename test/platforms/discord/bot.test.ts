@@ -259,6 +259,20 @@ describe('DiscordBot (in process, real discord.js, fake Discord)', () => {
     }
   });
 
+  it('reports a gateway closed for good (a reset token) through `lost`; a close it comes back from is not', async () => {
+    await startBot();
+    let lost: unknown;
+    void bot.lost.then((error) => (lost = error));
+    const sessions = fake.identifyCount + fake.resumeCount;
+    fake.closeConnections(4000, 'Unknown error');
+    await fake.waitFor(() => (fake.identifyCount + fake.resumeCount > sessions ? true : undefined), { timeoutMs: 15_000, what: 'a new session' });
+    expect(lost).toBeUndefined();
+    fake.closeConnections(4004, 'Authentication failed.');
+    await vi.waitFor(() => expect(lost).toBeDefined(), { timeout: 15_000 });
+    expect(lost).toMatchObject({ code: 'TokenInvalid', message: 'Discord closed the gateway: authentication failed (4004)' });
+    expect(bot.connected).toBe(false);
+  });
+
   it('registers globally without a guild, and only when the definitions change', async () => {
     await startBot({ guildId: undefined });
     expect(fake.registrations.map((registration) => registration.scope)).toEqual(['global']);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fixedClock } from '../../../src/core/clock.js';
 import { commands } from '../../../src/core/commands/registry.js';
 import type { ScheduleAdmin, StateStore } from '../../../src/core/ports.js';
@@ -185,6 +185,49 @@ describe('SlackBot runs each request once (in process, real Bolt, fake Slack)', 
       expect(uncaught).toEqual([]);
     } finally {
       process.off('uncaughtException', collect);
+      process.off('unhandledRejection', collect);
+    }
+  });
+
+  it('a Socket Mode reconnect refused (the app token revoked) ends the bot through `lost`, never an unhandled rejection', async () => {
+    const uncaught: unknown[] = [];
+    const collect = (error: unknown) => uncaught.push(error);
+    process.on('unhandledRejection', collect);
+    try {
+      const { bot } = await startBot(new MemoryStore(), { appToken: fake.appToken, signingSecret: undefined });
+      await fake.connected();
+      let lost: unknown;
+      void bot.lost.then((error) => (lost = error));
+      fake.failNext('apps.connections.open', { error: 'invalid_auth' }, 10);
+      fake.dropSocket();
+      await vi.waitFor(() => expect(lost).toBeDefined(), { timeout: 20_000 });
+      expect((lost as { data?: { error?: string } }).data?.error).toBe('invalid_auth');
+      expect(logs.join('')).toContain('slack refused the token while reconnecting');
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', collect);
+    }
+  });
+
+  it('a Socket Mode reconnect that meets server errors past the client’s own retries is tried again until it connects', async () => {
+    const uncaught: unknown[] = [];
+    const collect = (error: unknown) => uncaught.push(error);
+    process.on('unhandledRejection', collect);
+    try {
+      const { bot } = await startBot(new MemoryStore(), { appToken: fake.appToken, signingSecret: undefined });
+      await fake.connected();
+      const opened = fake.calls('apps.connections.open').length;
+      // Three 500s use up the client's own tries (1 + 2 retries): its reconnect gives up, this one goes on.
+      fake.failNext('apps.connections.open', { status: 500 }, 3);
+      fake.dropSocket();
+      await fake.connected({ timeoutMs: 40_000 });
+      expect(fake.calls('apps.connections.open').length - opened).toBe(4);
+      expect(logs.join('')).toContain('could not reconnect (Socket Mode); trying again');
+      const help = await fake.slashCommand({ command: '/help', user_id: STUDENT });
+      expect(String((help.payload as { text?: string }).text)).toMatch(/^Demo Course: commands/);
+      expect(bot.connected).toBe(true);
+      expect(uncaught).toEqual([]);
+    } finally {
       process.off('unhandledRejection', collect);
     }
   });
