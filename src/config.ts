@@ -163,6 +163,8 @@ export interface Config {
   /** Absolute path of the SQLite state database, or `:memory:`. */
   readonly stateDb: string;
   readonly logLevel: LogLevel;
+  /** Whether `LOG_LEVEL` was set (the terminal chat hides info lines unless it was). */
+  readonly logLevelSet: boolean;
   /** `json` (production), `pretty` (readable), or `auto`: pretty when stderr is a terminal. */
   readonly logFormat: 'auto' | 'json' | 'pretty';
   readonly discord?: DiscordConfig;
@@ -230,6 +232,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     courseFileIsBundled: bundled,
     stateDb: values.STATE_DB === ':memory:' ? ':memory:' : resolve(cwd, values.STATE_DB),
     logLevel: values.LOG_LEVEL,
+    logLevelSet: env.LOG_LEVEL !== undefined && env.LOG_LEVEL.trim() !== '',
     logFormat: values.LOG_FORMAT,
     ...(values.HTTP_PORT !== undefined && { http: { port: values.HTTP_PORT, host: values.HTTP_HOST ?? '0.0.0.0' } }),
     announcer: {

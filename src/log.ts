@@ -70,6 +70,14 @@ export interface LoggerOptions {
   readonly destination?: NodeJS.WritableStream;
 }
 
+/**
+ * The log level of the terminal chat. In an interactive terminal, log lines land between the answers:
+ * only warnings and errors are shown there unless `LOG_LEVEL` was set.
+ */
+export function chatLogLevel(level: LogLevel, options: { readonly interactive: boolean; readonly levelSet: boolean }): LogLevel {
+  return options.interactive && !options.levelSet ? 'warn' : level;
+}
+
 /** pino-pretty, loaded only for a terminal: a server logging JSON never pays for it. */
 function prettyStream(options: PrettyOptions): PrettyStream {
   const pretty = createRequire(import.meta.url)('pino-pretty') as (options: PrettyOptions) => PrettyStream;

@@ -10,7 +10,7 @@ import { commands } from './core/commands/registry.js';
 import type { Config, DiscordConfig, SlackConfig } from './config.js';
 import { LiveCourse } from './course-file/live-course.js';
 import { type LoadedCourse, loadCourseFile } from './course-file/read.js';
-import type { Logger } from './log.js';
+import { type Logger, chatLogLevel, createLogger } from './log.js';
 import { startTicking } from './announcer/tick.js';
 import type { Messenger, ScheduleAdmin, StateStore } from './core/ports.js';
 import type { HealthChecks } from './observability/http.js';
@@ -18,7 +18,9 @@ import type { Metrics } from './observability/metrics.js';
 import { FAILED_STARTS_KEY, backOffAfterFailedStarts, markStartGood } from './startup.js';
 import { DiscordBot, discordRest } from './platforms/discord/bot.js';
 import { DiscordMessenger, postNotice } from './platforms/discord/messenger.js';
+import { type PlatformFailure, type PlatformName, PlatformError } from './platforms/failure.js';
 import { TerminalMessenger } from './platforms/terminal/messenger.js';
+import { PromptScreen } from './platforms/terminal/screen.js';
 import { runTerminal } from './platforms/terminal/terminal.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { StateDbError } from './store/state-db-error.js';
@@ -30,6 +32,8 @@ export interface StartOptions {
   readonly clock?: (course: Course) => Clock;
   readonly input?: NodeJS.ReadableStream;
   readonly output?: NodeJS.WritableStream;
+  /** Where the interactive terminal chat writes its log lines (above the prompt). Default: stderr. */
+  readonly errorOutput?: NodeJS.WritableStream;
 }
 
 /** One line about a loaded course: weeks, sessions, first and last date. */
@@ -86,11 +90,13 @@ export function startAnnouncer(input: AnnouncerInput): { readonly announcer: Ann
 
 /** A chat platform once started: where it announces, how it tells instructors, how it stops. */
 interface Platform {
-  readonly name: string;
+  readonly name: PlatformName;
   /** `ok` while connected, else why not (for `/healthz`). */
   health(): string;
   /** Resolves when connected (rejects when it cannot start: a refused token, no network). */
   readonly ready: Promise<void>;
+  /** Resolves, with the reason, when the platform shuts the bot out for good while it runs (a revoked token). */
+  readonly lost: Promise<unknown>;
   /** The announcement targets, once ready. */
   messengers(): Messenger[];
   readonly tell?: (text: string) => Promise<void>;
@@ -106,6 +112,48 @@ interface PlatformDeps {
   readonly metrics?: Metrics;
 }
 
+/** How long the other platforms may take to say whether they could start, once one could not. */
+const START_GRACE_MS = 5_000;
+
+/**
+ * The start of a platform, its failure observed at once: a refusal that comes while the next platform is
+ * still being set up must not count as unhandled (Node ends the process with a stack trace then).
+ * `allReady` reports it.
+ */
+function observed(ready: Promise<void>): Promise<void> {
+  ready.catch(() => undefined);
+  return ready;
+}
+
+/**
+ * Resolves once every platform is ready, or a stop was asked for. When one cannot start, the others get
+ * a few seconds to say whether they can (a refused token is known within a second), then a
+ * `PlatformError` names each platform that failed, one line each.
+ */
+async function allReady(platforms: readonly Platform[], stopped: Promise<void>): Promise<void> {
+  const failures: PlatformFailure[] = [];
+  let failed: () => void = () => undefined;
+  const firstFailure = new Promise<void>((resolve) => (failed = resolve));
+  const everyOutcome = Promise.all(
+    platforms.map((platform) =>
+      platform.ready.then(
+        () => undefined,
+        (error: unknown) => {
+          failures.push({ platform: platform.name, error });
+          failed();
+        },
+      ),
+    ),
+  );
+  await Promise.race([everyOutcome, firstFailure, stopped]);
+  if (failures.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([everyOutcome, stopped, new Promise((resolve) => (timer = setTimeout(resolve, START_GRACE_MS)))]);
+  clearTimeout(timer);
+  const order = platforms.map((platform) => platform.name);
+  throw new PlatformError([...failures].sort((a, b) => order.indexOf(a.platform) - order.indexOf(b.platform)));
+}
+
 /** Waits for a start to end, but no more than 2 s: an API that does not answer must not hold a stop. */
 async function settled(ready: Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -116,13 +164,14 @@ async function settled(ready: Promise<void>): Promise<void> {
 function discordPlatform(config: DiscordConfig, deps: PlatformDeps): Platform {
   const bot = new DiscordBot({ config, commands, ...deps, ...(deps.metrics && { observe: deps.metrics.command }) });
   deps.metrics?.gatewayPing('discord', () => bot.client.ws.ping);
-  const ready = bot.start();
+  const ready = observed(bot.start());
   const instructorChannelId = config.instructorChannelId;
   const rest = instructorChannelId ? discordRest(config) : undefined;
   return {
     name: 'discord',
     health: () => (bot.connected ? 'ok' : 'not connected to the gateway'),
     ready,
+    lost: bot.lost,
     messengers: () =>
       config.announceChannelId
         ? [
@@ -151,7 +200,7 @@ async function slackPlatform(config: SlackConfig, deps: PlatformDeps): Promise<P
     import('./platforms/slack/messenger.js'),
   ]);
   const bot = new SlackBot({ config, commands, ...deps, ...(deps.metrics && { observe: deps.metrics.command }) });
-  const ready = bot.start();
+  const ready = observed(bot.start());
   // Posting does not retry on its own: the announcer looks for an earlier attempt before posting again.
   const client = slackClient(config, deps.logger, { retries: 0 });
   const messenger = (channel: string) =>
@@ -161,6 +210,7 @@ async function slackPlatform(config: SlackConfig, deps: PlatformDeps): Promise<P
     name: 'slack',
     health: () => (bot.connected ? 'ok' : config.appToken ? 'not connected (Socket Mode)' : 'not listening'),
     ready,
+    lost: bot.lost,
     messengers: () => (config.announceChannel ? [messenger(config.announceChannel)] : []),
     ...(instructorChannel && { tell: (text: string) => messenger(instructorChannel).report(text) }),
     stop: async () => {
@@ -174,10 +224,24 @@ async function slackPlatform(config: SlackConfig, deps: PlatformDeps): Promise<P
 /**
  * The composition root: config → logger → course → store → platforms (Discord and/or Slack when their
  * tokens are set, else the terminal chat) → announcer → signals.
- * The course file is read before anything connects; a broken one throws `CourseFileError`.
+ * The course file is read before anything connects; a broken one throws `CourseFileError`. A platform
+ * that cannot start (a refused token, no network) stops the others and throws `PlatformError`,
+ * one line per failed platform; the process then exits within 5 s whatever is still closing.
  */
 export async function start(options: StartOptions): Promise<void> {
-  const { config, logger } = options;
+  const { config } = options;
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stdout;
+  // The terminal chat in a person's terminal: log lines would land between the answers and break the
+  // prompt. Only warnings and errors show (unless LOG_LEVEL is set), and they are written above the prompt.
+  const screen = !config.discord && !config.slack && (input as { isTTY?: boolean }).isTTY ? new PromptScreen(output) : undefined;
+  const logger = screen
+    ? createLogger({
+        level: chatLogLevel(config.logLevel, { interactive: true, levelSet: config.logLevelSet }),
+        ...(config.logFormat !== 'auto' && { pretty: config.logFormat === 'pretty' }),
+        destination: screen.stream(options.errorOutput ?? process.stderr),
+      })
+    : options.logger;
   // Listen first: a signal that arrives before Node has a listener ends the process on the spot.
   const shutdown = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -287,8 +351,9 @@ export async function start(options: StartOptions): Promise<void> {
           if (config.discord) platforms.push(discordPlatform(config.discord, { ...deps, logger: logger.child({ platform: 'discord' }) }));
           if (config.slack) platforms.push(await slackPlatform(config.slack, { ...deps, logger: logger.child({ platform: 'slack' }) }));
         }
-        // A signal while still connecting stops the bots too.
-        await Promise.race([Promise.all(platforms.map((platform) => platform.ready)), stopped]);
+        // A signal while still connecting stops the bots too; a platform that cannot start stops them all
+        // (below) and ends the process with exit 1, so that a supervisor restarts it.
+        await allReady(platforms, stopped);
         if (!shutdown.signal.aborted) {
           const reporters = platforms.flatMap((platform) => (platform.tell ? [platform.tell] : []));
           tellInstructors = (text) => {
@@ -308,7 +373,16 @@ export async function start(options: StartOptions): Promise<void> {
           markStartGood(platformStore, shutdown.signal, { logger });
           reachedReady = true;
         }
-        await stopped;
+        const lost = await Promise.race([
+          stopped.then(() => undefined),
+          ...platforms.map((platform) => platform.lost.then((error): PlatformFailure => ({ platform: platform.name, error }))),
+        ]);
+        if (lost && !shutdown.signal.aborted) {
+          // A bot shut out of a platform answers nobody there: end, so that a supervisor restarts it (and the
+          // restart says what to fix).
+          logger.error({ platform: lost.platform }, 'a platform shut the bot out; stopping');
+          throw new PlatformError([lost]);
+        }
         // A clean stop after connecting is not a failed start; one before (during the backoff wait, say)
         // leaves the count as it was, so a supervisor's restarts neither reset nor raise it.
         platformStore.setValue(FAILED_STARTS_KEY, reachedReady ? '0' : String(failedBefore));
@@ -322,13 +396,14 @@ export async function start(options: StartOptions): Promise<void> {
       }
       return;
     }
-    const output = options.output ?? process.stdout;
     const terminalStore = store;
+    const printer = screen ? screen.stream(output) : output;
     let stopTicking: (() => Promise<void>) | undefined;
     try {
       await runTerminal({
-        input: options.input ?? process.stdin,
+        input,
         output,
+        ...(screen && { screen }),
         course,
         commands,
         clock,
@@ -340,7 +415,7 @@ export async function start(options: StartOptions): Promise<void> {
             store: terminalStore,
             clock,
             course,
-            messengers: [new TerminalMessenger(output)],
+            messengers: [new TerminalMessenger(printer)],
           });
           announcer = started.announcer;
           stopTicking = started.stop;
@@ -356,7 +431,7 @@ export async function start(options: StartOptions): Promise<void> {
           '',
         ].join('\n'),
       });
-      if (config.http && !shutdown.signal.aborted && !((options.input ?? process.stdin) as { isTTY?: boolean }).isTTY) {
+      if (config.http && !shutdown.signal.aborted && !(input as { isTTY?: boolean }).isTTY) {
         // A server (a container without a platform token): the input has ended, but announcements, health,
         // metrics and the calendar go on until a signal, rather than exiting into a restart loop.
         logger.info('terminal input ended; still serving HTTP and printing announcements until stopped');
@@ -367,6 +442,14 @@ export async function start(options: StartOptions): Promise<void> {
       await stopTicking?.();
       await schedule.settle();
     }
+  } catch (error) {
+    if (error instanceof PlatformError) {
+      // Everything is stopped and the caller prints why. A socket still waiting for the goodbye of a
+      // gateway that went away (ws waits up to 30 s) must not keep a failed start alive: a supervisor
+      // restarts the process only once it has exited.
+      setTimeout(() => process.exit(1), 5_000).unref();
+    }
+    throw error;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

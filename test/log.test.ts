@@ -236,6 +236,36 @@ describe('scrubbing token-shaped strings', () => {
     expect(only(c).msg).toBe('auth failed for [redacted]');
   });
 
+  // Interaction and webhook tokens travel in the path of Discord API URLs, which discord.js puts in its errors.
+  const INTERACTION_TOKEN = 'aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OTA6ZmFrZQ:FAKEfakeFAKEfake-_0';
+
+  it('scrubs the token of an /interactions/<id>/<token> URL, in the message and in error fields', () => {
+    const c = capture();
+    const url = `https://discord.com/api/v10/interactions/1234567890123456789/${INTERACTION_TOKEN}/callback?with_response=false`;
+    const err = Object.assign(new Error(`Invalid Form Body on POST ${url}`), { url, method: 'POST' });
+    c.log.error({ err, request: `POST ${url}` }, `Discord refused ${url}`);
+    const line = only(c);
+    const scrubbed = 'https://discord.com/api/v10/interactions/1234567890123456789/[redacted]/callback?with_response=false';
+    expect(line.msg).toBe(`Discord refused ${scrubbed}`);
+    expect(line.request).toBe(`POST ${scrubbed}`);
+    expect(line.err).toMatchObject({ message: `Invalid Form Body on POST ${scrubbed}`, url: scrubbed });
+    expect(c.text()).not.toContain(INTERACTION_TOKEN);
+  });
+
+  it('scrubs the token of a /webhooks/<app>/<token> URL (follow-ups and edits of an interaction answer)', () => {
+    const c = capture();
+    const edit = `/api/v10/webhooks/1100000000000000009/${INTERACTION_TOKEN}/messages/@original`;
+    const encoded = `/webhooks/1100000000000000009/${encodeURIComponent(INTERACTION_TOKEN)}`;
+    c.log.warn({ path: edit }, `PATCH ${edit} failed; then POST ${encoded} "quoted"`);
+    const line = only(c);
+    expect(line.path).toBe('/api/v10/webhooks/1100000000000000009/[redacted]/messages/@original');
+    expect(line.msg).toBe(
+      'PATCH /api/v10/webhooks/1100000000000000009/[redacted]/messages/@original failed; then POST /webhooks/1100000000000000009/[redacted] "quoted"',
+    );
+    expect(c.text()).not.toContain(INTERACTION_TOKEN);
+    expect(c.text()).not.toContain(encodeURIComponent(INTERACTION_TOKEN));
+  });
+
   it('leaves ordinary text alone', () => {
     const c = capture();
     const text = 'Week 3 · Monday 2027-01-18 09:00 — https://example.org/docs/a.b.c';

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApplicationCommandOptionType, InteractionResponseType, MessageFlags } from 'discord-api-types/v10';
+import { ApplicationCommandOptionType, InteractionResponseType, InteractionType, MessageFlags } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../src/core/commands/registry.js';
+import { MALFORMED_OPTIONS } from '../../src/platforms/discord/dispatch.js';
 import { FakeDiscord, autocomplete, chatInput } from '../fakes/discord/index.js';
 import { type RunningChild, spawnCli } from '../support/child.js';
 import { dataOf } from '../support/discord.js';
@@ -130,6 +131,15 @@ describe('the Discord bot, end to end against a local fake Discord', () => {
     const badWeek = replyData((await fake.interact(chatInput('week', [{ name: 'number', type: INTEGER, value: 9 }]))).callback);
     expect(badWeek.flags).toBe(MessageFlags.Ephemeral);
     expect(badWeek.content).toBe('There is no week 9. The course has weeks 1, 2, 3.');
+    // A malformed payload (discord.js would throw building it, outside any listener) is refused, and the
+    // process goes on answering.
+    const malformed = replyData(
+      (await fake.interact({ type: InteractionType.ApplicationCommand, data: { name: 'week', type: 1, options: [null] } as never })).callback,
+    );
+    expect(malformed).toMatchObject({ flags: MessageFlags.Ephemeral, content: MALFORMED_OPTIONS });
+    const nulled = replyData((await fake.interact(chatInput('week', [{ name: 'number', type: INTEGER, value: null as never }]))).callback);
+    expect(nulled).toMatchObject({ flags: MessageFlags.Ephemeral, content: MALFORMED_OPTIONS });
+    expect(replyData((await fake.interact(chatInput('help'))).callback).embeds?.[0]?.title).toBe('Machine Learning Operations: commands');
   });
 
   it('never pings from course text', async () => {
@@ -181,6 +191,9 @@ describe('the Discord bot, end to end against a local fake Discord', () => {
 
   it('never prints the token', () => {
     const { stdout, stderr } = bot.output();
+    // It logged (an empty log would pass for nothing), with the fields that sit next to secrets.
+    expect(stderr).toContain('"msg":"discord ready"');
+    expect(stderr).toContain('"msg":"slash commands unchanged; not registering"');
     expect(`${stdout}${stderr}`).not.toContain(fake.token);
   });
 });

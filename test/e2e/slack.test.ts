@@ -151,18 +151,26 @@ describe('the Slack app, end to end against a local fake Slack', () => {
     expect((await signedRequest(url, SECRET, body)).status).toBe(200);
     const history = await fake.waitForResponse((response) => response.user === TEACHER);
     expect(history.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^No schedule changes yet/) as unknown });
+    // The same signed request again (a replay inside the signature window) is acknowledged and not run again.
+    expect(await signedRequest(url, SECRET, body)).toEqual({ status: 200, body: '' });
+    await bot.waitForOutput(/slack request already handled/);
     const now = Math.floor(Date.now() / 1000);
     expect((await signedRequest(url, 'wrong-secret', body)).status).toBe(401);
     expect((await signedRequest(url, SECRET, body, { timestamp: now - 6 * 60 })).status).toBe(401);
     expect((await signedRequest(url, SECRET, body, { timestamp: now + 6 * 60 })).status).toBe(401);
+    expect(fake.responses.filter((response) => response.user === TEACHER)).toHaveLength(1);
+    // The bot logged (so an empty log cannot pass the checks below), and never a secret.
+    expect(bot.output().stderr).toContain('"msg":"slack ready"');
     expect(bot.output().stderr).not.toContain(SECRET);
     expect(bot.output().stderr).not.toContain(fake.botToken);
   });
 
   it('explains a refused token in one line and exits 1, never printing it', { timeout: TIMEOUT }, async () => {
     const wrong = 'xoxb-0000000000-wrong-token-value';
-    const result = await runCli(['start'], { env: env({ SLACK_BOT_TOKEN: wrong }) });
+    const result = await runCli(['start'], { env: env({ SLACK_BOT_TOKEN: wrong, LOG_LEVEL: 'info' }) });
     expect(result.code).toBe(1);
+    // The bot logged before it failed: an empty log would pass the checks below for nothing.
+    expect(result.stderr).toContain('"msg":"course loaded"');
     expect(result.stderr).toContain('Slack refused the token (invalid_auth): check SLACK_BOT_TOKEN');
     expect(`${result.stdout}${result.stderr}`).not.toContain(wrong);
     expect(`${result.stdout}${result.stderr}`).not.toContain(fake.appToken);

@@ -7,9 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
 import { commands } from '../../src/core/commands/registry.js';
 import type { Course } from '../../src/core/course/model.js';
-import { createLogger } from '../../src/log.js';
+import { loadConfig } from '../../src/config.js';
+import { chatLogLevel, createLogger } from '../../src/log.js';
+import { start } from '../../src/main.js';
+import { PromptScreen } from '../../src/platforms/terminal/screen.js';
 import { runTerminal } from '../../src/platforms/terminal/terminal.js';
-import { type ChildOptions, type Run, runChild } from '../support/child.js';
+import { type ChildOptions, ROOT, type Run, runChild } from '../support/child.js';
 import { at, buildCourse, courseDoc } from '../support/course.js';
 
 const TIMEOUT = 30_000;
@@ -195,5 +198,100 @@ describe('runTerminal', () => {
     expect(out).toContain('— Demo Course');
     expect(out).toContain('— Renamed Course');
     expect(out.indexOf('— Demo Course')).toBeLessThan(out.indexOf('— Renamed Course'));
+  });
+});
+
+/** A stream that reads as a terminal: readline draws its prompt and echo on it, as on a screen. */
+function fakeTty<T extends PassThrough>(stream: T): T & { isTTY: true; columns: number } {
+  return Object.assign(stream, { isTTY: true as const, columns: 120 });
+}
+
+/** What a screen shows, roughly: ANSI control sequences removed. */
+function plain(screen: string): string {
+  // eslint-disable-next-line no-control-regex
+  return screen.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+}
+
+/** Resolves once `output` has written something matching `pattern`. */
+function waitForText(collected: () => string, pattern: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const check = () => {
+      if (pattern.test(plain(collected()))) return resolve();
+      if (Date.now() - started > 15_000) return reject(new Error(`no ${String(pattern)} in:\n${plain(collected())}`));
+      setTimeout(check, 10);
+    };
+    check();
+  });
+}
+
+describe('the interactive terminal chat: logs never break the prompt', () => {
+  const course = buildCourse(courseDoc());
+  const monday = fixedClock(at(course, '2027-01-04T10:00'));
+
+  it('chooses warn for an interactive terminal unless LOG_LEVEL was set, and the configured level elsewhere', () => {
+    expect(chatLogLevel('info', { interactive: true, levelSet: false })).toBe('warn');
+    expect(chatLogLevel('debug', { interactive: true, levelSet: true })).toBe('debug');
+    expect(chatLogLevel('info', { interactive: true, levelSet: true })).toBe('info');
+    expect(chatLogLevel('info', { interactive: false, levelSet: false })).toBe('info');
+    expect(chatLogLevel('error', { interactive: false, levelSet: true })).toBe('error');
+    const levelSet = (env: Record<string, string>) => loadConfig({ env, dotenv: false }).logLevelSet;
+    expect([levelSet({}), levelSet({ LOG_LEVEL: '' }), levelSet({ LOG_LEVEL: ' ' }), levelSet({ LOG_LEVEL: 'info' })]).toEqual([false, false, false, true]);
+  });
+
+  it('writes a line that comes while the prompt is shown above it, then draws the prompt again with what was typed', async () => {
+    const input = fakeTty(new PassThrough());
+    const output = fakeTty(new PassThrough());
+    let shown = '';
+    output.on('data', (chunk: Buffer) => (shown += chunk.toString()));
+    const screen = new PromptScreen(output);
+    const logger = createLogger({ level: 'warn', pretty: false, destination: screen.stream(output) });
+    const chatting = runTerminal({ input, output, course: () => course, commands, clock: monday, logger, banner: 'BANNER', screen });
+    await waitForText(() => shown, /BANNER\n> $/);
+    input.write('/tod');
+    await waitForText(() => shown, /> \/tod$/);
+    const before = shown.length;
+    logger.warn('the course file was not reloaded');
+    const after = shown.slice(before);
+    // The half-typed line is cleared first (so the log line does not start after "> /tod")…
+    expect(after.startsWith('\x1b[2K')).toBe(true);
+    expect(plain(after)).toMatch(/^\{"level":40,.*"msg":"the course file was not reloaded"\}\n> \/tod$/);
+    // …and what was typed is still there: finishing the line answers /today.
+    input.write('ay\n');
+    await waitForText(() => shown, /Week 1 · Monday 4 January 2027/);
+    input.write('/quit\n');
+    await chatting;
+    // Once the chat has ended, text is written as it comes.
+    screen.write(output, 'after\n');
+    expect(plain(shown)).toMatch(/> \/quit\r?\nafter\n$/);
+    expect(plain(shown).split('"level":')).toHaveLength(2);
+  });
+
+  it('start(): the banner comes first, info lines are hidden, and LOG_LEVEL brings them back', async () => {
+    const run = async (env: Record<string, string>) => {
+      const input = fakeTty(new PassThrough());
+      const output = fakeTty(new PassThrough());
+      let shown = '';
+      output.on('data', (chunk: Buffer) => (shown += chunk.toString()));
+      const config = loadConfig({ env: { STATE_DB: join(tmp, `start-${Object.keys(env).length}.db`), COURSE_FILE: join(ROOT, 'data/course.yaml'), ...env }, dotenv: false });
+      input.write('/today\n/quit\n');
+      await start({
+        config,
+        // What the CLI would pass: a logger on the same screen, at the configured level.
+        logger: createLogger({ level: config.logLevel, pretty: false, destination: output }),
+        clock: (current) => fixedClock(at(current, '2027-01-05T10:00')),
+        input,
+        output,
+        errorOutput: output,
+      });
+      return plain(shown);
+    };
+    const quiet = await run({});
+    expect(quiet.startsWith('course-bot: Machine Learning Operations (mlops)')).toBe(true);
+    expect(quiet).toContain('Week 1 · Tuesday 5 January 2027');
+    expect(quiet).not.toContain('course loaded');
+    const chatty = await run({ LOG_LEVEL: 'info' });
+    expect(chatty).toContain('course loaded');
+    expect(chatty.indexOf('course loaded')).toBeLessThan(chatty.indexOf('course-bot: Machine Learning Operations'));
   });
 });

@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, Options, REST, Routes } from 'discord.js';
+import { Client, Events, GatewayIntentBits, InteractionResponseType, MessageFlags, Options, REST, Routes } from 'discord.js';
 import type { Clock } from '../../core/clock.js';
 import type { Command } from '../../core/commands/command.js';
 import type { Course } from '../../core/course/model.js';
@@ -6,7 +6,8 @@ import type { ScheduleAdmin, StateStore } from '../../core/ports.js';
 import type { DiscordConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
 import { type CommandJson, commandsHash, commandsJson } from './command-json.js';
-import { handleInteraction } from './dispatch.js';
+import { MALFORMED_OPTIONS, handleInteraction } from './dispatch.js';
+import { answerable, interactionProblem } from './payload.js';
 
 export interface DiscordBotOptions {
   readonly config: DiscordConfig;
@@ -76,12 +77,34 @@ export async function syncCommands(input: {
   return { scope, names, changed: true };
 }
 
+/**
+ * Gateway close codes after which discord.js does not reconnect: authentication failed (a reset token),
+ * invalid shard, sharding required, invalid API version, invalid or disallowed intents.
+ */
+const FINAL_CLOSE_CODES = new Set([4004, 4010, 4011, 4012, 4013, 4014]);
+
+/** The reason a final close is reported with; 4004 reads as the refused token it is. */
+function finalClose(code: number): Error {
+  if (code === 4004) return Object.assign(new Error('Discord closed the gateway: authentication failed (4004)'), { code: 'TokenInvalid' });
+  return new Error(`Discord closed the gateway for good (close code ${code})`);
+}
+
+/** What a malformed interaction is renamed to: discord.js has no handler for it and passes it by. */
+const SCREENED = 'COURSE_BOT_MALFORMED_INTERACTION';
+const AUTOCOMPLETE = 4;
+
 /** The Discord bot: the real discord.js client with the Guilds intent only, small caches, no pings. */
 export class DiscordBot {
   readonly client: Client;
   readonly #options: DiscordBotOptions;
   readonly #logger: Logger;
   #connected = false;
+  #stopped = false;
+  #loggingIn = false;
+  #stopRequested: () => void = () => undefined;
+  readonly #stopping = new Promise<void>((resolve) => (this.#stopRequested = resolve));
+  #lose: (error: unknown) => void = () => undefined;
+  readonly #lost = new Promise<unknown>((resolve) => (this.#lose = resolve));
 
   constructor(options: DiscordBotOptions) {
     this.#options = options;
@@ -109,11 +132,18 @@ export class DiscordBot {
       // deep camelCase → snake_case rewrite of every embed and component.
       jsonTransformer: (data) => data,
     });
+    // discord.js builds an interaction inside its gateway handler, where a throw is uncaught and ends the
+    // process. `raw` comes first, with the same packet: a malformed interaction is taken out of its hands.
+    this.client.on(Events.Raw as never, (packet: { t?: unknown; d?: unknown } | null) => this.#screen(packet));
     this.client.on(Events.Error, (error) => this.#logger.error({ err: error }, 'discord client error'));
     this.client.on(Events.Warn, (message) => this.#logger.warn(message));
     this.client.on(Events.ShardDisconnect, (event, shard) => {
       this.#connected = false;
       this.#logger.warn({ code: event.code, shard }, 'gateway disconnected');
+      if (!this.#stopped && FINAL_CLOSE_CODES.has(event.code)) {
+        this.#logger.error({ code: event.code }, 'Discord closed the gateway for good; discord.js does not reconnect');
+        this.#lose(finalClose(event.code));
+      }
     });
     this.client.on(Events.ShardReconnecting, () => (this.#connected = false));
     this.client.on(Events.ShardError, () => (this.#connected = false));
@@ -134,11 +164,26 @@ export class DiscordBot {
     });
   }
 
-  /** Logs in, waits for READY and registers the commands when they changed. */
+  /**
+   * Logs in, waits for READY and registers the commands when they changed. A stop while logging in ends
+   * it early (resolving), and closes whatever the login still opens.
+   */
   async start(): Promise<void> {
     const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
-    await this.client.login(this.#options.config.token);
-    await ready;
+    this.#loggingIn = true;
+    const login = this.client.login(this.#options.config.token).finally(() => (this.#loggingIn = false));
+    await Promise.race([login, this.#stopping]);
+    if (this.#stopped) {
+      // discord.js ignores a destroy() that comes mid-login and connects on (and a second destroy() is then
+      // a no-op): close the connection once the login has ended, or the process never exits.
+      void login.then(
+        () => this.client.destroy(),
+        () => undefined,
+      );
+      return;
+    }
+    await Promise.race([ready, this.#stopping]);
+    if (this.#stopped) return;
     const user = this.client.user;
     this.#logger.info({ user: user?.tag, id: user?.id, guilds: this.client.guilds.cache.size }, 'discord ready');
     try {
@@ -159,13 +204,43 @@ export class DiscordBot {
     }
   }
 
+  /** Takes a malformed interaction away from discord.js and answers it directly with a short refusal. */
+  #screen(packet: { t?: unknown; d?: unknown } | null): void {
+    if (packet?.t !== 'INTERACTION_CREATE') return;
+    const problem = interactionProblem(packet.d);
+    if (problem === undefined) return;
+    packet.t = SCREENED;
+    const target = answerable(packet.d);
+    this.#logger.warn({ interaction: target?.id, problem }, 'malformed interaction from Discord: refused');
+    if (!target) return;
+    const body =
+      target.type === AUTOCOMPLETE
+        ? { type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: [] } }
+        : {
+            type: InteractionResponseType.ChannelMessageWithSource,
+            data: { content: MALFORMED_OPTIONS, flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } },
+          };
+    this.client.rest
+      .post(Routes.interactionCallback(target.id, target.token), { body, auth: false })
+      .catch((error: unknown) => this.#logger.warn({ err: error, interaction: target.id }, 'could not answer a malformed interaction'));
+  }
+
+  /** Resolves (with the reason) when Discord shuts the bot out for good after it started: a reset token. */
+  get lost(): Promise<unknown> {
+    return this.#lost;
+  }
+
   /** Whether the gateway connection is up (READY or resumed, and not dropped since). */
   get connected(): boolean {
     return this.#connected && this.client.isReady();
   }
 
+  /** Disconnects; a start still logging in gives up. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     this.#connected = false;
-    await this.client.destroy();
+    this.#stopRequested();
+    // Mid-login, start() closes the connection once the login ends (see there).
+    if (!this.#loggingIn) await this.client.destroy();
   }
 }

@@ -1,13 +1,15 @@
 import {
   type AutocompleteInteraction,
   type ChatInputCommandInteraction,
+  type CommandInteractionOption,
   type Interaction,
   type InteractionReplyOptions,
   MessageFlags,
   PermissionFlagsBits,
 } from 'discord.js';
 import type { Clock } from '../../core/clock.js';
-import type { Choice, Command, CommandContext, OptionDefinition } from '../../core/commands/command.js';
+import { type Choice, type Command, type CommandContext, type OptionDefinition, commandPath } from '../../core/commands/command.js';
+import { UserFacingError } from '../../core/errors.js';
 import { resolveArgs } from '../../core/commands/parse.js';
 import type { Course } from '../../core/course/model.js';
 import type { Message } from '../../core/messages.js';
@@ -61,6 +63,9 @@ class AnswerCache {
 
 const answers = new AnswerCache();
 
+/** What a user sees when Discord sent options the bot cannot read. */
+export const MALFORMED_OPTIONS = 'The options of this command arrived garbled, so nothing was done. Please run the command again.';
+
 /** Discord shows at most 25 autocomplete choices; names and string values are 1–100 characters. */
 const MAX_CHOICES = 25;
 const MAX_CHOICE_TEXT = 100;
@@ -90,12 +95,17 @@ function context(deps: DispatchDeps, actor?: Actor): CommandContext {
   };
 }
 
-/** The command an interaction names: `/today`, or a group's subcommand such as `/course edit`. */
+/**
+ * The command an interaction names: `/today`, or a group's subcommand such as `/course edit`. The bot
+ * registers no subcommand groups: one in the interaction names nothing it knows.
+ */
 function findCommand(
   commands: readonly Command[],
   name: string,
   subcommand: string | null,
+  group: string | null = null,
 ): Command | undefined {
+  if (group !== null) return undefined;
   return commands.find((candidate) =>
     subcommand === null
       ? candidate.group === undefined && candidate.name === name
@@ -118,6 +128,25 @@ export function isInstructor(interaction: ChatInputCommandInteraction, instructo
   return Array.isArray(roles) ? roles.includes(instructorRoleId) : roles.cache.has(instructorRoleId);
 }
 
+/**
+ * The option values as `resolveArgs` takes them: each option once, with a text or a number. Discord
+ * sends nothing else for the options this bot registers; anything else is refused, never half-read.
+ */
+export function optionValues(command: Command, given: readonly CommandInteractionOption[]): Record<string, string | number> {
+  const values: Record<string, string | number> = {};
+  for (const option of given) {
+    const { value } = option as { value?: unknown };
+    if ((typeof value !== 'string' && typeof value !== 'number') || (typeof value === 'number' && !Number.isFinite(value))) {
+      throw new UserFacingError('bad-option', `/${commandPath(command)} ${option.name}: ${MALFORMED_OPTIONS}`);
+    }
+    if (Object.hasOwn(values, option.name)) {
+      throw new UserFacingError('bad-option', `/${commandPath(command)} ${option.name} arrived twice. Please run the command again.`);
+    }
+    Object.defineProperty(values, option.name, { value, enumerable: true });
+  }
+  return values;
+}
+
 async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDeps): Promise<CommandOutcome> {
   const subcommand = interaction.options.getSubcommand(false);
   const fields = {
@@ -125,7 +154,7 @@ async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDe
     command: subcommand ? `${interaction.commandName} ${subcommand}` : interaction.commandName,
     user: interaction.user.id,
   };
-  const command = findCommand(deps.commands, interaction.commandName, subcommand);
+  const command = findCommand(deps.commands, interaction.commandName, subcommand, interaction.options.getSubcommandGroup(false));
   if (!command) {
     deps.logger.warn(fields, 'interaction for a command the bot does not know (stale registration?)');
     await interaction.reply({ ...renderText('This command is no longer available.'), flags: MessageFlags.Ephemeral });
@@ -142,20 +171,25 @@ async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDe
   // ephemerally, so that an error never ends up public. A public answer is then a follow-up.
   if (command.slow) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const given = subcommand ? (interaction.options.data[0]?.options ?? []) : interaction.options.data;
-  const raw = Object.fromEntries(given.map((option) => [option.name, option.value as string | number]));
   const actor: Actor = { platform: 'discord', id: interaction.user.id, name: interaction.user.username };
   const current = context(deps, actor);
   const outcome =
     command.audience === 'everyone'
       ? respond(
-          () =>
-            answers.get(current.course, current.now, `${command.name} ${JSON.stringify(raw)}`, () =>
+          () => {
+            const raw = optionValues(command, given);
+            return answers.get(current.course, current.now, `${command.name} ${JSON.stringify(raw)}`, () =>
               renderMessage(now(command.run(current, resolveArgs(command, raw)))),
-            ),
+            );
+          },
           deps.logger,
           fields,
         )
-      : await respondLater(async () => renderMessage(await command.run(current, resolveArgs(command, raw))), deps.logger, fields);
+      : await respondLater(
+          async () => renderMessage(await command.run(current, resolveArgs(command, optionValues(command, given)))),
+          deps.logger,
+          fields,
+        );
   if (outcome.ok) {
     await send(interaction, outcome.message, { ephemeral, deferred: Boolean(command.slow) }, deps, fields);
     deps.logger.debug(fields, 'answered');
@@ -218,7 +252,12 @@ async function suggest(interaction: AutocompleteInteraction, deps: DispatchDeps)
   let choices: Choice[] = [];
   try {
     const focused = interaction.options.getFocused(true);
-    const option = findCommand(deps.commands, interaction.commandName, interaction.options.getSubcommand(false))?.options.find(
+    const option = findCommand(
+      deps.commands,
+      interaction.commandName,
+      interaction.options.getSubcommand(false),
+      interaction.options.getSubcommandGroup(false),
+    )?.options.find(
       (candidate) => candidate.name === focused.name,
     );
     if (option?.suggest) choices = validChoices(option, option.suggest(context(deps), String(focused.value)));

@@ -3,12 +3,13 @@ import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger, SocketModeRecei
 import type { Clock } from '../../core/clock.js';
 import type { Command } from '../../core/commands/command.js';
 import type { Course } from '../../core/course/model.js';
-import type { ScheduleAdmin } from '../../core/ports.js';
+import type { ScheduleAdmin, StateStore } from '../../core/ports.js';
 import type { SlackConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { CommandObserver } from '../../observability/metrics.js';
 import { type SlackReply, handleSlashCommand, slashCommandNames } from './dispatch.js';
 import { LINK_ACTION } from './render.js';
+import { SeenRequests, requestId } from './replay.js';
 
 export interface SlackBotOptions {
   readonly config: SlackConfig;
@@ -17,6 +18,8 @@ export interface SlackBotOptions {
   readonly commands: readonly Command[];
   readonly clock: Clock;
   readonly admin?: ScheduleAdmin;
+  /** Where the ids of requests already run are shared with other instances (see `SeenRequests`). */
+  readonly store?: StateStore;
   /** Real time for request timestamps (tests move it); the bot's clock may be shifted with `--at`. */
   readonly now?: () => number;
   /** Told about every command answered (metrics). */
@@ -25,8 +28,30 @@ export interface SlackBotOptions {
 
 /** Slack rejects nothing older than 5 minutes itself; this bot also refuses requests dated more than 5 minutes ahead. */
 const MAX_SKEW_SECONDS = 5 * 60;
+
+/**
+ * Whether a request's `X-Slack-Request-Timestamp` (seconds) is a number within 5 minutes of `nowMs`, either
+ * way: older ones may be replays, and Bolt alone accepts any timestamp from the future.
+ */
+export function requestTimestampOk(header: string | readonly string[] | undefined, nowMs: number): boolean {
+  if (typeof header !== 'string' || !/^\d{1,12}$/.test(header.trim())) return false;
+  return Math.abs(nowMs / 1000 - Number(header)) <= MAX_SKEW_SECONDS;
+}
 /** How long a user group's members are trusted before asking Slack again. */
 const USERGROUP_TTL_MS = 60_000;
+
+/** Slack's answers to a token it will never accept again: retrying cannot help. */
+const REFUSALS = ['not_authed', 'invalid_auth', 'account_inactive', 'token_revoked', 'user_removed_from_team', 'team_disabled'];
+
+function isRefusal(error: unknown): boolean {
+  const { code, data } = (error ?? {}) as { code?: unknown; data?: { error?: unknown } };
+  return code === 'slack_webapi_platform_error' && REFUSALS.includes(String(data?.error));
+}
+
+/** The wait before trying to reconnect again after `failures` failed tries: 5 s more each time, at most a minute. */
+function reconnectDelayMs(failures: number): number {
+  return Math.min(5_000 * failures, 60_000);
+}
 
 /** Bolt's logger interface over pino: Bolt's chatter goes to debug, its warnings and errors stay. */
 function boltLogger(logger: Logger): BoltLogger {
@@ -72,11 +97,20 @@ export class SlackBot {
   #botUserId: string | undefined;
   #connected = false;
   readonly #groupMembers = { at: 0, ids: new Set<string>() };
+  readonly #seen: SeenRequests;
+  #retry: NodeJS.Timeout | undefined;
+  #lose: (error: unknown) => void = () => undefined;
+  readonly #lost = new Promise<unknown>((resolve) => (this.#lose = resolve));
 
   constructor(options: SlackBotOptions) {
     this.#options = options;
     this.#logger = options.logger;
     this.#boltLogger = boltLogger(this.#logger.child({ subsystem: 'bolt' }));
+    this.#seen = new SeenRequests({
+      logger: this.#logger,
+      ...(options.store && { store: options.store }),
+      ...(options.now && { now: options.now }),
+    });
   }
 
   /**
@@ -89,7 +123,14 @@ export class SlackBot {
     // A fresh object for each: the Socket Mode client changes the options it is given.
     const clientOptions = () => ({ slackApiUrl: config.apiUrl });
     const receiver = config.appToken
-      ? new SocketModeReceiver({ appToken: config.appToken, logger, installerOptions: { clientOptions: clientOptions() } })
+      ? new SocketModeReceiver({
+          appToken: config.appToken,
+          logger,
+          // A few quick tries at apps.connections.open, not WebClient's ten over half an hour: a reconnect
+          // that still fails is tried again by #guardReconnects, at most a minute apart.
+          installerOptions: { clientOptions: { ...clientOptions(), retryConfig: { retries: 2 } } },
+          customPropertiesExtractor: (event) => ({ envelopeId: (event as { envelope_id?: unknown }).envelope_id }),
+        })
       : this.#httpReceiver(config.signingSecret!, logger);
     this.#receiver = receiver;
     const app = new App({
@@ -103,6 +144,17 @@ export class SlackBot {
     app.error((error) => {
       this.#logger.error({ err: error }, 'slack listener failed');
       return Promise.resolve();
+    });
+    // Runs after the signature check: only a request Slack signed can mark an id as seen.
+    app.use(async (args) => {
+      const id = requestId(args.body, args.context.envelopeId);
+      if (id === undefined || this.#seen.firstTime(id)) return args.next();
+      const body = args.body as { command?: unknown; user_id?: unknown };
+      this.#logger.warn(
+        { command: body.command, user: body.user_id, retry: args.context.retryNum, kind: id.slice(0, id.indexOf(':')) },
+        'slack request already handled (a replay, a retry or a redelivery): acknowledged, not run again',
+      );
+      if ('ack' in args && typeof args.ack === 'function') await args.ack();
     });
     // Link buttons open their URL; where interactivity is on, Slack also sends the click: acknowledge it.
     app.action(LINK_ACTION, async ({ ack }) => ack());
@@ -126,7 +178,9 @@ export class SlackBot {
         );
         // A metrics label from known names only: the first word of a group's text is the user's to choose.
         const top = name.slice(1 + config.commandPrefix.length);
-        const word = command.text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+        // Bolt passes the payload on unchecked: `text` may be missing from a malformed one.
+        const text: unknown = command.text;
+        const word = (typeof text === 'string' ? text : '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
         const members = commands.filter((candidate) => candidate.group === top).map((candidate) => candidate.name);
         this.#options.observe?.({
           platform: 'slack',
@@ -145,8 +199,7 @@ export class SlackBot {
     const verified = receiver.requestListener;
     const now = this.#options.now ?? Date.now;
     receiver.requestListener = (request: IncomingMessage, response: ServerResponse) => {
-      const stamp = Number(request.headers['x-slack-request-timestamp']);
-      if (request.method === 'POST' && (!Number.isFinite(stamp) || Math.abs(now() / 1000 - stamp) > MAX_SKEW_SECONDS)) {
+      if (request.method === 'POST' && !requestTimestampOk(request.headers['x-slack-request-timestamp'], now())) {
         this.#logger.warn({ timestamp: request.headers['x-slack-request-timestamp'] }, 'slack request refused: timestamp more than 5 minutes off');
         response.writeHead(401).end();
         return;
@@ -183,6 +236,7 @@ export class SlackBot {
     const receiver = this.#receiver!;
     if (receiver instanceof SocketModeReceiver) {
       const socket = receiver.client;
+      this.#guardReconnects(socket);
       socket.on('connected', () => (this.#connected = true));
       for (const state of ['disconnected', 'reconnecting', 'connecting']) socket.on(state, () => (this.#connected = false));
       await receiver.start();
@@ -202,6 +256,45 @@ export class SlackBot {
     }
   }
 
+  /**
+   * The Socket Mode client reconnects on its own, but a reconnect that fails at `apps.connections.open` for
+   * a reason it deems final (a refused token, a network or HTTP error) is a rejected promise nobody handles:
+   * Node ends the process with a stack trace. Its `start` (which it calls again by name) is wrapped: after
+   * the first start, a refusal ends the bot (`lost`), anything else is tried again with a growing delay.
+   */
+  #guardReconnects(socket: SocketModeReceiver['client']): void {
+    const start = socket.start.bind(socket);
+    let failures = 0;
+    const guarded = async () => {
+      try {
+        const opened = await start();
+        failures = 0;
+        return opened;
+      } catch (error) {
+        if (!this.#started) throw error;
+        if (this.#stopped) return undefined;
+        if (isRefusal(error)) {
+          this.#logger.error({ err: error }, 'slack refused the token while reconnecting (Socket Mode)');
+          this.#lose(error);
+          return undefined;
+        }
+        failures += 1;
+        const delay = reconnectDelayMs(failures);
+        this.#logger.warn({ err: error, retryInSeconds: delay / 1000 }, 'slack: could not reconnect (Socket Mode); trying again');
+        this.#retry = setTimeout(() => {
+          if (!this.#stopped) void socket.start();
+        }, delay);
+        return undefined;
+      }
+    };
+    socket.start = guarded as typeof socket.start;
+  }
+
+  /** Resolves (with the reason) when Slack shuts the bot out for good after it started: a revoked token. */
+  get lost(): Promise<unknown> {
+    return this.#lost;
+  }
+
   /** Connected to Slack (Socket Mode) or listening (HTTP mode). */
   get connected(): boolean {
     return this.#connected;
@@ -211,6 +304,7 @@ export class SlackBot {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#connected = false;
+    clearTimeout(this.#retry);
     if (this.#started) await this.#receiver?.stop();
   }
 

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
 import type { Command, CommandContext } from '../../core/commands/command.js';
 import { parseCommandLine } from '../../core/commands/parse.js';
@@ -16,6 +17,20 @@ export interface SlashCommandPayload {
   readonly user_name?: string;
   readonly channel_id?: string;
 }
+
+/** The fields the bot reads, as Slack sends them; `text` may be left out when empty. */
+const payloadSchema = z
+  .object({
+    command: z.string().regex(/^\/[^\s]{1,64}$/),
+    text: z.string().max(10_000).default(''),
+    user_id: z.string().min(1).max(64),
+    user_name: z.string().max(200).optional(),
+    channel_id: z.string().max(64).optional(),
+  })
+  .loose();
+
+/** What a user sees when a request could not be read (only a malformed payload gets it). */
+export const MALFORMED_REQUEST = 'This command arrived garbled, so nothing was done. Please run it again.';
 
 /** An answer as Slack takes it in an ack or through the response URL. */
 export interface SlackReply {
@@ -51,11 +66,18 @@ function ephemeral(text: string): SlackReply {
  * the response URL. Errors are ephemeral; unexpected ones are logged with a reference.
  */
 export async function handleSlashCommand(
-  payload: SlashCommandPayload,
+  request: SlashCommandPayload,
   ack: (reply?: SlackReply) => Promise<void>,
   respond: (reply: SlackReply) => Promise<unknown>,
   deps: SlackDispatchDeps,
 ): Promise<CommandOutcome> {
+  const checked = payloadSchema.safeParse(request);
+  if (!checked.success) {
+    deps.logger.warn({ problem: checked.error.issues.map((issue) => issue.path.join('.')).join(', ') }, 'malformed slash command payload: refused');
+    await ack(ephemeral(MALFORMED_REQUEST));
+    return 'user_error';
+  }
+  const payload = checked.data;
   const name = payload.command.replace(/^\//, '').slice(deps.prefix.length);
   const line = `/${name} ${payload.text}`.trim();
   const fields = { command: name, user: payload.user_id };

@@ -6,6 +6,7 @@ import type { Course } from '../../core/course/model.js';
 import type { Logger } from '../../log.js';
 import type { Actor, ScheduleAdmin } from '../../core/ports.js';
 import { respondLater } from '../respond.js';
+import { PromptScreen } from './screen.js';
 
 export interface TerminalOptions {
   readonly input: NodeJS.ReadableStream;
@@ -23,6 +24,8 @@ export interface TerminalOptions {
   /** The instructor actions: whoever runs the terminal is the course's instructor. */
   readonly admin?: ScheduleAdmin;
   readonly actor?: Actor;
+  /** Where text that arrives while the prompt is shown goes (logs, announcements); one is made if not given. */
+  readonly screen?: PromptScreen;
 }
 
 const QUIT = new Set(['/quit', '/exit', 'quit', 'exit']);
@@ -35,6 +38,8 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
   const { input, output, logger } = options;
   const interactive = Boolean((input as { isTTY?: boolean }).isTTY);
   const rl = createInterface({ input, output, terminal: interactive, prompt: '> ' });
+  const screen = options.screen ?? new PromptScreen(output);
+  if (interactive) screen.attach(rl);
   const write = (text: string) => output.write(`${text}\n`);
   // Ctrl-C at the prompt: readline pauses instead of ending unless someone listens.
   rl.on('SIGINT', () => rl.close());
@@ -42,8 +47,9 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
   options.signal?.addEventListener('abort', () => rl.close(), { once: true });
   write(options.banner);
   options.onReady?.();
-  if (interactive) rl.prompt();
+  if (interactive) screen.prompt();
   for await (const raw of rl) {
+    screen.submitted();
     const line = raw.trim();
     if (QUIT.has(line.toLowerCase())) break;
     if (line) {
@@ -62,7 +68,8 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
       write(outcome.ok ? outcome.message.text : outcome.text);
       write('');
     }
-    if (interactive) rl.prompt();
+    if (interactive) screen.prompt();
   }
+  screen.attach(undefined);
   rl.close();
 }

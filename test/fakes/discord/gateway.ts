@@ -300,6 +300,11 @@ export class FakeGateway {
   }
 
   /** Kills every socket without a close frame, as a network failure would; sessions stay resumable. */
+  /** Closes every gateway socket with a close frame of `code` (e.g. 4004 when the token was reset). */
+  closeConnections(code: number, reason = ''): void {
+    for (const socket of [...this.#connections.keys()]) this.#close(socket, code, reason);
+  }
+
   dropConnections(): void {
     for (const socket of this.#connections.keys()) socket.terminate();
   }

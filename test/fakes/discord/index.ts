@@ -343,6 +343,14 @@ export class FakeDiscord {
     this.#gateway.invalidateSession(resumable);
   }
 
+  /**
+   * Closes every gateway socket with `code`, as Discord does: 4000–4003 and 4005–4009 may be resumed or
+   * identified again; 4004 (authentication failed), 4010–4014 may not.
+   */
+  closeConnections(code: number, reason = ''): void {
+    this.#gateway.closeConnections(code, reason);
+  }
+
   /** Terminates every gateway socket without a close frame; the sessions stay resumable. */
   dropConnections(): void {
     this.#gateway.dropConnections();

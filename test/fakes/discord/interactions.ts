@@ -189,7 +189,8 @@ export class Interactions {
 
   #messageTypeFor(interaction: APIInteraction): MessageType {
     if (interaction.type !== InteractionType.ApplicationCommand) return MessageType.Default;
-    return interaction.data.type === ApplicationCommandType.ChatInput
+    // A malformed interaction a test sent (no data) still gets an answer recorded.
+    return (interaction.data as { type?: unknown } | undefined)?.type === ApplicationCommandType.ChatInput
       ? MessageType.ChatInputCommand
       : MessageType.ContextMenuCommand;
   }

@@ -326,6 +326,23 @@ export class FakeSlack {
     );
   }
 
+  /**
+   * Sends an envelope again, as Slack does when an ack did not arrive in time: the same envelope id and payload,
+   * with `retry_attempt` and `retry_reason`. Resolves with the new ack (acks are told apart by arrival).
+   */
+  async redeliver(envelopeId: string, options: WaitOptions & { readonly attempt?: number; readonly reason?: string } = {}): Promise<RecordedAck> {
+    const original = this.envelopes.find((envelope) => envelope.envelope_id === envelopeId);
+    if (!original) throw new Error(`redeliver: no envelope ${envelopeId} was sent`);
+    const acked = this.acks.filter((ack) => ack.envelope_id === envelopeId).length;
+    const again: SocketEnvelope = { ...original, retry_attempt: options.attempt ?? 1, retry_reason: options.reason ?? 'timeout' };
+    if (!this.#socket.deliver(again)) throw new Error(`redeliver ${envelopeId}: no Socket Mode connection is open`);
+    return this.#signal.waitFor(
+      () => this.acks.filter((ack) => ack.envelope_id === envelopeId)[acked],
+      options.timeoutMs ?? this.#ackTimeoutMs,
+      `the ack of the redelivered envelope ${envelopeId}`,
+    );
+  }
+
   #onAck(ack: RecordedAck): void {
     this.acks.push(ack);
     const responseId = this.#envelopeResponses.get(ack.envelope_id);

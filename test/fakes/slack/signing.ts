@@ -14,6 +14,8 @@ export interface SignOptions {
   readonly signature?: string;
   /** The "now" the default timestamp comes from, ms. Default `Date.now`. */
   readonly now?: () => number;
+  /** Extra headers, e.g. Slack's `X-Slack-Retry-Num` and `X-Slack-Retry-Reason` on a retry. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Slack's request signature: `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the signing secret. */
@@ -41,6 +43,7 @@ export async function signedRequest(
       'content-type': 'application/x-www-form-urlencoded',
       'x-slack-request-timestamp': String(timestamp),
       'x-slack-signature': options.signature ?? slackSignature(signingSecret, timestamp, rawBody),
+      ...options.headers,
     },
     body: rawBody,
   });

@@ -10,6 +10,9 @@ export interface SocketEnvelope {
   readonly type: string;
   readonly payload: unknown;
   readonly accepts_response_payload: boolean;
+  /** On a redelivery: which attempt (1 = the first retry) and why (`timeout`). */
+  readonly retry_attempt?: number;
+  readonly retry_reason?: string;
 }
 
 /** An acknowledgement the client sent back: `{ envelope_id, payload? }`. */

@@ -1,5 +1,5 @@
 import { ApplicationCommandOptionType, InteractionResponseType, MessageFlags } from 'discord-api-types/v10';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fixedClock } from '../../../src/core/clock.js';
 import { defineCommand } from '../../../src/core/commands/command.js';
 import { commands } from '../../../src/core/commands/registry.js';
@@ -167,6 +167,110 @@ describe('DiscordBot (in process, real discord.js, fake Discord)', () => {
     expect((dataOf(teacher.callback) as { embeds: { title: string }[] }).embeds[0]!.title).toBe('For instructors');
     const admin = await fake.interact(chatInput('secret', [], { actor: { permissions: String(1n << 5n) } }));
     expect((dataOf(admin.callback) as { embeds: { title: string }[] }).embeds[0]!.title).toBe('For instructors');
+  });
+
+  it('with no instructor role configured, only Manage Server counts as instructor, whatever roles or overrides say', async () => {
+    const instructorOnly = defineCommand({
+      name: 'secret',
+      description: 'Instructors only',
+      audience: 'instructors',
+      options: [],
+      run: () => message({ title: 'For instructors' }),
+    });
+    bot = new DiscordBot({
+      config: config(),
+      store,
+      logger: createLogger({ level: 'silent' }),
+      course: () => course,
+      commands: [...commands, instructorOnly],
+      clock: fixedClock(at(course, '2027-01-04T10:00')),
+    });
+    await bot.start();
+    const refused = { content: 'Only instructors can use this command.', flags: MessageFlags.Ephemeral };
+    // A server admin may let everyone use the command (Integrations → permissions): the bot still checks.
+    const everyone = await fake.interact(chatInput('secret', [], { actor: { roles: [], permissions: '0' } }));
+    expect(dataOf(everyone.callback)).toMatchObject(refused);
+    const roles = await fake.interact(chatInput('secret', [], { actor: { roles: [fake.guildId, '424242424242424242'] } }));
+    expect(dataOf(roles.callback)).toMatchObject(refused);
+    const sendAndManageMessages = String((1n << 11n) | (1n << 13n));
+    const moderator = await fake.interact(chatInput('secret', [], { actor: { permissions: sendAndManageMessages } }));
+    expect(dataOf(moderator.callback)).toMatchObject(refused);
+    const dm = await fake.interact(chatInput('secret', [], { dm: true }));
+    expect(dataOf(dm.callback)).toMatchObject(refused);
+    const manager = await fake.interact(chatInput('secret', [], { actor: { permissions: String(1n << 5n) } }));
+    expect((dataOf(manager.callback) as { embeds: { title: string }[] }).embeds[0]!.title).toBe('For instructors');
+    const administrator = await fake.interact(chatInput('secret', [], { actor: { permissions: String(1n << 3n) } }));
+    expect((dataOf(administrator.callback) as { embeds: { title: string }[] }).embeds[0]!.title).toBe('For instructors');
+  });
+
+  it('a stop while logging in ends the start and closes the gateway connection the login still opens', async () => {
+    fake.failNext('GET /gateway/bot', { delayMs: 1_500 });
+    bot = new DiscordBot({
+      config: config(),
+      store,
+      logger: createLogger({ level: 'silent' }),
+      course: () => course,
+      commands,
+      clock: fixedClock(at(course, '2027-01-04T10:00')),
+    });
+    const starting = bot.start();
+    await fake.waitFor(() => (fake.gatewayBotCount > 0 ? true : undefined), { what: 'the login asking for the gateway' });
+    await bot.stop();
+    await starting;
+    expect(bot.connected).toBe(false);
+    // discord.js goes on connecting once the gateway answers: that connection must be closed again.
+    await fake.waitFor(() => (fake.connectionCount > 0 ? true : undefined), { timeoutMs: 10_000, what: 'the late gateway connection' });
+    await fake.waitFor(() => (fake.openSockets === 0 ? true : undefined), { timeoutMs: 10_000, what: 'no gateway socket left open' });
+  });
+
+  it('survives a 5xx storm while answering, client and shard error events, and gateway closes, and answers after each', async () => {
+    const uncaught: unknown[] = [];
+    const collect = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', collect);
+    process.on('unhandledRejection', collect);
+    try {
+      await startBot();
+      const help = async () =>
+        ((dataOf((await fake.interact(chatInput('help'), { timeoutMs: 15_000 })).callback) as { embeds: { title: string }[] }).embeds[0]!.title);
+      // Every attempt at the answer and at the fallback fails (discord.js tries each 4 times): the bot gives
+      // up and logs it; the user saw nothing.
+      fake.failNext('POST /interactions/', { status: 500 }, 8);
+      const before = fake.requests.length;
+      void fake.interact(chatInput('today'), { timeoutMs: 30_000 }).catch(() => undefined);
+      const failed = () => fake.requests.slice(before).filter((request) => request.status === 500).length;
+      await fake.waitFor(() => (failed() === 8 ? true : undefined), { timeoutMs: 30_000, what: '8 failed callbacks' });
+      await vi.waitFor(() => expect(logs.join('')).toContain('could not answer an interaction'), { timeout: 10_000 });
+      expect(logs.join('')).toContain('Discord refused the answer');
+      expect(await help()).toBe('Demo Course: commands');
+      bot.client.emit('error', new Error('synthetic client error'));
+      bot.client.emit('shardError', new Error('synthetic shard error'), 0);
+      expect(await help()).toBe('Demo Course: commands');
+      for (const code of [4000, 4009]) {
+        const sessions = fake.identifyCount + fake.resumeCount;
+        fake.closeConnections(code, 'chaos');
+        await fake.waitFor(() => (fake.identifyCount + fake.resumeCount > sessions ? true : undefined), { timeoutMs: 15_000, what: `a new session after ${code}` });
+        expect(await help()).toBe('Demo Course: commands');
+      }
+      expect(logs.join('')).toContain('synthetic client error');
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', collect);
+      process.off('unhandledRejection', collect);
+    }
+  });
+
+  it('reports a gateway closed for good (a reset token) through `lost`; a close it comes back from is not', async () => {
+    await startBot();
+    let lost: unknown;
+    void bot.lost.then((error) => (lost = error));
+    const sessions = fake.identifyCount + fake.resumeCount;
+    fake.closeConnections(4000, 'Unknown error');
+    await fake.waitFor(() => (fake.identifyCount + fake.resumeCount > sessions ? true : undefined), { timeoutMs: 15_000, what: 'a new session' });
+    expect(lost).toBeUndefined();
+    fake.closeConnections(4004, 'Authentication failed.');
+    await vi.waitFor(() => expect(lost).toBeDefined(), { timeout: 15_000 });
+    expect(lost).toMatchObject({ code: 'TokenInvalid', message: 'Discord closed the gateway: authentication failed (4004)' });
+    expect(bot.connected).toBe(false);
   });
 
   it('registers globally without a guild, and only when the definitions change', async () => {

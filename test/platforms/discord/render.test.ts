@@ -67,6 +67,26 @@ describe('Discord rendering', () => {
     expect(embed.fields!.at(-1)?.value).toMatch(/^\d+ more not shown$/);
   });
 
+  it('keeps at most 25 fields when many short sections fit in the characters, the last saying how many more', () => {
+    const sections = (count: number) => Array.from({ length: count }, (_, index) => ({ heading: `S${index}`, lines: [`v${index}`] }));
+    const many = renderMessage(message({ title: 'Many', sections: sections(40) })).embeds[0]!;
+    expect(many.fields).toHaveLength(LIMITS.fields);
+    expect(many.fields!.slice(0, 24).map((field) => field.name)).toEqual(sections(24).map((section) => section.heading));
+    expect(many.fields!.at(-1)).toEqual({ name: '…', value: '16 more not shown', inline: false });
+    const exactly = renderMessage(message({ title: 'Exactly', sections: sections(25) })).embeds[0]!;
+    expect(exactly.fields!.map((field) => field.name)).toEqual(sections(25).map((section) => section.heading));
+    const oneOver = renderMessage(message({ title: 'One over', sections: sections(26) })).embeds[0]!;
+    expect(oneOver.fields).toHaveLength(LIMITS.fields);
+    expect(oneOver.fields!.at(-1)?.value).toBe('2 more not shown');
+    // The lecture time is a field too.
+    const timed = renderMessage(
+      message({ title: 'Timed', sections: sections(25), time: { label: 'Lecture starts', at: '2027-01-04T08:00:00Z', local: '09:00' } }),
+    ).embeds[0]!;
+    expect(timed.fields).toHaveLength(LIMITS.fields);
+    expect(timed.fields![0]!.name).toBe('Lecture starts');
+    expect(timed.fields!.at(-1)?.value).toBe('2 more not shown');
+  });
+
   it('renders the whole seed schedule within the limits', () => {
     const schedule = renderMessage(answerNow('/schedule', contextAt(course, '2027-01-04T10:00')));
     expect(embedTotal(schedule.embeds[0]!)).toBeLessThanOrEqual(LIMITS.embedTotal);

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/** An option as a slash command or autocomplete interaction carries it (subcommands hold their own). */
+export interface RawOption {
+  readonly name: string;
+  readonly type: number;
+  readonly value?: string | number | boolean;
+  readonly options?: readonly RawOption[];
+  readonly focused?: boolean;
+}
+
+const optionSchema: z.ZodType<RawOption> = z.lazy(() =>
+  z
+    .object({
+      name: z.string().min(1).max(100),
+      type: z.number().int(),
+      value: z.union([z.string().max(6_000), z.number(), z.boolean()]).optional(),
+      options: z.array(optionSchema).max(25).optional(),
+      focused: z.boolean().optional(),
+    })
+    .loose(),
+);
+
+/** Permission bits: discord.js reads them with `BigInt`, which throws on anything but digits. */
+const permissions = z.string().regex(/^\d{1,40}$/, 'permissions are not a number');
+const user = z.object({ id: z.string().min(1) }).loose();
+const objects = z.record(z.string(), z.object({}).loose());
+
+/** Discord's interaction types this bot answers, with the payload checked in full. */
+const APPLICATION_COMMAND = 2;
+const AUTOCOMPLETE = 4;
+
+/**
+ * The fields discord.js reads while it builds an interaction, inside its gateway handler where a throw
+ * is uncaught and ends the process: only what it would throw on is required. Anything Discord may add
+ * besides them passes.
+ */
+const interactionSchema = z
+  .object({
+    id: z.string().min(1),
+    token: z.string().min(1),
+    type: z.number().int(),
+    channel: z.object({ id: z.string() }).loose().optional(),
+    user: user.optional(),
+    member: z.object({ user, permissions: permissions.optional(), roles: z.array(z.string()).optional() }).loose().optional(),
+    app_permissions: permissions.optional(),
+    entitlements: z.array(z.object({}).loose()),
+    authorizing_integration_owners: z.record(z.string(), z.string()),
+    data: z
+      .object({
+        id: z.string().optional(),
+        name: z.string().optional(),
+        type: z.number().int().optional(),
+        options: z.array(optionSchema).max(25).optional(),
+        resolved: z.record(z.string(), objects).optional(),
+      })
+      .loose()
+      .optional(),
+  })
+  .loose()
+  .refine((interaction) => interaction.user !== undefined || interaction.member !== undefined, 'no user or member')
+  .refine(
+    (interaction) =>
+      (interaction.type !== APPLICATION_COMMAND && interaction.type !== AUTOCOMPLETE) ||
+      (typeof interaction.data?.name === 'string' && typeof interaction.data.type === 'number'),
+    'a command interaction without a command name and type',
+  );
+
+/** An interaction's id and token, where they can be used to answer it. */
+export interface Answerable {
+  readonly id: string;
+  readonly token: string;
+  readonly type: number;
+}
+
+/**
+ * Why an `INTERACTION_CREATE` payload cannot be handed to discord.js (one line, for the log), or undefined
+ * when it can. Checked before discord.js sees it: a malformed one would throw inside its gateway handler.
+ */
+export function interactionProblem(payload: unknown): string | undefined {
+  const result = interactionSchema.safeParse(payload);
+  if (result.success) return undefined;
+  return result.error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join('.') || 'interaction'}: ${issue.message}`)
+    .join('; ');
+}
+
+/**
+ * The id, token and type of a payload, when they have shapes that are safe to put in an API path
+ * (Discord's are digits, and base64url with `:` and `.`).
+ */
+export function answerable(payload: unknown): Answerable | undefined {
+  const result = z
+    .object({ id: z.string().regex(/^\d{1,25}$/), token: z.string().regex(/^[\w.:-]{1,500}$/), type: z.number().int() })
+    .safeParse(payload);
+  return result.success ? result.data : undefined;
+}
