@@ -195,16 +195,22 @@ function discordPlatform(config: DiscordConfig, deps: PlatformDeps): Platform {
 // Slack, metrics, the HTTP server and the calendar are loaded only when configured: a Discord-only bot
 // starts without Bolt (and Express), prom-client or the calendar library in memory.
 async function slackPlatform(config: SlackConfig, deps: PlatformDeps): Promise<Platform> {
-  const [{ SlackBot, slackClient }, { SlackMessenger }] = await Promise.all([
+  const [{ SlackBot, slackClient }, { SlackMessenger }, { commandNamer }] = await Promise.all([
     import('./platforms/slack/bot.js'),
     import('./platforms/slack/messenger.js'),
+    import('./platforms/slack/render.js'),
   ]);
   const bot = new SlackBot({ config, commands, ...deps, ...(deps.metrics && { observe: deps.metrics.command }) });
   const ready = observed(bot.start());
   // Posting does not retry on its own: the announcer looks for an earlier attempt before posting again.
   const client = slackClient(config, deps.logger, { retries: 0 });
   const messenger = (channel: string) =>
-    new SlackMessenger({ client, channel, ...(config.instructorChannel && { instructorChannel: config.instructorChannel }) });
+    new SlackMessenger({
+      client,
+      channel,
+      nameCommands: commandNamer(commands, config.commandPrefix),
+      ...(config.instructorChannel && { instructorChannel: config.instructorChannel }),
+    });
   const instructorChannel = config.instructorChannel;
   return {
     name: 'slack',

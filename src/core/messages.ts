@@ -57,6 +57,24 @@ export function message(parts: MessageParts): Message {
   };
 }
 
+/** The same message with `rewrite` applied to every text in it (titles, lines, labels; not link URLs). */
+export function mapText(original: Message, rewrite: (text: string) => string): Message {
+  const optional = (text: string | undefined) => (text === undefined ? undefined : rewrite(text));
+  const description = optional(original.description);
+  const footer = optional(original.footer);
+  return message({
+    title: rewrite(original.title),
+    ...(description !== undefined && { description }),
+    ...(footer !== undefined && { footer }),
+    ...(original.time && { time: { ...original.time, label: rewrite(original.time.label) } }),
+    sections: original.sections.map((section) => ({ ...section, heading: rewrite(section.heading), lines: section.lines.map(rewrite) })),
+    links: original.links.map((link) => {
+      const about = optional(link.description);
+      return { ...link, label: rewrite(link.label), ...(about !== undefined && { description: about }) };
+    }),
+  });
+}
+
 /**
  * The plain-text rendering: title and description, then the sections in order (runs of one-line
  * sections as `Heading: value` lines, longer ones as indented blocks), the links, and the footer.

@@ -151,6 +151,12 @@ describe('runTerminal', () => {
     expect(out).not.toContain('Type a command');
   });
 
+  it('lists the /course commands in /help: whoever runs the terminal is the course’s instructor', async () => {
+    const out = await chat('/help\n');
+    expect(out).toContain('For instructors');
+    expect(out).toContain('/course edit');
+  });
+
   it('shows a user error and keeps answering', async () => {
     const out = await chat('/nope\n/week two\n/today\n');
     expect(out).toContain('Unknown command /nope.');

@@ -57,6 +57,11 @@ export interface Command<O extends readonly OptionDefinition[] = readonly Option
   readonly options: O;
   /** The answer may take a while: platforms acknowledge first (Discord's 3 s window), then answer. */
   readonly slow?: boolean;
+  /**
+   * The answer depends on whether the asker is an instructor (`/help` lists `/course` to them): platforms
+   * tell it `instructor` and never share its answer between askers who differ in it.
+   */
+  readonly personal?: boolean;
   /** Student commands answer at once; instructor commands may act (store, post) and answer later. */
   run(context: CommandContext, args: ArgsOf<O>): Message | Promise<Message>;
 }

@@ -9,6 +9,7 @@ export const helpCommand = defineCommand({
   name: 'help',
   description: 'What this bot can do',
   audience: 'everyone',
+  personal: true,
   options: [],
   run({ course, commands, instructor }) {
     const everyone = commands.filter((command) => command.audience === 'everyone');

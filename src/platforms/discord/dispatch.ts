@@ -172,13 +172,15 @@ async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDe
   if (command.slow) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const given = subcommand ? (interaction.options.data[0]?.options ?? []) : interaction.options.data;
   const actor: Actor = { platform: 'discord', id: interaction.user.id, name: interaction.user.username };
-  const current = context(deps, actor);
+  const instructor = command.personal ? isInstructor(interaction, deps.instructorRoleId) : undefined;
+  const current = { ...context(deps, actor), ...(instructor !== undefined && { instructor }) };
   const outcome =
     command.audience === 'everyone'
       ? respond(
           () => {
             const raw = optionValues(command, given);
-            return answers.get(current.course, current.now, `${command.name} ${JSON.stringify(raw)}`, () =>
+            const who = instructor === undefined ? '' : instructor ? ' instructor' : ' student';
+            return answers.get(current.course, current.now, `${command.name}${who} ${JSON.stringify(raw)}`, () =>
               renderMessage(now(command.run(current, resolveArgs(command, raw)))),
             );
           },

@@ -7,7 +7,8 @@ import type { Actor, ScheduleAdmin } from '../../core/ports.js';
 import type { Logger } from '../../log.js';
 import type { CommandOutcome } from '../../observability/metrics.js';
 import { type Outcome, respond as run, respondLater } from '../respond.js';
-import { renderMessage, renderText } from './render.js';
+import { mapText, type Message } from '../../core/messages.js';
+import { commandNamer, renderMessage, renderText } from './render.js';
 
 /** What Slack sends for a slash command (the fields the bot reads). */
 export interface SlashCommandPayload {
@@ -56,8 +57,18 @@ export function slashCommandNames(commands: readonly Command[], prefix = ''): st
   return [...new Set(commands.map((command) => `/${prefix}${command.group ?? command.name}`))];
 }
 
-function ephemeral(text: string): SlackReply {
-  return { response_type: 'ephemeral', ...renderText(text) };
+/** How long `/help` waits to learn whether the asker is an instructor (Slack wants the answer within 3 s). */
+const INSTRUCTOR_CHECK_MS = 1_000;
+
+/** Whether the user is an instructor, or false when that takes longer than `ms` (a slow user-group lookup). */
+async function instructorWithin(check: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([check.catch(() => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -71,6 +82,9 @@ export async function handleSlashCommand(
   respond: (reply: SlackReply) => Promise<unknown>,
   deps: SlackDispatchDeps,
 ): Promise<CommandOutcome> {
+  const named = commandNamer(deps.commands, deps.prefix);
+  const ephemeral = (text: string): SlackReply => ({ response_type: 'ephemeral', ...renderText(named(text)) });
+  const rendered = (message: Message) => renderMessage(deps.prefix ? mapText(message, named) : message);
   const checked = payloadSchema.safeParse(request);
   if (!checked.success) {
     deps.logger.warn({ problem: checked.error.issues.map((issue) => issue.path.join('.')).join(', ') }, 'malformed slash command payload: refused');
@@ -82,11 +96,12 @@ export async function handleSlashCommand(
   const line = `/${name} ${payload.text}`.trim();
   const fields = { command: name, user: payload.user_id };
   const actor: Actor = { platform: 'slack', id: payload.user_id, ...(payload.user_name && { name: payload.user_name }) };
-  const context = (): CommandContext => ({
+  const context = (instructor?: boolean): CommandContext => ({
     course: deps.course(),
     now: deps.clock.now(),
     commands: deps.commands,
     actor,
+    ...(instructor !== undefined && { instructor }),
     ...(deps.admin && { admin: deps.admin }),
   });
   const family = deps.commands.filter((command) => (command.group ?? command.name) === name.toLowerCase());
@@ -101,7 +116,7 @@ export async function handleSlashCommand(
     const answer = await respondLater(
       async () => {
         const { command, args } = parseCommandLine(line, deps.commands);
-        return renderMessage(await command.run(context(), args));
+        return rendered(await command.run(context(true), args));
       },
       deps.logger,
       fields,
@@ -109,12 +124,14 @@ export async function handleSlashCommand(
     await respond(answer.ok ? { response_type: 'ephemeral', ...answer.message } : ephemeral(answer.text));
     return outcomeOf(answer);
   }
+  const personal = family.some((command) => command.personal);
+  const instructor = personal ? await instructorWithin(deps.isInstructor(payload.user_id), INSTRUCTOR_CHECK_MS) : undefined;
   const answer = run(
     () => {
       const { command, args } = parseCommandLine(line, deps.commands);
-      const message = command.run(context(), args);
+      const message = command.run(context(instructor), args);
       if (message instanceof Promise) throw new Error(`/${command.name} answered asynchronously`);
-      return renderMessage(message);
+      return rendered(message);
     },
     deps.logger,
     fields,

@@ -1,5 +1,5 @@
 import { webApi } from '@slack/bolt';
-import type { Message } from '../../core/messages.js';
+import { type Message, mapText } from '../../core/messages.js';
 import { type FindOptions, type Messenger, type PostOptions, PostError } from '../../core/ports.js';
 import { escapeText, renderMessage } from './render.js';
 
@@ -14,6 +14,8 @@ export interface SlackMessengerOptions {
   readonly channel: string;
   /** Where failures are reported (`SLACK_INSTRUCTOR_CHANNEL`). */
   readonly instructorChannel?: string;
+  /** Names the bot's commands as they are registered (`/mlops-week`): `commandNamer`. */
+  readonly nameCommands?: (text: string) => string;
 }
 
 /** Messages per page, and pages at most, when searching the channel for an earlier post of a key. */
@@ -56,8 +58,13 @@ export class SlackMessenger implements Messenger {
     this.target = `slack:${options.channel}`;
   }
 
+  #render(message: Message, key: string) {
+    const { nameCommands } = this.#options;
+    return renderMessage(nameCommands ? mapText(message, nameCommands) : message, { marker: key });
+  }
+
   async post(message: Message, options: PostOptions): Promise<{ id: string }> {
-    const rendered = renderMessage(message, { marker: options.key });
+    const rendered = this.#render(message, options.key);
     try {
       const result = await this.#options.client.chat.postMessage({
         channel: this.#options.channel,
@@ -75,7 +82,7 @@ export class SlackMessenger implements Messenger {
   }
 
   async edit(id: string, message: Message, options: Omit<PostOptions, 'nonce'>): Promise<void> {
-    const rendered = renderMessage(message, { marker: options.key });
+    const rendered = this.#render(message, options.key);
     try {
       await this.#options.client.chat.update({
         channel: this.#options.channel,

@@ -1,3 +1,4 @@
+import type { Command } from '../../core/commands/command.js';
 import type { types } from '@slack/bolt';
 import type { Link, Message, MessageTime, Section } from '../../core/messages.js';
 import { cut, pack } from '../text.js';
@@ -207,6 +208,20 @@ export interface SlackPayload {
 export interface RenderOptions {
   /** A marker the bot can find its own message by later (in the context block, after the footer). */
   readonly marker?: string;
+}
+
+/**
+ * What turns `/week` into `/mlops-week` in the bot's texts, when its commands are registered with a prefix
+ * (Slack's slash commands are not namespaced): students read the commands as they must type them. Only the
+ * bot's own command names, as words of their own (not inside a URL or a path); no prefix: texts unchanged.
+ */
+export function commandNamer(commands: readonly Command[], prefix: string): (text: string) => string {
+  if (!prefix) return (text) => text;
+  const names = [...new Set(commands.map((command) => command.group ?? command.name))]
+    .map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|');
+  const mention = new RegExp(`(^|[\\s(\`'"“‘])/(${names})(?![\\w/-])`, 'g');
+  return (text) => text.replace(mention, (_whole, before: string, name: string) => `${before}/${prefix}${name}`);
 }
 
 /** `footer · marker`: the marker whole, the footer cut to what is left. */

@@ -59,6 +59,8 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
             course: options.course(),
             now: options.clock.now(),
             commands: options.commands,
+            // Whoever runs the terminal is the course's instructor.
+            instructor: true,
             ...(options.admin && { admin: options.admin }),
             ...(options.actor && { actor: options.actor }),
           }),

@@ -169,6 +169,24 @@ describe('DiscordBot (in process, real discord.js, fake Discord)', () => {
     expect((dataOf(admin.callback) as { embeds: { title: string }[] }).embeds[0]!.title).toBe('For instructors');
   });
 
+  it('lists /course in /help to instructors only, and never serves one asker’s /help to the other', async () => {
+    await fake.close();
+    fake = await FakeDiscord.start({ heartbeatInterval: 1_000, guilds: [{ id: '555555555555555555', roles: ['424242424242424242'] }] });
+    await startBot({ instructorRoleId: '424242424242424242' });
+    const fields = (callback: Parameters<typeof dataOf>[0]) =>
+      JSON.stringify((dataOf(callback) as { embeds: { fields?: unknown[] }[] }).embeds[0]!.fields ?? []);
+    // Asked in turn within the same minute: the answer cache must keep them apart.
+    const teacher = await fake.interact(chatInput('help', [], { actor: { roles: ['424242424242424242'] } }));
+    const student = await fake.interact(chatInput('help', [], { actor: { roles: [], permissions: '0' } }));
+    const manager = await fake.interact(chatInput('help', [], { actor: { roles: [], permissions: String(1n << 5n) } }));
+    const studentAgain = await fake.interact(chatInput('help', [], { actor: { roles: [], permissions: '0' } }));
+    expect(fields(teacher.callback)).toContain('/course edit');
+    expect(fields(manager.callback)).toContain('/course edit');
+    expect(fields(student.callback)).not.toContain('/course');
+    expect(fields(studentAgain.callback)).not.toContain('/course');
+    expect(fields(student.callback)).toContain('/today');
+  });
+
   it('with no instructor role configured, only Manage Server counts as instructor, whatever roles or overrides say', async () => {
     const instructorOnly = defineCommand({
       name: 'secret',

@@ -190,6 +190,32 @@ describe('Slack slash command dispatch', () => {
     }
   });
 
+  it('lists /course in /help to an instructor only, and answers a student even when the instructor check hangs', async () => {
+    const { run, steps } = harness();
+    await run({ command: '/help', text: '', user_id: TEACHER });
+    await run({ command: '/help', text: '', user_id: STUDENT });
+    const [teacher, student] = steps.filter((step) => step[0] === 'ack').map((step) => (step[1] as SlackReply).text);
+    expect(teacher).toContain('For instructors');
+    expect(teacher).toContain('/course edit');
+    expect(student).not.toContain('/course');
+    const stuck = harness({ isInstructor: () => new Promise<boolean>(() => undefined) });
+    expect(await stuck.run({ command: '/help', text: '', user_id: TEACHER })).toBe('ok');
+    expect((stuck.steps[0]![1] as SlackReply).text).not.toContain('/course');
+  });
+
+  it('names the commands with their prefix in answers and refusals, as students must type them', async () => {
+    const { run, steps } = harness({ prefix: 'mlops-' });
+    await run({ command: '/mlops-help', text: '', user_id: TEACHER });
+    await run({ command: '/mlops-wek', text: '', user_id: STUDENT });
+    const [help, unknown] = steps.filter((step) => step[0] === 'ack').map((step) => step[1] as SlackReply);
+    expect(help!.text).toContain('/mlops-today');
+    expect(help!.text).toContain('/mlops-course edit');
+    expect(help!.text).not.toMatch(/(^|\s)\/today/);
+    expect(JSON.stringify(help!.blocks)).toContain('/mlops-week');
+    expect(unknown!.text).toMatch(/Did you mean \/mlops-week\?/);
+    expect(unknown!.text).not.toMatch(/(^|\s)\/help/);
+  });
+
   it('registers each command once, and one command per group', () => {
     const names = slashCommandNames(commands);
     expect(names).toContain('/today');

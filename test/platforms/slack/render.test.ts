@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { message } from '../../../src/core/messages.js';
-import { LIMITS, cut, escapeText, renderMessage, renderText } from '../../../src/platforms/slack/render.js';
+import { commands } from '../../../src/core/commands/registry.js';
+import { LIMITS, commandNamer, cut, escapeText, renderMessage, renderText } from '../../../src/platforms/slack/render.js';
+import { SlackMessenger } from '../../../src/platforms/slack/messenger.js';
+import type { webApi } from '@slack/bolt';
 import { answerNow, buildCourse, contextAt, courseDoc } from '../../support/course.js';
 import { parseContent } from '../../fakes/slack/validate.js';
 
@@ -223,5 +226,29 @@ describe('Slack rendering', () => {
     expect(emoji).toBe(`${'😀'.repeat(74)}…`);
     const header = renderMessage(message({ title: '😀'.repeat(200) })).blocks[0];
     expect(header).toMatchObject({ type: 'header', text: { text: `${'😀'.repeat(74)}…` } });
+  });
+});
+
+describe('command names with SLACK_COMMAND_PREFIX', () => {
+  const named = commandNamer(commands, 'mlops-');
+
+  it('prefixes the bot’s own commands where they stand as words, and nothing else', () => {
+    expect(named('Try /help; /week 2 or "/resources hydra" (/course undo).')).toBe(
+      'Try /mlops-help; /mlops-week 2 or "/mlops-resources hydra" (/mlops-course undo).',
+    );
+    const untouched = 'https://example.com/week and docs/today, /weekly, /week-2, /weeks, /unknown, a/help';
+    expect(named(untouched)).toBe(untouched);
+    expect(commandNamer(commands, '')('/week')).toBe('/week');
+  });
+
+  it('reaches announcements: a post names /mlops-week', async () => {
+    const announcement = message({ title: 'This week in Demo', sections: [{ heading: 'Monday', lines: ['Intro'] }], footer: 'Demo · /week shows the whole week' });
+    const posted: { text?: string; blocks?: unknown }[] = [];
+    const client = { chat: { postMessage: (body: { text?: string; blocks?: unknown }) => (posted.push(body), Promise.resolve({ ok: true, ts: '1.2' })) } };
+    const messenger = new SlackMessenger({ client: client as unknown as webApi.WebClient, channel: 'C0ANNOUNCE', nameCommands: named });
+    await messenger.post(announcement, { key: 'k', nonce: 'n' });
+    expect(posted[0]!.text).toContain('/mlops-week');
+    expect(posted[0]!.text).not.toMatch(/(^|\s)\/week/);
+    expect(JSON.stringify(posted[0]!.blocks)).toContain('/mlops-week');
   });
 });
