@@ -81,7 +81,7 @@ describe('the Discord bot, end to end against a local fake Discord', () => {
     expect(data.allowed_mentions).toEqual({ parse: [] });
     expect(data.embeds?.[0]?.title).toBe('Week 1 · Tuesday 5 January 2027');
     expect(data.embeds?.[0]?.description).toBe('Code organisation: why it matters');
-    expect(data.embeds?.[0]?.fields?.[0]).toEqual({ name: 'Lecture starts', value: '<t:1799136000:F> (<t:1799136000:R>)', inline: false });
+    expect(data.embeds?.[0]?.fields?.[0]).toEqual({ name: 'Lecture starts', value: '<t:1799136000:t> (<t:1799136000:R>)', inline: false });
     expect(data.components?.[0]?.components.map((button) => button.url)).toEqual([
       'https://docs.conda.io/en/latest/',
       'https://docs.github.com/en',

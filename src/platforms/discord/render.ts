@@ -61,7 +61,7 @@ export function renderMessage(message: Message, options: RenderOptions = {}): Di
   const fields: APIEmbedField[] = [];
   if (message.time) {
     const unix = Math.floor(Date.parse(message.time.at) / 1000);
-    fields.push({ name: message.time.label, value: `<t:${unix}:F> (<t:${unix}:R>)`, inline: false });
+    fields.push({ name: message.time.label, value: `<t:${unix}:t> (<t:${unix}:R>)`, inline: false });
   }
   for (const section of message.sections) {
     pack(section.lines, LIMITS.fieldValue).forEach((value, index) => {

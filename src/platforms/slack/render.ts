@@ -166,7 +166,7 @@ function timeBlock(time: MessageTime): SectionBlock {
   const room = LIMITS.sectionText - label.length - 80;
   const local = fit(time.local, room);
   const ms = Date.parse(time.at);
-  const when = Number.isNaN(ms) ? local : `<!date^${Math.floor(ms / 1000)}^{date_long_pretty} at {time}|${local}>`;
+  const when = Number.isNaN(ms) ? local : `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${local}>`;
   return section(label ? `${label}\n${when}` : when);
 }
 

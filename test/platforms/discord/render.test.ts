@@ -22,7 +22,7 @@ describe('Discord rendering', () => {
       title: 'Week 1 · Monday 4 January 2027',
       description: 'Intro',
       fields: [
-        { name: 'Lecture starts', value: `<t:${unix}:F> (<t:${unix}:R>)`, inline: false },
+        { name: 'Lecture starts', value: `<t:${unix}:t> (<t:${unix}:R>)`, inline: false },
         { name: 'Frameworks', value: 'PyTorch', inline: true },
         { name: 'Format', value: 'Exercises', inline: true },
       ],

@@ -76,7 +76,7 @@ describe('Slack rendering', () => {
       { type: 'section', text: mrkdwn('Intro') },
       {
         type: 'section',
-        text: mrkdwn(`*Lecture starts*\n<!date^${unix}^{date_long_pretty} at {time}|09:00 (Europe/Copenhagen)>`),
+        text: mrkdwn(`*Lecture starts*\n<!date^${unix}^{date_short_pretty} at {time}|09:00 (Europe/Copenhagen)>`),
       },
       { type: 'section', fields: [mrkdwn('*Frameworks*\nPyTorch'), mrkdwn('*Format*\nExercises')] },
       {
@@ -108,7 +108,7 @@ describe('Slack rendering', () => {
     expect(payload.text).toContain('&lt;!channel&gt; Q&amp;A &lt;@U123&gt;');
     expect(JSON.stringify(payload)).toContain('&lt;#C1&gt; &lt;!subteam^S1&gt; @here');
     // The only `<…>` left is the date token the renderer writes itself.
-    expect(controlSequences(payload)).toEqual([expect.stringMatching(/^<!date\^\d+\^\{date_long_pretty\} at \{time\}\|[^<>]+>$/)]);
+    expect(controlSequences(payload)).toEqual([expect.stringMatching(/^<!date\^\d+\^\{date_short_pretty\} at \{time\}\|[^<>]+>$/)]);
     // Verbatim: Slack does not parse `@here` or `#channel` in the text into mentions and links.
     for (const { object } of texts(payload)) if (object.type === 'mrkdwn') expect(object.verbatim).toBe(true);
     const error = renderText('Unknown command <!everyone> & co');
