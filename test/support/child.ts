@@ -5,6 +5,12 @@ import { fileURLToPath } from 'node:url';
 /** The repository root. */
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
+/**
+ * The timeout of a test that starts a process or a few: a start takes about 1 s on an idle machine and many
+ * times that on a busy one (2 cores shared by several suites), so this leaves room for 10× or more.
+ */
+export const SPAWN_TIMEOUT = 120_000;
+
 export interface Run {
   readonly code: number | null;
   readonly stdout: string;
@@ -16,7 +22,7 @@ export interface ChildOptions {
   readonly input?: string;
   readonly keepOpen?: boolean;
   readonly env?: Readonly<Record<string, string>>;
-  /** Killed after this long (ms). */
+  /** Killed after this long (ms); default a little less than {@link SPAWN_TIMEOUT}, so its output is seen. */
   readonly timeout?: number;
 }
 
@@ -39,7 +45,7 @@ export function runChild(command: string, args: readonly string[], options: Chil
       },
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 25_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? SPAWN_TIMEOUT - 10_000);
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
