@@ -80,7 +80,7 @@ function landingPath(path: string, shown: string): string {
       stats = lstatSync(current);
     } catch (error) {
       if (codeOf(error) === 'ENOENT') return current;
-      if (codeOf(error) === 'ENOTDIR') throw new OutputError(`--out ${shown}: a part of the path before ${basename(current)} is not a folder`, true);
+      if (codeOf(error) === 'ENOTDIR') throw new OutputError(`--out ${shown}: ${dirname(current)} is not a folder`, true);
       throw new OutputError(`--out ${shown}: cannot be written: ${reason(error, dirname(current))}`, false, codeOf(error));
     }
     if (!stats.isSymbolicLink()) return current;
@@ -178,10 +178,10 @@ export function writeFileAtomically(path: string, text: string, options: WriteFi
 export function writeToStream(stream: NodeJS.WritableStream, text: string, name = 'standard output'): Promise<void> {
   return new Promise((done, fail) => {
     let settled = false;
+    // Stays attached after a failure: the stream emits `error` after the write's callback.
     const failed = (error: unknown) => {
       if (settled) return;
       settled = true;
-      stream.off('error', failed);
       const code = codeOf(error);
       fail(new OutputError(`Cannot write to ${name}: ${reason(error, name)}`, false, code));
     };

@@ -22,6 +22,14 @@ export interface ChildOptions {
   readonly input?: string;
   readonly keepOpen?: boolean;
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Standard output: collected (default), an open file descriptor (`/dev/full`), or `closed`: the reading end
+   * is closed at once, as when the reader of a pipe went away (`| head -1`).
+   */
+  readonly stdout?: number | 'closed';
+  /** Run as this user and group (the tests run as root in CI, where permissions are not checked). */
+  readonly uid?: number;
+  readonly gid?: number;
   /** Killed after this long (ms); default a little less than {@link SPAWN_TIMEOUT}, so its output is seen. */
   readonly timeout?: number;
 }
@@ -43,12 +51,15 @@ export function runChild(command: string, args: readonly string[], options: Chil
         npm_config_update_notifier: 'false',
         ...options.env,
       },
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', typeof options.stdout === 'number' ? options.stdout : 'pipe', 'pipe'],
+      ...(options.uid !== undefined && { uid: options.uid }),
+      ...(options.gid !== undefined && { gid: options.gid }),
     });
+    if (options.stdout === 'closed') child.stdout!.destroy();
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? SPAWN_TIMEOUT - 10_000);
     let stdout = '';
     let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', fail);
     child.on('close', (code) => {
