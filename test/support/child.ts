@@ -75,9 +75,15 @@ export function runChild(command: string, args: readonly string[], options: Chil
   });
 }
 
-/** The real `course-bot` CLI from source in a child process. */
+/**
+ * The command users run: bin/course-bot.js (what `npx course-bot` and `npm start` run), which compiles what
+ * changed in src/ to dist/ and runs dist/ (the test run's global setup has compiled it once already).
+ */
+export const CLI_ENTRY = ['bin/course-bot.js'] as const;
+
+/** The real `course-bot` CLI in a child process. */
 export function runCli(args: readonly string[], options: ChildOptions = {}): Promise<Run> {
-  return runChild(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], options);
+  return runChild(process.execPath, [...CLI_ENTRY, ...args], options);
 }
 
 /** A long-running child process whose output is collected as it comes. */
@@ -91,9 +97,9 @@ export interface RunningChild {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts the real `course-bot` CLI from source and leaves it running. */
+/** Starts the real `course-bot` CLI and leaves it running. */
 export function spawnCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): RunningChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+  const child = spawn(process.execPath, [...CLI_ENTRY, ...args], {
     cwd: ROOT,
     env: { ...process.env, TZ: 'Pacific/Kiritimati', LOG_LEVEL: 'info', COURSE_FILE: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -115,7 +121,7 @@ export function spawnCli(args: readonly string[], env: Readonly<Record<string, s
     pid: child.pid!,
     exited,
     output: () => ({ stdout, stderr }),
-    waitForOutput(pattern, timeoutMs = 15_000) {
+    waitForOutput(pattern, timeoutMs = 60_000) {
       return new Promise((done, fail) => {
         const check = () => {
           const line = `${stdout}\n${stderr}`.split('\n').find((candidate) => pattern.test(candidate));
