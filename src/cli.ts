@@ -16,6 +16,7 @@ import type { Messenger, StateStore } from './core/ports.js';
 import { type Config, ConfigError, PACKAGE_ROOT, label, loadConfig } from './config.js';
 import { ImportError, courseYaml, importTimePlan } from './course-file/import-markdown.js';
 import { CourseFileError, type ExportMarker, type LoadedCourse, loadCourseFile } from './course-file/read.js';
+import { courseSummary } from './course-file/summary.js';
 import { OutputError, writeFileAtomically, writeToStream } from './cli/output.js';
 import { createLogger, registerSecrets } from './log.js';
 import { platformFailure } from './platforms/failure.js';
@@ -189,7 +190,6 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
     .argument('[file]', 'the course file (default: the configured one)')
     .action(async (file: string | undefined) => {
       const loaded = course(file);
-      const { courseSummary } = await import('./main.js');
       await print(`${loaded.path}: valid. ${courseSummary(loaded)}`);
     });
 
@@ -233,9 +233,9 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
     .option(...stateDbOption)
     .action(async (options: SourceOptions & { out?: string }) => {
       const applied = await effective(options, 'is not in the export');
-      const [{ exportYaml }, { courseSummary }] = await Promise.all([import('./course-file/export.js'), import('./main.js')]);
+      const { exportYaml } = await import('./course-file/export.js');
       const text = exportYaml(applied.file, applied.courseLabel, applied.marker);
-      await emit(text, options.out, () => courseSummary({ ...applied.loaded, course: applied.course, file: applied.file }));
+      await emit(text, options.out, () => courseSummary(applied));
     });
 
   cli

@@ -78,13 +78,13 @@ describe('course-bot runs the source as it is now (bin/course-bot.js and scripts
 
   it('compiles once when several start at once after an edit, and every one runs the new source', { timeout: SPAWN_TIMEOUT * 2 }, async () => {
     const dir = copyPackage('concurrent');
-    edit(dir, 'main.ts', '${weeks === 1 ? ', '${weeks === 1 ? "WEEK" : "WEEKS"} ${weeks === 1 ? ');
+    edit(dir, 'course-file/summary.ts', '${weeks === 1 ? ', '${weeks === 1 ? "WEEK" : "WEEKS"} ${weeks === 1 ? ');
     const runs = await Promise.all([1, 2, 3, 4].map(() => validate(dir)));
     for (const run of runs) {
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('(mlops): 3 WEEKS weeks, 15 sessions');
     }
-    expect(runs.filter((run) => run.stderr === 'Compiling src/main.ts to dist/ …\n')).toHaveLength(1);
+    expect(runs.filter((run) => run.stderr === 'Compiling src/course-file/summary.ts to dist/ …\n')).toHaveLength(1);
     expect(runs.filter((run) => run.stderr === '')).toHaveLength(3);
     expect(leftovers(dir)).toEqual([]);
   });

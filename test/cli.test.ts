@@ -6,7 +6,7 @@ import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOT_PERMISSIONS, main } from '../src/cli.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
-import { ROOT, type Run, SPAWN_TIMEOUT, runCli } from './support/child.js';
+import { ROOT, type Run, SPAWN_TIMEOUT, runChild, runCli } from './support/child.js';
 
 let tmp: string;
 
@@ -542,5 +542,21 @@ describe('course-bot export writes YAML that YAML 1.1 readers read as written', 
     const back = tmpFile('yaml11-back.yaml', run.stdout);
     const validated = await cli(['validate', back]);
     expect(validated.code).toBe(0);
+  });
+});
+
+describe('what a command loads', () => {
+  it('validate, ask and export load neither discord.js nor SQLite (the compiled CLI)', { timeout: SPAWN_TIMEOUT }, async () => {
+    const script = [
+      "import { createRequire } from 'node:module';",
+      "const { main } = await import('./dist/cli.js');",
+      "const out = { write: (_text, done) => { done?.(); return true; }, on() { return this; }, off() { return this; } };",
+      "const codes = [await main(['validate'], { stdout: out, stderr: out }), await main(['ask', '/week 1'], { stdout: out, stderr: out }), await main(['export'], { stdout: out, stderr: out })];",
+      'const loaded = Object.keys(createRequire(import.meta.url).cache);',
+      "console.log(JSON.stringify({ codes, heavy: loaded.filter((path) => /node_modules\\/(discord\\.js|@discordjs|better-sqlite3|@slack)\\//.test(path)) }));",
+    ].join('\n');
+    const run = await runChild(process.execPath, ['--input-type=module', '-e', script], { env: { STATE_DB: join(tmp, 'never.db') } });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ codes: [0, 0, 0], heavy: [] });
   });
 });
