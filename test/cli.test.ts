@@ -1,42 +1,18 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOT_PERMISSIONS, main } from '../src/cli.js';
+import { BOT_PERMISSIONS } from '../src/cli.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { ROOT, type Run, SPAWN_TIMEOUT, runChild, runCli } from './support/child.js';
+import { runMain } from './support/main.js';
 
 let tmp: string;
 
-/** A stream that keeps what is written to it. */
-function collector(): Writable & { text: string } {
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      stream.text += chunk.toString();
-      done();
-    },
-  }) as Writable & { text: string };
-  stream.text = '';
-  return stream;
-}
-
-/**
- * The CLI in this process (`main` with its output collected), configured as the child processes are: the
- * repository as working directory, no course file or token configured (empty wins over a developer's .env),
- * logs silenced, the state DB in the test's temp dir.
- */
-async function cli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Run> {
-  const stdout = collector();
-  const stderr = collector();
-  const code = await main(args, {
-    stdout,
-    stderr,
-    cwd: ROOT,
-    env: { COURSE_FILE: '', DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', LOG_LEVEL: 'silent', STATE_DB: join(tmp, 'state.db'), ...env },
-  });
-  return { code, stdout: stdout.text, stderr: stderr.text };
+/** `course-bot` in this process, its state DB in the test's temp dir (the real command: `runCli`). */
+function cli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Run> {
+  return runMain(args, { STATE_DB: join(tmp, 'state.db'), ...env });
 }
 
 /** Writes a file into the test's temp dir and returns its path. */
