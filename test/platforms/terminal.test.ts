@@ -9,10 +9,10 @@ import { commands } from '../../src/core/commands/registry.js';
 import type { Course } from '../../src/core/course/model.js';
 import { createLogger } from '../../src/log.js';
 import { runTerminal } from '../../src/platforms/terminal/terminal.js';
-import { type ChildOptions, type Run, runChild } from '../support/child.js';
+import { CLI_ENTRY, type ChildOptions, type Run, SPAWN_TIMEOUT, runChild } from '../support/child.js';
 import { at, buildCourse, courseDoc } from '../support/course.js';
 
-const TIMEOUT = 30_000;
+const TIMEOUT = SPAWN_TIMEOUT;
 const BANNER = 'No platform token: terminal mode. Type /help for the commands, /quit or Ctrl-D to leave.';
 
 let tmp: string;
@@ -31,7 +31,7 @@ function run(command: string, args: readonly string[], options: ChildOptions): P
 }
 
 function startCli(options: ChildOptions): Promise<Run> {
-  return run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--at', '2027-01-05T10:00'], options);
+  return run(process.execPath, [...CLI_ENTRY, 'start', '--at', '2027-01-05T10:00'], options);
 }
 
 describe('course-bot start in terminal mode (piped)', () => {
