@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command as Program, CommanderError } from 'commander';
@@ -57,7 +57,7 @@ function loggerFor(settings: Config) {
 /** `--at`: a date or date-time; without an offset it is read in the course's zone. */
 function parseAt(value: string, zone: string): Date {
   const at = parseInstant(value, zone);
-  if (!at) throw new UsageError(`--at: "${value}" is not a date or date-time; use ${INSTANT_FORMS}`);
+  if (!at) throw new UsageError(`--at: ${JSON.stringify(value)} is not a date or date-time; use ${INSTANT_FORMS}`);
   return at;
 }
 
@@ -67,6 +67,9 @@ function parseAt(value: string, zone: string): Date {
  */
 async function readingStore(path: string): Promise<StateStore & { close(): void }> {
   if (path === ':memory:' || !existsSync(path)) return new MemoryStore();
+  if (!statSync(path).isFile()) {
+    throw new StateDbError(path, `STATE_DB ${path} is not a file (a folder, a device or a FIFO): point STATE_DB or --state-db at the bot's state database`);
+  }
   const { SqliteStore } = await import('./store/sqlite-store.js');
   return new SqliteStore(path);
 }
@@ -110,6 +113,7 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
     const path = options.course === undefined ? settings.courseFile : resolve(cwd, options.course);
     const courseLabel = options.course === undefined ? settings.courseFileLabel : label(path, cwd);
     const loaded = loadCourseFile(path, courseLabel);
+    if (options.stateDb?.trim() === '') throw new UsageError('--state-db needs a file name (the bot’s STATE_DB)');
     const stateDb = options.stateDb === undefined ? settings.stateDb : options.stateDb === ':memory:' ? ':memory:' : resolve(cwd, options.stateDb);
     const store = await readingStore(stateDb);
     try {
@@ -124,6 +128,8 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
   /** Prints `text`, or writes it to `--out` and prints `summary` of it. */
   const emit = async (text: string, out: string | undefined, summary: () => string) => {
     if (out === undefined) return print(text);
+    if (out.trim() === '') throw new UsageError('--out needs a file name (leave it out to print to standard output)');
+    if (/[/\\]$/.test(out)) throw new UsageError(`--out ${out}: names a folder; give a file name`);
     writeFileAtomically(resolve(cwd, out), text, { shown: out });
     await print(`${out}: ${summary()}`);
   };
@@ -154,7 +160,7 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
       const { at } = options;
       // Checked before anything starts; the course's zone is known only once the bot has read the file.
       if (at !== undefined) parseAt(at, 'UTC');
-      const clock = at ? (current: Course) => shiftedClock(parseAt(at, current.timezone)) : undefined;
+      const clock = at !== undefined ? (current: Course) => shiftedClock(parseAt(at, current.timezone)) : undefined;
       // A stop must not hang: whatever is still open 10 s after SIGTERM/SIGINT, the process ends.
       const watchdog = () =>
         setTimeout(() => {
@@ -179,7 +185,7 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
     .option(...stateDbOption)
     .action(async (line: string, options: SourceOptions & { at?: string }) => {
       const { course: current } = await effective(options, 'is not applied');
-      const now = options.at ? parseAt(options.at, current.timezone) : systemClock.now();
+      const now = options.at !== undefined ? parseAt(options.at, current.timezone) : systemClock.now();
       const answer = await runCommandLine(line, { course: current, now, commands });
       await print(answer.text);
     });

@@ -133,14 +133,14 @@ describe('course-bot ask', () => {
     expect(run.stderr).toContain(message);
   });
 
-  it.each(['next tuesday', '2027-01-05 25:00', '2027-02-30', '5/1/2027 10:00', '2027-01-05T10:00 Europe/Paris'])(
+  it.each(['next tuesday', '', '2027-01-05 25:00', '2027-02-30', '5/1/2027 10:00', '2027-01-05T10:00 Europe/Paris', '0001-01-01'])(
     'rejects --at %j with exit 2, naming the forms it takes',
     async (value) => {
       const run = await cli(['ask', '/today', '--at', value]);
       expect(run.code).toBe(2);
       expect(run.stdout).toBe('');
       expect(run.stderr).toBe(
-        `--at: "${value}" is not a date or date-time; use 2027-01-05, 2027-01-05 10:00, 2027-01-05 10:00:30, 2027-01-05T10:00 or 2027-01-05T10:00+01:00\n`,
+        `--at: ${JSON.stringify(value)} is not a date or date-time; use 2027-01-05, 2027-01-05 10:00, 2027-01-05 10:00:30, 2027-01-05T10:00 or 2027-01-05T10:00+01:00\n`,
       );
     },
   );
@@ -446,6 +446,21 @@ describe('the CLI says what the bot says: the schedule changes made in chat appl
     expect(exported.stdout).not.toContain('x-course-bot');
     expect(existsSync(join(tmp, 'missing'))).toBe(false);
     expect(existsSync(fromEnv)).toBe(false);
+  });
+
+  it('refuses a --state-db that is empty, a folder or a device, in one line', async () => {
+    const [empty, folder, device] = await Promise.all([
+      cli(['ask', '/today', '--state-db', '']),
+      cli(['calendar', '--state-db', tmp]),
+      cli(['export', '--state-db', '/dev/null']),
+    ]);
+    expect(empty).toEqual({ code: 2, stdout: '', stderr: '--state-db needs a file name (the bot’s STATE_DB)\n' });
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toBe(
+      `STATE_DB ${tmp} is not a file (a folder, a device or a FIFO): point STATE_DB or --state-db at the bot's state database\n`,
+    );
+    expect(device.code).toBe(1);
+    expect(device.stderr).toMatch(/^STATE_DB \/dev\/null is not a file /);
   });
 
   it('--state-db goes with announce --dry-run only', async () => {

@@ -52,8 +52,12 @@ function reason(error: unknown, folder: string): string {
       return 'the file system is read-only';
     case 'EFBIG':
       return 'the file would be too large';
+    case 'ENAMETOOLONG':
+      return 'the name is too long';
+    case 'ENOENT':
+      return `no file can be created in ${folder}`;
     default:
-      return `${code ?? 'error'}: ${error instanceof Error ? error.message : String(error)}`;
+      return error instanceof Error ? error.message : String(error);
   }
 }
 
@@ -65,6 +69,15 @@ function notAFile(stats: Stats): string | undefined {
   if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'is a device, not a file; leave out --out to print to standard output';
   if (stats.isSocket()) return 'is a socket, not a file';
   return 'is not a regular file';
+}
+
+/** Where a link at `path` points in the end, for a message. */
+function describeLink(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return readlinkSync(path);
+  }
 }
 
 /**
@@ -111,14 +124,21 @@ export interface WriteFileOptions {
  */
 export function writeFileAtomically(path: string, text: string, options: WriteFileOptions = {}): void {
   const shown = options.shown ?? path;
-  const target = landingPath(path, shown);
+  // What is there, through any links (also ones the path cannot be followed by name: /dev/stdout → socket:[…]).
+  let existing: Stats | undefined;
+  try {
+    existing = statSync(path);
+  } catch {
+    // Nothing there yet (or a dangling link): found out below.
+  }
+  const linked = existing !== undefined && lstatSync(path).isSymbolicLink();
+  const problem = existing && notAFile(existing);
+  if (problem) throw new OutputError(`--out ${shown}: ${linked ? `(a link to ${describeLink(path)}) ` : ''}${problem}`, true);
+  const target = existing ? realpathSync(path) : landingPath(path, shown);
   const folder = dirname(target);
   let mode = 0o666;
   try {
-    const stats = statSync(target);
-    const problem = notAFile(stats);
-    if (problem) throw new OutputError(`--out ${shown}: ${target === resolve(path) ? '' : `(a link to ${target}) `}${problem}`, true);
-    mode = stats.mode & 0o7777;
+    mode = statSync(target).mode & 0o7777;
   } catch (error) {
     if (error instanceof OutputError) throw error;
     if (codeOf(error) !== 'ENOENT') throw new OutputError(`--out ${shown}: cannot be written: ${reason(error, folder)}`, false, codeOf(error));

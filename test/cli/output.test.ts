@@ -21,6 +21,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutputError, writeFileAtomically, writeToStream } from '../../src/cli/output.js';
 import { type ChildOptions, ROOT, type Run, SPAWN_TIMEOUT, runCli } from '../support/child.js';
+import { runMain } from '../support/main.js';
 
 let tmp: string;
 
@@ -137,6 +138,24 @@ describe('--out through the real CLI (import, export, calendar)', () => {
     expect(lstatSync(device).isCharacterDevice()).toBe(true);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('wants a file name: not an empty one, nor one that ends in a slash', async () => {
+    const dir = folder('names');
+    const [empty, slash] = await Promise.all([
+      runMain(['export', '--out', ''], { STATE_DB: join(tmp, 'state.db') }),
+      runMain(['calendar', '--out', `${join(dir, 'course.ics')}/`], { STATE_DB: join(tmp, 'state.db') }),
+    ]);
+    expect(empty).toEqual({ code: 2, stdout: '', stderr: '--out needs a file name (leave it out to print to standard output)\n' });
+    expect(slash).toEqual({ code: 2, stdout: '', stderr: `--out ${join(dir, 'course.ics')}/: names a folder; give a file name\n` });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses standard output given as a path (/dev/stdout is a pipe or a socket here)', { timeout: SPAWN_TIMEOUT }, async () => {
+    const run = await cli(['calendar', '--out', '/dev/stdout']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^--out \/dev\/stdout: \(a link to .+\) is a (named pipe \(FIFO\)|socket), not a file/);
   });
 
   it('names a folder that does not exist', { timeout: SPAWN_TIMEOUT }, async () => {
