@@ -136,9 +136,12 @@ function pause(ms) {
  * Takes the build lock (a folder: `mkdir` is atomic), waiting for another build to finish; one left by a
  * process that is gone, or older than a build can take, is taken over. Returns the release.
  * @param {string} root
+ * @param {(line: string) => void} log
  */
-function lock(root) {
+function lock(root, log) {
   const path = join(root, 'dist.lock');
+  const since = Date.now();
+  let told = false;
   for (;;) {
     try {
       mkdirSync(path);
@@ -164,6 +167,10 @@ function lock(root) {
         // Someone else took it over first.
       }
       continue;
+    }
+    if (!told && Date.now() - since > 5_000) {
+      told = true;
+      log(`Waiting for another build of dist/ to finish (${path}) …`);
     }
     pause(100);
   }
@@ -255,7 +262,12 @@ export function ensureBuilt({ root = ROOT, force = false, log = () => undefined 
         : 'dist/ has not been built, and TypeScript is not installed here to build it: run npm install, then npm run build.',
     );
   }
-  const release = lock(root);
+  let release;
+  try {
+    release = lock(root, log);
+  } catch (error) {
+    throw unwritable(root, error);
+  }
   try {
     // Another start may have built it while this one waited.
     const state = staleness(root);
@@ -283,9 +295,22 @@ export function ensureBuilt({ root = ROOT, force = false, log = () => undefined 
       rmSync(tmp, { recursive: true, force: true });
     }
     return true;
+  } catch (error) {
+    throw error instanceof BuildError ? error : unwritable(root, error);
   } finally {
     release();
   }
+}
+
+/**
+ * A file system refusal while building, as one line; anything else as it is.
+ * @param {string} root
+ * @param {unknown} error
+ */
+function unwritable(root, error) {
+  const code = /** @type {NodeJS.ErrnoException} */ (error)?.code;
+  if (!['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'].includes(String(code))) return error;
+  return new BuildError(`dist/ cannot be written in ${root} (${code}): run npm run build there as a user who can write it.`);
 }
 
 /**

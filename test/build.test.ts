@@ -1,4 +1,5 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +107,20 @@ describe('course-bot runs the source as it is now (bin/course-bot.js and scripts
     expect(removed.code).toBe(0);
     expect(existsSync(join(dir, 'dist/unused.js'))).toBe(false);
     expect(existsSync(join(dir, 'dist/unused.js.map'))).toBe(false);
+  });
+
+  it('takes over the lock of a build that died, and removes what it left', { timeout: SPAWN_TIMEOUT }, async () => {
+    const dir = copyPackage('died');
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    mkdirSync(join(dir, 'dist.lock'));
+    writeFileSync(join(dir, 'dist.lock', 'owner'), String(gone));
+    mkdirSync(join(dir, `dist.tmp-${gone}-0123abcd`));
+    edit(dir, 'cli.ts', ': valid. ${', ': fine. ${');
+    const run = await validate(dir);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('Compiling src/cli.ts to dist/ …\n');
+    expect(run.stdout).toContain(': fine. ');
+    expect(leftovers(dir)).toEqual([]);
   });
 
   it('stops at a syntax error, naming its place, and leaves dist/ as it was', { timeout: SPAWN_TIMEOUT }, async () => {
