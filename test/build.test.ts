@@ -86,7 +86,10 @@ describe('course-bot runs the source as it is now (bin/course-bot.js and scripts
       expect(run.stdout).toContain('(mlops): 3 WEEKS weeks, 15 sessions');
     }
     expect(runs.filter((run) => run.stderr === 'Compiling src/course-file/summary.ts to dist/ …\n')).toHaveLength(1);
-    expect(runs.filter((run) => run.stderr === '')).toHaveLength(3);
+    // The others waited for it (saying so when that took a while on a busy machine), then ran what it compiled.
+    const waited = runs.filter((run) => !run.stderr.startsWith('Compiling'));
+    expect(waited).toHaveLength(3);
+    for (const run of waited) expect(run.stderr).toMatch(/^(Waiting for another build of dist\/ to finish \(.+dist\.lock\) …\n)?$/);
     expect(leftovers(dir)).toEqual([]);
   });
 
