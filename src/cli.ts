@@ -213,9 +213,12 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
       if (options.year !== undefined && !/^\d{4}$/.test(options.year)) throw new UsageError(`--year: "${options.year}" is not a year`);
       let markdown: string;
       try {
+        // Only a file: reading a FIFO or a device (/dev/zero) would wait, or read, forever.
+        if (!statSync(resolve(cwd, file)).isFile()) throw new UsageError(`${file}: is not a file (a folder, a device or a FIFO)`);
         markdown = readFileSync(resolve(cwd, file), 'utf8');
-      } catch {
-        throw new UsageError(`${file}: cannot be read`);
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        throw new UsageError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((error as Error).message)})`);
       }
       const doc = importTimePlan(markdown, {
         source: file,

@@ -184,6 +184,24 @@ describe('--out through the real CLI (import, export, calendar)', () => {
   });
 });
 
+describe('what import reads', () => {
+  it('refuses a FIFO, a device and a folder as the time plan at once, instead of waiting for them', { timeout: SPAWN_TIMEOUT }, async () => {
+    const dir = folder('import-input');
+    const fifo = join(dir, 'plan.md');
+    execFileSync('mkfifo', [fifo]);
+    const [fromFifo, fromDevice, fromFolder, missing] = await Promise.all([
+      cli(['import', fifo, '--start', '2027-01-04']),
+      cli(['import', '/dev/zero', '--start', '2027-01-04']),
+      runMain(['import', dir, '--start', '2027-01-04']),
+      runMain(['import', join(dir, 'nothing.md'), '--start', '2027-01-04']),
+    ]);
+    expect(fromFifo).toEqual({ code: 2, stdout: '', stderr: `${fifo}: is not a file (a folder, a device or a FIFO)\n` });
+    expect(fromDevice).toEqual({ code: 2, stdout: '', stderr: '/dev/zero: is not a file (a folder, a device or a FIFO)\n' });
+    expect(fromFolder).toEqual({ code: 2, stdout: '', stderr: `${dir}: is not a file (a folder, a device or a FIFO)\n` });
+    expect(missing).toEqual({ code: 2, stdout: '', stderr: `${join(dir, 'nothing.md')}: cannot be read (no such file)\n` });
+  });
+});
+
 describe('standard output that cannot be written, through the real CLI', () => {
   it('a full device (> /dev/full) is one line on stderr and exit 1', { timeout: SPAWN_TIMEOUT }, async () => {
     const full = openSync('/dev/full', 'w');
