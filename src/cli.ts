@@ -211,6 +211,7 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
     .option('--out <file>', 'write here instead of printing (replaced only when complete; a link is written through)')
     .action(async (file: string, options: { start?: string; year?: string; timezone: string; name?: string; id?: string; out?: string }) => {
       if (options.year !== undefined && !/^\d{4}$/.test(options.year)) throw new UsageError(`--year: "${options.year}" is not a year`);
+      if (file.trim() === '') throw new UsageError('import needs the Markdown file of the time plan');
       let markdown: string;
       try {
         // Only a file: reading a FIFO or a device (/dev/zero) would wait, or read, forever.

@@ -189,16 +189,18 @@ describe('what import reads', () => {
     const dir = folder('import-input');
     const fifo = join(dir, 'plan.md');
     execFileSync('mkfifo', [fifo]);
-    const [fromFifo, fromDevice, fromFolder, missing] = await Promise.all([
+    const [fromFifo, fromDevice, fromFolder, missing, empty] = await Promise.all([
       cli(['import', fifo, '--start', '2027-01-04']),
       cli(['import', '/dev/zero', '--start', '2027-01-04']),
       runMain(['import', dir, '--start', '2027-01-04']),
       runMain(['import', join(dir, 'nothing.md'), '--start', '2027-01-04']),
+      runMain(['import', '', '--start', '2027-01-04']),
     ]);
     expect(fromFifo).toEqual({ code: 2, stdout: '', stderr: `${fifo}: is not a file (a folder, a device or a FIFO)\n` });
     expect(fromDevice).toEqual({ code: 2, stdout: '', stderr: '/dev/zero: is not a file (a folder, a device or a FIFO)\n' });
     expect(fromFolder).toEqual({ code: 2, stdout: '', stderr: `${dir}: is not a file (a folder, a device or a FIFO)\n` });
     expect(missing).toEqual({ code: 2, stdout: '', stderr: `${join(dir, 'nothing.md')}: cannot be read (no such file)\n` });
+    expect(empty).toEqual({ code: 2, stdout: '', stderr: 'import needs the Markdown file of the time plan\n' });
   });
 });
 
