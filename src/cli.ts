@@ -109,11 +109,11 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
   };
 
   const effective = async (options: SourceOptions, skippedAs: string): Promise<Effective> => {
+    if (options.stateDb?.trim() === '') throw new UsageError('--state-db needs a file name (the bot’s STATE_DB)');
     const settings = config();
     const path = options.course === undefined ? settings.courseFile : resolve(cwd, options.course);
     const courseLabel = options.course === undefined ? settings.courseFileLabel : label(path, cwd);
     const loaded = loadCourseFile(path, courseLabel);
-    if (options.stateDb?.trim() === '') throw new UsageError('--state-db needs a file name (the bot’s STATE_DB)');
     const stateDb = options.stateDb === undefined ? settings.stateDb : options.stateDb === ':memory:' ? ':memory:' : resolve(cwd, options.stateDb);
     const store = await readingStore(stateDb);
     try {
