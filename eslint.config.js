@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'var/'] },
+  { ignores: ['dist/', 'dist.*/', 'node_modules/', 'coverage/', 'var/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -3,8 +3,12 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // The tests start the real `course-bot` (bin/course-bot.js), which runs dist/: compiled once here.
+    globalSetup: ['test/support/build-dist.ts'],
+    // Room for a loaded machine (2 cores shared by several suites): many tests start processes or servers.
+    // A test that starts the bot sets SPAWN_TIMEOUT (test/support/child.ts) itself.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     // Tests must not depend on the machine's zone.
     env: { TZ: 'Pacific/Kiritimati' },
   },

@@ -1,12 +1,23 @@
 #!/usr/bin/env node
-// The `course-bot` command: the built CLI when `npm run build` has run, else the TypeScript source via tsx.
+// The `course-bot` command (`npx course-bot`, and `npm start`): the compiled CLI in dist/. In a checkout (src/ is
+// here) dist/ is first brought up to date with src/, so that what runs is the source as it is now, never an
+// older build; where there is no src/ (the Docker image) dist/ is all there is.
 import { existsSync } from 'node:fs';
 
-const built = new URL('../dist/cli.js', import.meta.url);
-if (existsSync(built)) {
-  await import(built.href);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import(new URL('../src/cli.ts', import.meta.url).href);
+if (existsSync(new URL('../src/', import.meta.url))) {
+  const { BuildError, ensureBuilt } = await import('../scripts/build.js');
+  try {
+    ensureBuilt({ log: (line) => console.error(line) });
+  } catch (error) {
+    if (!(error instanceof BuildError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
 }
+
+if (!existsSync(new URL('../dist/cli.js', import.meta.url))) {
+  console.error('dist/ has not been built: run npm run build (in the course-bot folder).');
+  process.exit(1);
+}
+const { run } = await import('../dist/cli.js');
+await run(process.argv.slice(2));

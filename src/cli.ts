@@ -1,38 +1,48 @@
 #!/usr/bin/env node
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command as Program, CommanderError } from 'commander';
-import { DiscordAPIError, PermissionFlagsBits, Routes } from 'discord.js';
-import { DateTime } from 'luxon';
 import { morningAnnouncement } from './core/announcement.js';
-import { shiftedClock, systemClock } from './core/clock.js';
+import { INSTANT_FORMS, parseInstant, shiftedClock, systemClock } from './core/clock.js';
 import { today } from './core/course/calendar.js';
 import { formatLongDate, isIsoDate } from './core/course/dates.js';
 import type { Course } from './core/course/model.js';
+import type { CourseFile } from './core/course/schema.js';
 import { runCommandLine } from './core/commands/parse.js';
 import { commands } from './core/commands/registry.js';
 import { isUserFacingError } from './core/errors.js';
+import type { Messenger, StateStore } from './core/ports.js';
 import { type Config, ConfigError, PACKAGE_ROOT, label, loadConfig } from './config.js';
 import { ImportError, courseYaml, importTimePlan } from './course-file/import-markdown.js';
-import { CourseFileError, type LoadedCourse, loadCourseFile } from './course-file/read.js';
+import { CourseFileError, type ExportMarker, type LoadedCourse, loadCourseFile } from './course-file/read.js';
+import { courseSummary } from './course-file/summary.js';
+import { OutputError, writeFileAtomically, writeToStream } from './cli/output.js';
 import { createLogger, registerSecrets } from './log.js';
-import { applicationId, discordRest, syncCommands } from './platforms/discord/bot.js';
-import { commandsJson } from './platforms/discord/command-json.js';
-import { SqliteStore } from './store/sqlite-store.js';
-import { StateDbError } from './store/state-db-error.js';
 import { platformFailure } from './platforms/failure.js';
 import { effectiveCourse } from './schedule/live-schedule.js';
-import { exportYaml } from './course-file/export.js';
-import type { Messenger } from './core/ports.js';
-import { courseSummary, createAnnouncer, start } from './main.js';
-import { DiscordMessenger } from './platforms/discord/messenger.js';
-import { TerminalMessenger } from './platforms/terminal/messenger.js';
+import { MemoryStore } from './store/memory-store.js';
+import { StateDbError } from './store/state-db-error.js';
 
-/** Exit codes: 0 done, 1 bad data or configuration, 2 bad usage. */
+/** Exit codes: 0 done, 1 bad data or configuration (or output that cannot be written), 2 bad usage. */
 const EXIT_INVALID = 1;
 const EXIT_USAGE = 2;
+/** What a shell reports for a writer whose reader went away (128 + SIGPIPE), as for `yes | head -1`. */
+const EXIT_BROKEN_PIPE = 141;
 
 class UsageError extends Error {}
+
+/** A setting the command needs is missing; exits 1 like every configuration problem. */
+class SetupError extends Error {}
+
+/** Where the command line reads its settings and writes its output; the process's own by default. */
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  /** The environment (and `.env` in `cwd`) read for the configuration. */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+}
 
 function version(): string {
   const pkg: unknown = JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8'));
@@ -44,51 +54,113 @@ function loggerFor(settings: Config) {
   return createLogger({ level: settings.logLevel, ...(settings.logFormat !== 'auto' && { pretty: settings.logFormat === 'pretty' }) });
 }
 
-function config(): Config {
-  const settings = loadConfig();
-  registerSecrets([settings.discord?.token, settings.slack?.botToken, settings.slack?.appToken, settings.slack?.signingSecret]);
-  return settings;
-}
-
-/** The course named by `--course`, or the configured one. */
-function course(file: string | undefined): LoadedCourse {
-  if (file) return loadCourseFile(resolve(file), label(resolve(file)));
-  const settings = config();
-  return loadCourseFile(settings.courseFile, settings.courseFileLabel);
-}
-
-/** Writes beside the target, then renames: a reader (the bot's file watcher) never sees half a file. */
-function writeAtomically(file: string, text: string): void {
-  const temporary = `${file}.tmp-${process.pid}`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
-}
-
-/** `--at`: an ISO date or date-time; without an offset it is read in the course's zone. */
+/** `--at`: a date or date-time; without an offset it is read in the course's zone. */
 function parseAt(value: string, zone: string): Date {
-  const at = DateTime.fromISO(value.trim(), { zone, setZone: true });
-  if (!at.isValid) {
-    throw new UsageError(`--at: "${value}" is not an ISO date or date-time (such as 2027-01-05 or 2027-01-05T08:30)`);
-  }
-  return at.toJSDate();
+  const at = parseInstant(value, zone);
+  if (!at) throw new UsageError(`--at: ${JSON.stringify(value)} is not a date or date-time; use ${INSTANT_FORMS}`);
+  return at;
 }
 
-function program(): Program {
+/**
+ * The state database for a command that only reads the schedule. A database that does not exist holds no
+ * changes yet: it is not created (only the bot and the commands that post create it).
+ */
+async function readingStore(path: string): Promise<StateStore & { close(): void }> {
+  if (path === ':memory:' || !existsSync(path)) return new MemoryStore();
+  if (!statSync(path).isFile()) {
+    throw new StateDbError(path, `STATE_DB ${path} is not a file (a folder, a device or a FIFO): point STATE_DB or --state-db at the bot's state database`);
+  }
+  const { SqliteStore } = await import('./store/sqlite-store.js');
+  return new SqliteStore(path);
+}
+
+/** `--course` and `--state-db`: which course file and state database a command reads. */
+interface SourceOptions {
+  readonly course?: string;
+  readonly stateDb?: string;
+}
+
+/** The course the bot would serve: the course file with the changes made in chat, as `course-bot start` reads them. */
+interface Effective {
+  readonly loaded: LoadedCourse;
+  readonly course: Course;
+  readonly file: CourseFile;
+  readonly marker: ExportMarker;
+  readonly skipped: readonly { readonly id: number; readonly reason: string }[];
+  readonly courseLabel: string;
+}
+
+function program(io: CliIo, setStatus: (code: number) => void): Program {
+  const cwd = io.cwd ?? process.cwd();
+  const print = (text: string) => writeToStream(io.stdout, text.endsWith('\n') ? text : `${text}\n`);
+  const warn = (text: string) => writeToStream(io.stderr, `${text}\n`, 'standard error');
+
+  const config = (): Config => {
+    const settings = loadConfig({ ...(io.env && { env: io.env }), cwd });
+    registerSecrets([settings.discord?.token, settings.slack?.botToken, settings.slack?.appToken, settings.slack?.signingSecret]);
+    return settings;
+  };
+
+  /** The course named by `--course`, or the configured one. */
+  const course = (file: string | undefined): LoadedCourse => {
+    if (file) return loadCourseFile(resolve(cwd, file), label(resolve(cwd, file), cwd));
+    const settings = config();
+    return loadCourseFile(settings.courseFile, settings.courseFileLabel);
+  };
+
+  const effective = async (options: SourceOptions, skippedAs: string): Promise<Effective> => {
+    if (options.stateDb?.trim() === '') throw new UsageError('--state-db needs a file name (the bot’s STATE_DB)');
+    const settings = config();
+    const path = options.course === undefined ? settings.courseFile : resolve(cwd, options.course);
+    const courseLabel = options.course === undefined ? settings.courseFileLabel : label(path, cwd);
+    const loaded = loadCourseFile(path, courseLabel);
+    const stateDb = options.stateDb === undefined ? settings.stateDb : options.stateDb === ':memory:' ? ':memory:' : resolve(cwd, options.stateDb);
+    const store = await readingStore(stateDb);
+    try {
+      const applied = effectiveCourse(loaded, store);
+      for (const { id, reason } of applied.skipped) await warn(`Change #${id} ${skippedAs}: ${reason}`);
+      return { loaded, courseLabel, ...applied };
+    } finally {
+      store.close();
+    }
+  };
+
+  /** Prints `text`, or writes it to `--out` and prints `summary` of it. */
+  const emit = async (text: string, out: string | undefined, summary: () => string) => {
+    if (out === undefined) return print(text);
+    if (out.trim() === '') throw new UsageError('--out needs a file name (leave it out to print to standard output)');
+    if (/[/\\]$/.test(out)) throw new UsageError(`--out ${out}: names a folder; give a file name`);
+    writeFileAtomically(resolve(cwd, out), text, { shown: out });
+    await print(`${out}: ${summary()}`);
+  };
+
   const cli = new Program('course-bot')
     .description('A course assistant for Discord and Slack: schedule, announcements, resources.')
     .version(version())
+    .configureOutput({
+      writeOut: (text) => void writeToStream(io.stdout, text).catch(() => undefined),
+      writeErr: (text) => void writeToStream(io.stderr, text).catch(() => undefined),
+    })
     .showHelpAfterError()
     .exitOverride();
+
+  const courseOption = ['--course <file>', 'the course file (default: COURSE_FILE or data/course.yaml)'] as const;
+  const stateDbOption = [
+    '--state-db <file>',
+    'the state database whose schedule changes apply (default: STATE_DB); not created when missing',
+  ] as const;
 
   cli
     .command('start')
     .description('Run the bot (a local terminal chat when no platform token is set)')
-    .option('--at <when>', 'run with the clock starting at this ISO date or date-time (to try a course before it begins)')
+    .option('--at <when>', 'run with the clock starting at this date or date-time (to try a course before it begins)')
     .action(async (options: { at?: string }) => {
       const settings = config();
       const logger = loggerFor(settings);
       const { at } = options;
-      const clock = at ? (current: Course) => shiftedClock(parseAt(at, current.timezone)) : undefined;
+      // Checked before anything starts; the course's zone is known only once the bot has read the file.
+      if (at !== undefined) parseAt(at, 'UTC');
+      const clock = at !== undefined ? (current: Course) => shiftedClock(parseAt(at, current.timezone)) : undefined;
       // A stop must not hang: whatever is still open 10 s after SIGTERM/SIGINT, the process ends.
       const watchdog = () =>
         setTimeout(() => {
@@ -97,6 +169,7 @@ function program(): Program {
         }, 10_000).unref();
       process.once('SIGTERM', watchdog);
       process.once('SIGINT', watchdog);
+      const { start } = await import('./main.js');
       await start({ config: settings, logger, ...(clock && { clock }) });
       // Everything is closed; a socket still waiting for a peer's goodbye (ws waits up to 30 s for a
       // close frame from a gateway that went away) must not keep a stopping bot alive.
@@ -105,24 +178,25 @@ function program(): Program {
 
   cli
     .command('ask')
-    .description('Answer one chat command, such as "/week 2", and print the answer')
+    .description('Answer one chat command, such as "/week 2", as the bot would (schedule changes made in chat included)')
     .argument('<command line>', 'the command as typed in chat: "/today", "/week 2", "/resources hydra"')
-    .option('--at <when>', 'answer as if it were this ISO date or date-time (course zone unless an offset is given)')
-    .option('--course <file>', 'a course file other than the configured one')
-    .action(async (line: string, options: { at?: string; course?: string }) => {
-      const { course: current } = course(options.course);
-      const now = options.at ? parseAt(options.at, current.timezone) : systemClock.now();
+    .option('--at <when>', 'answer as if it were this date or date-time (course zone unless an offset is given)')
+    .option(...courseOption)
+    .option(...stateDbOption)
+    .action(async (line: string, options: SourceOptions & { at?: string }) => {
+      const { course: current } = await effective(options, 'is not applied');
+      const now = options.at !== undefined ? parseAt(options.at, current.timezone) : systemClock.now();
       const answer = await runCommandLine(line, { course: current, now, commands });
-      console.log(answer.text);
+      await print(answer.text);
     });
 
   cli
     .command('validate')
     .description('Check a course file and print a summary, or every problem with its line')
     .argument('[file]', 'the course file (default: the configured one)')
-    .action((file: string | undefined) => {
+    .action(async (file: string | undefined) => {
       const loaded = course(file);
-      console.log(`${loaded.path}: valid. ${courseSummary(loaded)}`);
+      await print(`${loaded.path}: valid. ${courseSummary(loaded)}`);
     });
 
   cli
@@ -134,14 +208,18 @@ function program(): Program {
     .option('--timezone <zone>', 'the course time zone (IANA name)', 'UTC')
     .option('--name <name>', 'the course name (default: the first "# " heading)')
     .option('--id <id>', 'the course id (default: from the name)')
-    .option('--out <file>', 'write here instead of printing (an existing file is replaced only on success)')
-    .action((file: string, options: { start?: string; year?: string; timezone: string; name?: string; id?: string; out?: string }) => {
+    .option('--out <file>', 'write here instead of printing (replaced only when complete; a link is written through)')
+    .action(async (file: string, options: { start?: string; year?: string; timezone: string; name?: string; id?: string; out?: string }) => {
       if (options.year !== undefined && !/^\d{4}$/.test(options.year)) throw new UsageError(`--year: "${options.year}" is not a year`);
+      if (file.trim() === '') throw new UsageError('import needs the Markdown file of the time plan');
       let markdown: string;
       try {
-        markdown = readFileSync(file, 'utf8');
-      } catch {
-        throw new UsageError(`${file}: cannot be read`);
+        // Only a file: reading a FIFO or a device (/dev/zero) would wait, or read, forever.
+        if (!statSync(resolve(cwd, file)).isFile()) throw new UsageError(`${file}: is not a file (a folder, a device or a FIFO)`);
+        markdown = readFileSync(resolve(cwd, file), 'utf8');
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        throw new UsageError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((error as Error).message)})`);
       }
       const doc = importTimePlan(markdown, {
         source: file,
@@ -151,60 +229,36 @@ function program(): Program {
         ...(options.name !== undefined && { name: options.name }),
         ...(options.id !== undefined && { id: options.id }),
       });
-      const yamlText = courseYaml(doc, file);
-      if (!options.out) {
-        process.stdout.write(yamlText);
-        return;
-      }
-      writeAtomically(options.out, yamlText);
-      const sessions = (doc.weeks ?? []).reduce((sum, week) => sum + (week.sessions?.length ?? 0), 0);
-      console.log(`${options.out}: ${doc.weeks?.length ?? 0} weeks, ${sessions} sessions from ${file}`);
+      await emit(courseYaml(doc, file), options.out, () => {
+        const sessions = (doc.weeks ?? []).reduce((sum, week) => sum + (week.sessions?.length ?? 0), 0);
+        return `${doc.weeks?.length ?? 0} weeks, ${sessions} sessions from ${file}`;
+      });
     });
 
   cli
     .command('export')
     .description('Write the effective course (the course file with the schedule changes made in chat) as a course file')
-    .option('--out <file>', 'write here instead of printing (an existing file is replaced only when complete)')
-    .action((options: { out?: string }) => {
-      const settings = config();
-      const loaded = loadCourseFile(settings.courseFile, settings.courseFileLabel);
-      const store = new SqliteStore(settings.stateDb);
-      try {
-        const applied = effectiveCourse(loaded, store);
-        for (const { id, reason } of applied.skipped) console.error(`Change #${id} is not in the export: ${reason}`);
-        const text = exportYaml(applied.file, settings.courseFileLabel, applied.marker);
-        if (!options.out) {
-          process.stdout.write(text);
-          return;
-        }
-        writeAtomically(options.out, text);
-        console.log(`${options.out}: ${courseSummary({ ...loaded, course: applied.course, file: applied.file })}`);
-      } finally {
-        store.close();
-      }
+    .option('--out <file>', 'write here instead of printing (replaced only when complete; a link is written through)')
+    .option(...courseOption)
+    .option(...stateDbOption)
+    .action(async (options: SourceOptions & { out?: string }) => {
+      const applied = await effective(options, 'is not in the export');
+      const { exportYaml } = await import('./course-file/export.js');
+      const text = exportYaml(applied.file, applied.courseLabel, applied.marker);
+      await emit(text, options.out, () => courseSummary(applied));
     });
 
   cli
     .command('calendar')
     .description('Write the schedule (with the changes made in chat) as an iCalendar file students can import or subscribe to')
-    .option('--out <file>', 'write here instead of printing')
-    .action(async (options: { out?: string }) => {
-      const settings = config();
-      const loaded = loadCourseFile(settings.courseFile, settings.courseFileLabel);
+    .option('--out <file>', 'write here instead of printing (replaced only when complete; a link is written through)')
+    .option(...courseOption)
+    .option(...stateDbOption)
+    .action(async (options: SourceOptions & { out?: string }) => {
+      const { course: current } = await effective(options, 'is not in the calendar');
       const { calendarIcs } = await import('./calendar/ics.js');
-      const store = new SqliteStore(settings.stateDb);
-      try {
-        const { course: current } = effectiveCourse(loaded, store);
-        const ics = calendarIcs(current, { now: systemClock.now() });
-        if (!options.out) {
-          process.stdout.write(ics);
-          return;
-        }
-        writeAtomically(options.out, ics);
-        console.log(`${options.out}: ${current.sessions.length} events (${current.name}, ${current.timezone})`);
-      } finally {
-        store.close();
-      }
+      const ics = calendarIcs(current, { now: systemClock.now() });
+      await emit(ics, options.out, () => `${current.sessions.length} events (${current.name}, ${current.timezone})`);
     });
 
   cli
@@ -212,9 +266,17 @@ function program(): Program {
     .description('Print the link that invites the bot to a Discord server with the scopes and permissions it needs')
     .action(async () => {
       const settings = config();
-      if (!settings.discord) throw new UsageError('invite-url needs DISCORD_TOKEN, to look up the application id (see .env.example)');
-      const id = await applicationId(discordRest(settings.discord), settings.discord);
-      console.log(inviteUrl(id));
+      let id = settings.discordApplicationId;
+      if (id === undefined) {
+        if (!settings.discord) {
+          throw new SetupError(
+            'invite-url needs DISCORD_APPLICATION_ID (Developer Portal → your app → General Information), or DISCORD_TOKEN to look it up (see .env.example)',
+          );
+        }
+        const { applicationId, discordRest } = await import('./platforms/discord/bot.js');
+        id = await applicationId(discordRest(settings.discord), settings.discord);
+      }
+      await print(inviteUrl(id));
     });
 
   cli
@@ -234,10 +296,10 @@ function program(): Program {
       });
       const problems = manifestProblems(manifest);
       if (problems.length) throw new UsageError(`The manifest would be refused by Slack:\n  ${problems.join('\n  ')}`);
-      process.stdout.write(manifestJson(manifest));
+      await print(manifestJson(manifest));
       const configured = settings.slack?.commandPrefix ?? '';
       if (options.prefix !== undefined && options.prefix !== configured) {
-        console.error(`Set SLACK_COMMAND_PREFIX=${options.prefix} too: the bot answers /${configured}today…, the manifest registers /${options.prefix}today….`);
+        await warn(`Set SLACK_COMMAND_PREFIX=${options.prefix} too: the bot answers /${configured}today…, the manifest registers /${options.prefix}today….`);
       }
     });
 
@@ -246,12 +308,17 @@ function program(): Program {
     .description('Register the slash commands with Discord now, even when unchanged, and print them')
     .option('--guild <id>', 'register in this server (instant) instead of DISCORD_GUILD_ID or globally')
     .action(async (options: { guild?: string }) => {
-      const settings = config();
-      if (!settings.discord) throw new UsageError('register-commands needs DISCORD_TOKEN (see .env.example)');
       if (options.guild !== undefined && !/^\d{15,21}$/.test(options.guild)) {
         throw new UsageError(`--guild: "${options.guild}" is not a Discord id`);
       }
+      const settings = config();
+      if (!settings.discord) throw new SetupError('register-commands needs DISCORD_TOKEN (see .env.example)');
       const logger = loggerFor(settings);
+      const [{ applicationId, discordRest, syncCommands }, { commandsJson }, { SqliteStore }] = await Promise.all([
+        import('./platforms/discord/bot.js'),
+        import('./platforms/discord/command-json.js'),
+        import('./store/sqlite-store.js'),
+      ]);
       const store = new SqliteStore(settings.stateDb);
       try {
         const rest = discordRest(settings.discord);
@@ -265,8 +332,8 @@ function program(): Program {
           logger,
           force: true,
         });
-        console.log(`Registered ${registration.names.length} commands (${registration.scope}):`);
-        for (const command of commandsJson(commands)) console.log(`  /${command.name} — ${command.description}`);
+        const lines = commandsJson(commands).map((command) => `  /${command.name} — ${command.description}`);
+        await print([`Registered ${registration.names.length} commands (${registration.scope}):`, ...lines].join('\n'));
       } finally {
         store.close();
       }
@@ -274,34 +341,36 @@ function program(): Program {
 
   cli
     .command('announce')
-    .description("Post today's announcement now (--now), or print a day's announcement (--dry-run)")
+    .description("Post today's announcement now (--now), or print a day's announcement (--dry-run) as the bot would post it")
     .option('--now', "post today's announcement now, through the same exactly-once path as the morning post")
-    .option('--dry-run', 'print the announcement instead of posting it')
+    .option('--dry-run', 'print the announcement instead of posting it (schedule changes made in chat included)')
     .option('--date <YYYY-MM-DD>', 'with --dry-run: the day to show (default: today in the course zone)')
-    .option('--course <file>', 'with --dry-run: a course file other than the configured one')
-    .action(async (options: { now?: boolean; dryRun?: boolean; date?: string; course?: string }) => {
+    .option(courseOption[0], `with --dry-run: ${courseOption[1]}`)
+    .option(stateDbOption[0], `with --dry-run: ${stateDbOption[1]}`)
+    .action(async (options: SourceOptions & { now?: boolean; dryRun?: boolean; date?: string }) => {
       if (options.dryRun) {
-        const { course: current } = course(options.course);
         if (options.date !== undefined && !isIsoDate(options.date)) {
           throw new UsageError(`--date: "${options.date}" is not a date (use YYYY-MM-DD)`);
         }
-        printAnnouncement(current, options.date ?? today(current, systemClock.now()));
+        const { course: current } = await effective(options, 'is not applied');
+        await print(announcementText(current, options.date ?? today(current, systemClock.now())));
         return;
       }
       if (!options.now) throw new UsageError('announce needs --now (post) or --dry-run (print)');
-      if (options.date !== undefined || options.course !== undefined) {
-        throw new UsageError('--date and --course go with --dry-run; --now posts today’s announcement of the configured course');
+      if (options.date !== undefined || options.course !== undefined || options.stateDb !== undefined) {
+        throw new UsageError('--date, --course and --state-db go with --dry-run; --now posts today’s announcement of the configured course');
       }
-      await announceNow(config());
+      setStatus(await announceNow(config(), io, print));
     });
 
   return cli;
 }
 
 /** `announce --now`: today's announcements through the announcer, so a later morning run never repeats them. */
-async function announceNow(settings: Config): Promise<void> {
+async function announceNow(settings: Config, io: CliIo, print: (text: string) => Promise<void>): Promise<number> {
   const file = loadCourseFile(settings.courseFile, settings.courseFileLabel);
   const logger = loggerFor(settings);
+  const [{ SqliteStore }, { createAnnouncer }] = await Promise.all([import('./store/sqlite-store.js'), import('./main.js')]);
   const store = new SqliteStore(settings.stateDb);
   try {
     // What the bot posts: the file with the instructors' changes.
@@ -309,6 +378,11 @@ async function announceNow(settings: Config): Promise<void> {
     // The same targets, and so the same keys, as the running bot: every configured announcement channel.
     const messengers: Messenger[] = [];
     if (settings.discord?.announceChannelId) {
+      const [{ Routes }, { discordRest }, { DiscordMessenger }] = await Promise.all([
+        import('discord.js'),
+        import('./platforms/discord/bot.js'),
+        import('./platforms/discord/messenger.js'),
+      ]);
       const rest = discordRest(settings.discord, { retries: 0 });
       const me = (await rest.get(Routes.user())) as { id: string };
       messengers.push(
@@ -334,44 +408,47 @@ async function announceNow(settings: Config): Promise<void> {
         }),
       );
     }
-    if (messengers.length === 0) messengers.push(new TerminalMessenger(process.stdout));
+    if (messengers.length === 0) {
+      const { TerminalMessenger } = await import('./platforms/terminal/messenger.js');
+      messengers.push(new TerminalMessenger(io.stdout));
+    }
     const announcer = createAnnouncer({ config: settings, logger, store, clock: systemClock, course: () => loaded.course, messengers });
     const date = today(loaded.course, systemClock.now());
     if (!morningAnnouncement(loaded.course, date)) {
-      console.log(`No announcement on ${formatLongDate(date)}: there is no session that day.`);
-      return;
+      await print(`No announcement on ${formatLongDate(date)}: there is no session that day.`);
+      return 0;
     }
     const report = await announcer.announceNow();
+    const lines: string[] = [];
     if (report.sent.length + report.recovered.length + report.failed.length + report.busy.length === 0) {
-      console.log(`Today's announcement (${formatLongDate(date)}) was already posted to ${announcer.targets.join(', ')}.`);
+      lines.push(`Today's announcement (${formatLongDate(date)}) was already posted to ${announcer.targets.join(', ')}.`);
     }
-    for (const key of report.sent) console.log(`Posted ${key}`);
-    for (const key of report.recovered) console.log(`Already posted (found in the channel): ${key}`);
-    for (const key of report.busy) console.log(`Another instance is posting ${key} right now.`);
-    for (const key of report.failed) console.error(`Failed: ${key} (see the log)`);
-    if (report.failed.length) process.exitCode = EXIT_INVALID;
+    for (const key of report.sent) lines.push(`Posted ${key}`);
+    for (const key of report.recovered) lines.push(`Already posted (found in the channel): ${key}`);
+    for (const key of report.busy) lines.push(`Another instance is posting ${key} right now.`);
+    if (lines.length) await print(lines.join('\n'));
+    for (const key of report.failed) await writeToStream(io.stderr, `Failed: ${key} (see the log)\n`, 'standard error');
+    return report.failed.length ? EXIT_INVALID : 0;
   } finally {
     store.close();
   }
 }
 
-function printAnnouncement(current: Course, date: string): void {
+/** The morning announcement of `date` with a heading, or a line saying there is none. */
+function announcementText(current: Course, date: string): string {
   const announcement = morningAnnouncement(current, date);
-  if (!announcement) {
-    console.log(`No announcement on ${formatLongDate(date)}: there is no session that day.`);
-    return;
-  }
-  console.log(`Announcement for ${formatLongDate(date)} at ${current.announcements.time} (${current.timezone}):\n`);
-  console.log(announcement.text);
+  if (!announcement) return `No announcement on ${formatLongDate(date)}: there is no session that day.`;
+  return `Announcement for ${formatLongDate(date)} at ${current.announcements.time} (${current.timezone}):\n\n${announcement.text}`;
 }
 
 /**
- * What the bot needs in a channel: View Channels, Send Messages, Embed Links (answers and announcements are
- * embeds) and Read Message History (to find an announcement already posted). Nothing else: it pings only
- * the configured role, which must be set to "allow anyone to mention this role".
+ * What the bot needs in a channel: View Channels (1 << 10), Send Messages (1 << 11), Embed Links (1 << 14:
+ * answers and announcements are embeds) and Read Message History (1 << 16: to find an announcement already
+ * posted). Nothing else: it pings only the configured role, which must be set to "allow anyone to mention
+ * this role". Spelled out so that printing a link does not load discord.js; a test compares it with
+ * discord.js's `PermissionFlagsBits`.
  */
-export const BOT_PERMISSIONS =
-  PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks | PermissionFlagsBits.ReadMessageHistory;
+export const BOT_PERMISSIONS = (1n << 10n) | (1n << 11n) | (1n << 14n) | (1n << 16n);
 
 /** The OAuth2 link that adds the bot to a server: scopes `bot` and `applications.commands`. */
 export function inviteUrl(applicationId: string): string {
@@ -379,32 +456,80 @@ export function inviteUrl(applicationId: string): string {
   return `https://discord.com/oauth2/authorize?${query.toString()}`;
 }
 
-/** Runs the CLI and returns the exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
+/** A refusal from Discord's HTTP API (discord.js's `DiscordAPIError`, recognised without loading discord.js). */
+function discordRefusal(error: unknown): string | undefined {
+  if (!(error instanceof Error) || !error.name.startsWith('DiscordAPIError')) return undefined;
+  const { method, url, status } = error as Error & { method?: string; url?: string; status?: number };
+  if (typeof method !== 'string' || typeof url !== 'string') return undefined;
+  let path = url;
   try {
-    await program().parseAsync([...argv], { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    path = new URL(url).pathname;
+  } catch {
+    // Not a URL: show it as it is.
+  }
+  return `Discord refused ${method} ${path}: ${String(status)} ${error.message}`;
+}
+
+/** The exit code for what went wrong, after printing it in as few lines as it takes (none for a closed pipe). */
+async function report(error: unknown, io: CliIo): Promise<number> {
+  const say = (text: string) => writeToStream(io.stderr, `${text}\n`, 'standard error').catch(() => undefined);
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
+  if (error instanceof OutputError) {
+    if (error.code === 'EPIPE') return EXIT_BROKEN_PIPE;
+    await say(error.message);
+    return error.usage ? EXIT_USAGE : EXIT_INVALID;
+  }
+  if (error instanceof UsageError || isUserFacingError(error)) {
+    await say(error.message);
+    return EXIT_USAGE;
+  }
+  const refusal = discordRefusal(error) ?? platformFailure(error);
+  if (refusal) {
+    await say(refusal);
+    return EXIT_INVALID;
+  }
+  if (
+    error instanceof SetupError ||
+    error instanceof CourseFileError ||
+    error instanceof ConfigError ||
+    error instanceof ImportError ||
+    error instanceof StateDbError
+  ) {
+    await say(error.message);
+    return EXIT_INVALID;
+  }
+  throw error;
+}
+
+/** Runs the command line `argv` (without `node` and the script) and returns its exit code. */
+export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let status = 0;
+  try {
+    await program(io, (code) => (status = code)).parseAsync([...argv], { from: 'user' });
+    return status;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
-    if (error instanceof UsageError || isUserFacingError(error)) {
-      console.error(error.message);
-      return EXIT_USAGE;
-    }
-    if (error instanceof DiscordAPIError) {
-      console.error(`Discord refused ${error.method} ${new URL(error.url).pathname}: ${error.status} ${error.message}`);
-      return EXIT_INVALID;
-    }
-    const reason = platformFailure(error);
-    if (reason) {
-      console.error(reason);
-      return EXIT_INVALID;
-    }
-    if (error instanceof CourseFileError || error instanceof ConfigError || error instanceof ImportError || error instanceof StateDbError) {
-      console.error(error.message);
-      return EXIT_INVALID;
-    }
-    throw error;
+    return report(error, io);
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+/**
+ * Runs the command line of this process and sets its exit code. Errors of standard output and standard
+ * error (a closed pipe, a full disk) reach the writes that caused them, never an unhandled `error` event.
+ */
+export async function run(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+  process.exitCode = await main(argv);
+}
+
+/** Whether this module is the script node was started with (`node dist/cli.js`, `tsx src/cli.ts`). */
+function isEntry(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) await run();

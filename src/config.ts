@@ -168,6 +168,8 @@ export interface Config {
   /** `json` (production), `pretty` (readable), or `auto`: pretty when stderr is a terminal. */
   readonly logFormat: 'auto' | 'json' | 'pretty';
   readonly discord?: DiscordConfig;
+  /** `DISCORD_APPLICATION_ID`, also without a token (`course-bot invite-url` needs nothing else). */
+  readonly discordApplicationId?: string;
   readonly slack?: SlackConfig;
   /** The health, metrics and calendar server (`HTTP_PORT`); off when unset. */
   readonly http?: { readonly port: number; readonly host: string };
@@ -234,6 +236,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     logLevel: values.LOG_LEVEL,
     logLevelSet: env.LOG_LEVEL !== undefined && env.LOG_LEVEL.trim() !== '',
     logFormat: values.LOG_FORMAT,
+    ...(values.DISCORD_APPLICATION_ID !== undefined && { discordApplicationId: values.DISCORD_APPLICATION_ID }),
     ...(values.HTTP_PORT !== undefined && { http: { port: values.HTTP_PORT, host: values.HTTP_HOST ?? '0.0.0.0' } }),
     announcer: {
       leaseMs: (values.ANNOUNCE_LEASE_SECONDS ?? 120) * 1000,

@@ -1,16 +1,18 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Run, runCli } from './support/child.js';
-
-const TIMEOUT = 30_000;
+import { BOT_PERMISSIONS } from '../src/cli.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
+import { ROOT, type Run, SPAWN_TIMEOUT, runChild, runCli } from './support/child.js';
+import { runMain } from './support/main.js';
 
 let tmp: string;
 
-/** The real CLI in a child process, with its state DB in the test's temp dir. */
+/** `course-bot` in this process, its state DB in the test's temp dir (the real command: `runCli`). */
 function cli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Run> {
-  return runCli(args, { env: { STATE_DB: join(tmp, 'state.db'), ...env } });
+  return runMain(args, { STATE_DB: join(tmp, 'state.db'), ...env });
 }
 
 /** Writes a file into the test's temp dir and returns its path. */
@@ -61,7 +63,7 @@ afterAll(() => {
 });
 
 describe('course-bot ask', () => {
-  it('prints the Tuesday card for /today', { timeout: TIMEOUT }, async () => {
+  it('prints the Tuesday card for /today', async () => {
     const run = await cli(['ask', '/today', '--at', '2027-01-05T10:00']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -71,7 +73,7 @@ describe('course-bot ask', () => {
     expect(run.stdout).toContain('https://docs.docker.com/');
   });
 
-  it('answers /week 2 and /week number:2 the same', { timeout: TIMEOUT }, async () => {
+  it('answers /week 2 and /week number:2 the same', async () => {
     const [positional, named] = await Promise.all([
       cli(['ask', '/week 2', '--at', '2027-01-05T10:00']),
       cli(['ask', '/week number:2', '--at', '2027-01-05T10:00']),
@@ -84,7 +86,7 @@ describe('course-bot ask', () => {
     expect(named.stdout).toBe(positional.stdout);
   });
 
-  it('finds resources by topic', { timeout: TIMEOUT }, async () => {
+  it('finds resources by topic', async () => {
     const run = await cli(['ask', '/resources hydra', '--at', '2027-01-05T10:00']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Resources for "hydra"');
@@ -92,14 +94,14 @@ describe('course-bot ask', () => {
     expect(run.stdout).not.toContain('https://docs.docker.com/');
   });
 
-  it('takes a date option for /today that overrides --at', { timeout: TIMEOUT }, async () => {
+  it('takes a date option for /today that overrides --at', async () => {
     const run = await cli(['ask', '/today 2027-01-05', '--at', '2027-01-20T10:00']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Week 1 · Tuesday 5 January 2027');
     expect(run.stdout).toContain('Code organisation: why it matters');
   });
 
-  it('reads --at without an offset in the course zone, and honours an explicit offset', { timeout: TIMEOUT }, async () => {
+  it('reads --at without an offset in the course zone, and honours an explicit offset', async () => {
     const [local, utc] = await Promise.all([
       cli(['ask', '/today', '--at', '2027-01-04T23:30']),
       // 23:30 UTC is 00:30 on Tuesday in Copenhagen.
@@ -113,7 +115,7 @@ describe('course-bot ask', () => {
     expect(utc.stdout).toContain('Code organisation: why it matters');
   });
 
-  it('reports an unknown command on stderr with exit 2', { timeout: TIMEOUT }, async () => {
+  it('reports an unknown command on stderr with exit 2', async () => {
     const run = await cli(['ask', '/nope', '--at', '2027-01-05T10:00']);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
@@ -124,21 +126,44 @@ describe('course-bot ask', () => {
   it.each([
     ['/week two', '/week number: "two" is not a whole number'],
     ['/today 2027-13-01', '/today date: "2027-13-01" is not a date'],
-  ])('rejects the bad option in %s with exit 2', { timeout: TIMEOUT }, async (line, message) => {
+  ])('rejects the bad option in %s with exit 2', async (line, message) => {
     const run = await cli(['ask', line, '--at', '2027-01-05T10:00']);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(message);
   });
 
-  it('rejects a bad --at with exit 2', { timeout: TIMEOUT }, async () => {
-    const run = await cli(['ask', '/today', '--at', 'next tuesday']);
-    expect(run.code).toBe(2);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toContain('--at: "next tuesday" is not an ISO date or date-time');
+  it.each(['next tuesday', '', '2027-01-05 25:00', '2027-02-30', '5/1/2027 10:00', '2027-01-05T10:00 Europe/Paris', '0001-01-01'])(
+    'rejects --at %j with exit 2, naming the forms it takes',
+    async (value) => {
+      const run = await cli(['ask', '/today', '--at', value]);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(
+        `--at: ${JSON.stringify(value)} is not a date or date-time; use 2027-01-05, 2027-01-05 10:00, 2027-01-05 10:00:30, 2027-01-05T10:00 or 2027-01-05T10:00+01:00\n`,
+      );
+    },
+  );
+
+  it.each([
+    // As people type it: a space instead of the T, with or without seconds, in the course zone.
+    ['2027-01-05 10:00', 'Tuesday 5 January 2027'],
+    ['2027-01-05 10:00:30', 'Tuesday 5 January 2027'],
+    ['  2027-01-04   23:30 ', 'Monday 4 January 2027'],
+    ['2027-01-05', 'Tuesday 5 January 2027'],
+    // An offset wins over the course zone: 23:30 at UTC-05:00 is 05:30 on Tuesday in Copenhagen.
+    ['2027-01-04T23:30-05:00', 'Tuesday 5 January 2027'],
+    ['2027-01-04 23:30-05:00', 'Tuesday 5 January 2027'],
+    ['2027-01-05T10:00+01:00', 'Tuesday 5 January 2027'],
+    ['2027-01-04T23:30z', 'Tuesday 5 January 2027'],
+  ])('takes --at %j', async (value, day) => {
+    const run = await cli(['ask', '/today', '--at', value]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Week 1 · ${day}`);
   });
 
-  it('answers from another course file with --course', { timeout: TIMEOUT }, async () => {
+  it('answers from another course file with --course', async () => {
     const file = tmpFile('other.yaml', OTHER_COURSE);
     const [today, resources] = await Promise.all([
       cli(['ask', '/today', '--course', file, '--at', '2027-03-01T10:00']),
@@ -155,7 +180,7 @@ describe('course-bot ask', () => {
 });
 
 describe('course-bot validate', () => {
-  it('summarises the default course file in one line', { timeout: TIMEOUT }, async () => {
+  it('summarises the default course file in one line', async () => {
     const run = await cli(['validate']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -168,7 +193,7 @@ describe('course-bot validate', () => {
     expect(lines[0]).toContain('Europe/Copenhagen');
   });
 
-  it('lists every problem of a broken course with file:line:col', { timeout: TIMEOUT }, async () => {
+  it('lists every problem of a broken course with file:line:col', async () => {
     const file = tmpFile('broken.yaml', BROKEN_COURSE);
     const run = await cli(['validate', file]);
     expect(run.code).toBe(1);
@@ -183,7 +208,7 @@ describe('course-bot validate', () => {
     expect(dateLine).toBe(`${file}:12:9 weeks[0].sessions[0].date: 2027-01-05 is a Tuesday, but day says monday`);
   });
 
-  it('reports a YAML syntax error with its line', { timeout: TIMEOUT }, async () => {
+  it('reports a YAML syntax error with its line', async () => {
     const file = tmpFile('syntax.yaml', 'course:\n  id: demo\n  name: "unterminated\nweeks: []\n');
     const run = await cli(['validate', file]);
     expect(run.code).toBe(1);
@@ -192,7 +217,7 @@ describe('course-bot validate', () => {
     expect(run.stderr).toMatch(new RegExp(`${escape(file)}:\\d+:\\d+ Missing closing "quote`));
   });
 
-  it('names a missing file', { timeout: TIMEOUT }, async () => {
+  it('names a missing file', async () => {
     const file = join(tmp, 'no-such-course.yaml');
     const run = await cli(['validate', file]);
     expect(run.code).toBe(1);
@@ -202,7 +227,7 @@ describe('course-bot validate', () => {
 });
 
 describe('course-bot announce', () => {
-  it('prints the morning announcement of a session day', { timeout: TIMEOUT }, async () => {
+  it('prints the morning announcement of a session day', async () => {
     const run = await cli(['announce', '--dry-run', '--date', '2027-01-05']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Announcement for Tuesday 5 January 2027 at 08:00 (Europe/Copenhagen)');
@@ -210,24 +235,24 @@ describe('course-bot announce', () => {
     expect(run.stdout).toContain('Code organisation: why it matters');
   });
 
-  it('says there is no announcement on a Saturday', { timeout: TIMEOUT }, async () => {
+  it('says there is no announcement on a Saturday', async () => {
     const run = await cli(['announce', '--dry-run', '--date', '2027-01-09']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('No announcement on Saturday 9 January 2027');
     expect(run.stdout).not.toContain('Good morning');
   });
 
-  it('needs --now or --dry-run, and takes --date only with --dry-run', { timeout: TIMEOUT }, async () => {
+  it('needs --now or --dry-run, and takes --date only with --dry-run', async () => {
     const run = await cli(['announce', '--date', '2027-01-05']);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('announce needs --now (post) or --dry-run (print)');
     const mixed = await cli(['announce', '--now', '--date', '2027-01-05']);
     expect(mixed.code).toBe(2);
-    expect(mixed.stderr).toContain('--date and --course go with --dry-run');
+    expect(mixed.stderr).toContain('--date, --course and --state-db go with --dry-run');
   });
 
-  it('rejects a date that is not YYYY-MM-DD with exit 2', { timeout: TIMEOUT }, async () => {
+  it('rejects a date that is not YYYY-MM-DD with exit 2', async () => {
     const run = await cli(['announce', '--dry-run', '--date', '2027-1-5']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--date: "2027-1-5" is not a date');
@@ -235,10 +260,10 @@ describe('course-bot announce', () => {
 });
 
 describe('course-bot start and configuration', () => {
-  it('exits 1 with the course errors before anything starts', { timeout: TIMEOUT }, async () => {
+  it('exits 1 with the course errors before anything starts (the real command)', { timeout: SPAWN_TIMEOUT }, async () => {
     const file = tmpFile('broken-start.yaml', BROKEN_COURSE);
     const db = join(tmp, 'start-broken.db');
-    const run = await cli(['start'], { COURSE_FILE: file, STATE_DB: db });
+    const run = await runCli(['start'], { env: { COURSE_FILE: file, STATE_DB: db } });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stdout).not.toContain('terminal mode');
@@ -248,7 +273,7 @@ describe('course-bot start and configuration', () => {
     expect(existsSync(db)).toBe(false);
   });
 
-  it('exits 1 naming LOG_LEVEL when it is not a level', { timeout: TIMEOUT }, async () => {
+  it('exits 1 naming LOG_LEVEL when it is not a level', async () => {
     const run = await cli(['validate'], { LOG_LEVEL: 'loud' });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
@@ -256,11 +281,19 @@ describe('course-bot start and configuration', () => {
     expect(run.stderr).toMatch(/LOG_LEVEL: must be one of .*silent.* \(got "loud"\)/);
   });
 
-  it('refuses to start with a bad LOG_LEVEL', { timeout: TIMEOUT }, async () => {
+  it('refuses to start with a bad LOG_LEVEL', async () => {
     const run = await cli(['start'], { LOG_LEVEL: 'loud' });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('LOG_LEVEL');
+  });
+
+  it('refuses a bad --at before it starts anything', async () => {
+    const db = join(tmp, 'start-bad-at.db');
+    const run = await cli(['start', '--at', 'tomorrow'], { STATE_DB: db });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^--at: "tomorrow" is not a date or date-time; use 2027-01-05, /);
+    expect(existsSync(db)).toBe(false);
   });
 });
 
@@ -269,12 +302,11 @@ function escape(text: string): string {
 }
 
 describe('course-bot calendar, invite-url, slack-manifest', () => {
-  it('writes the calendar: one event per session, stable UIDs, lecture times in the course zone', { timeout: TIMEOUT }, async () => {
+  it('writes the calendar: one event per session, stable UIDs, lecture times in the course zone', async () => {
     const out = join(tmp, 'course.ics');
     const result = await cli(['calendar', '--out', out]);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(`${out}: 15 events (Machine Learning Operations, Europe/Copenhagen)\n`);
-    const { readFileSync } = await import('node:fs');
     const { default: ICAL } = await import('ical.js');
     const events = ICAL.Component.fromString(readFileSync(out, 'utf8')).getAllSubcomponents('vevent');
     expect(events).toHaveLength(15);
@@ -284,18 +316,40 @@ describe('course-bot calendar, invite-url, slack-manifest', () => {
     expect(first.startDate.toJSDate().toISOString()).toBe('2027-01-04T08:00:00.000Z');
   });
 
-  it('prints the invite link with the scopes bot and applications.commands and only the permissions needed', { timeout: TIMEOUT }, async () => {
+  it('prints the invite link with the scopes bot and applications.commands and only the permissions needed', async () => {
     const result = await cli(['invite-url'], { DISCORD_TOKEN: 'x', DISCORD_APPLICATION_ID: '123456789012345678' });
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe(
       'https://discord.com/oauth2/authorize?client_id=123456789012345678&scope=bot+applications.commands&permissions=84992',
     );
-    const without = await cli(['invite-url'], { DISCORD_TOKEN: '' });
-    expect(without.code).toBe(2);
-    expect(without.stderr).toContain('invite-url needs DISCORD_TOKEN');
+    expect(BOT_PERMISSIONS).toBe(
+      PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks | PermissionFlagsBits.ReadMessageHistory,
+    );
   });
 
-  it('prints a Slack manifest with the prefixed commands, /course folded, and Socket Mode on', { timeout: TIMEOUT }, async () => {
+  it('prints the invite link from DISCORD_APPLICATION_ID alone, without a token', async () => {
+    const result = await cli(['invite-url'], { DISCORD_APPLICATION_ID: '123456789012345678' });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      'https://discord.com/oauth2/authorize?client_id=123456789012345678&scope=bot+applications.commands&permissions=84992\n',
+    );
+  });
+
+  it('exits 1 (a configuration problem), in one line, when invite-url or register-commands has no token', async () => {
+    const invite = await cli(['invite-url']);
+    expect(invite.code).toBe(1);
+    expect(invite.stdout).toBe('');
+    expect(invite.stderr).toBe(
+      'invite-url needs DISCORD_APPLICATION_ID (Developer Portal → your app → General Information), or DISCORD_TOKEN to look it up (see .env.example)\n',
+    );
+    const register = await cli(['register-commands']);
+    expect(register.code).toBe(1);
+    expect(register.stdout).toBe('');
+    expect(register.stderr).toBe('register-commands needs DISCORD_TOKEN (see .env.example)\n');
+  });
+
+  it('prints a Slack manifest with the prefixed commands, /course folded, and Socket Mode on', async () => {
     const result = await cli(['slack-manifest', '--prefix', 'mlops-']);
     expect(result.code).toBe(0);
     const manifest = JSON.parse(result.stdout) as {
@@ -308,5 +362,192 @@ describe('course-bot calendar, invite-url, slack-manifest', () => {
     );
     expect(manifest.settings.socket_mode_enabled).toBe(true);
     expect(manifest.oauth_config.scopes.bot).toContain('chat:write');
+  });
+});
+
+describe('the CLI says what the bot says: the schedule changes made in chat apply', () => {
+  let db: string;
+
+  beforeAll(() => {
+    db = join(tmp, 'changes.db');
+    const store = new SqliteStore(db);
+    const actor = { platform: 'discord', id: '42', name: 'Prof' };
+    store.addChange('mlops', { kind: 'cancel', date: '2027-01-05', reason: 'Snow day' }, actor, 1);
+    store.addChange('mlops', { kind: 'move', from: '2027-01-06', to: '2027-01-09' }, actor, 2);
+    store.close();
+  });
+
+  it('ask /today shows a cancelled day as cancelled, from STATE_DB or --state-db', async () => {
+    const [fromEnv, fromOption] = await Promise.all([
+      cli(['ask', '/today', '--at', '2027-01-05 10:00'], { STATE_DB: db }),
+      cli(['ask', '/today', '--at', '2027-01-05 10:00', '--state-db', db], { STATE_DB: join(tmp, 'elsewhere.db') }),
+    ]);
+    expect(fromEnv.stderr).toBe('');
+    expect(fromEnv.code).toBe(0);
+    expect(fromEnv.stdout).toContain('Week 1 · Tuesday 5 January 2027\nCancelled: Code organisation: why it matters');
+    expect(fromEnv.stdout).toContain('Snow day');
+    expect(fromOption.stdout).toBe(fromEnv.stdout);
+    // A read-only command does not create a state database that is not there.
+    expect(existsSync(join(tmp, 'elsewhere.db'))).toBe(false);
+  });
+
+  it('ask shows a moved session on its new day, and /week lists it there', async () => {
+    const [moved, week] = await Promise.all([
+      cli(['ask', '/today 2027-01-09', '--state-db', db]),
+      cli(['ask', '/week', '--at', '2027-01-05T10:00', '--state-db', db]),
+    ]);
+    expect(moved.code).toBe(0);
+    expect(moved.stdout).toContain('Week 1 · Saturday 9 January 2027\nDebugging and visualization');
+    expect(week.stdout).toContain('Saturday 9 January 2027:\n  Debugging and visualization');
+    expect(week.stdout).not.toContain('Wednesday 6 January 2027');
+  });
+
+  it('announce --dry-run prints what the bot would post: a cancelled day, no post on the old day, one on the new', async () => {
+    const [cancelled, old, moved] = await Promise.all([
+      cli(['announce', '--dry-run', '--date', '2027-01-05'], { STATE_DB: db }),
+      cli(['announce', '--dry-run', '--date', '2027-01-06', '--state-db', db]),
+      cli(['announce', '--dry-run', '--date', '2027-01-09', '--state-db', db]),
+    ]);
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout).toContain('No session today in Machine Learning Operations: Week 1 · Tuesday 5 January 2027 is cancelled');
+    expect(cancelled.stdout).toContain('Snow day');
+    expect(old.stdout).toBe('No announcement on Wednesday 6 January 2027: there is no session that day.\n');
+    expect(moved.stdout).toContain('Today in Machine Learning Operations: Week 1 · Saturday 9 January 2027\nDebugging and visualization');
+  });
+
+  it('export and calendar read the same changes, from --state-db and --course', async () => {
+    const course = tmpFile('course-copy.yaml', readFileSync(join(ROOT, 'data/course.yaml'), 'utf8'));
+    const [exported, calendar] = await Promise.all([
+      cli(['export', '--course', course, '--state-db', db], { STATE_DB: join(tmp, 'elsewhere.db') }),
+      cli(['calendar', '--course', course, '--state-db', db], { STATE_DB: join(tmp, 'elsewhere.db') }),
+    ]);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toMatch(/^# Exported by course-bot from .*course-copy\.yaml, with the schedule changes up to #2\./);
+    expect(exported.stdout).toContain('cancelled: Snow day');
+    expect(exported.stdout).toContain('date: 2027-01-09');
+    expect(calendar.code).toBe(0);
+    expect(calendar.stdout).toContain('DTSTART;TZID=Europe/Copenhagen:20270109T090000');
+    expect(calendar.stdout).not.toContain('20270106T');
+    expect(existsSync(join(tmp, 'elsewhere.db'))).toBe(false);
+  });
+
+  it('reads no changes (and creates nothing) when the state database does not exist', async () => {
+    const missing = join(tmp, 'missing', 'state.db');
+    const run = await cli(['ask', '/today', '--at', '2027-01-05 10:00', '--state-db', missing]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Week 1 · Tuesday 5 January 2027\nCode organisation: why it matters');
+    expect(run.stdout).not.toContain('Cancelled');
+    const fromEnv = join(tmp, 'missing-too.db');
+    const [calendar, exported] = await Promise.all([cli(['calendar'], { STATE_DB: fromEnv }), cli(['export'], { STATE_DB: fromEnv })]);
+    expect(calendar.code).toBe(0);
+    expect(calendar.stdout).toContain('DTSTART;TZID=Europe/Copenhagen:20270105T090000');
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toMatch(/^# Exported by course-bot from data\/course\.yaml\.\n/);
+    expect(exported.stdout).not.toContain('x-course-bot');
+    expect(existsSync(join(tmp, 'missing'))).toBe(false);
+    expect(existsSync(fromEnv)).toBe(false);
+  });
+
+  it('refuses a --state-db that is empty, a folder or a device, in one line', async () => {
+    const [empty, folder, device] = await Promise.all([
+      cli(['ask', '/today', '--state-db', '']),
+      cli(['calendar', '--state-db', tmp]),
+      cli(['export', '--state-db', '/dev/null']),
+    ]);
+    expect(empty).toEqual({ code: 2, stdout: '', stderr: '--state-db needs a file name (the bot’s STATE_DB)\n' });
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toBe(
+      `STATE_DB ${tmp} is not a file (a folder, a device or a FIFO): point STATE_DB or --state-db at the bot's state database\n`,
+    );
+    expect(device.code).toBe(1);
+    expect(device.stderr).toMatch(/^STATE_DB \/dev\/null is not a file /);
+  });
+
+  it('--state-db goes with announce --dry-run only', async () => {
+    const run = await cli(['announce', '--now', '--state-db', db]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--date, --course and --state-db go with --dry-run');
+  });
+});
+
+describe('course-bot export writes YAML that YAML 1.1 readers read as written', () => {
+  it('quotes times and other strings a YAML 1.1 reader would misread, and reads back the same', async () => {
+    const { parse } = await import('yaml');
+    const course = tmpFile(
+      'yaml11.yaml',
+      [
+        'course:',
+        '  id: yaml11',
+        '  name: "No"',
+        '  timezone: Europe/Copenhagen',
+        '  start: 2027-01-04',
+        '  dayStart: "9:30"',
+        'announcements:',
+        '  time: "08:00"',
+        'weeks:',
+        '  - number: 1',
+        '    title: "on"',
+        '    sessions:',
+        '      - day: monday',
+        '        topic: "0755"',
+        '        frameworks: ["yes", "1:30", "3.10", "~", "1_000", "2027-01-04 10:00:00", "Off", "0x1F", ".inf", "<<", PyTorch]',
+        '        note: "12:30:00.5"',
+        '',
+      ].join('\n'),
+    );
+    const run = await cli(['export', '--course', course]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    for (const quoted of [
+      'name: "No"',
+      'dayStart: "09:30"',
+      'time: "08:00"',
+      'catchUpUntil: "12:00"',
+      'title: "on"',
+      'topic: "0755"',
+      'note: "12:30:00.5"',
+      '- "yes"',
+      '- "1:30"',
+      '- "3.10"',
+      '- "~"',
+      '- "1_000"',
+      '- "2027-01-04 10:00:00"',
+      '- "Off"',
+      '- "0x1F"',
+      '- ".inf"',
+      '- "<<"',
+    ]) {
+      expect(run.stdout).toContain(quoted);
+    }
+    // Left plain: words, and dates (every reader takes them as that date).
+    expect(run.stdout).toContain('- PyTorch');
+    expect(run.stdout).toContain('start: 2027-01-04');
+    // Read as YAML 1.1 and as YAML 1.2, the strings are the same.
+    const v11 = parse(run.stdout, { version: '1.1' }) as Record<string, unknown>;
+    const v12 = parse(run.stdout) as Record<string, unknown>;
+    expect(v11.weeks).toEqual(v12.weeks);
+    expect(v11.announcements).toEqual(v12.announcements);
+    expect(v11.announcements).toMatchObject({ time: '08:00' });
+    expect(v11.course).toMatchObject({ name: 'No', dayStart: '09:30' });
+    // And it is a course file again.
+    const back = tmpFile('yaml11-back.yaml', run.stdout);
+    const validated = await cli(['validate', back]);
+    expect(validated.code).toBe(0);
+  });
+});
+
+describe('what a command loads', () => {
+  it('validate, ask and export load neither discord.js nor SQLite (the compiled CLI)', { timeout: SPAWN_TIMEOUT }, async () => {
+    const script = [
+      "import { createRequire } from 'node:module';",
+      "const { main } = await import('./dist/cli.js');",
+      "const out = { write: (_text, done) => { done?.(); return true; }, on() { return this; }, off() { return this; } };",
+      "const codes = [await main(['validate'], { stdout: out, stderr: out }), await main(['ask', '/week 1'], { stdout: out, stderr: out }), await main(['export'], { stdout: out, stderr: out })];",
+      'const loaded = Object.keys(createRequire(import.meta.url).cache);',
+      "console.log(JSON.stringify({ codes, heavy: loaded.filter((path) => /node_modules\\/(discord\\.js|@discordjs|better-sqlite3|@slack)\\//.test(path)) }));",
+    ].join('\n');
+    const run = await runChild(process.execPath, ['--input-type=module', '-e', script], { env: { STATE_DB: join(tmp, 'never.db') } });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ codes: [0, 0, 0], heavy: [] });
   });
 });

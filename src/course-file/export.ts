@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { Document, Scalar, visit } from 'yaml';
 import type { CourseFile, CourseFileInput } from '../core/course/schema.js';
 import type { ExportMarker } from './read.js';
 
@@ -25,6 +25,40 @@ export function exportable(file: CourseFile): CourseFileInput {
   };
 }
 
+// Plain scalars that a YAML 1.1 reader (PyYAML, older Ruby and Go libraries, many CI tools) reads as something
+// other than the string they are: booleans (`on`, `no`), nulls, integers with leading zeros (octal), sexagesimal
+// numbers (`08:00` is 480), floats, timestamps with a time, merge keys. Wider than the specification's patterns:
+// quoting one more string costs nothing. A plain `YYYY-MM-DD` stays plain: every reader takes it as that date.
+const YAML_1_1_NOT_A_STRING = [
+  /^(?:y|yes|n|no|true|false|on|off)$/i,
+  /^(?:~|null|)$/i,
+  /^[-+]?(?:0b[01_]+|0x[0-9a-f_]+|[0-9][0-9_]*)$/i,
+  /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/,
+  /^[-+]?(?:[0-9][0-9_]*)?\.[0-9._]*(?:e[-+]?[0-9]+)?$/i,
+  /^[-+]?\.(?:inf|nan)$/i,
+  /^\d{4}-\d\d?-\d\d?(?:[Tt]|[ \t]+)\d\d?:\d\d/,
+  /^(?:<<|=)$/,
+];
+
+/** Whether a YAML 1.1 reader would not read `text`, written plain, as this string. */
+export function misreadByYaml11(text: string): boolean {
+  return YAML_1_1_NOT_A_STRING.some((pattern) => pattern.test(text));
+}
+
+/**
+ * YAML for a course file that every reader reads as written: besides what YAML 1.2 needs, strings a YAML 1.1
+ * reader would take for a number, a boolean or a time (`time: "08:00"`, `topic: "No"`) are quoted.
+ */
+export function courseFileYaml(value: unknown): string {
+  const doc = new Document(value);
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && misreadByYaml11(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
+}
+
 /**
  * YAML of the effective course (file + instructor changes), with a header saying where it came from.
  * `exported` (the state database and its newest change) is written as `x-course-bot`: when the file is the
@@ -37,5 +71,5 @@ export function exportYaml(file: CourseFile, source: string, exported?: ExportMa
     '# Commit it as the course file; check it with: course-bot validate <this file>',
   ].join('\n');
   const marker = exported && through ? { 'x-course-bot': { database: exported.database, changesThrough: through } } : {};
-  return `${header}\n${stringify({ ...marker, ...exportable(file) }, { lineWidth: 0 })}`;
+  return `${header}\n${courseFileYaml({ ...marker, ...exportable(file) })}`;
 }

@@ -6,7 +6,7 @@ import { parseCourse } from '../../src/core/course/parse.js';
 import { ImportError, importTimePlan, readCell } from '../../src/course-file/import-markdown.js';
 import { parseCourseText } from '../../src/course-file/read.js';
 import { courseYaml } from '../../src/course-file/import-markdown.js';
-import { runCli } from '../support/child.js';
+import { runMain } from '../support/main.js';
 
 // Copies of ../shared/fixtures and ../shared/seed, so that the tests need nothing outside the repository.
 const FIXTURES = join(import.meta.dirname, '../fixtures/dtu_mlops');
@@ -14,6 +14,9 @@ const SEED = join(import.meta.dirname, '../fixtures/seed-mlops-course-readme.md'
 const read = (path: string) => readFileSync(path, 'utf8');
 const dir = mkdtempSync(join(tmpdir(), 'course-bot-import-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** `course-bot` in this process: the import writes the same in a process (the real `--out`: test/cli/output.test.ts). */
+const cli = (args: readonly string[]) => runMain(args, { STATE_DB: join(dir, 'state.db') });
 
 /** The imported course, as the YAML text the CLI writes, read back as the bot reads a course file. */
 function imported(markdown: string, options: Parameters<typeof importTimePlan>[1]) {
@@ -122,19 +125,19 @@ describe('importing a Markdown time plan', () => {
 
   it('writes nothing when the plan has errors, and a file that validates when it has none', async () => {
     const out = join(dir, 'course.yaml');
-    const bad = await runCli(['import', join(FIXTURES, 'timeplan-2025-bad-weekday.md'), '--out', out]);
+    const bad = await cli(['import', join(FIXTURES, 'timeplan-2025-bad-weekday.md'), '--out', out]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('Week 3, row 1: 18/1/25 is a Saturday, but the Day column says Monday');
     expect(existsSync(out)).toBe(false);
-    const good = await runCli(['import', join(FIXTURES, 'timeplan-2024.md'), '--year', '2024', '--timezone', 'Europe/Copenhagen', '--out', out]);
+    const good = await cli(['import', join(FIXTURES, 'timeplan-2024.md'), '--year', '2024', '--timezone', 'Europe/Copenhagen', '--out', out]);
     expect(good.code).toBe(0);
     expect(good.stdout).toContain('3 weeks, 15 sessions');
-    const validated = await runCli(['validate', out]);
+    const validated = await cli(['validate', out]);
     expect(validated.code).toBe(0);
     expect(parseCourse(parseCourseText(readFileSync(out, 'utf8'), out).file).ok).toBe(true);
     // A failed import leaves an existing file as it was.
     writeFileSync(out, 'old: file\n');
-    await runCli(['import', join(FIXTURES, 'timeplan-2025-bad-weekday.md'), '--out', out]);
+    await cli(['import', join(FIXTURES, 'timeplan-2025-bad-weekday.md'), '--out', out]);
     expect(readFileSync(out, 'utf8')).toBe('old: file\n');
   });
 });

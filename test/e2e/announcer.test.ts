@@ -5,9 +5,9 @@ import { DateTime } from 'luxon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { FakeDiscord } from '../fakes/discord/index.js';
-import { type RunningChild, runCli, spawnCli } from '../support/child.js';
+import { type RunningChild, runCli, spawnCli, SPAWN_TIMEOUT } from '../support/child.js';
 
-const TIMEOUT = 60_000;
+const TIMEOUT = SPAWN_TIMEOUT;
 const ROLE = '987654321098765432';
 
 /**

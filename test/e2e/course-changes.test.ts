@@ -5,11 +5,11 @@ import { ApplicationCommandOptionType, InteractionResponseType, MessageFlags } f
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDiscord, autocomplete, chatInput } from '../fakes/discord/index.js';
 import type { ChatInputOption } from '../fakes/discord/builders.js';
-import { type RunningChild, runCli, spawnCli } from '../support/child.js';
+import { type RunningChild, runCli, spawnCli, SPAWN_TIMEOUT } from '../support/child.js';
 import { dataOf } from '../support/discord.js';
 
 const { String: STRING, Subcommand: SUBCOMMAND } = ApplicationCommandOptionType;
-const TIMEOUT = 90_000;
+const TIMEOUT = SPAWN_TIMEOUT;
 const GUILD = '1100000000000000001';
 const ANNOUNCE = '1100000000000000002';
 const INSTRUCTORS = '1100000000000000003';

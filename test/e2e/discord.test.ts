@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../src/core/commands/registry.js';
 import { MALFORMED_OPTIONS } from '../../src/platforms/discord/dispatch.js';
 import { FakeDiscord, autocomplete, chatInput } from '../fakes/discord/index.js';
-import { type RunningChild, spawnCli } from '../support/child.js';
+import { type RunningChild, spawnCli, SPAWN_TIMEOUT } from '../support/child.js';
 import { dataOf } from '../support/discord.js';
 
 const { String: STRING, Integer: INTEGER } = ApplicationCommandOptionType;
-const TIMEOUT = 60_000;
+const TIMEOUT = SPAWN_TIMEOUT;
 
 /** What a slash command's callback carried, when it was an immediate message. */
 function replyData(callback: { type: number; data?: unknown }) {

@@ -7,9 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FAILED_STARTS_KEY } from '../../src/startup.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { FakeDiscord, chatInput } from '../fakes/discord/index.js';
-import { type RunningChild, spawnCli } from '../support/child.js';
+import { type RunningChild, spawnCli, SPAWN_TIMEOUT } from '../support/child.js';
 
-const TIMEOUT = 60_000;
+const TIMEOUT = SPAWN_TIMEOUT;
 
 /** Operations, end to end: the real bot with its HTTP server, against the fake Discord. */
 describe('running it: health, metrics, calendar, crash-loop backoff, shutdown', () => {

@@ -38,8 +38,9 @@ describe('course-bot register-commands', () => {
 
   it('explains what is missing or refused', async () => {
     const noToken = await runCli(['register-commands'], { env: { STATE_DB: join(dir, 'state.db'), DISCORD_TOKEN: '' } });
-    expect(noToken.code).toBe(2);
-    expect(noToken.stderr).toContain('register-commands needs DISCORD_TOKEN');
+    expect(noToken.code).toBe(1);
+    expect(noToken.stdout).toBe('');
+    expect(noToken.stderr).toBe('register-commands needs DISCORD_TOKEN (see .env.example)\n');
     const refused = await runCli(['register-commands'], { env: { ...env(), DISCORD_TOKEN: 'wrong-token' } });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^Discord refused GET \/api\/v10\/applications\/@me: 401 /);

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeDiscord } from '../fakes/discord/index.js';
 import { FakeSlack, signedRequest, slashCommandBody } from '../fakes/slack/index.js';
-import { type RunningChild, runCli, spawnCli } from '../support/child.js';
+import { type RunningChild, runCli, spawnCli, SPAWN_TIMEOUT } from '../support/child.js';
 
-const TIMEOUT = 90_000;
+const TIMEOUT = SPAWN_TIMEOUT;
 const CHANNEL = 'C0GENERAL01';
 const STUDENT = 'U0STUDENT01';
 const TEACHER = 'U0TEACHER01';

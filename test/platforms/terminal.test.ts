@@ -12,10 +12,10 @@ import { chatLogLevel, createLogger } from '../../src/log.js';
 import { start } from '../../src/main.js';
 import { PromptScreen } from '../../src/platforms/terminal/screen.js';
 import { runTerminal } from '../../src/platforms/terminal/terminal.js';
-import { type ChildOptions, ROOT, type Run, runChild } from '../support/child.js';
+import { CLI_ENTRY, type ChildOptions, ROOT, type Run, SPAWN_TIMEOUT, runChild } from '../support/child.js';
 import { at, buildCourse, courseDoc } from '../support/course.js';
 
-const TIMEOUT = 30_000;
+const TIMEOUT = SPAWN_TIMEOUT;
 const BANNER = 'No platform token: terminal mode. Type /help for the commands, /quit or Ctrl-D to leave.';
 
 let tmp: string;
@@ -34,7 +34,7 @@ function run(command: string, args: readonly string[], options: ChildOptions): P
 }
 
 function startCli(options: ChildOptions): Promise<Run> {
-  return run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--at', '2027-01-05T10:00'], options);
+  return run(process.execPath, [...CLI_ENTRY, 'start', '--at', '2027-01-05T10:00'], options);
 }
 
 describe('course-bot start in terminal mode (piped)', () => {

@@ -5,6 +5,12 @@ import { fileURLToPath } from 'node:url';
 /** The repository root. */
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
+/**
+ * The timeout of a test that starts a process or a few: a start takes about 1 s on an idle machine and many
+ * times that on a busy one (2 cores shared by several suites), so this leaves room for 10× or more.
+ */
+export const SPAWN_TIMEOUT = 120_000;
+
 export interface Run {
   readonly code: number | null;
   readonly stdout: string;
@@ -16,7 +22,15 @@ export interface ChildOptions {
   readonly input?: string;
   readonly keepOpen?: boolean;
   readonly env?: Readonly<Record<string, string>>;
-  /** Killed after this long (ms). */
+  /**
+   * Standard output: collected (default), an open file descriptor (`/dev/full`), or `closed`: the reading end
+   * is closed at once, as when the reader of a pipe went away (`| head -1`).
+   */
+  readonly stdout?: number | 'closed';
+  /** Run as this user and group (the tests run as root in CI, where permissions are not checked). */
+  readonly uid?: number;
+  readonly gid?: number;
+  /** Killed after this long (ms); default a little less than {@link SPAWN_TIMEOUT}, so its output is seen. */
   readonly timeout?: number;
 }
 
@@ -37,12 +51,15 @@ export function runChild(command: string, args: readonly string[], options: Chil
         npm_config_update_notifier: 'false',
         ...options.env,
       },
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', typeof options.stdout === 'number' ? options.stdout : 'pipe', 'pipe'],
+      ...(options.uid !== undefined && { uid: options.uid }),
+      ...(options.gid !== undefined && { gid: options.gid }),
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 25_000);
+    if (options.stdout === 'closed') child.stdout!.destroy();
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? SPAWN_TIMEOUT - 10_000);
     let stdout = '';
     let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', fail);
     child.on('close', (code) => {
@@ -58,9 +75,15 @@ export function runChild(command: string, args: readonly string[], options: Chil
   });
 }
 
-/** The real `course-bot` CLI from source in a child process. */
+/**
+ * The command users run: bin/course-bot.js (what `npx course-bot` and `npm start` run), which compiles what
+ * changed in src/ to dist/ and runs dist/ (the test run's global setup has compiled it once already).
+ */
+export const CLI_ENTRY = ['bin/course-bot.js'] as const;
+
+/** The real `course-bot` CLI in a child process. */
 export function runCli(args: readonly string[], options: ChildOptions = {}): Promise<Run> {
-  return runChild(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], options);
+  return runChild(process.execPath, [...CLI_ENTRY, ...args], options);
 }
 
 /** A long-running child process whose output is collected as it comes. */
@@ -74,9 +97,9 @@ export interface RunningChild {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts the real `course-bot` CLI from source and leaves it running. */
+/** Starts the real `course-bot` CLI and leaves it running. */
 export function spawnCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): RunningChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+  const child = spawn(process.execPath, [...CLI_ENTRY, ...args], {
     cwd: ROOT,
     env: { ...process.env, TZ: 'Pacific/Kiritimati', LOG_LEVEL: 'info', COURSE_FILE: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -98,7 +121,7 @@ export function spawnCli(args: readonly string[], env: Readonly<Record<string, s
     pid: child.pid!,
     exited,
     output: () => ({ stdout, stderr }),
-    waitForOutput(pattern, timeoutMs = 15_000) {
+    waitForOutput(pattern, timeoutMs = 60_000) {
       return new Promise((done, fail) => {
         const check = () => {
           const line = `${stdout}\n${stderr}`.split('\n').find((candidate) => pattern.test(candidate));

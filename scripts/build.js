@@ -1,0 +1,351 @@
+#!/usr/bin/env node
+// Compiles src/ to dist/, and keeps dist/ current: `course-bot` (and so `npm start`) calls `ensureBuilt` before
+// it runs dist/, so what runs is always the source as it is now, never an older build.
+//
+// Plain JavaScript on purpose: it runs where nothing compiles TypeScript yet (a fresh checkout, `npm install`).
+//
+//   node scripts/build.js            bring dist/ up to date (only the files that changed)
+//   node scripts/build.js --force    compile everything again (`npm run build`, after the type check)
+//   node scripts/build.js --prepare  as the first, but skip quietly where there is nothing to build with
+//                                    (no src/ as in the Docker image's install step; no TypeScript as in a
+//                                    production install): npm's `prepare`, run by `npm install`
+//
+// How: TypeScript's `transpileModule` compiles file by file (the project is `isolatedModules`, so the output is
+// what `tsc` writes; type errors are `npm run typecheck`'s business). dist/.build.json records each source's size,
+// mtime and hash; a source whose size or mtime differ is hashed, and compiled again only when its content did
+// change, so a checkout, a copy or an unpacked tarball (new mtimes) does not count as an edit. A build writes a
+// copy of dist/ in a temporary folder and renames it into place, under a lock folder (dist.lock), so that
+// several starts at once (tests, two instances on one host) never see half a dist/ nor build it twice.
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The package folder: the one holding src/, dist/ and package.json. */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const STAMP = '.build.json';
+const STAMP_VERSION = 1;
+/** Files whose change changes every output. */
+const CONFIGS = ['tsconfig.json', 'tsconfig.build.json'];
+/** A lock held longer than this is taken to be left by a build that died (a build takes seconds). */
+const LOCK_STALE_MS = 3 * 60_000;
+
+/** A build that cannot be done; the message is one line (or the compiler's lines) saying what to do. */
+export class BuildError extends Error {
+  name = 'BuildError';
+}
+
+/** @param {string} path */
+function hashOf(path) {
+  return createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 32);
+}
+
+/**
+ * The TypeScript sources under src/, as paths relative to src/ with `/` separators, sorted.
+ * @param {string} root
+ */
+function sourceFiles(root) {
+  const src = join(root, 'src');
+  return readdirSync(src, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts'))
+    // `path` before Node 20.12.
+    .map((entry) => relative(src, join(entry.parentPath ?? entry.path, entry.name)).split(sep).join('/'))
+    .sort();
+}
+
+/**
+ * @typedef {{ size: number, mtimeMs: number, hash: string }} Signature
+ * @typedef {{ version: number, config: string, files: Record<string, Signature> }} Stamp
+ */
+
+/** @param {string} root @returns {Stamp | undefined} */
+function readStamp(root) {
+  try {
+    const stamp = JSON.parse(readFileSync(join(root, 'dist', STAMP), 'utf8'));
+    return stamp && stamp.version === STAMP_VERSION && typeof stamp.files === 'object' ? stamp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** @param {string} root */
+function configHash(root) {
+  const hash = createHash('sha256');
+  for (const name of CONFIGS) hash.update(existsSync(join(root, name)) ? readFileSync(join(root, name)) : '-').update('\0');
+  return hash.digest('hex').slice(0, 32);
+}
+
+/**
+ * What differs between src/ and dist/: `full` when nothing usable was built before (or the compiler settings
+ * changed), else the sources to compile again and the ones that are gone. Cheap: a stat per source, and a hash
+ * only of those whose size or mtime moved.
+ * @param {string} [root]
+ * @returns {{ current: boolean, full: boolean, changed: string[], removed: string[], files: Record<string, Signature>, config: string }}
+ */
+export function staleness(root = ROOT) {
+  const stamp = readStamp(root);
+  const config = configHash(root);
+  const full = stamp === undefined || stamp.config !== config || !existsSync(join(root, 'dist'));
+  /** @type {Record<string, Signature>} */
+  const files = {};
+  const changed = [];
+  for (const file of sourceFiles(root)) {
+    const path = join(root, 'src', file);
+    const { size, mtimeMs } = statSync(path);
+    const before = full ? undefined : stamp.files[file];
+    if (before && before.size === size && before.mtimeMs === mtimeMs) {
+      files[file] = before;
+      continue;
+    }
+    const hash = hashOf(path);
+    files[file] = { size, mtimeMs, hash };
+    if (!before || before.hash !== hash || before.size !== size) changed.push(file);
+  }
+  const removed = full ? [] : Object.keys(stamp.files).filter((file) => !(file in files));
+  // Sources with only a new mtime (a checkout, a copy) are hashed on each check until the next build: a few ms.
+  return { current: !full && changed.length === 0 && removed.length === 0, full, changed, removed, files, config };
+}
+
+/** @param {string} root */
+function loadTypeScript(root) {
+  try {
+    return createRequire(join(root, 'package.json'))('typescript');
+  } catch {
+    return undefined;
+  }
+}
+
+/** @param {number} ms */
+function pause(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Takes the build lock (a folder: `mkdir` is atomic), waiting for another build to finish; one left by a
+ * process that is gone, or older than a build can take, is taken over. Returns the release.
+ * @param {string} root
+ * @param {(line: string) => void} log
+ */
+function lock(root, log) {
+  const path = join(root, 'dist.lock');
+  const since = Date.now();
+  let told = false;
+  for (;;) {
+    try {
+      mkdirSync(path);
+      writeFileSync(join(path, 'owner'), String(process.pid));
+      return () => rmSync(path, { recursive: true, force: true });
+    } catch (error) {
+      if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error;
+    }
+    let stale = false;
+    try {
+      stale = Date.now() - statSync(path).mtimeMs > LOCK_STALE_MS;
+      stale ||= !alive(Number(readFileSync(join(path, 'owner'), 'utf8')));
+    } catch {
+      // Just released, or its owner has not written its pid yet: look again.
+    }
+    if (stale) {
+      // Renamed first, so that of several who found it stale only one removes it.
+      const doomed = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+      try {
+        renameSync(path, doomed);
+        rmSync(doomed, { recursive: true, force: true });
+      } catch {
+        // Someone else took it over first.
+      }
+      continue;
+    }
+    if (!told && Date.now() - since > 5_000) {
+      told = true;
+      log(`Waiting for another build of dist/ to finish (${path}) …`);
+    }
+    pause(100);
+  }
+}
+
+/** @param {number} pid */
+function alive(pid) {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM';
+  }
+}
+
+/**
+ * Compiles `files` (relative to src/) into `out` with `ts.transpileModule`, with source maps that point at
+ * src/. Throws `BuildError` listing syntax errors; writes nothing of a file that has one.
+ * @param {any} ts
+ * @param {string} root
+ * @param {string} out
+ * @param {readonly string[]} files
+ */
+function compile(ts, root, out, files) {
+  const parsed = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.build.json'), {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (/** @type {any} */ diagnostic) => {
+      throw new BuildError(`tsconfig.build.json: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`);
+    },
+  });
+  // Every source is an ES module ("type": "module"); file by file, TypeScript cannot look that up for NodeNext.
+  const compilerOptions = {
+    ...parsed.options,
+    module: ts.ModuleKind.ES2022,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    noEmit: false,
+    declaration: false,
+    rootDir: undefined,
+    outDir: undefined,
+  };
+  const problems = [];
+  for (const file of files) {
+    const source = join(root, 'src', file);
+    const target = join(out, file.replace(/\.ts$/, '.js'));
+    const result = ts.transpileModule(readFileSync(source, 'utf8'), { compilerOptions, fileName: source, reportDiagnostics: true });
+    for (const diagnostic of result.diagnostics ?? []) {
+      const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
+      if (!diagnostic.file) {
+        problems.push(`src/${file}: ${message}`);
+        continue;
+      }
+      const { line, character } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0);
+      problems.push(`src/${file}:${line + 1}:${character + 1} ${message}`);
+    }
+    if (result.diagnostics?.length) continue;
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, result.outputText);
+    if (result.sourceMapText) {
+      const map = JSON.parse(result.sourceMapText);
+      map.file = basename(target);
+      map.sources = [relative(dirname(target), source).split(sep).join('/')];
+      writeFileSync(`${target}.map`, JSON.stringify(map));
+    }
+  }
+  if (problems.length) throw new BuildError(`${problems.join('\n')}\nThe build stopped: fix the errors above (dist/ is left as it was).`);
+}
+
+/** @param {string} root */
+function removeLeftovers(root) {
+  for (const name of readdirSync(root)) {
+    if (/^dist\.(tmp|old|lock\.stale)-/.test(name)) rmSync(join(root, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Makes dist/ current with src/ (only what changed; everything with `force`), or does nothing when it is.
+ * Throws `BuildError` when it cannot: no TypeScript here (a production install), or a syntax error.
+ * @param {{ root?: string, force?: boolean, log?: (line: string) => void }} [options]
+ * @returns {boolean} whether anything was compiled
+ */
+export function ensureBuilt({ root = ROOT, force = false, log = () => undefined } = {}) {
+  if (!force && staleness(root).current) return false;
+  const ts = loadTypeScript(root);
+  if (!ts) {
+    throw new BuildError(
+      existsSync(join(root, 'dist', 'cli.js'))
+        ? 'dist/ is older than src/, and TypeScript is not installed here to compile it: run npm install, then npm run build.'
+        : 'dist/ has not been built, and TypeScript is not installed here to build it: run npm install, then npm run build.',
+    );
+  }
+  let release;
+  try {
+    release = lock(root, log);
+  } catch (error) {
+    throw unwritable(root, error);
+  }
+  try {
+    // Another start may have built it while this one waited.
+    const state = staleness(root);
+    if (!force && state.current) return false;
+    removeLeftovers(root);
+    const full = force || state.full;
+    const tmp = join(root, `dist.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      if (full) {
+        mkdirSync(tmp);
+      } else {
+        cpSync(join(root, 'dist'), tmp, { recursive: true });
+        for (const file of state.removed) {
+          const js = join(tmp, file.replace(/\.ts$/, '.js'));
+          rmSync(js, { force: true });
+          rmSync(`${js}.map`, { force: true });
+        }
+      }
+      const files = full ? Object.keys(state.files) : state.changed;
+      if (files.length) log(`Compiling ${full ? 'src/' : files.length === 1 ? `src/${files[0]}` : `${files.length} changed files`} to dist/ …`);
+      compile(ts, root, tmp, files);
+      writeFileSync(join(tmp, STAMP), `${JSON.stringify({ version: STAMP_VERSION, config: state.config, files: state.files })}\n`);
+      swapIn(root, tmp);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    return true;
+  } catch (error) {
+    throw error instanceof BuildError ? error : unwritable(root, error);
+  } finally {
+    release();
+  }
+}
+
+/**
+ * A file system refusal while building, as one line; anything else as it is.
+ * @param {string} root
+ * @param {unknown} error
+ */
+function unwritable(root, error) {
+  const code = /** @type {NodeJS.ErrnoException} */ (error)?.code;
+  if (!['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'].includes(String(code))) return error;
+  return new BuildError(`dist/ cannot be written in ${root} (${code}): run npm run build there as a user who can write it.`);
+}
+
+/**
+ * Puts the new build in place of dist/ with two renames (a reader sees the old dist/ or the new, whole).
+ * @param {string} root
+ * @param {string} tmp
+ */
+function swapIn(root, tmp) {
+  const dist = join(root, 'dist');
+  const old = join(root, `dist.old-${process.pid}-${randomBytes(4).toString('hex')}`);
+  let moved = false;
+  try {
+    renameSync(dist, old);
+    moved = true;
+  } catch (error) {
+    if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'ENOENT') throw error;
+  }
+  renameSync(tmp, dist);
+  if (moved) rmSync(old, { recursive: true, force: true });
+}
+
+/** `node scripts/build.js [--force | --prepare]` */
+function main() {
+  const args = process.argv.slice(2);
+  const force = args.includes('--force');
+  const prepare = args.includes('--prepare');
+  if (prepare && (!existsSync(join(ROOT, 'src')) || !loadTypeScript(ROOT))) return;
+  try {
+    const built = ensureBuilt({ force, log: (line) => console.error(line) });
+    if (!built) console.error('dist/ is up to date with src/.');
+  } catch (error) {
+    if (!(error instanceof BuildError)) throw error;
+    console.error(error.message);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

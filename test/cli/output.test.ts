@@ -1,0 +1,300 @@
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OutputError, writeFileAtomically, writeToStream } from '../../src/cli/output.js';
+import { type ChildOptions, ROOT, type Run, SPAWN_TIMEOUT, runCli } from '../support/child.js';
+import { runMain } from '../support/main.js';
+
+let tmp: string;
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'course-bot-out-'));
+  // Other users (the unprivileged run below) may enter it.
+  chmodSync(tmp, 0o755);
+});
+
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A fresh folder in the test's temp dir. */
+function folder(name: string): string {
+  const path = join(tmp, name);
+  mkdirSync(path, { mode: 0o755 });
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** Temporary files left beside a target. */
+function leftovers(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name.includes('.tmp-'));
+}
+
+/** A character device like /dev/null at `path` (or /dev/null itself where devices cannot be made). */
+function mknodNull(path: string): string {
+  try {
+    execFileSync('mknod', ['-m', '666', path, 'c', '1', '3'], { stdio: 'ignore' });
+    return path;
+  } catch {
+    return '/dev/null';
+  }
+}
+
+/** The real CLI, its state database in the temp dir (missing: read-only commands create nothing). */
+function cli(args: readonly string[], options: ChildOptions = {}): Promise<Run> {
+  return runCli(args, { ...options, env: { STATE_DB: join(tmp, 'state.db'), ...options.env } });
+}
+
+const PLAN = join(ROOT, 'test/fixtures/dtu_mlops/timeplan-2024.md');
+const IMPORT = ['import', PLAN, '--year', '2024', '--timezone', 'Europe/Copenhagen'];
+
+describe('--out through the real CLI (import, export, calendar)', () => {
+  it('writes through a symbolic link: the link stays a link, the target gets the text and keeps its mode', { timeout: SPAWN_TIMEOUT }, async () => {
+    const dir = folder('link');
+    const target = join(dir, 'course.yaml');
+    writeFileSync(target, 'old: file\n');
+    chmodSync(target, 0o640);
+    const link = join(dir, 'current.yaml');
+    symlinkSync('course.yaml', link);
+    const run = await cli([...IMPORT, '--out', link]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${link}: 3 weeks, 15 sessions from ${PLAN}\n`);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe('course.yaml');
+    expect(readFileSync(target, 'utf8')).toContain('timezone: Europe/Copenhagen');
+    expect(statSync(target).mode & 0o777).toBe(0o640);
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('writes through a dangling link, creating its target', { timeout: SPAWN_TIMEOUT }, async () => {
+    const dir = folder('dangling');
+    const link = join(dir, 'calendar.ics');
+    symlinkSync(join(dir, 'published', 'mlops.ics'), link);
+    mkdirSync(join(dir, 'published'));
+    const run = await cli(['calendar', '--out', link]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'published', 'mlops.ics'), 'utf8')).toMatch(/^BEGIN:VCALENDAR/);
+    expect(leftovers(join(dir, 'published'))).toEqual([]);
+  });
+
+  it.each([
+    ['export', ['export']],
+    ['calendar', ['calendar']],
+    ['import', IMPORT],
+  ])('%s refuses a folder with exit 2 in one line, and writes nothing into it', { timeout: SPAWN_TIMEOUT }, async (_name, args) => {
+    const dir = folder(`folder-${_name}`);
+    const run = await cli([...args, '--out', dir]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`--out ${dir}: is a folder; give a file name inside it\n`);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(leftovers(tmp)).toEqual([]);
+  });
+
+  it('refuses a FIFO at once (no wait for a reader) and leaves it a FIFO', { timeout: SPAWN_TIMEOUT }, async () => {
+    const dir = folder('fifo');
+    const fifo = join(dir, 'course.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const run = await cli(['export', '--out', fifo]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`--out ${fifo}: is a named pipe (FIFO), not a file; leave out --out to print to standard output\n`);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('refuses a device, and a link to one', { timeout: SPAWN_TIMEOUT }, async () => {
+    const dir = folder('device');
+    // As root, a copy of /dev/null in the temp dir: a regression must not replace the machine's own.
+    // Others cannot replace /dev/null, nor make a device.
+    const device = process.getuid?.() === 0 ? mknodNull(join(dir, 'null')) : '/dev/null';
+    const link = join(dir, 'null.ics');
+    symlinkSync(device, link);
+    const [direct, linked] = await Promise.all([cli(['calendar', '--out', device]), cli(['calendar', '--out', link])]);
+    expect(direct.code).toBe(2);
+    expect(direct.stderr).toBe(`--out ${device}: is a device, not a file; leave out --out to print to standard output\n`);
+    expect(linked.code).toBe(2);
+    expect(linked.stderr).toBe(`--out ${link}: (a link to ${device}) is a device, not a file; leave out --out to print to standard output\n`);
+    expect(lstatSync(device).isCharacterDevice()).toBe(true);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('wants a file name: not an empty one, nor one that ends in a slash', async () => {
+    const dir = folder('names');
+    const [empty, slash] = await Promise.all([
+      runMain(['export', '--out', ''], { STATE_DB: join(tmp, 'state.db') }),
+      runMain(['calendar', '--out', `${join(dir, 'course.ics')}/`], { STATE_DB: join(tmp, 'state.db') }),
+    ]);
+    expect(empty).toEqual({ code: 2, stdout: '', stderr: '--out needs a file name (leave it out to print to standard output)\n' });
+    expect(slash).toEqual({ code: 2, stdout: '', stderr: `--out ${join(dir, 'course.ics')}/: names a folder; give a file name\n` });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses standard output given as a path (/dev/stdout is a pipe or a socket here)', { timeout: SPAWN_TIMEOUT }, async () => {
+    const run = await cli(['calendar', '--out', '/dev/stdout']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^--out \/dev\/stdout: \(a link to .+\) is a (named pipe \(FIFO\)|socket), not a file/);
+  });
+
+  it('names a folder that does not exist', { timeout: SPAWN_TIMEOUT }, async () => {
+    const missing = join(tmp, 'no-such-folder');
+    const run = await cli(['export', '--out', join(missing, 'course.yaml')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`--out ${join(missing, 'course.yaml')}: the folder ${missing} does not exist; create it first\n`);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('says permission denied for a folder it cannot write (run unprivileged), leaving the file as it was', { timeout: SPAWN_TIMEOUT }, async () => {
+    const dir = folder('read-only');
+    const target = join(dir, 'course.yaml');
+    writeFileSync(target, 'old: file\n');
+    chmodSync(target, 0o666);
+    chmodSync(dir, 0o555);
+    // Root writes anywhere: run as nobody then.
+    const asRoot = process.getuid?.() === 0;
+    const run = await cli(['export', '--out', target], asRoot ? { uid: 65534, gid: 65534 } : {});
+    chmodSync(dir, 0o755);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`--out ${target}: cannot be written: permission denied (a file cannot be created or replaced in ${dir})\n`);
+    expect(readFileSync(target, 'utf8')).toBe('old: file\n');
+    expect(leftovers(dir)).toEqual([]);
+  });
+});
+
+describe('what import reads', () => {
+  it('refuses a FIFO, a device and a folder as the time plan at once, instead of waiting for them', { timeout: SPAWN_TIMEOUT }, async () => {
+    const dir = folder('import-input');
+    const fifo = join(dir, 'plan.md');
+    execFileSync('mkfifo', [fifo]);
+    const [fromFifo, fromDevice, fromFolder, missing, empty] = await Promise.all([
+      cli(['import', fifo, '--start', '2027-01-04']),
+      cli(['import', '/dev/zero', '--start', '2027-01-04']),
+      runMain(['import', dir, '--start', '2027-01-04']),
+      runMain(['import', join(dir, 'nothing.md'), '--start', '2027-01-04']),
+      runMain(['import', '', '--start', '2027-01-04']),
+    ]);
+    expect(fromFifo).toEqual({ code: 2, stdout: '', stderr: `${fifo}: is not a file (a folder, a device or a FIFO)\n` });
+    expect(fromDevice).toEqual({ code: 2, stdout: '', stderr: '/dev/zero: is not a file (a folder, a device or a FIFO)\n' });
+    expect(fromFolder).toEqual({ code: 2, stdout: '', stderr: `${dir}: is not a file (a folder, a device or a FIFO)\n` });
+    expect(missing).toEqual({ code: 2, stdout: '', stderr: `${join(dir, 'nothing.md')}: cannot be read (no such file)\n` });
+    expect(empty).toEqual({ code: 2, stdout: '', stderr: 'import needs the Markdown file of the time plan\n' });
+  });
+});
+
+describe('standard output that cannot be written, through the real CLI', () => {
+  it('a full device (> /dev/full) is one line on stderr and exit 1', { timeout: SPAWN_TIMEOUT }, async () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const run = await cli(['export'], { stdout: full });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe('Cannot write to standard output: no space left on the device\n');
+    } finally {
+      closeSync(full);
+    }
+  });
+
+  it('a reader that went away (| head -1) ends the command quietly with 141, as SIGPIPE would', { timeout: SPAWN_TIMEOUT }, async () => {
+    const run = await cli(['calendar'], { stdout: 'closed' });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(141);
+  });
+});
+
+describe('writeFileAtomically', () => {
+  it('leaves the old file and no temporary file when the disk is full (ENOSPC)', () => {
+    const dir = folder('enospc');
+    const target = join(dir, 'course.yaml');
+    writeFileSync(target, 'old: file\n');
+    const full = (fd: number, text: string) => {
+      writeFileSync(fd, text.slice(0, 10));
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    let error: unknown;
+    try {
+      writeFileAtomically(target, 'new: file\n'.repeat(100), { write: full });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(OutputError);
+    expect(error).toMatchObject({ message: `--out ${target}: cannot be written: no space left on the device`, code: 'ENOSPC', usage: false });
+    expect(readFileSync(target, 'utf8')).toBe('old: file\n');
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('keeps the mode of the file it replaces, whatever the umask; a new file gets the umask', () => {
+    const dir = folder('modes');
+    const kept = join(dir, 'kept.yaml');
+    writeFileSync(kept, 'old\n');
+    chmodSync(kept, 0o604);
+    const before = process.umask(0o077);
+    try {
+      writeFileAtomically(kept, 'new\n');
+      writeFileAtomically(join(dir, 'fresh.yaml'), 'new\n');
+    } finally {
+      process.umask(before);
+    }
+    expect(statSync(kept).mode & 0o777).toBe(0o604);
+    expect(readFileSync(kept, 'utf8')).toBe('new\n');
+    expect(statSync(join(dir, 'fresh.yaml')).mode & 0o777).toBe(0o600);
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('refuses a loop of links and a path through a file', () => {
+    const dir = folder('odd');
+    symlinkSync('b', join(dir, 'a'));
+    symlinkSync('a', join(dir, 'b'));
+    writeFileSync(join(dir, 'file'), 'x');
+    expect(() => writeFileAtomically(join(dir, 'a'), 'x')).toThrow(`--out ${join(dir, 'a')}: too many symbolic links (a loop?)`);
+    expect(() => writeFileAtomically(join(dir, 'file', 'course.yaml'), 'x')).toThrow(
+      `--out ${join(dir, 'file', 'course.yaml')}: ${join(dir, 'file')} is not a folder`,
+    );
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('resolves a relative link from the real folder of the link, as the kernel does', () => {
+    const dir = folder('relative');
+    mkdirSync(join(dir, 'real'));
+    mkdirSync(join(dir, 'real', 'out'));
+    symlinkSync('real', join(dir, 'alias'));
+    symlinkSync('out/course.yaml', join(dir, 'real', 'link.yaml'));
+    writeFileAtomically(join(dir, 'alias', 'link.yaml'), 'through\n');
+    expect(readFileSync(join(dir, 'real', 'out', 'course.yaml'), 'utf8')).toBe('through\n');
+    expect(lstatSync(join(dir, 'real', 'link.yaml')).isSymbolicLink()).toBe(true);
+  });
+});
+
+describe('writeToStream', () => {
+  it('turns an error of the stream into an OutputError instead of an unhandled error event', async () => {
+    const stream = new PassThrough({
+      write(_chunk, _encoding, done) {
+        done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const error = await writeToStream(stream, 'text\n').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OutputError);
+    expect(error).toMatchObject({ code: 'EPIPE', usage: false });
+  });
+});
