@@ -10,10 +10,12 @@ RUN apt-get update \
 ENV npm_config_nodedir=/usr/local \
     npm_config_build_from_source=true
 COPY package.json package-lock.json ./
-# No install scripts but better-sqlite3's: the package's own `prepare` (a build) runs below, once src/ is here.
+# No install scripts but better-sqlite3's: the package's own `prepare` (a build) is `npm run build` below, once
+# src/ is here.
 RUN npm ci --no-audit --no-fund --ignore-scripts \
  && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.js ./scripts/
 COPY src ./src
 # Keep the compiled module, drop what compiling it left (SQLite's sources, object files: about 25 MB).
 RUN npm run build \

@@ -112,7 +112,7 @@ function line(metric: string, ours: number, baseline: number, unit: string): str
   return `${metric} ours=${ours.toFixed(2)}${unit} baseline=${baseline.toFixed(2)}${unit} ratio=${ratio.toFixed(3)}`;
 }
 
-const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+const build = spawnSync('node', ['scripts/build.js'], { cwd: ROOT, stdio: 'inherit' });
 if (build.status !== 0) throw new Error('build failed');
 
 // The same baseline client sending ours's /today reply: what the bigger payload costs by itself.

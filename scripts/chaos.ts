@@ -85,7 +85,7 @@ async function trial(index: number): Promise<{ posts: number; kills: number; fau
   }
 }
 
-const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+const build = spawnSync('node', ['scripts/build.js'], { cwd: ROOT, stdio: 'inherit' });
 if (build.status !== 0) throw new Error('build failed');
 let duplicates = 0;
 let missed = 0;

@@ -67,9 +67,7 @@ function parseAt(value: string, zone: string): Date {
  */
 async function readingStore(path: string): Promise<StateStore & { close(): void }> {
   if (path === ':memory:' || !existsSync(path)) return new MemoryStore();
-  if (!statSync(path).isFile()) {
-    throw new StateDbError(path, `STATE_DB ${path} is not a file (a folder, a device or a FIFO): point STATE_DB or --state-db at the bot's state database`);
-  }
+  // The store refuses what is not a database file (a folder, a FIFO, a device) in one line of its own.
   const { SqliteStore } = await import('./store/sqlite-store.js');
   return new SqliteStore(path);
 }
@@ -396,14 +394,16 @@ async function announceNow(settings: Config, io: CliIo, print: (text: string) =>
       );
     }
     if (settings.slack?.announceChannel) {
-      const [{ slackClient }, { SlackMessenger }] = await Promise.all([
+      const [{ slackClient }, { SlackMessenger }, { commandNamer }] = await Promise.all([
         import('./platforms/slack/bot.js'),
         import('./platforms/slack/messenger.js'),
+        import('./platforms/slack/render.js'),
       ]);
       messengers.push(
         new SlackMessenger({
           client: slackClient(settings.slack, logger, { retries: 0 }),
           channel: settings.slack.announceChannel,
+          nameCommands: commandNamer(commands, settings.slack.commandPrefix),
           ...(settings.slack.instructorChannel && { instructorChannel: settings.slack.instructorChannel }),
         }),
       );
@@ -483,11 +483,7 @@ async function report(error: unknown, io: CliIo): Promise<number> {
     await say(error.message);
     return EXIT_USAGE;
   }
-  const refusal = discordRefusal(error) ?? platformFailure(error);
-  if (refusal) {
-    await say(refusal);
-    return EXIT_INVALID;
-  }
+  // Before the platform check: that one reads error codes (EACCES…), which a file problem may carry too.
   if (
     error instanceof SetupError ||
     error instanceof CourseFileError ||
@@ -496,6 +492,11 @@ async function report(error: unknown, io: CliIo): Promise<number> {
     error instanceof StateDbError
   ) {
     await say(error.message);
+    return EXIT_INVALID;
+  }
+  const refusal = discordRefusal(error) ?? platformFailure(error);
+  if (refusal) {
+    await say(refusal);
     return EXIT_INVALID;
   }
   throw error;

@@ -3,13 +3,12 @@ import { hostname, userInfo } from 'node:os';
 import { Announcer, DEFAULT_RETRY } from './announcer/announcer.js';
 import { LiveSchedule } from './schedule/live-schedule.js';
 import { type Clock, systemClock } from './core/clock.js';
-import { firstSession, lastSession } from './core/course/calendar.js';
-import { formatLongDate } from './core/course/dates.js';
 import type { Course } from './core/course/model.js';
 import { commands } from './core/commands/registry.js';
 import type { Config, DiscordConfig, SlackConfig } from './config.js';
+import { courseSummary } from './course-file/summary.js';
 import { LiveCourse } from './course-file/live-course.js';
-import { type LoadedCourse, loadCourseFile } from './course-file/read.js';
+import { loadCourseFile } from './course-file/read.js';
 import { type Logger, chatLogLevel, createLogger } from './log.js';
 import { startTicking } from './announcer/tick.js';
 import type { Messenger, ScheduleAdmin, StateStore } from './core/ports.js';
@@ -34,17 +33,6 @@ export interface StartOptions {
   readonly output?: NodeJS.WritableStream;
   /** Where the interactive terminal chat writes its log lines (above the prompt). Default: stderr. */
   readonly errorOutput?: NodeJS.WritableStream;
-}
-
-/** One line about a loaded course: weeks, sessions, first and last date. */
-export function courseSummary({ course }: LoadedCourse): string {
-  const weeks = course.weeks.length;
-  const sessions = course.sessions.length;
-  return (
-    `${course.name} (${course.id}): ${weeks} ${weeks === 1 ? 'week' : 'weeks'}, ` +
-    `${sessions} ${sessions === 1 ? 'session' : 'sessions'}, ` +
-    `${formatLongDate(firstSession(course).date)} – ${formatLongDate(lastSession(course).date)}, ${course.timezone}`
-  );
 }
 
 /** A name for this process in announcement claims: unique per start. */

@@ -456,11 +456,10 @@ describe('the CLI says what the bot says: the schedule changes made in chat appl
     ]);
     expect(empty).toEqual({ code: 2, stdout: '', stderr: '--state-db needs a file name (the bot’s STATE_DB)\n' });
     expect(folder.code).toBe(1);
-    expect(folder.stderr).toBe(
-      `STATE_DB ${tmp} is not a file (a folder, a device or a FIFO): point STATE_DB or --state-db at the bot's state database\n`,
-    );
+    expect(folder.stderr).toBe(`STATE_DB ${tmp} is a directory, not a database file: set STATE_DB to a file in it, such as ${tmp}/course-bot.db.\n`);
     expect(device.code).toBe(1);
-    expect(device.stderr).toMatch(/^STATE_DB \/dev\/null is not a file /);
+    expect(device.stderr).toMatch(/^STATE_DB \/dev\/null is a device/);
+    expect(device.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('--state-db goes with announce --dry-run only', async () => {
