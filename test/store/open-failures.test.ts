@@ -362,7 +362,7 @@ describe('the CLI on a state folder it may not write (a host folder the containe
     lock(folder);
     const path = join(folder, 'var', 'state.db');
     expectOneLine(
-      await cliUnprivileged(['calendar'], path),
+      await cliUnprivileged(['announce', '--now'], path),
       `STATE_DB ${path}: cannot create its directory ${join(folder, 'var')} (EACCES: permission denied, mkdir '${join(folder, 'var')}'): ` +
         `create it writable for uid ${uid}, or set STATE_DB elsewhere.`,
     );
