@@ -168,10 +168,15 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
       process.once('SIGTERM', watchdog);
       process.once('SIGINT', watchdog);
       const { start } = await import('./main.js');
-      await start({ config: settings, logger, ...(clock && { clock }) });
-      // Everything is closed; a socket still waiting for a peer's goodbye (ws waits up to 30 s for a
-      // close frame from a gateway that went away) must not keep a stopping bot alive.
-      setTimeout(() => process.exit(), 2_000).unref();
+      try {
+        await start({ config: settings, logger, ...(clock && { clock }) });
+      } finally {
+        // Stopped, or a platform refused (everything is closed either way): a socket still waiting for a
+        // peer's goodbye (ws waits up to 30 s for a close frame from a gateway that went away) must not
+        // keep the process alive, since a supervisor restarts it only once it has exited. The exit code
+        // is the one `run` sets.
+        setTimeout(() => process.exit(), 2_000).unref();
+      }
     });
 
   cli
