@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command as Program, CommanderError } from 'commander';
@@ -15,11 +15,12 @@ import { isUserFacingError } from './core/errors.js';
 import type { Messenger, StateStore } from './core/ports.js';
 import { type Config, ConfigError, PACKAGE_ROOT, label, loadConfig } from './config.js';
 import { ImportError, courseYaml, importTimePlan } from './course-file/import-markdown.js';
-import { CourseFileError, type ExportMarker, type LoadedCourse, loadCourseFile } from './course-file/read.js';
+import { COURSE_FILE_LIMITS, CourseFileError, type ExportMarker, type LoadedCourse, loadCourseFile } from './course-file/read.js';
 import { courseSummary } from './course-file/summary.js';
 import { OutputError, writeFileAtomically, writeToStream } from './cli/output.js';
 import { createLogger, registerSecrets } from './log.js';
 import { platformFailure } from './platforms/failure.js';
+import { FileRefusal, readRegularFile } from './regular-file.js';
 import { effectiveCourse } from './schedule/live-schedule.js';
 import { MemoryStore } from './store/memory-store.js';
 import { StateDbError } from './store/state-db-error.js';
@@ -217,12 +218,11 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
       if (file.trim() === '') throw new UsageError('import needs the Markdown file of the time plan');
       let markdown: string;
       try {
-        // Only a file: reading a FIFO or a device (/dev/zero) would wait, or read, forever.
-        if (!statSync(resolve(cwd, file)).isFile()) throw new UsageError(`${file}: is not a file (a folder, a device or a FIFO)`);
-        markdown = readFileSync(resolve(cwd, file), 'utf8');
+        // Read as the course file is: only a regular file (a FIFO or /dev/zero would wait, or read, forever).
+        markdown = readRegularFile(resolve(cwd, file), COURSE_FILE_LIMITS.bytes, 'a time plan').toString('utf8');
       } catch (error) {
-        if (error instanceof UsageError) throw error;
-        throw new UsageError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((error as Error).message)})`);
+        if (!(error instanceof FileRefusal)) throw error;
+        throw new UsageError(`${file}: ${error.message}`);
       }
       const doc = importTimePlan(markdown, {
         source: file,
