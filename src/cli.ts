@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command as Program, CommanderError } from 'commander';
@@ -67,10 +67,23 @@ function parseAt(value: string, zone: string): Date {
  * changes yet: it is not created (only the bot and the commands that post create it).
  */
 async function readingStore(path: string): Promise<StateStore & { close(): void }> {
-  if (path === ':memory:' || !existsSync(path)) return new MemoryStore();
+  if (path === ':memory:' || nothingAt(path)) return new MemoryStore();
   // The store refuses what is not a database file (a folder, a FIFO, a device) in one line of its own.
   const { SqliteStore } = await import('./store/sqlite-store.js');
   return new SqliteStore(path);
+}
+
+/**
+ * Nothing is at `path` (or only a link to nothing): a database not created yet. A link that loops or a file
+ * where a folder should be is no missing database: the store names it.
+ */
+function nothingAt(path: string): boolean {
+  try {
+    statSync(path);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
 }
 
 /** `--course` and `--state-db`: which course file and state database a command reads. */
