@@ -4,7 +4,7 @@ import { type ParseResult, parseCourse } from '../core/course/parse.js';
 import { type Course, type CourseIssue, formatPath, printable, quoted } from '../core/course/model.js';
 import type { CourseFile } from '../core/course/schema.js';
 import { FileRefusal, readRegularFile, tooLargeMessage } from '../regular-file.js';
-import { YAML_LIMITS, checkAliases, tooDeep } from './yaml-guard.js';
+import { YAML_LIMITS, checkAliases, rangeStart, tooDeep } from './yaml-guard.js';
 
 /**
  * What a course file may be, beyond its format (see also `COURSE_LIMITS` and `YAML_LIMITS`): a larger
@@ -327,9 +327,4 @@ function locate(issue: CourseIssue, root: Node | null, lines: LineCounter, file:
   }
   const { line, col } = lines.linePos(offset);
   return { file, line, column: col, path: formatPath(issue.path), message: issue.message };
-}
-
-function rangeStart(node: unknown): number | undefined {
-  const range = (node as { range?: [number, number, number] } | null)?.range;
-  return range?.[0];
 }
