@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command as Program, CommanderError } from 'commander';
@@ -15,11 +15,12 @@ import { isUserFacingError } from './core/errors.js';
 import type { Messenger, StateStore } from './core/ports.js';
 import { type Config, ConfigError, PACKAGE_ROOT, label, loadConfig } from './config.js';
 import { ImportError, courseYaml, importTimePlan } from './course-file/import-markdown.js';
-import { CourseFileError, type ExportMarker, type LoadedCourse, loadCourseFile } from './course-file/read.js';
+import { COURSE_FILE_LIMITS, CourseFileError, type ExportMarker, type LoadedCourse, loadCourseFile } from './course-file/read.js';
 import { courseSummary } from './course-file/summary.js';
 import { OutputError, writeFileAtomically, writeToStream } from './cli/output.js';
 import { createLogger, registerSecrets } from './log.js';
 import { platformFailure } from './platforms/failure.js';
+import { FileRefusal, readRegularFile } from './regular-file.js';
 import { effectiveCourse } from './schedule/live-schedule.js';
 import { MemoryStore } from './store/memory-store.js';
 import { StateDbError } from './store/state-db-error.js';
@@ -66,10 +67,23 @@ function parseAt(value: string, zone: string): Date {
  * changes yet: it is not created (only the bot and the commands that post create it).
  */
 async function readingStore(path: string): Promise<StateStore & { close(): void }> {
-  if (path === ':memory:' || !existsSync(path)) return new MemoryStore();
+  if (path === ':memory:' || nothingAt(path)) return new MemoryStore();
   // The store refuses what is not a database file (a folder, a FIFO, a device) in one line of its own.
   const { SqliteStore } = await import('./store/sqlite-store.js');
   return new SqliteStore(path);
+}
+
+/**
+ * Nothing is at `path` (or only a link to nothing): a database not created yet. A link that loops or a file
+ * where a folder should be is no missing database: the store names it.
+ */
+function nothingAt(path: string): boolean {
+  try {
+    statSync(path);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
 }
 
 /** `--course` and `--state-db`: which course file and state database a command reads. */
@@ -168,10 +182,15 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
       process.once('SIGTERM', watchdog);
       process.once('SIGINT', watchdog);
       const { start } = await import('./main.js');
-      await start({ config: settings, logger, ...(clock && { clock }) });
-      // Everything is closed; a socket still waiting for a peer's goodbye (ws waits up to 30 s for a
-      // close frame from a gateway that went away) must not keep a stopping bot alive.
-      setTimeout(() => process.exit(), 2_000).unref();
+      try {
+        await start({ config: settings, logger, ...(clock && { clock }) });
+      } finally {
+        // Stopped, or a platform refused (everything is closed either way): a socket still waiting for a
+        // peer's goodbye (ws waits up to 30 s for a close frame from a gateway that went away) must not
+        // keep the process alive, since a supervisor restarts it only once it has exited. The exit code
+        // is the one `run` sets.
+        setTimeout(() => process.exit(), 2_000).unref();
+      }
     });
 
   cli
@@ -212,12 +231,11 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
       if (file.trim() === '') throw new UsageError('import needs the Markdown file of the time plan');
       let markdown: string;
       try {
-        // Only a file: reading a FIFO or a device (/dev/zero) would wait, or read, forever.
-        if (!statSync(resolve(cwd, file)).isFile()) throw new UsageError(`${file}: is not a file (a folder, a device or a FIFO)`);
-        markdown = readFileSync(resolve(cwd, file), 'utf8');
+        // Read as the course file is: only a regular file (a FIFO or /dev/zero would wait, or read, forever).
+        markdown = readRegularFile(resolve(cwd, file), COURSE_FILE_LIMITS.bytes, 'a time plan').toString('utf8');
       } catch (error) {
-        if (error instanceof UsageError) throw error;
-        throw new UsageError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((error as Error).message)})`);
+        if (!(error instanceof FileRefusal)) throw error;
+        throw new UsageError(`${file}: ${error.message}`);
       }
       const doc = importTimePlan(markdown, {
         source: file,

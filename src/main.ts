@@ -220,7 +220,7 @@ async function slackPlatform(config: SlackConfig, deps: PlatformDeps): Promise<P
  * tokens are set, else the terminal chat) → announcer → signals.
  * The course file is read before anything connects; a broken one throws `CourseFileError`. A platform
  * that cannot start (a refused token, no network) stops the others and throws `PlatformError`,
- * one line per failed platform; the process then exits within 5 s whatever is still closing.
+ * one line per failed platform. It never ends the process: that is its caller's (the CLI's) decision.
  */
 export async function start(options: StartOptions): Promise<void> {
   const { config } = options;
@@ -436,14 +436,6 @@ export async function start(options: StartOptions): Promise<void> {
       await stopTicking?.();
       await schedule.settle();
     }
-  } catch (error) {
-    if (error instanceof PlatformError) {
-      // Everything is stopped and the caller prints why. A socket still waiting for the goodbye of a
-      // gateway that went away (ws waits up to 30 s) must not keep a failed start alive: a supervisor
-      // restarts the process only once it has exited.
-      setTimeout(() => process.exit(1), 5_000).unref();
-    }
-    throw error;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

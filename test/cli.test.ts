@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PermissionFlagsBits } from 'discord.js';
@@ -446,6 +446,24 @@ describe('the CLI says what the bot says: the schedule changes made in chat appl
     expect(exported.stdout).not.toContain('x-course-bot');
     expect(existsSync(join(tmp, 'missing'))).toBe(false);
     expect(existsSync(fromEnv)).toBe(false);
+  });
+
+  it('refuses a --state-db that cannot be a database (a link loop, a file as a folder), rather than reading no changes', async () => {
+    const loop = join(tmp, 'loop.db');
+    symlinkSync(join(tmp, 'loop-back.db'), loop);
+    symlinkSync(loop, join(tmp, 'loop-back.db'));
+    const inFile = join(tmpFile('plain-file', 'x'), 'state.db');
+    const [looped, underFile] = await Promise.all([cli(['ask', '/today', '--state-db', loop]), cli(['export', '--state-db', inFile])]);
+    expect(looped).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `STATE_DB ${loop} is a symbolic link that loops, not a database file: set STATE_DB to a regular file's path.\n`,
+    });
+    expect(underFile.code).toBe(1);
+    expect(underFile.stdout).toBe('');
+    expect(underFile.stderr).toBe(
+      `STATE_DB ${inFile}: ${join(tmp, 'plain-file')} is a file, not a directory: set STATE_DB to a path in a directory (or move that file away).\n`,
+    );
   });
 
   it('refuses a --state-db that is empty, a folder or a device, in one line', async () => {

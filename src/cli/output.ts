@@ -14,6 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { specialKind } from '../regular-file.js';
 
 /**
  * Output that cannot be written: one line naming the target and what to do. `usage` when the target itself
@@ -63,12 +64,10 @@ function reason(error: unknown, folder: string): string {
 
 /** A path that is not a file `--out` can replace, or undefined for a regular file. */
 function notAFile(stats: Stats): string | undefined {
-  if (stats.isFile()) return undefined;
+  const kind = specialKind(stats);
+  if (kind === undefined) return undefined;
   if (stats.isDirectory()) return 'is a folder; give a file name inside it';
-  if (stats.isFIFO()) return 'is a named pipe (FIFO), not a file; leave out --out to print to standard output';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'is a device, not a file; leave out --out to print to standard output';
-  if (stats.isSocket()) return 'is a socket, not a file';
-  return 'is not a regular file';
+  return `is ${kind}, not a file; leave out --out to print to standard output`;
 }
 
 /** Where a link at `path` points in the end, for a message. */

@@ -1,10 +1,10 @@
 import { isUtf8 } from 'node:buffer';
-import { type Stats, closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { Composer, type Document, LineCounter, type Node, Parser, type YAMLError, isMap, isPair, isScalar, isSeq } from 'yaml';
 import { type ParseResult, parseCourse } from '../core/course/parse.js';
 import { type Course, type CourseIssue, formatPath, printable, quoted } from '../core/course/model.js';
 import type { CourseFile } from '../core/course/schema.js';
-import { YAML_LIMITS, checkAliases, tooDeep } from './yaml-guard.js';
+import { FileRefusal, readRegularFile, tooLargeMessage } from '../regular-file.js';
+import { YAML_LIMITS, checkAliases, rangeStart, tooDeep } from './yaml-guard.js';
 
 /**
  * What a course file may be, beyond its format (see also `COURSE_LIMITS` and `YAML_LIMITS`): a larger
@@ -98,10 +98,10 @@ export function parseCourseText(text: string, file: string): LoadedCourse {
 export function loadCourseFile(path: string, displayName = path): LoadedCourse {
   let bytes: Buffer;
   try {
-    bytes = readRegularFile(path, displayName);
+    bytes = readRegularFile(path, COURSE_FILE_LIMITS.bytes, 'a course file');
   } catch (error) {
-    if (error instanceof CourseFileError) throw error;
-    throw whole(displayName, `cannot be read: ${reasonOf(error)}`);
+    if (!(error instanceof FileRefusal)) throw error;
+    throw whole(displayName, error.message);
   }
   return parseCourseText(decode(bytes, displayName), displayName);
 }
@@ -121,60 +121,8 @@ function whole(file: string, message: string): CourseFileError {
   return new CourseFileError(file, [{ file, path: '', message }]);
 }
 
-const MEGABYTE = 1024 * 1024;
-
 function tooLarge(file: string, bytes: number): CourseFileError {
-  const size = bytes >= MEGABYTE ? `${(bytes / MEGABYTE).toFixed(1)} MB` : `${bytes} bytes`;
-  return whole(file, `is ${size}: a course file may be at most ${COURSE_FILE_LIMITS.bytes / MEGABYTE} MB`);
-}
-
-/**
- * The bytes of a regular file, at most the size limit. Opened without blocking and checked on the open
- * descriptor, so a FIFO, a device (`/dev/zero`) or a directory is refused instead of read forever.
- */
-function readRegularFile(path: string, file: string): Buffer {
-  // A FIFO with no writer would block the open itself without O_NONBLOCK (which regular files ignore).
-  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) {
-      throw whole(file, `is ${kindOf(stat)}, not a regular file: the course file must be a regular file (a symlink to one is fine)`);
-    }
-    if (stat.size > COURSE_FILE_LIMITS.bytes) throw tooLarge(file, stat.size);
-    // The file may grow after fstat: read to its end, but never past the limit.
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.max(64 * 1024, stat.size + 1 - total));
-      const read = readSync(fd, chunk, 0, chunk.length, null);
-      if (read === 0) break;
-      total += read;
-      if (total > COURSE_FILE_LIMITS.bytes) throw tooLarge(file, total);
-      chunks.push(chunk.subarray(0, read));
-    }
-    return Buffer.concat(chunks, total);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function kindOf(stat: Stats): string {
-  if (stat.isDirectory()) return 'a directory';
-  if (stat.isFIFO()) return 'a FIFO (named pipe)';
-  if (stat.isCharacterDevice()) return 'a character device';
-  if (stat.isBlockDevice()) return 'a block device';
-  if (stat.isSocket()) return 'a socket';
-  return 'something else';
-}
-
-function reasonOf(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'ELOOP') return 'too many symlinks (a symlink loop?)';
-  if (code === 'ENOTDIR') return 'a part of the path is not a directory';
-  if (code === 'ENAMETOOLONG') return 'the path is too long';
-  return error instanceof Error ? error.message : String(error);
+  return whole(file, tooLargeMessage(bytes, COURSE_FILE_LIMITS.bytes, 'a course file'));
 }
 
 const SAVE_AS_UTF8 = 'save it as UTF-8 (in most editors: "Save with encoding" or "File encoding", then UTF-8)';
@@ -379,9 +327,4 @@ function locate(issue: CourseIssue, root: Node | null, lines: LineCounter, file:
   }
   const { line, col } = lines.linePos(offset);
   return { file, line, column: col, path: formatPath(issue.path), message: issue.message };
-}
-
-function rangeStart(node: unknown): number | undefined {
-  const range = (node as { range?: [number, number, number] } | null)?.range;
-  return range?.[0];
 }

@@ -150,6 +150,7 @@ function mergeable(value: unknown, anchors: ReadonlyMap<string, Node>): boolean 
   return resolved.items.every((entry) => isMap(isAlias(entry) ? anchors.get(entry.source) : entry));
 }
 
-function rangeStart(node: unknown): number | undefined {
+/** Where a YAML node (or pair key) starts in the text, when the parser recorded it. */
+export function rangeStart(node: unknown): number | undefined {
   return (node as { range?: readonly number[] } | null | undefined)?.range?.[0];
 }

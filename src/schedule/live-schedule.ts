@@ -125,6 +125,11 @@ function sameVersion(a: ChangesVersion, b: ChangesVersion): boolean {
   return a.count === b.count && a.lastId === b.lastId && a.undone === b.undone;
 }
 
+/** The version of a whole change log as read (what `changesVersion` says of it). */
+function versionOf(records: readonly ChangeRecord[]): ChangesVersion {
+  return { count: records.length, lastId: records.at(-1)?.id ?? 0, undone: records.filter((record) => record.undoneAt !== undefined).length };
+}
+
 /** The effective course as last read, and the course file and change log it was read from. */
 interface Cached {
   readonly base: LoadedCourse;
@@ -195,7 +200,7 @@ export class LiveSchedule implements ScheduleAdmin {
     const { live, store } = this.#options;
     const base = live.loaded;
     const courseId = base.file.course.id;
-    const version = store.changesVersion(courseId);
+    let version = store.changesVersion(courseId);
     const cached = this.#cache?.base === base ? this.#cache : undefined;
     if (cached && sameVersion(cached.version, version)) return cached.applied;
     let applied: AppliedChanges | undefined;
@@ -208,7 +213,13 @@ export class LiveSchedule implements ScheduleAdmin {
         applied = applyMoreChanges(cached.applied, active(added), through !== undefined ? { includedThrough: through } : {});
       }
     }
-    applied ??= replayed(base, store.listChanges(courseId), includedThrough(base, store));
+    if (!applied) {
+      const all = store.listChanges(courseId);
+      applied = replayed(base, all, includedThrough(base, store));
+      // The version of the rows applied: another instance may have stored a change since `version` was read,
+      // and that change must not be applied a second time as "added" at the next read.
+      version = versionOf(all);
+    }
     for (const { id, reason } of applied.skipped) {
       if (this.#reportedSkips.has(id)) continue;
       this.#reportedSkips.add(id);

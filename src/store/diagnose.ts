@@ -1,5 +1,6 @@
 import { lstatSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { specialKind } from '../regular-file.js';
 import { StateDbError } from './state-db-error.js';
 
 /** What to do about a file that is not a usable database. */
@@ -47,10 +48,8 @@ export function kindOf(path: string): string | undefined {
     // A link to nowhere is fine (SQLite creates its target); a loop is not.
     return link && code(error) === 'ELOOP' ? 'a symbolic link that loops' : undefined;
   }
-  if (stats.isFIFO()) return 'a named pipe (FIFO)';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
-  if (stats.isSocket()) return 'a socket';
-  return undefined;
+  // A directory gets a message of its own (a file in it is what was meant).
+  return stats.isDirectory() ? undefined : specialKind(stats);
 }
 
 /** The nearest ancestor of `path` that exists, and whether it is a directory. */

@@ -196,11 +196,44 @@ describe('what import reads', () => {
       runMain(['import', join(dir, 'nothing.md'), '--start', '2027-01-04']),
       runMain(['import', '', '--start', '2027-01-04']),
     ]);
-    expect(fromFifo).toEqual({ code: 2, stdout: '', stderr: `${fifo}: is not a file (a folder, a device or a FIFO)\n` });
-    expect(fromDevice).toEqual({ code: 2, stdout: '', stderr: '/dev/zero: is not a file (a folder, a device or a FIFO)\n' });
-    expect(fromFolder).toEqual({ code: 2, stdout: '', stderr: `${dir}: is not a file (a folder, a device or a FIFO)\n` });
-    expect(missing).toEqual({ code: 2, stdout: '', stderr: `${join(dir, 'nothing.md')}: cannot be read (no such file)\n` });
+    const must = 'not a regular file: a time plan must be a regular file (a symlink to one is fine)';
+    expect(fromFifo).toEqual({ code: 2, stdout: '', stderr: `${fifo}: is a named pipe (FIFO), ${must}\n` });
+    expect(fromDevice).toEqual({ code: 2, stdout: '', stderr: `/dev/zero: is a device, ${must}\n` });
+    expect(fromFolder).toEqual({ code: 2, stdout: '', stderr: `${dir}: is a directory, ${must}\n` });
+    expect(missing).toEqual({ code: 2, stdout: '', stderr: `${join(dir, 'nothing.md')}: cannot be read: no such file\n` });
     expect(empty).toEqual({ code: 2, stdout: '', stderr: 'import needs the Markdown file of the time plan\n' });
+  });
+
+  it('reads the time plan as the course file is read: a link loop in plain words, and a size limit', async () => {
+    const dir = folder('import-odd');
+    symlinkSync(join(dir, 'b.md'), join(dir, 'a.md'));
+    symlinkSync(join(dir, 'a.md'), join(dir, 'b.md'));
+    writeFileSync(join(dir, 'huge.md'), `# Plan\n${'x'.repeat(11 * 1024 * 1024)}\n`);
+    const [loop, huge] = await Promise.all([
+      runMain(['import', join(dir, 'a.md'), '--start', '2027-01-04']),
+      runMain(['import', join(dir, 'huge.md'), '--start', '2027-01-04']),
+    ]);
+    expect(loop).toEqual({ code: 2, stdout: '', stderr: `${join(dir, 'a.md')}: cannot be read: too many symlinks (a symlink loop?)\n` });
+    expect(huge).toEqual({ code: 2, stdout: '', stderr: `${join(dir, 'huge.md')}: is 11.0 MB: a time plan may be at most 10 MB\n` });
+  });
+});
+
+/** The course file, the time plan, `--out` and `STATE_DB` are checked by one function, and say the same. */
+describe('a FIFO wherever a file is expected', () => {
+  it('is named the same way by every command', async () => {
+    const dir = folder('fifo-everywhere');
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const env = { STATE_DB: join(dir, 'state.db') };
+    const runs = await Promise.all([
+      runMain(['validate', fifo]),
+      runMain(['import', fifo, '--start', '2027-01-04']),
+      runMain(['export', '--out', fifo], env),
+      runMain(['ask', '/today', '--state-db', fifo]),
+    ]);
+    expect(runs.map((run) => run.code)).toEqual([1, 2, 2, 1]);
+    for (const run of runs) expect(run.stderr.trim().split('\n').at(-1)).toContain('is a named pipe (FIFO), not a');
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
   });
 });
 

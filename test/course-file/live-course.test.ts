@@ -117,7 +117,7 @@ describe('LiveCourse', () => {
     try {
       expect(live.reload('SIGHUP').ok).toBe(false);
       expect(refused).toEqual([
-        'fifo.yaml: 1 problem\nfifo.yaml is a FIFO (named pipe), not a regular file: the course file must be a regular file (a symlink to one is fine)',
+        'fifo.yaml: 1 problem\nfifo.yaml is a named pipe (FIFO), not a regular file: a course file must be a regular file (a symlink to one is fine)',
       ]);
       expect(live.course.sessions[5]!.topic).toBe('Training in the sky');
     } finally {

@@ -314,14 +314,14 @@ describe('loadCourseFile reads only regular UTF-8 files', () => {
     const closed = new Promise((resolve) => writer.once('close', resolve));
     try {
       expect(load(fifo)).toEqual([
-        'c.yaml is a FIFO (named pipe), not a regular file: the course file must be a regular file (a symlink to one is fine)',
+        'c.yaml is a named pipe (FIFO), not a regular file: a course file must be a regular file (a symlink to one is fine)',
       ]);
     } finally {
       writer.kill();
       await closed;
     }
-    expect(load('/dev/zero')).toEqual(['c.yaml is a character device, not a regular file: the course file must be a regular file (a symlink to one is fine)']);
-    expect(load(dir)).toEqual(['c.yaml is a directory, not a regular file: the course file must be a regular file (a symlink to one is fine)']);
+    expect(load('/dev/zero')).toEqual(['c.yaml is a device, not a regular file: a course file must be a regular file (a symlink to one is fine)']);
+    expect(load(dir)).toEqual(['c.yaml is a directory, not a regular file: a course file must be a regular file (a symlink to one is fine)']);
   });
 
   it('reads through a symlink, and refuses a file over the size limit by its size', () => {

@@ -66,7 +66,7 @@ describe('course-bot validate on course files that used to crash or hang it', ()
       expect(run.stdout).toBe('');
       expect(problemLines(run.stderr, path)).toEqual([
         `${path}: 1 problem`,
-        `${path} is a FIFO (named pipe), not a regular file: the course file must be a regular file (a symlink to one is fine)`,
+        `${path} is a named pipe (FIFO), not a regular file: a course file must be a regular file (a symlink to one is fine)`,
       ]);
     } finally {
       writer.kill();

@@ -70,7 +70,7 @@ describe('a running bot and course files that used to crash it', () => {
     }
     rmSync(file);
     execFileSync('mkfifo', [file]);
-    await refusedWith('is a FIFO (named pipe), not a regular file');
+    await refusedWith('is a named pipe (FIFO), not a regular file');
 
     const today = await fake.interact(chatInput('today', [{ name: 'date', type: ApplicationCommandOptionType.String, value: '2027-01-11' }]));
     expect((dataOf(today.callback) as { embeds?: { description?: string }[] }).embeds?.[0]?.description).toMatch(/^Training in the sky/);

@@ -371,6 +371,40 @@ describe('LiveSchedule: instances and restarts', () => {
     expect(sessionOn(schedule.course, '2027-01-06')?.cancelled).toEqual({});
   });
 
+  it('a change another instance stores while this one reads the log is applied once, never replayed as skipped', () => {
+    const paths = files();
+    const clock = mutableClock('2027-01-05T10:00');
+    const { logger, lines } = captureLogger();
+    /** Another instance stores its changes between this one's version read and its read of the whole log. */
+    class Interleaved extends MemoryStore {
+      readonly meanwhile: ScheduleChange[] = [];
+      #versioning = false;
+      override changesVersion(courseId: string): ReturnType<MemoryStore['changesVersion']> {
+        this.#versioning = true;
+        try {
+          return super.changesVersion(courseId);
+        } finally {
+          this.#versioning = false;
+        }
+      }
+      override listChanges(courseId: string, afterId?: number): ReturnType<MemoryStore['listChanges']> {
+        if (!afterId && !this.#versioning) for (const stored of this.meanwhile.splice(0)) super.addChange(courseId, stored, bob, 0);
+        return super.listChanges(courseId, afterId);
+      }
+    }
+    const store = new Interleaved();
+    const live = new LiveCourse({ path: paths.course, label: 'course.yaml', initial: loadCourseFile(paths.course), logger });
+    const schedule = new LiveSchedule({ live, store, clock, logger });
+    store.meanwhile.push({ kind: 'add', date: '2027-01-07', topic: 'Extra' }, { kind: 'edit', date: '2027-01-07', topic: 'Extra, renamed' });
+    expect(sessionOn(schedule.course, '2027-01-07')?.topic).toBe('Extra, renamed');
+    expect(schedule.history().map((entry) => [entry.record.id, entry.skipped])).toEqual([
+      [1, undefined],
+      [2, undefined],
+    ]);
+    expect(sessionOn(schedule.course, '2027-01-07')?.topic).toBe('Extra, renamed');
+    expect(lines.join('')).not.toContain('no longer applies');
+  });
+
   it('(e) after a restart the changes and their history (who, when, undone by whom) are still there, and nothing is announced again', async () => {
     const paths = files();
     const clock = mutableClock('2027-01-05T10:00');
