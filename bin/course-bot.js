@@ -4,7 +4,9 @@
 // older build; where there is no src/ (the Docker image) dist/ is all there is.
 import { existsSync } from 'node:fs';
 
-if (existsSync(new URL('../src/', import.meta.url))) {
+const checkout = existsSync(new URL('../src/', import.meta.url));
+
+async function bringUpToDate() {
   const { BuildError, ensureBuilt } = await import('../scripts/build.js');
   try {
     ensureBuilt({ log: (line) => console.error(line) });
@@ -15,9 +17,19 @@ if (existsSync(new URL('../src/', import.meta.url))) {
   }
 }
 
+if (checkout) await bringUpToDate();
 if (!existsSync(new URL('../dist/cli.js', import.meta.url))) {
   console.error('dist/ has not been built: run npm run build (in the course-bot folder).');
   process.exit(1);
 }
-const { run } = await import('../dist/cli.js');
-await run(process.argv.slice(2));
+let cli;
+try {
+  cli = await import('../dist/cli.js');
+} catch (error) {
+  // Another start may be swapping a new build in (two renames: dist/ is absent for a moment): wait for it
+  // (it holds the build lock) and load the new one.
+  if (!checkout || /** @type {{ code?: string }} */ (error).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+  await bringUpToDate();
+  cli = await import(`../dist/cli.js?retry=${Date.now()}`);
+}
+await cli.run(process.argv.slice(2));

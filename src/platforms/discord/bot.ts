@@ -176,10 +176,9 @@ export class DiscordBot {
     if (this.#stopped) {
       // discord.js ignores a destroy() that comes mid-login and connects on (and a second destroy() is then
       // a no-op): close the connection once the login has ended, or the process never exits.
-      void login.then(
-        () => this.client.destroy(),
-        () => undefined,
-      );
+      login
+        .then(() => this.client.destroy())
+        .catch((error: unknown) => this.#logger.debug({ err: error }, 'closing the connection of a login that ended after a stop failed'));
       return;
     }
     await Promise.race([ready, this.#stopping]);
