@@ -285,13 +285,15 @@ export async function start(options: StartOptions): Promise<void> {
       logger: logger.child({ subsystem: 'schedule' }),
       announcer: () => announcer,
     });
-    const onHangUp = () => live.reload('SIGHUP');
+    // Checked in a worker thread: the bot goes on answering (and can stop) while a large file is read.
+    const onHangUp = () => void live.reloadOffThread('SIGHUP');
     process.on('SIGHUP', onHangUp);
     const stopWatching = live.watch();
     cleanUp = () => {
       process.off('SIGHUP', onHangUp);
       stopWatching();
       fileNotices.stop();
+      live.close();
     };
     const course = () => schedule.course;
     logger.info(

@@ -3,6 +3,7 @@ import { basename, dirname, join, parse, resolve, sep } from 'node:path';
 import type { Course } from '../core/course/model.js';
 import type { CourseFile } from '../core/course/schema.js';
 import type { Logger } from '../log.js';
+import { loadOffThread } from './load-off-thread.js';
 import { CourseFileError, type LoadedCourse, formatIssue, loadCourseFile, unexpected } from './read.js';
 
 /** What a reload did: the file accepted (changed or not), or refused with its problems. */
@@ -33,6 +34,10 @@ export class LiveCourse {
   readonly #onRecovered: () => void;
   /** While watching: finds the folders to watch again (a reload on SIGHUP or in chat calls it too). */
   #follow: (() => void) | undefined;
+  /** The reloads off the thread, one after another. */
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #closed = new AbortController();
+  readonly #timeLimitMs: number | undefined;
 
   constructor(options: {
     readonly path: string;
@@ -45,7 +50,10 @@ export class LiveCourse {
     readonly onChange?: () => void;
     /** Called when a file is accepted after a refused one (e.g. to tell instructors the errors are fixed). */
     readonly onRecovered?: () => void;
+    /** How long `reloadOffThread` may take (default `RELOAD_TIME_LIMIT_MS`). */
+    readonly timeLimitMs?: number;
   }) {
+    this.#timeLimitMs = options.timeLimitMs;
     this.#path = options.path;
     this.#label = options.label;
     this.#loaded = options.initial;
@@ -70,16 +78,50 @@ export class LiveCourse {
     return this.#loaded;
   }
 
-  /** Reads the file again; `reason` goes to the log (watch, SIGHUP, /course reload). Never throws. */
+  /**
+   * Reads the file again on this thread; `reason` goes to the log. Never throws. For the start and for
+   * tests: a running bot reloads with `reloadOffThread`.
+   */
   reload(reason: string): ReloadResult {
     if (this.#follow) this.#call('follow', this.#follow);
-    let loaded: LoadedCourse;
-    let text: string;
     try {
-      loaded = loadCourseFile(this.#path, this.#label);
-      text = JSON.stringify([loaded.file, loaded.exported]);
+      return this.#take(loadCourseFile(this.#path, this.#label), reason);
     } catch (error) {
       return this.#refuse(error instanceof CourseFileError ? error : unexpected(this.#label, error), reason);
+    }
+  }
+
+  /**
+   * Reads the file again in a worker thread (watch, SIGHUP, `/course reload`), so that a large or hostile
+   * file never holds up health checks, chat answers or a stop; a file that takes longer than the time
+   * limit is refused. Reloads run one at a time, in the order asked. Never rejects.
+   */
+  reloadOffThread(reason: string): Promise<ReloadResult> {
+    const run = this.#queue.then(async () => {
+      if (this.#follow) this.#call('follow', this.#follow);
+      this.#logger.debug({ file: this.#label, reason }, 'checking the course file in a worker thread');
+      try {
+        const loaded = await loadOffThread(this.#path, this.#label, { timeLimitMs: this.#timeLimitMs, signal: this.#closed.signal });
+        return this.#take(loaded, reason);
+      } catch (error) {
+        return this.#refuse(error instanceof CourseFileError ? error : unexpected(this.#label, error), reason);
+      }
+    });
+    this.#queue = run.then(() => undefined);
+    return run;
+  }
+
+  /** Ends a reload under way (its worker thread) and refuses those asked after: the bot is stopping. */
+  close(): void {
+    this.#closed.abort();
+  }
+
+  #take(loaded: LoadedCourse, reason: string): ReloadResult {
+    let text: string;
+    try {
+      text = JSON.stringify([loaded.file, loaded.exported]);
+    } catch (error) {
+      return this.#refuse(unexpected(this.#label, error), reason);
     }
     const recovered = this.#refused;
     this.#refused = false;
@@ -148,7 +190,7 @@ export class LiveCourse {
         if (!relevant && now === fingerprint) return;
         relevant = false;
         fingerprint = now;
-        this.reload('file changed');
+        void this.reloadOffThread('file changed');
       } catch (error) {
         this.#logger.error({ err: error }, 'watching the course file failed; SIGHUP still reloads it');
       }

@@ -43,21 +43,28 @@ export function formatIssue(issue: LocatedIssue): string {
 export class CourseFileError extends Error {
   override readonly name = 'CourseFileError';
   readonly issues: readonly LocatedIssue[];
+  /** How many problems the file has (more than `issues` lists past the limit). */
+  readonly count: number;
 
-  /** `cause`: the unexpected error behind a refusal, for the log. */
+  /**
+   * `cause`: the unexpected error behind a refusal, for the log. `count`: the issues are the listed ones
+   * of a refusal made elsewhere (in the reload's worker thread), and the file has this many problems.
+   */
   constructor(
     readonly file: string,
     issues: readonly LocatedIssue[],
-    options?: { readonly cause?: unknown },
+    options?: { readonly cause?: unknown; readonly count?: number },
   ) {
     const limit = COURSE_FILE_LIMITS.problems;
     const listed =
-      issues.length > limit
+      options?.count === undefined && issues.length > limit
         ? [...issues.slice(0, limit), { file, path: '', message: `has ${issues.length - limit} more problems, not listed: fix these first` }]
         : issues;
-    const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-    super(`${printable(file)}: ${count}\n${listed.map(formatIssue).join('\n')}`, options);
+    const total = options?.count ?? issues.length;
+    const count = total === 1 ? '1 problem' : `${total} problems`;
+    super(`${printable(file)}: ${count}\n${listed.map(formatIssue).join('\n')}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.issues = listed;
+    this.count = total;
   }
 }
 

@@ -36,9 +36,9 @@ function setup(name: string, path = join(dir, name)) {
   return { path, live, lines, refused, events };
 }
 
-/** Waits (polling) until `done` holds, or about 10 s have passed; a busy machine may deliver events late. */
+/** Waits (polling) until `done` holds, or about 30 s have passed; a busy machine may deliver events late (and a reload starts a worker thread). */
 async function eventually(done: () => boolean): Promise<void> {
-  for (let waited = 0; waited < 10_000 && !done(); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let waited = 0; waited < 30_000 && !done(); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 describe('LiveCourse', () => {
