@@ -7,7 +7,7 @@ import { morningAnnouncement } from './core/announcement.js';
 import { INSTANT_FORMS, parseInstant, shiftedClock, systemClock } from './core/clock.js';
 import { today } from './core/course/calendar.js';
 import { formatLongDate, isIsoDate } from './core/course/dates.js';
-import type { Course } from './core/course/model.js';
+import { type Course, printable } from './core/course/model.js';
 import type { CourseFile } from './core/course/schema.js';
 import { runCommandLine } from './core/commands/parse.js';
 import { commands } from './core/commands/registry.js';
@@ -212,8 +212,9 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
     .description('Check a course file and print a summary, or every problem with its line')
     .argument('[file]', 'the course file (default: the configured one)')
     .action(async (file: string | undefined) => {
+      if (file?.trim() === '') throw new UsageError('validate needs a file name (leave it out to check the configured course file)');
       const loaded = course(file);
-      await print(`${loaded.path}: valid. ${courseSummary(loaded)}`);
+      await print(`${printable(loaded.path)}: valid. ${courseSummary(loaded)}`);
     });
 
   cli

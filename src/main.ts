@@ -8,6 +8,7 @@ import { commands } from './core/commands/registry.js';
 import type { Config, DiscordConfig, SlackConfig } from './config.js';
 import { courseSummary } from './course-file/summary.js';
 import { LiveCourse } from './course-file/live-course.js';
+import { Settle } from './course-file/settle.js';
 import { loadCourseFile } from './course-file/read.js';
 import { type Logger, chatLogLevel, createLogger } from './log.js';
 import { startTicking } from './announcer/tick.js';
@@ -261,15 +262,21 @@ export async function start(options: StartOptions): Promise<void> {
       },
     });
     logger.debug({ db: config.stateDb }, 'state store open');
+    // A change made by editing the file is announced once the file has been quiet (a half-saved file
+    // is never announced); the notice compares with what students were last told. Called only after
+    // start-up, once `schedule` exists.
+    const fileNotices = new Settle(() => schedule.publishInBackground('course file changed'));
     const live = new LiveCourse({
       path: config.courseFile,
       label: config.courseFileLabel,
       initial: loaded,
       logger: logger.child({ subsystem: 'course-file' }),
-      onInvalid: (error) => tellInstructors(`The course file was not reloaded; the last good schedule stays live.\n${error.message}`),
+      onInvalid: (error) => {
+        fileNotices.postpone();
+        tellInstructors(`The course file was not reloaded; the last good schedule stays live.\n${error.message}`);
+      },
       onRecovered: () => tellInstructors(`Course file accepted again: ${config.courseFileLabel} has no errors now, and the schedule follows it.`),
-      // Called only after start-up, once `schedule` exists.
-      onChange: () => schedule.publishInBackground('course file changed'),
+      onChange: () => fileNotices.touch(),
     });
     const schedule = new LiveSchedule({
       live,
@@ -278,12 +285,15 @@ export async function start(options: StartOptions): Promise<void> {
       logger: logger.child({ subsystem: 'schedule' }),
       announcer: () => announcer,
     });
-    const onHangUp = () => live.reload('SIGHUP');
+    // Checked in a worker thread: the bot goes on answering (and can stop) while a large file is read.
+    const onHangUp = () => void live.reloadOffThread('SIGHUP');
     process.on('SIGHUP', onHangUp);
     const stopWatching = live.watch();
     cleanUp = () => {
       process.off('SIGHUP', onHangUp);
       stopWatching();
+      fileNotices.stop();
+      live.close();
     };
     const course = () => schedule.course;
     logger.info(

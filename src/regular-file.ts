@@ -1,4 +1,4 @@
-import { type Stats, closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { type Stats, closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 
 /**
  * What is at a path that is not a regular file, in the words every refusal uses (the course file, the time
@@ -50,12 +50,15 @@ export function readRegularFile(path: string, maxBytes: number, what: string): B
     // A FIFO with no writer would block the open itself without O_NONBLOCK (which regular files ignore).
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
+    // Some special files cannot even be opened (a socket: ENXIO): say what is there, not the code.
+    const kind = kindAt(path);
+    if (kind) throw notRegular(kind, what);
     throw new FileRefusal(`cannot be read: ${reasonOf(error)}`);
   }
   try {
     const stat = fstatSync(fd);
     const kind = specialKind(stat);
-    if (kind) throw new FileRefusal(`is ${kind}, not a regular file: ${what} must be a regular file (a symlink to one is fine)`);
+    if (kind) throw notRegular(kind, what);
     if (stat.size > maxBytes) throw new FileRefusal(tooLargeMessage(stat.size, maxBytes, what));
     // The file may grow after fstat: read to its end, but never past the limit.
     const chunks: Buffer[] = [];
@@ -73,5 +76,18 @@ export function readRegularFile(path: string, maxBytes: number, what: string): B
     throw error instanceof FileRefusal ? error : new FileRefusal(`cannot be read: ${reasonOf(error)}`);
   } finally {
     closeSync(fd);
+  }
+}
+
+function notRegular(kind: string, what: string): FileRefusal {
+  return new FileRefusal(`is ${kind}, not a regular file: ${what} must be a regular file (a symlink to one is fine)`);
+}
+
+/** What special file is at a path (followed through links), if it is one and can be looked at. */
+function kindAt(path: string): string | undefined {
+  try {
+    return specialKind(statSync(path));
+  } catch {
+    return undefined;
   }
 }

@@ -1,8 +1,9 @@
 import { type FSWatcher, lstatSync, readlinkSync, realpathSync, statSync, watch } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, parse, resolve, sep } from 'node:path';
 import type { Course } from '../core/course/model.js';
 import type { CourseFile } from '../core/course/schema.js';
 import type { Logger } from '../log.js';
+import { loadOffThread } from './load-off-thread.js';
 import { CourseFileError, type LoadedCourse, formatIssue, loadCourseFile, unexpected } from './read.js';
 
 /** What a reload did: the file accepted (changed or not), or refused with its problems. */
@@ -31,6 +32,12 @@ export class LiveCourse {
   readonly #onInvalid: (error: CourseFileError) => void;
   readonly #onChange: () => void;
   readonly #onRecovered: () => void;
+  /** While watching: finds the folders to watch again (a reload on SIGHUP or in chat calls it too). */
+  #follow: (() => void) | undefined;
+  /** The reloads off the thread, one after another. */
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #closed = new AbortController();
+  readonly #timeLimitMs: number | undefined;
 
   constructor(options: {
     readonly path: string;
@@ -43,7 +50,10 @@ export class LiveCourse {
     readonly onChange?: () => void;
     /** Called when a file is accepted after a refused one (e.g. to tell instructors the errors are fixed). */
     readonly onRecovered?: () => void;
+    /** How long `reloadOffThread` may take (default `RELOAD_TIME_LIMIT_MS`). */
+    readonly timeLimitMs?: number;
   }) {
+    this.#timeLimitMs = options.timeLimitMs;
     this.#path = options.path;
     this.#label = options.label;
     this.#loaded = options.initial;
@@ -68,15 +78,50 @@ export class LiveCourse {
     return this.#loaded;
   }
 
-  /** Reads the file again; `reason` goes to the log (watch, SIGHUP, /course reload). Never throws. */
+  /**
+   * Reads the file again on this thread; `reason` goes to the log. Never throws. For the start and for
+   * tests: a running bot reloads with `reloadOffThread`.
+   */
   reload(reason: string): ReloadResult {
-    let loaded: LoadedCourse;
-    let text: string;
+    if (this.#follow) this.#call('follow', this.#follow);
     try {
-      loaded = loadCourseFile(this.#path, this.#label);
-      text = JSON.stringify([loaded.file, loaded.exported]);
+      return this.#take(loadCourseFile(this.#path, this.#label), reason);
     } catch (error) {
       return this.#refuse(error instanceof CourseFileError ? error : unexpected(this.#label, error), reason);
+    }
+  }
+
+  /**
+   * Reads the file again in a worker thread (watch, SIGHUP, `/course reload`), so that a large or hostile
+   * file never holds up health checks, chat answers or a stop; a file that takes longer than the time
+   * limit is refused. Reloads run one at a time, in the order asked. Never rejects.
+   */
+  reloadOffThread(reason: string): Promise<ReloadResult> {
+    const run = this.#queue.then(async () => {
+      if (this.#follow) this.#call('follow', this.#follow);
+      this.#logger.debug({ file: this.#label, reason }, 'checking the course file in a worker thread');
+      try {
+        const loaded = await loadOffThread(this.#path, this.#label, { timeLimitMs: this.#timeLimitMs, signal: this.#closed.signal });
+        return this.#take(loaded, reason);
+      } catch (error) {
+        return this.#refuse(error instanceof CourseFileError ? error : unexpected(this.#label, error), reason);
+      }
+    });
+    this.#queue = run.then(() => undefined);
+    return run;
+  }
+
+  /** Ends a reload under way (its worker thread) and refuses those asked after: the bot is stopping. */
+  close(): void {
+    this.#closed.abort();
+  }
+
+  #take(loaded: LoadedCourse, reason: string): ReloadResult {
+    let text: string;
+    try {
+      text = JSON.stringify([loaded.file, loaded.exported]);
+    } catch (error) {
+      return this.#refuse(unexpected(this.#label, error), reason);
     }
     const recovered = this.#refused;
     this.#refused = false;
@@ -113,12 +158,16 @@ export class LiveCourse {
 
   /**
    * Reloads when the file changes. Watches the directory, since editors often replace a file (write a
-   * copy, rename it over) rather than change it in place; when the path is a symlink, also the directory
-   * of every link on the way and of the file it resolves to, found again after each change (a Kubernetes
-   * ConfigMap swaps a `..data` link to a new directory). Bursts of events are debounced.
+   * copy, rename it over) rather than change it in place; also the directory of every symlink anywhere on
+   * the path (`current -> releases/2` in the middle of it, a Kubernetes ConfigMap's `..data`) and of the
+   * file it resolves to. The whole path is resolved again after every event and every reload, and a folder
+   * replaced under the same name (moved away and made again) is watched anew. Bursts of events are
+   * debounced. As a safety net for file systems and swaps that send no event, the file's identity
+   * (real path, device, inode, size, times) is compared every `pollMs`.
    */
-  watch(debounceMs = 250): () => void {
-    const watchers = new Map<string, FSWatcher>();
+  watch(debounceMs = 250, pollMs = 5_000): () => void {
+    /** Per directory: its watcher and the identity (device, inode) of the folder it watches. */
+    const watchers = new Map<string, { readonly watcher: FSWatcher; readonly id: string }>();
     const home = realDirectory(dirname(resolve(this.#path)));
     let names = new Set<string>();
     let fingerprint = fingerprintOf(this.#path);
@@ -141,7 +190,7 @@ export class LiveCourse {
         if (!relevant && now === fingerprint) return;
         relevant = false;
         fingerprint = now;
-        this.reload('file changed');
+        void this.reloadOffThread('file changed');
       } catch (error) {
         this.#logger.error({ err: error }, 'watching the course file failed; SIGHUP still reloads it');
       }
@@ -160,57 +209,90 @@ export class LiveCourse {
     const follow = () => {
       const targets = watchTargets(this.#path);
       names = targets.names;
-      for (const [dir, watcher] of watchers) {
-        if (targets.dirs.has(dir)) continue;
-        watcher.close();
+      for (const [dir, watched] of watchers) {
+        if (targets.dirs.has(dir) && watched.id === folderId(dir)) continue;
+        watched.watcher.close();
         watchers.delete(dir);
       }
       for (const dir of targets.dirs) {
         if (watchers.has(dir)) continue;
+        const id = folderId(dir);
+        if (id === undefined) continue;
         try {
           const watcher = watch(dir, (_event, name) => onEvent(name));
           watcher.on('error', (error) => {
             // A watched directory that went away (the old target of a swapped link) is no failure.
             watcher.close();
-            watchers.delete(dir);
+            if (watchers.get(dir)?.watcher === watcher) watchers.delete(dir);
             if (dir === home) warn(error);
             else onEvent(null);
           });
-          watchers.set(dir, watcher);
+          watchers.set(dir, { watcher, id });
         } catch (error) {
           if (dir === home) warn(error);
         }
       }
     };
     follow();
+    this.#follow = follow;
+    const poll = setInterval(() => {
+      if (!timer) onPoll();
+    }, pollMs);
+    poll.unref();
+    const onPoll = () => {
+      try {
+        follow();
+        if (fingerprintOf(this.#path) === fingerprint) return;
+        relevant = true;
+        check();
+      } catch (error) {
+        this.#logger.error({ err: error }, 'watching the course file failed; SIGHUP still reloads it');
+      }
+    };
     return () => {
       stopped = true;
+      if (this.#follow === follow) this.#follow = undefined;
       clearTimeout(timer);
-      for (const watcher of watchers.values()) watcher.close();
+      clearInterval(poll);
+      for (const { watcher } of watchers.values()) watcher.close();
       watchers.clear();
     };
   }
 }
 
 /**
- * The directories to watch for a course file and the names in them that are the file (or a link to
- * it): its own directory, the directory of each symlink it leads through, and the real file's.
+ * The directories to watch for a course file and the names in them that matter: the directory the path
+ * names, the directory holding each symlink met anywhere on the path (a link in the middle, such as
+ * `current -> releases/2`, as well as a link at its end), and the real file's directory.
  */
 function watchTargets(path: string): { readonly dirs: Set<string>; readonly names: Set<string> } {
   const dirs = new Set<string>();
   const names = new Set<string>();
-  let current = resolve(path);
-  for (let hop = 0; hop < 40; hop += 1) {
-    dirs.add(realDirectory(dirname(current)));
-    names.add(basename(current));
-    let target: string;
+  const start = resolve(path);
+  dirs.add(realDirectory(dirname(start)));
+  names.add(basename(start));
+  // Resolve the path one part at a time, following each link where it is met.
+  let rest = start.split(sep).filter((part) => part !== '');
+  let done = parse(start).root;
+  for (let hops = 0; rest.length > 0 && hops < 40; ) {
+    const part = rest.shift()!;
+    const here = join(done, part);
+    let target: string | undefined;
     try {
-      if (!lstatSync(current).isSymbolicLink()) break;
-      target = readlinkSync(current);
+      if (lstatSync(here).isSymbolicLink()) target = readlinkSync(here);
     } catch {
       break;
     }
-    current = resolve(dirname(current), target);
+    if (target === undefined) {
+      done = here;
+      continue;
+    }
+    hops += 1;
+    dirs.add(realDirectory(done));
+    names.add(part);
+    const next = resolve(done, target);
+    rest = [...next.split(sep).filter((item) => item !== ''), ...rest];
+    done = parse(next).root;
   }
   try {
     const real = realpathSync(path);
@@ -220,6 +302,16 @@ function watchTargets(path: string): { readonly dirs: Set<string>; readonly name
     // Missing for now: the directories above still see it come back.
   }
   return { dirs, names };
+}
+
+/** A folder's identity (device and inode): another folder made under the same name has another one. */
+function folderId(dir: string): string | undefined {
+  try {
+    const stat = statSync(dir);
+    return `${stat.dev}:${stat.ino}`;
+  } catch {
+    return undefined;
+  }
 }
 
 function realDirectory(dir: string): string {

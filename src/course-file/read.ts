@@ -1,10 +1,10 @@
 import { isUtf8 } from 'node:buffer';
-import { Composer, type Document, LineCounter, type Node, Parser, type YAMLError, isMap, isPair, isScalar, isSeq } from 'yaml';
+import { Composer, type Document, LineCounter, type Node, Parser, type YAMLError, type YAMLMap, isMap, isScalar, isSeq } from 'yaml';
 import { type ParseResult, parseCourse } from '../core/course/parse.js';
 import { type Course, type CourseIssue, formatPath, printable, quoted } from '../core/course/model.js';
 import type { CourseFile } from '../core/course/schema.js';
 import { FileRefusal, readRegularFile, tooLargeMessage } from '../regular-file.js';
-import { YAML_LIMITS, checkAliases, rangeStart, tooDeep } from './yaml-guard.js';
+import { type GuardIssue, YAML_LIMITS, checkAliases, checkKeys, keyName, rangeStart, toPlainData, tooDeep, tooManyTokens } from './yaml-guard.js';
 
 /**
  * What a course file may be, beyond its format (see also `COURSE_LIMITS` and `YAML_LIMITS`): a larger
@@ -32,7 +32,9 @@ export interface LocatedIssue {
  * the whole file `data/course.yaml cannot be read: no such file`. Always one line.
  */
 export function formatIssue(issue: LocatedIssue): string {
-  const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}:${issue.column ?? 1}`;
+  // The name too: a file name may hold a line break or an escape code.
+  const file = printable(issue.file);
+  const where = issue.line === undefined ? file : `${file}:${issue.line}:${issue.column ?? 1}`;
   const message = printable(issue.message);
   return issue.path ? `${where} ${printable(issue.path)}: ${message}` : `${where} ${message}`;
 }
@@ -41,21 +43,28 @@ export function formatIssue(issue: LocatedIssue): string {
 export class CourseFileError extends Error {
   override readonly name = 'CourseFileError';
   readonly issues: readonly LocatedIssue[];
+  /** How many problems the file has (more than `issues` lists past the limit). */
+  readonly count: number;
 
-  /** `cause`: the unexpected error behind a refusal, for the log. */
+  /**
+   * `cause`: the unexpected error behind a refusal, for the log. `count`: the issues are the listed ones
+   * of a refusal made elsewhere (in the reload's worker thread), and the file has this many problems.
+   */
   constructor(
     readonly file: string,
     issues: readonly LocatedIssue[],
-    options?: { readonly cause?: unknown },
+    options?: { readonly cause?: unknown; readonly count?: number },
   ) {
     const limit = COURSE_FILE_LIMITS.problems;
     const listed =
-      issues.length > limit
+      options?.count === undefined && issues.length > limit
         ? [...issues.slice(0, limit), { file, path: '', message: `has ${issues.length - limit} more problems, not listed: fix these first` }]
         : issues;
-    const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-    super(`${file}: ${count}\n${listed.map(formatIssue).join('\n')}`, options);
+    const total = options?.count ?? issues.length;
+    const count = total === 1 ? '1 problem' : `${total} problems`;
+    super(`${printable(file)}: ${count}\n${listed.map(formatIssue).join('\n')}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.issues = listed;
+    this.count = total;
   }
 }
 
@@ -136,6 +145,7 @@ function decode(bytes: Buffer, file: string): string {
   if (bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0xfe && bytes[3] === 0xff) {
     throw whole(file, `is UTF-32 text (it starts with a byte order mark for it): ${SAVE_AS_UTF8}`);
   }
+  if (looksLikeUtf32(bytes)) throw whole(file, `looks like UTF-32 text (three bytes in every four are zero): ${SAVE_AS_UTF8}`);
   if (looksLikeUtf16(bytes)) throw whole(file, `looks like UTF-16 text (every other byte is zero): ${SAVE_AS_UTF8}`);
   if (!isUtf8(bytes)) {
     const at = invalidUtf8At(bytes);
@@ -149,6 +159,24 @@ function decode(bytes: Buffer, file: string): string {
     ]);
   }
   return bytes.toString('utf8');
+}
+
+/**
+ * UTF-32 without a byte order mark: in its first bytes, of each four, the same three places are mostly zero
+ * (the last three in little-endian, the first three in big-endian order) and the fourth mostly not.
+ */
+function looksLikeUtf32(bytes: Buffer): boolean {
+  const sample = bytes.subarray(0, 4096 - (Math.min(bytes.length, 4096) % 4));
+  if (sample.length < 8) return false;
+  const zeros = [0, 0, 0, 0];
+  sample.forEach((byte, index) => {
+    if (byte === 0) zeros[index % 4]! += 1;
+  });
+  const quarter = sample.length / 4;
+  const mostly = (count: number) => count >= quarter * 0.9;
+  const rarely = (count: number) => count <= quarter * 0.05;
+  const [a, b, c, d] = zeros as [number, number, number, number];
+  return (rarely(a) && mostly(b) && mostly(c) && mostly(d)) || (mostly(a) && mostly(b) && mostly(c) && rarely(d));
 }
 
 /** UTF-16 without a byte order mark: in its first bytes, zeros fill mostly the odd or mostly the even places. */
@@ -191,7 +219,8 @@ function invalidUtf8At(bytes: Uint8Array): number {
   return bytes.length;
 }
 
-const YAML_OPTIONS = { uniqueKeys: true, schema: 'core', merge: true } as const;
+// Keys are checked by `checkKeys`, in one pass: the library's own check is quadratic.
+const YAML_OPTIONS = { uniqueKeys: false, schema: 'core', merge: true } as const;
 
 function parseChecked(text: string, file: string): LoadedCourse {
   const size = text.length > COURSE_FILE_LIMITS.bytes ? text.length : Buffer.byteLength(text);
@@ -215,43 +244,62 @@ function parseChecked(text: string, file: string): LoadedCourse {
     throw new CourseFileError(file, [{ file, ...positionOf(source, cr.index), path: '', message }]);
   }
 
+  const many = tooManyTokens(source);
+  if (many) throw whole(file, many.message);
+
   const lineCounter = new LineCounter();
   const at = (offset: number | undefined, message: string, path = ''): LocatedIssue => {
     if (offset === undefined) return { file, path, message };
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col, path, message };
   };
-  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(source));
-  const deep = tooDeep(tokens);
-  if (deep) throw new CourseFileError(file, [at(deep.offset, deep.message)]);
-  const docs = Array.from(new Composer(YAML_OPTIONS).compose(tokens, true, source.length));
+  const docs = composed(source, lineCounter, (deep) => new CourseFileError(file, [at(deep.offset, deep.message)]));
   const doc = docs[0]!;
-  const syntax = doc.errors.map((error) => yamlIssue(error, doc, at));
+  const syntax: { readonly offset: number; readonly issue: LocatedIssue }[] = doc.errors.map((error) => {
+    const offset = error.pos[0] >= 0 ? error.pos[0] : 0;
+    return { offset, issue: yamlIssue(error, offset, at) };
+  });
   if (docs.length > 1) {
-    syntax.push(at(docs[1]!.range[0], 'a second YAML document starts here (after "---"): a course file is one document'));
+    const offset = docs[1]!.range[0];
+    syntax.push({ offset, issue: at(offset, 'a second YAML document starts here (after "---"): a course file is one document') });
   }
-  if (syntax.length > 0) throw new CourseFileError(file, syntax);
+  const keys = checkKeys(doc);
+  for (const { offset, key, path, first } of keys.duplicates) {
+    const firstLine = at(first, '').line ?? 1;
+    syntax.push({
+      offset,
+      issue: at(offset, `the key ${quoted(key)} appears twice in this mapping (first on line ${firstLine}): keep one`, formatPath(path)),
+    });
+  }
+  for (const issue of keys.issues) syntax.push({ offset: issue.offset ?? 0, issue: at(issue.offset, issue.message) });
+  if (syntax.length > 0) throw new CourseFileError(file, syntax.sort((a, b) => a.offset - b.offset).map(({ issue }) => issue));
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && doc.contents.source === '')) {
     throw whole(file, 'is empty (only blank lines or comments): a course file starts with "course:", see data/README.md');
   }
   const aliases = checkAliases(doc);
   if (aliases.length > 0) throw new CourseFileError(file, aliases.map((issue) => at(issue.offset, issue.message)));
 
-  let root: unknown;
-  try {
-    // The guard above bounds what aliases expand to, so the library's own (cruder) count is off.
-    root = doc.toJS({ maxAliasCount: -1 });
-  } catch (error) {
-    throw new CourseFileError(file, [at(0, `cannot be turned into data: ${error instanceof Error ? error.message : String(error)}`)]);
-  }
+  const root = toPlainData(doc);
   const result: ParseResult = parseCourse(root);
   if (!result.ok) {
-    const located = result.issues.map((issue) => locate(issue, doc.contents, lineCounter, file));
+    const keyIndex = new WeakMap<YAMLMap, Map<string, number>>();
+    const located = result.issues.map((issue) => locate(issue, doc.contents, lineCounter, file, keyIndex));
     located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
     throw new CourseFileError(file, located);
   }
   const exported = exportMarker(root);
   return { course: result.course, file: result.file, path: file, ...(exported && { exported }) };
+}
+
+/**
+ * The YAML documents of the text, built from the parser's tree once its nesting is checked (`tooDeep`
+ * throws what `refuse` makes of it). The tree, the largest thing built, is let go before the checks that follow.
+ */
+function composed(source: string, lineCounter: LineCounter, refuse: (deep: GuardIssue) => Error): Document.Parsed[] {
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(source));
+  const deep = tooDeep(tokens);
+  if (deep) throw refuse(deep);
+  return Array.from(new Composer(YAML_OPTIONS).compose(tokens, true, source.length));
 }
 
 /** The 1-based line and column of an offset, for checks made before the YAML parser counts lines. */
@@ -260,56 +308,26 @@ function positionOf(source: string, offset: number): { readonly line: number; re
   return { line: lines.length, column: lines.at(-1)!.length + 1 };
 }
 
-/** A YAML syntax error at its place; a duplicate key is named, with its field and where it first appears. */
-function yamlIssue(error: YAMLError, doc: Document, at: (offset: number | undefined, message: string, path?: string) => LocatedIssue): LocatedIssue {
-  const offset = error.pos[0] >= 0 ? error.pos[0] : 0;
-  if (error.code === 'DUPLICATE_KEY') {
-    const found = duplicateAt(doc, offset);
-    if (found) {
-      const first = at(found.first, '').line ?? 1;
-      return at(offset, `the key ${quoted(found.key)} appears twice in this mapping (first on line ${first}): keep one`, formatPath(found.path));
-    }
-  }
+/** A YAML syntax error at its place, in one line. */
+function yamlIssue(error: YAMLError, offset: number, at: (offset: number | undefined, message: string) => LocatedIssue): LocatedIssue {
   // The library quotes the source it did not expect, which may be a whole paragraph (or megabytes).
   const message = error.message.split('\n')[0] ?? error.message;
   return at(offset, message.length > 160 ? `${message.slice(0, 159)}…` : message);
 }
 
-interface Duplicate {
-  readonly key: string;
-  readonly path: readonly (string | number)[];
-  /** Where the key first appears. */
-  readonly first: number;
-}
-
-/** The mapping key that starts at `offset` and the first key equal to it in the same mapping. */
-function duplicateAt(doc: Document, offset: number): Duplicate | undefined {
-  const stack: [unknown, (string | number)[]][] = [[doc.contents, []]];
-  while (stack.length > 0) {
-    const [node, path] = stack.pop()!;
-    if (isMap(node)) {
-      for (const pair of node.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
-        if (key !== undefined && rangeStart(pair.key) === offset) {
-          const first = node.items.find((other) => isScalar(other.key) && String(other.key.value) === key) ?? pair;
-          return { key, path: [...path, key], first: rangeStart(first.key) ?? offset };
-        }
-        stack.push([pair.value, key === undefined ? path : [...path, key]]);
-      }
-    } else if (isSeq(node)) {
-      node.items.forEach((item, index) => stack.push([isPair(item) ? item.value : item, [...path, index]]));
-    }
-  }
-  return undefined;
-}
-
 /** Finds the YAML node a path points at: the key of a field when it exists, else the nearest parent. */
-function locate(issue: CourseIssue, root: Node | null, lines: LineCounter, file: string): LocatedIssue {
+function locate(
+  issue: CourseIssue,
+  root: Node | null,
+  lines: LineCounter,
+  file: string,
+  keyIndex: WeakMap<YAMLMap, Map<string, number>>,
+): LocatedIssue {
   let node: unknown = root;
   let offset = rangeStart(root) ?? 0;
   for (const part of issue.path) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(part));
+      const pair = node.items[indexOf(node, String(part), keyIndex) ?? -1];
       if (!pair) {
         offset = rangeStart(node) ?? offset;
         break;
@@ -327,4 +345,21 @@ function locate(issue: CourseIssue, root: Node | null, lines: LineCounter, file:
   }
   const { line, col } = lines.linePos(offset);
   return { file, line, column: col, path: formatPath(issue.path), message: issue.message };
+}
+
+/**
+ * The place of a key in a mapping, from an index built once per mapping: a file with thousands of
+ * problems in a large mapping is located in one pass, not one search per problem.
+ */
+function indexOf(map: YAMLMap, key: string, keyIndex: WeakMap<YAMLMap, Map<string, number>>): number | undefined {
+  let index = keyIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const [position, pair] of map.items.entries()) {
+      const name = isScalar(pair.key) ? keyName(pair.key.value) : undefined;
+      if (name !== undefined && !index.has(name)) index.set(name, position);
+    }
+    keyIndex.set(map, index);
+  }
+  return index.get(key);
 }

@@ -317,7 +317,8 @@ export class LiveSchedule implements ScheduleAdmin {
   }
 
   async reload(actor: Actor): Promise<ReloadOutcome> {
-    const result = this.#options.live.reload(`/course reload by ${who(actor)}`);
+    // Off the event loop: other chat answers and the health check go on while a large file is checked.
+    const result = await this.#options.live.reloadOffThread(`/course reload by ${who(actor)}`);
     if (!result.ok) return { ok: false, problems: result.error.issues.map(formatIssue) };
     // The file watcher's reload publishes too; this waits for it, so the answer comes after the notice.
     if (result.changed) await this.publish('course file reloaded');

@@ -113,7 +113,7 @@ describe('what a course may hold', () => {
     ]);
     expect(issues({ ...doc, course: { ...doc.course, timezone: 'Europe/\nCopenhagen', repository: 'ftp://example.org/\u2028' } })).toEqual([
       'course.timezone: "Europe/\\nCopenhagen" is not a known IANA time zone (such as Europe/Copenhagen)',
-      'course.repository: "ftp://example.org/\\u{2028}" is not an http(s) URL',
+      'course.repository: "ftp://example.org/\\u{2028}" is not an http(s) URL: it has a space, a line break or a control character in it (write a space as %20)',
     ]);
   });
 

@@ -36,9 +36,9 @@ function setup(name: string, path = join(dir, name)) {
   return { path, live, lines, refused, events };
 }
 
-/** Waits (polling) until `done` holds, or about 10 s have passed; a busy machine may deliver events late. */
+/** Waits (polling) until `done` holds, or about 30 s have passed; a busy machine may deliver events late (and a reload starts a worker thread). */
 async function eventually(done: () => boolean): Promise<void> {
-  for (let waited = 0; waited < 10_000 && !done(); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let waited = 0; waited < 30_000 && !done(); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 describe('LiveCourse', () => {
@@ -187,6 +187,82 @@ describe('LiveCourse', () => {
       await eventually(() => live.course.sessions[12]!.topic === 'Third version');
       expect(live.course.sessions[12]!.topic).toBe('Third version');
       expect(events).toEqual(['change', 'change']);
+    } finally {
+      stop();
+    }
+  });
+  it('follows a folder moved away and made again: the next edits are seen, by the periodic check', async () => {
+    const volume = join(dir, 'volume');
+    mkdirSync(volume);
+    const { path, live } = setup('volume.yaml', join(volume, 'course.yaml'));
+    const stop = live.watch(50, 200);
+    try {
+      renameSync(volume, join(dir, 'volume.old'));
+      mkdirSync(volume);
+      writeFileSync(path, seed.replace('topic: Deployment', 'topic: In the new folder'));
+      await eventually(() => live.course.sessions[12]!.topic === 'In the new folder');
+      expect(live.course.sessions[12]!.topic).toBe('In the new folder');
+      writeFileSync(path, seed.replace('topic: Deployment', 'topic: Edited again'));
+      await eventually(() => live.course.sessions[12]!.topic === 'Edited again');
+      expect(live.course.sessions[12]!.topic).toBe('Edited again');
+    } finally {
+      stop();
+    }
+  });
+
+  it('watches the new folder after a SIGHUP, without waiting for the periodic check', async () => {
+    const volume = join(dir, 'volume-hup');
+    mkdirSync(volume);
+    const { path, live } = setup('volume-hup.yaml', join(volume, 'course.yaml'));
+    const stop = live.watch(50, 3_600_000);
+    try {
+      renameSync(volume, join(dir, 'volume-hup.old'));
+      mkdirSync(volume);
+      writeFileSync(path, seed.replace('topic: Deployment', 'topic: In the new folder'));
+      // What the old watcher saw of the move has been handled by now.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(live.reload('SIGHUP').ok).toBe(true);
+      expect(live.course.sessions[12]!.topic).toBe('In the new folder');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      writeFileSync(path, seed.replace('topic: Deployment', 'topic: Edited after the SIGHUP'));
+      await eventually(() => live.course.sessions[12]!.topic === 'Edited after the SIGHUP');
+      expect(live.course.sessions[12]!.topic).toBe('Edited after the SIGHUP');
+    } finally {
+      stop();
+    }
+  });
+
+  it('follows a Capistrano release swap: current -> releases/N in the middle of the path, and edits in the new release', async () => {
+    const app = join(dir, 'app');
+    const release = (number: number, text: string) => {
+      mkdirSync(join(app, 'releases', String(number), 'data'), { recursive: true });
+      writeFileSync(join(app, 'releases', String(number), 'data', 'course.yaml'), text);
+    };
+    // As `ln -sfn` with a rename: the new link is made aside and renamed over `current`.
+    const swap = (number: number) => {
+      symlinkSync(join('releases', String(number)), join(app, 'current_tmp'));
+      renameSync(join(app, 'current_tmp'), join(app, 'current'));
+    };
+    release(1, seed);
+    symlinkSync(join('releases', '1'), join(app, 'current'));
+    const { live, events } = setup('current.yaml', join(app, 'current', 'data', 'course.yaml'));
+    // No periodic check within the test: the file events alone must see the swaps.
+    const stop = live.watch(50, 3_600_000);
+    try {
+      release(2, seed.replace('topic: Deployment', 'topic: Release 2'));
+      swap(2);
+      await eventually(() => live.course.sessions[12]!.topic === 'Release 2');
+      expect(live.course.sessions[12]!.topic).toBe('Release 2');
+      writeFileSync(join(app, 'releases', '2', 'data', 'course.yaml'), seed.replace('topic: Deployment', 'topic: Release 2, edited'));
+      await eventually(() => live.course.sessions[12]!.topic === 'Release 2, edited');
+      expect(live.course.sessions[12]!.topic).toBe('Release 2, edited');
+      // An edit to the release no longer live is not the course.
+      writeFileSync(join(app, 'releases', '1', 'data', 'course.yaml'), seed.replace('topic: Deployment', 'topic: Old release'));
+      release(3, seed.replace('topic: Deployment', 'topic: Release 3'));
+      swap(3);
+      await eventually(() => live.course.sessions[12]!.topic === 'Release 3');
+      expect(live.course.sessions[12]!.topic).toBe('Release 3');
+      expect(events).toEqual(['change', 'change', 'change']);
     } finally {
       stop();
     }

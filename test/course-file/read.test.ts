@@ -84,7 +84,7 @@ resources:
       'data/course.yaml:16:9 weeks[0].sessions[1].date: 2027-01-01 is before the course starts (2027-01-04)',
       'data/course.yaml:17:9 weeks[0].sessions[2]: a session needs a day, a date or both',
       'data/course.yaml:18:5 weeks[1].number: week 1 is listed twice (also weeks[0])',
-      'data/course.yaml:23:5 resources[0].url: not a url is not an http(s) URL',
+      'data/course.yaml:23:5 resources[0].url: not a url is not an http(s) URL: it has a space, a line break or a control character in it (write a space as %20)',
     ]);
   });
 
@@ -186,7 +186,7 @@ describe('course files that used to crash or mislead', () => {
     const levels = ['x-0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
     for (let level = 1; level < 7; level += 1) levels.push(`x-${level}: &a${level} [${Array(10).fill(`*a${level - 1}`).join(', ')}]`);
     expect(problems(`${levels.join('\n')}\n${GOOD}`)).toEqual([
-      'data/course.yaml:6:10 with its aliases (*name) expanded, the file holds more than 1,000,000 values; ' +
+      'data/course.yaml:6:10 with its aliases (*name) expanded, the file holds more than 500,000 values; ' +
         'a course file may hold at most that many (repeat fewer aliases, or nest them less)',
     ]);
   });

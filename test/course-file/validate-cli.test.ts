@@ -49,7 +49,7 @@ describe('course-bot validate on course files that used to crash or hang it', ()
     expect(run.stdout).toBe('');
     expect(problemLines(run.stderr, path)).toEqual([
       `${path}: 1 problem`,
-      `${path}:6:10 with its aliases (*name) expanded, the file holds more than 1,000,000 values; ` +
+      `${path}:6:10 with its aliases (*name) expanded, the file holds more than 500,000 values; ` +
         'a course file may hold at most that many (repeat fewer aliases, or nest them less)',
     ]);
   });
@@ -83,6 +83,15 @@ describe('course-bot validate on course files that used to crash or hang it', ()
       `${path}: 1 problem`,
       `${path} is UTF-16 text (it starts with a byte order mark for it): save it as UTF-8 (in most editors: "Save with encoding" or "File encoding", then UTF-8)`,
     ]);
+  });
+});
+
+describe('course-bot validate with an empty file name', () => {
+  it('asks for a file name instead of checking the configured file and calling it valid, and exits 2', { timeout: TIMEOUT }, async () => {
+    const run = await runCli(['validate', ''], { env: { COURSE_FILE: 'data/course.yaml' } });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trimEnd()).toBe('validate needs a file name (leave it out to check the configured course file)');
   });
 });
 

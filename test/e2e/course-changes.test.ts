@@ -187,10 +187,11 @@ describe('/course on Discord: instructors change the schedule, students are told
     });
   });
 
-  it('announces a near-future difference when the course file is edited, once', { timeout: TIMEOUT }, async () => {
+  it('announces a near-future difference when the course file is edited, once, after the file has been quiet', { timeout: TIMEOUT }, async () => {
     const file = join(dir, 'course.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('topic: Debugging and visualization', 'topic: Profiling and debugging'));
-    const notice = await fake.waitFor(() => notices()[2], { timeoutMs: 15_000, what: 'the notice of the file change' });
+    // The notice waits until the file has been quiet for FILE_SETTLE_MS (20 s).
+    const notice = await fake.waitFor(() => notices()[2], { timeoutMs: 60_000, what: 'the notice of the file change' });
     expect(notice.embeds?.[0]?.description).toBe(
       'Wed 6 Jan (tomorrow): now Profiling and debugging · TensorBoard, Weights & Biases (was: Debugging and visualization)',
     );

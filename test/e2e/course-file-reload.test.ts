@@ -23,7 +23,7 @@ const BREAKERS: readonly { readonly text: string; readonly refusal: string }[] =
   },
   {
     text: `${['x-0: &a0 [x, x, x, x, x, x, x, x, x, x]', ...[1, 2, 3, 4, 5, 6, 7].map((level) => `x-${level}: &a${level} [${Array(10).fill(`*a${level - 1}`).join(', ')}]`)].join('\n')}\n${seed}`,
-    refusal: 'with its aliases (*name) expanded, the file holds more than 1,000,000 values',
+    refusal: 'with its aliases (*name) expanded, the file holds more than 500,000 values',
   },
   {
     text: `${seed}x-deep:\n${Array.from({ length: 2000 }, (_, depth) => `${' '.repeat(depth + 1)}a:`).join('\n')} 1\n`,

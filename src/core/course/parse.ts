@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   type IsoDate,
   capitalize,
@@ -34,11 +34,66 @@ export type ParseResult =
  */
 export function parseCourse(input: unknown): ParseResult {
   const raw = withoutExtensions(withoutNulls(input));
-  const parsed = courseFileSchema.safeParse(raw, { error: fallbackMessage });
-  const issues = parsed.success ? [] : parsed.error.issues.flatMap(toCourseIssues);
-  issues.push(...crossCheck(raw));
+  const parsed = checked(courseFileSchema, raw);
+  const issues = parsed.success ? [] : parsed.issues;
+  // Not pushed as arguments: a file may have hundreds of thousands of problems.
+  for (const issue of crossCheck(raw)) issues.push(issue);
   if (!parsed.success || issues.length > 0) return { ok: false, issues: unique(issues) };
   return { ok: true, course: resolve(parsed.data), file: parsed.data };
+}
+
+type Checked<T> = { readonly success: true; readonly data: T } | { readonly success: false; readonly issues: CourseIssue[] };
+
+/**
+ * The schema's verdict on a value. zod gathers the problems of a list by passing them all as the
+ * arguments of one call, which overflows the stack past about 100,000 (a list of that many wrong
+ * items, within the YAML limits): then the parts are checked one by one, the items of a list and the
+ * fields of a mapping, so every problem is still found at its place.
+ */
+function checked<T>(schema: z.ZodType<T>, value: unknown, path: readonly (string | number)[] = []): Checked<T> {
+  try {
+    const parsed = schema.safeParse(value, { error: fallbackMessage });
+    if (parsed.success) return parsed;
+    return { success: false, issues: parsed.error.issues.flatMap((issue) => toCourseIssues({ ...issue, path: [...path, ...issue.path] })) };
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const issues = partIssues(schema, value, path);
+    if (issues.length === 0) throw error;
+    return { success: false, issues };
+  }
+}
+
+/** The problems of a list's items or a mapping's fields, each checked on its own (see `checked`). */
+function partIssues(schema: z.ZodType, value: unknown, path: readonly (string | number)[]): CourseIssue[] {
+  const inner = unwrapped(schema);
+  if (inner instanceof z.ZodArray && Array.isArray(value)) {
+    const element = inner.element as z.ZodType;
+    return value.flatMap((item, index) => {
+      const result = checked(element, item, [...path, index]);
+      return result.success ? [] : result.issues;
+    });
+  }
+  if (inner instanceof z.ZodObject && record(value)) {
+    const fields = record(value)!;
+    const shape = inner.shape as Record<string, z.ZodType>;
+    // The unknown keys, with every known field taken as it is.
+    const keys = checked(z.strictObject(Object.fromEntries(Object.keys(shape).map((key) => [key, z.unknown().optional()]))), fields, path);
+    return [
+      ...(keys.success ? [] : keys.issues),
+      ...Object.entries(shape).flatMap(([key, field]) => {
+        const result = checked(field, fields[key], [...path, key]);
+        return result.success ? [] : result.issues;
+      }),
+    ];
+  }
+  return [];
+}
+
+/** The schema inside optional, default and preprocessing wrappers (a list of names is preprocessed). */
+function unwrapped(schema: z.ZodType): z.ZodType {
+  if (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault) return unwrapped(schema.unwrap() as z.ZodType);
+  if (schema instanceof z.ZodPipe) return unwrapped(schema.out as z.ZodType);
+  return schema;
 }
 
 /** An empty field (`topic:`) means the field is absent, at any depth. */

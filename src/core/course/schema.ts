@@ -84,15 +84,26 @@ const weekday = z.string({ error: expected('a weekday name') }).transform((value
   return day;
 });
 
-const httpUrl = z.url({
-  protocol: /^https?$/,
-  error: (issue) =>
-    issue.input === undefined
-      ? 'is required'
-      : typeof issue.input === 'string'
-        ? `${shown(issue.input)} is not an http(s) URL`
-        : `expected an http(s) URL, got ${describe(issue.input)}`,
-});
+const urlError = (issue: { input?: unknown }): string =>
+  issue.input === undefined
+    ? 'is required'
+    : typeof issue.input === 'string'
+      ? `${shown(issue.input)} is not an http(s) URL`
+      : `expected an http(s) URL, got ${describe(issue.input)}`;
+
+/**
+ * Whitespace and control characters: a URL has none, and the URL parser drops some without a word
+ * (`https://a` + line break + `b` would be read as `https://ab`).
+ */
+const NOT_IN_URL = /[\s\p{C}]/u;
+
+const httpUrl = z
+  .string({ error: urlError })
+  .refine((value) => !NOT_IN_URL.test(value), {
+    error: (issue) => `${input(issue)} is not an http(s) URL: it has a space, a line break or a control character in it (write a space as %20)`,
+    abort: true,
+  })
+  .pipe(z.url({ protocol: /^https?$/, error: urlError }));
 
 const zone = z
   .string({ error: expected('an IANA time zone such as Europe/Copenhagen') })
