@@ -82,6 +82,8 @@ function spawn(path: string, label: string): Worker {
   const workerData = { path, label };
   if (!fromSource) return new Worker(new URL('./parse-worker.js', import.meta.url), { workerData, resourceLimits });
   const entry = new URL('./parse-worker.ts', import.meta.url).href;
-  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
+  // Resolved here, from this file: an eval'd worker would resolve a bare name from the working directory.
+  const tsx = typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx/esm/api') : 'tsx/esm/api';
+  const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
   return new Worker(boot, { eval: true, workerData, resourceLimits });
 }
