@@ -63,14 +63,16 @@ function parseAt(value: string, zone: string): Date {
 }
 
 /**
- * The state database for a command that only reads the schedule. A database that does not exist holds no
- * changes yet: it is not created (only the bot and the commands that post create it).
+ * The state database for a command that only reads the schedule, opened so that it creates and changes
+ * nothing (see `openForReading`): a user who may read the bot's database but not write it can run it. A
+ * database that does not exist holds no changes yet: it is not created (only the bot and the commands that
+ * post create it).
  */
 async function readingStore(path: string): Promise<StateStore & { close(): void }> {
   if (path === ':memory:' || nothingAt(path)) return new MemoryStore();
   // The store refuses what is not a database file (a folder, a FIFO, a device) in one line of its own.
-  const { SqliteStore } = await import('./store/sqlite-store.js');
-  return new SqliteStore(path);
+  const { openForReading } = await import('./store/sqlite-store.js');
+  return openForReading(path);
 }
 
 /**
@@ -97,7 +99,7 @@ interface Effective {
   readonly loaded: LoadedCourse;
   readonly course: Course;
   readonly file: CourseFile;
-  readonly marker: ExportMarker;
+  readonly marker?: ExportMarker;
   readonly skipped: readonly { readonly id: number; readonly reason: string }[];
   readonly courseLabel: string;
 }

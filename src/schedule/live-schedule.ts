@@ -138,24 +138,21 @@ interface Cached {
 }
 
 /**
- * What an instructor who changes the schedule is told when the change cannot be stored: the state database
- * is gone from under the bot (the store has reported it to the log and the instructors' channel).
+ * What an instructor is told when the store cannot keep a change (its file deleted or replaced, the disk full or
+ * failing): `Not saved: ` and the store's own line, which says what whoever runs the bot must do (the store has
+ * told the log and the instructors' channel too). `Not posted: ` for `/course announce`.
  */
-const NOT_STORED =
-  "Not saved: the bot's state database was deleted or replaced while the bot was running, so the change would be " +
-  'lost at the next restart. Whoever runs the bot must restart it; then try again.';
+function refusal(error: StateDbError, prefix: 'Not saved' | 'Not posted'): UserFacingError {
+  const line = error.message.charAt(0).toLowerCase() + error.message.slice(1);
+  return new UserFacingError('unavailable', `${prefix}: ${error.message.startsWith('STATE_DB') ? error.message : line}`);
+}
 
-/** The same for `/course announce`: a post that cannot be recorded could be posted again after the restart. */
-const NOT_POSTED =
-  "Not posted: the bot's state database was deleted or replaced while the bot was running, so what it posts cannot " +
-  'be recorded. Whoever runs the bot must restart it; then try again.';
-
-/** Runs a write of the store; a store that can no longer keep what it writes becomes the instructor's answer. */
+/** Runs a write of the store; a store that cannot keep what it writes becomes the instructor's answer. */
 function storing<T>(work: () => T): T {
   try {
     return work();
   } catch (error) {
-    if (error instanceof StateDbError) throw new UserFacingError('unavailable', NOT_STORED);
+    if (error instanceof StateDbError) throw refusal(error, 'Not saved');
     throw error;
   }
 }
@@ -334,7 +331,7 @@ export class LiveSchedule implements ScheduleAdmin {
     if (!course.sessions.some((session) => session.date === date)) return { ...empty, nothing: 'There is no session today.' };
     this.#options.logger.info({ by: who(actor) }, 'announcement requested by an instructor');
     const report = await announcer.announceNow().catch((error: unknown) => {
-      if (error instanceof StateDbError) throw new UserFacingError('unavailable', NOT_POSTED);
+      if (error instanceof StateDbError) throw refusal(error, 'Not posted');
       throw error;
     });
     const keys = announcer.targets.flatMap((target) =>

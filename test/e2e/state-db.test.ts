@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationCommandOptionType, InteractionResponseType, MessageFlags } from 'discord-api-types/v10';
@@ -80,20 +80,22 @@ describe('a state database replaced under the running bot', () => {
     other.setValue('marker', 'the restored backup');
     other.close();
     renameSync(`${db()}.restored`, db());
-    const line =
-      `STATE_DB ${db()} was replaced by another file while the bot was running: nothing more is stored (schedule changes ` +
-      'are refused, announcements are not posted) until you restart the bot, which then opens the file now at that path.';
 
     const unhealthy = await health();
     expect(unhealthy.status).toBe(503);
+    // What the bot held (the cancel) is saved beside it, from its open connection.
+    const copies = readdirSync(dir).filter((name) => name.startsWith('state.db.recovered-'));
+    expect(copies).toHaveLength(1);
+    const copy = join(dir, copies[0]!);
+    const line =
+      `STATE_DB ${db()} was replaced by another file while the bot was running; what the bot held is saved in ${copy}: nothing more is ` +
+      'stored (schedule changes are refused, announcements are not posted) until you restart the bot, which then opens the file now at ' +
+      `that path (to keep what the bot held instead, stop it, move ${copy} to ${db()}, then start it).`;
     expect(unhealthy.body.checks.database).toBe(line);
 
     const refused = await answer(course('edit', { date: '2027-01-08', topic: 'Project kick-off' }));
     expect(refused.flags).toBe(MessageFlags.Ephemeral);
-    expect(refused.content).toBe(
-      "Not saved: the bot's state database was deleted or replaced while the bot was running, so the change would be " +
-        'lost at the next restart. Whoever runs the bot must restart it; then try again.',
-    );
+    expect(refused.content).toBe(`Not saved: ${line}`);
     expect((await health()).status).toBe(503);
     await bot.waitForOutput(/"level":50.*was replaced by another file while the bot was running/);
     const told = await fake.waitFor(() => (fake.messages(INSTRUCTORS).length > 0 ? fake.messages(INSTRUCTORS) : undefined), {
@@ -114,6 +116,13 @@ describe('a state database replaced under the running bot', () => {
       expect(after.listChanges('mlops')).toEqual([]);
     } finally {
       after.close();
+    }
+    // The saved copy holds what the bot had: the cancel, and not the refused edit.
+    const saved = new SqliteStore(copy);
+    try {
+      expect(saved.listChanges('mlops').map((record) => record.change)).toEqual([{ kind: 'cancel', date: '2027-01-06' }]);
+    } finally {
+      saved.close();
     }
   });
 });
