@@ -8,6 +8,7 @@ import type { Clock } from '../core/clock.js';
 import { today } from '../core/course/calendar.js';
 import {
   type AppliedChanges,
+  type InFile,
   type ScheduleChange,
   type ScheduleDigest,
   type NumberedChange,
@@ -89,12 +90,15 @@ export function databaseId(store: StateStore): string {
 }
 
 /**
- * The changes an exported file holds, when it was exported from this database. Only reads: a database
- * without an id yet exported nothing, and reading the schedule must work when nothing can be written.
+ * Which stored changes an exported course file holds, when it was exported from this database: every change up
+ * to `includedThrough` but those it names as `notIncluded` (they no longer applied when it was exported). Only
+ * reads: a database without an id yet exported nothing, and reading the schedule must work when nothing can be
+ * written. Empty when the file holds none of them.
  */
-function includedThrough(loaded: Pick<LoadedCourse, 'exported'>, store: StateStore): number | undefined {
-  if (!loaded.exported) return undefined;
-  return loaded.exported.database === store.getValue(DATABASE_ID_KEY) ? loaded.exported.changesThrough : undefined;
+function inFile(loaded: Pick<LoadedCourse, 'exported'>, store: StateStore): InFile {
+  const marker = loaded.exported;
+  if (!marker || marker.database !== store.getValue(DATABASE_ID_KEY)) return {};
+  return { includedThrough: marker.changesThrough, ...(marker.skipped && { notIncluded: marker.skipped }) };
 }
 
 function active(records: readonly ChangeRecord[]): NumberedChange[] {
@@ -103,22 +107,28 @@ function active(records: readonly ChangeRecord[]): NumberedChange[] {
 
 /**
  * The course file with the course's stored changes (not undone) applied in order, but those it already
- * holds; `marker` says which changes the result holds (for `course-bot export`), read in the same pass.
+ * holds; `marker` says which changes the result holds (for `course-bot export`), read in the same pass: every
+ * change up to the newest but the skipped ones. Only reads the store (no marker when the database has no id:
+ * nothing was ever changed or exported with it).
  */
 export function effectiveCourse(
   loaded: Pick<LoadedCourse, 'file' | 'exported'>,
   store: StateStore,
-): AppliedChanges & { readonly marker: ExportMarker } {
+): AppliedChanges & { readonly marker?: ExportMarker } {
   const all = store.listChanges(loaded.file.course.id);
-  const through = includedThrough(loaded, store);
+  const held = inFile(loaded, store);
+  const applied = replayed(loaded, all, held);
+  const database = store.getValue(DATABASE_ID_KEY);
+  const through = all.at(-1)?.id ?? held.includedThrough ?? 0;
+  const skipped = applied.skipped.map((entry) => entry.id);
   return {
-    ...replayed(loaded, all, through),
-    marker: { database: databaseId(store), changesThrough: all.at(-1)?.id ?? through ?? 0 },
+    ...applied,
+    ...(database !== undefined && { marker: { database, changesThrough: through, ...(skipped.length > 0 && { skipped }) } }),
   };
 }
 
-function replayed(loaded: Pick<LoadedCourse, 'file'>, all: readonly ChangeRecord[], through: number | undefined): AppliedChanges {
-  return applyChanges(loaded.file, active(all), through !== undefined ? { includedThrough: through } : {});
+function replayed(loaded: Pick<LoadedCourse, 'file'>, all: readonly ChangeRecord[], held: InFile): AppliedChanges {
+  return applyChanges(loaded.file, active(all), held);
 }
 
 function sameVersion(a: ChangesVersion, b: ChangesVersion): boolean {
@@ -206,13 +216,12 @@ export class LiveSchedule implements ScheduleAdmin {
       const undoneAmongAdded = added.filter((record) => record.undoneAt !== undefined).length;
       // Nothing older was undone: the log is the cached one with `added` after it.
       if (version.count === cached.version.count + added.length && version.undone === cached.version.undone + undoneAmongAdded) {
-        const through = includedThrough(base, store);
-        applied = applyMoreChanges(cached.applied, active(added), through !== undefined ? { includedThrough: through } : {});
+        applied = applyMoreChanges(cached.applied, active(added), inFile(base, store));
       }
     }
     if (!applied) {
       const all = store.listChanges(courseId);
-      applied = replayed(base, all, includedThrough(base, store));
+      applied = replayed(base, all, inFile(base, store));
       // The version of the rows applied: another instance may have stored a change since `version` was read,
       // and that change must not be applied a second time as "added" at the next read.
       version = versionOf(all);
@@ -237,6 +246,8 @@ export class LiveSchedule implements ScheduleAdmin {
       const { before, after, record } = this.#storing(() => {
         const current = this.#applied();
         applyChange(current.file, change);
+        // Change ids count per database: an export marks them with this id.
+        databaseId(store);
         const stored = store.addChange(current.course.id, change, actor, clock.now().getTime());
         return { before: current.course, after: this.course, record: stored };
       });
@@ -254,8 +265,7 @@ export class LiveSchedule implements ScheduleAdmin {
       const done = this.#storing(() => {
         const current = this.#applied();
         const latest = store.listChanges(current.course.id).findLast((candidate) => candidate.undoneAt === undefined);
-        const through = includedThrough(this.#options.live.loaded, store);
-        if (latest && through !== undefined && latest.id <= through) {
+        if (latest && current.included.includes(latest.id)) {
           throw new UserFacingError(
             'bad-option',
             `Change #${latest.id} is already in the course file (it was exported with it): edit the file to take it back.`,
