@@ -325,7 +325,7 @@ export class SqliteStore implements StateStore {
     if (!changed) {
       if (this.#incident?.problem === 'lost') {
         this.#recovery = undefined;
-        this.#over(`STATE_DB ${this.#shown} is the file the bot has open again: schedule changes and announcements are stored again.`);
+        this.#over();
       }
       return;
     }
@@ -388,11 +388,18 @@ export class SqliteStore implements StateStore {
     this.#options.onTrouble?.(error);
   }
 
-  /** Ends the incident, telling `onRecovered`. */
-  #over(message: string): void {
-    if (!this.#incident) return;
+  /** Ends the incident, telling `onRecovered` in words that fit it. */
+  #over(): void {
+    const incident = this.#incident;
+    if (!incident) return;
     this.#incident = undefined;
-    this.#options.onRecovered?.(message);
+    const what = {
+      open: `STATE_DB ${this.#shown} can be used again`,
+      lost: `STATE_DB ${this.#shown} is the file the bot has open again`,
+      full: `The disk holding STATE_DB ${this.#shown} has free space again`,
+      disk: `STATE_DB ${this.#shown} can be written again`,
+    }[incident.problem];
+    this.#options.onRecovered?.(`${what}: schedule changes and announcements are stored again.`);
   }
 
   /**
@@ -423,7 +430,7 @@ export class SqliteStore implements StateStore {
     }
     if (this.#writeFailure) {
       this.#writeFailure = undefined;
-      this.#over(`STATE_DB ${this.#shown} can be written again: schedule changes and announcements are stored again.`);
+      this.#over();
     }
     return result;
   }
@@ -659,9 +666,7 @@ export class SqliteStore implements StateStore {
     } catch (error) {
       throw this.#refused(error);
     }
-    if (this.#incident?.problem === 'full') {
-      this.#over(`The disk holding STATE_DB ${this.#shown} has free space again: schedule changes and announcements are stored again.`);
-    }
+    if (this.#incident?.problem === 'full') this.#over();
   }
 
   /** The line for a disk below the free-space floor, or undefined (enough space, or unknown). */
