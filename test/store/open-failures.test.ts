@@ -123,6 +123,28 @@ const oddities: typeof damages = {
       `STATE_DB ${path} is not a course-bot state database (it holds users, users_by_name, which course-bot never makes): ` +
       "set STATE_DB to a file of its own; course-bot writes nothing into another program's database.",
   },
+  'a -shm that is a folder': {
+    make: (path, good) => {
+      writeFileSync(path, good);
+      mkdirSync(`${path}-shm`);
+    },
+    message: (path) =>
+      `STATE_DB ${path}: ${path}-shm is a directory, where SQLite keeps the database's shared-memory index: move it away (it holds no data of the bot), then try again.`,
+  },
+  'a -wal that is a folder': {
+    make: (path, good) => {
+      writeFileSync(path, good);
+      mkdirSync(`${path}-wal`);
+    },
+    message: (path) =>
+      `STATE_DB ${path}: ${path}-wal is a directory, where SQLite keeps the database's write-ahead log: move it away (it holds no data of the bot), then try again.`,
+  },
+  'a link into a folder that does not exist': {
+    make: (path) => symlinkSync(join(path, '..', 'missing', 'real.db'), path),
+    message: (path) =>
+      `STATE_DB ${path} (a link to ${join(path, '..', 'missing', 'real.db')}) cannot be opened or created (unable to open database file): ` +
+      `make sure ${join(path, '..', 'missing')} exists and uid ${process.getuid?.()} can write in it (SQLite keeps -wal and -shm files beside the database), or set STATE_DB elsewhere.`,
+  },
   'a table dropped by hand': {
     make: (path, good) => {
       writeFileSync(path, good);
@@ -274,7 +296,7 @@ describe('the CLI on a state database that cannot be used', () => {
     expectOneLine(await cli(['start'], path), damages[name]!.message(path));
   });
 
-  it.each(['a named pipe', 'a change row whose JSON was damaged'])('start on %s exits 1 with the one line', { timeout: 90_000 }, async (name) => {
+  it.each(['a named pipe', 'a change row whose JSON was damaged', 'a -shm that is a folder', 'a link into a folder that does not exist'])('start on %s exits 1 with the one line', { timeout: 90_000 }, async (name) => {
     cases += 1;
     const folder = join(dir, `case-${cases}`);
     mkdirSync(folder);
