@@ -8,7 +8,7 @@ import { INSTANT_FORMS, parseInstant, shiftedClock, systemClock } from './core/c
 import { today } from './core/course/calendar.js';
 import { formatLongDate, isIsoDate } from './core/course/dates.js';
 import type { Course } from './core/course/model.js';
-import type { CourseFile } from './core/course/schema.js';
+import { COURSE_LIMITS, type CourseFile } from './core/course/schema.js';
 import { runCommandLine } from './core/commands/parse.js';
 import { commands } from './core/commands/registry.js';
 import { isUserFacingError } from './core/errors.js';
@@ -55,10 +55,20 @@ function loggerFor(settings: Config) {
   return createLogger({ level: settings.logLevel, ...(settings.logFormat !== 'auto' && { pretty: settings.logFormat === 'pretty' }) });
 }
 
-/** `--at`: a date or date-time; without an offset it is read in the course's zone. */
+/**
+ * `--at`: a date or date-time; without an offset it is read in the course's zone. Its year must be one a
+ * course file may use (`COURSE_LIMITS`): the calendar works a little past them (a running clock rolls over
+ * into the next year, a week ahead), but not thousands of years past (year 10000 has no `YYYY-MM-DD`).
+ */
 function parseAt(value: string, zone: string): Date {
   const at = parseInstant(value, zone);
   if (!at) throw new UsageError(`--at: ${JSON.stringify(value)} is not a date or date-time; use ${INSTANT_FORMS}`);
+  const year = Number(value.trim().slice(0, 4));
+  if (year < COURSE_LIMITS.firstYear || year > COURSE_LIMITS.lastYear) {
+    throw new UsageError(
+      `--at: ${JSON.stringify(value)} is in the year ${year}; give a date in ${COURSE_LIMITS.firstYear}–${COURSE_LIMITS.lastYear}, the years a course file may use`,
+    );
+  }
   return at;
 }
 
