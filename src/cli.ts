@@ -151,10 +151,16 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
 
   /** Prints `text`, or writes it to `--out` and prints `summary` of it. */
   const emit = async (text: string, out: string | undefined, summary: () => string) => {
-    if (out === undefined) return print(text);
+    // `-` is standard output, as for most tools (`./-` names a file called "-").
+    if (out === undefined || out === '-') return print(text);
     if (out.trim() === '') throw new UsageError('--out needs a file name (leave it out to print to standard output)');
     if (/[/\\]$/.test(out)) throw new UsageError(`--out ${out}: names a folder; give a file name`);
-    writeFileAtomically(resolve(cwd, out), text, { shown: out });
+    const { otherLinks } = writeFileAtomically(resolve(cwd, out), text, { shown: out });
+    if (otherLinks > 0) {
+      await warn(
+        `--out ${out}: had ${otherLinks === 1 ? 'another name (a hard link)' : `${otherLinks} other names (hard links)`}; only ${out} holds the new text, the other ${otherLinks === 1 ? 'name keeps' : 'names keep'} the old`,
+      );
+    }
     await print(`${out}: ${summary()}`);
   };
 
