@@ -186,6 +186,9 @@ export class LiveSchedule implements ScheduleAdmin {
 
   constructor(options: LiveScheduleOptions) {
     this.#options = options;
+    // The running bot is the one writer: a database from before ids were given (changes, no id) gets its
+    // id here, so that `course-bot export`, which writes nothing, can mark what its file holds.
+    databaseId(options.store);
   }
 
   /** The effective course: what every command and the announcer see. */

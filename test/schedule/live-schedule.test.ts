@@ -624,6 +624,19 @@ describe('LiveSchedule: the course file', () => {
 });
 
 describe('LiveSchedule: the export marker never claims a change that is not in the file', () => {
+  it('(k) a database with changes but no id yet (stored by an older bot) gets its id when the bot starts, so an export is marked', () => {
+    const paths = files();
+    const older = new SqliteStore(paths.db);
+    older.addChange('demo', { kind: 'cancel', date: '2027-01-06', reason: 'Ill' }, alice, 0);
+    const loaded = loadCourseFile(paths.course);
+    expect(effectiveCourse(loaded, older).marker).toBeUndefined();
+    older.close();
+    const { store, live } = instance(paths, mutableClock('2027-01-05T10:00'), new Channel());
+    const marker = effectiveCourse(live.loaded, store).marker;
+    expect(marker?.database).toMatch(/^[0-9a-f-]{36}$/);
+    expect(marker).toEqual({ database: marker?.database, changesThrough: 1 });
+  });
+
   it('(j) a change skipped at export stays out of the file: history does not call it in the file, and undo takes it back', async () => {
     const paths = files();
     const clock = mutableClock('2027-01-05T10:00');
