@@ -1,4 +1,4 @@
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dotenv from 'dotenv';
@@ -286,6 +286,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
 const DOTENV_MAX_BYTES = 1024 * 1024;
 const DOTENV_SHAPE = 'NAME=value lines, as in .env.example';
+/** The lines of problems shown; a file with more is most likely no .env at all. */
+const DOTENV_MAX_PROBLEMS = 20;
 
 /**
  * The text of the `.env` at `path`, or undefined when there is none. Anything that is not a readable UTF-8
@@ -313,6 +315,9 @@ function readDotenv(path: string): string | undefined {
       return refuse(`.env cannot be read (permission denied): let ${uid === undefined ? 'this user' : `uid ${uid}`} read it, or remove it.`);
     }
     if (code === 'ELOOP') return refuse('.env cannot be read (too many symlinks: a symlink loop?): point it at a file, or remove it.');
+    // A socket cannot be opened (ENXIO): name it as the other special files are named.
+    const kind = code === 'ENXIO' ? kindAt(path) : undefined;
+    if (kind) return refuse(`.env is ${kind}, not a regular file: it must be a regular file of ${DOTENV_SHAPE}; replace it with one, or remove it.`);
     return refuse(`.env cannot be read (${code ?? String(error)}): fix it, or remove it.`);
   }
   let bytes: Buffer;
@@ -330,10 +335,15 @@ function readDotenv(path: string): string | undefined {
     closeSync(fd);
   }
   if (bytes.length > DOTENV_MAX_BYTES) refuse(`.env ${tooLargeMessage(bytes.length, DOTENV_MAX_BYTES, 'a .env file')} (${DOTENV_SHAPE}).`);
+  if (isUtf32(bytes)) refuse(`.env is UTF-32 text: save it as UTF-8 (${DOTENV_SHAPE}).`);
   if (isUtf16(bytes)) refuse(`.env is UTF-16 text: save it as UTF-8 (${DOTENV_SHAPE}).`);
   if (bytes.includes(0)) refuse(`.env is not text (it holds NUL bytes, as a binary file does): it must be UTF-8 text of ${DOTENV_SHAPE}.`);
   const text = decodeLines(bytes);
   const problems = dotenvProblems(text);
+  if (problems.length > DOTENV_MAX_PROBLEMS) {
+    const more = problems.length - DOTENV_MAX_PROBLEMS;
+    refuse(...problems.slice(0, DOTENV_MAX_PROBLEMS), `.env has ${more} more line${more === 1 ? '' : 's'} like these: is it a .env file of ${DOTENV_SHAPE}?`);
+  }
   if (problems.length > 0) refuse(...problems);
   return text;
 }
@@ -346,6 +356,21 @@ function danglingLink(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What is at `path` when it is not a regular file (`a socket`), through links; undefined when unknown. */
+function kindAt(path: string): string | undefined {
+  try {
+    return specialKind(statSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `bytes` start with a UTF-32 byte order mark (which also starts like UTF-16's). */
+function isUtf32(bytes: Buffer): boolean {
+  const head = bytes.subarray(0, 4).toString('hex');
+  return head === 'fffe0000' || head === '0000feff';
 }
 
 /** Whether `bytes` look like UTF-16: a byte order mark, or NUL in every other byte as (nearly) all text in UTF-16 has. */

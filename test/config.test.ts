@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -387,6 +388,7 @@ describe('a .env that cannot be read as one: one line naming .env and the fix', 
       () => writeFileSync(join(cwd, '.env'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('LOG_LEVEL=debug\n', 'utf16le')])),
       `.env is UTF-16 text: save it as UTF-8 (${example}).`,
     ],
+    ['UTF-32 with a byte order mark', () => writeFileSync(join(cwd, '.env'), Buffer.from([0xff, 0xfe, 0, 0, 0x41, 0, 0, 0, 0x3d, 0, 0, 0])), `.env is UTF-32 text: save it as UTF-8 (${example}).`],
     ['UTF-16 without one', () => writeFileSync(join(cwd, '.env'), Buffer.from('LOG_LEVEL=debug\n', 'utf16le')), `.env is UTF-16 text: save it as UTF-8 (${example}).`],
     [
       'binary content',
@@ -431,6 +433,26 @@ describe('a .env that cannot be read as one: one line naming .env and the fix', 
         ".env line 4: the value of C has text after its closing ' quote: put all of it inside the quotes, or a # before a comment.",
       ].join('\n'),
     );
+  });
+
+  it('a socket: named as one', async () => {
+    const server = createServer();
+    await new Promise<void>((listening) => server.listen(join(cwd, '.env'), listening));
+    try {
+      expect(configError(() => loadConfig({ env: {}, cwd })).message).toBe(
+        `.env is a socket, not a regular file: it must be a regular file of ${example}; replace it with one, or remove it.`,
+      );
+    } finally {
+      await new Promise((closed) => server.close(closed));
+    }
+  });
+
+  it('a file of something else (a line of problems each): the first 20, then how many more', () => {
+    writeIn('.env', Array.from({ length: 25 }, (_, index) => `word ${index}`).join('\n'));
+    const lines = configError(() => loadConfig({ env: {}, cwd })).message.split('\n');
+    expect(lines).toHaveLength(21);
+    expect(lines[19]).toBe('.env line 20 is not a NAME=value line (nor a # comment): fix it or remove it.');
+    expect(lines[20]).toBe(`.env has 5 more lines like these: is it a .env file of ${example}?`);
   });
 
   it('unreadable: says so (and names no port)', () => {
