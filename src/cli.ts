@@ -8,7 +8,7 @@ import { INSTANT_FORMS, parseInstant, shiftedClock, systemClock } from './core/c
 import { today } from './core/course/calendar.js';
 import { formatLongDate, isIsoDate } from './core/course/dates.js';
 import { type Course, printable } from './core/course/model.js';
-import type { CourseFile } from './core/course/schema.js';
+import { COURSE_LIMITS, type CourseFile } from './core/course/schema.js';
 import { runCommandLine } from './core/commands/parse.js';
 import { commands } from './core/commands/registry.js';
 import { isUserFacingError } from './core/errors.js';
@@ -55,22 +55,34 @@ function loggerFor(settings: Config) {
   return createLogger({ level: settings.logLevel, ...(settings.logFormat !== 'auto' && { pretty: settings.logFormat === 'pretty' }) });
 }
 
-/** `--at`: a date or date-time; without an offset it is read in the course's zone. */
+/**
+ * `--at`: a date or date-time; without an offset it is read in the course's zone. Its year must be one a
+ * course file may use (`COURSE_LIMITS`): the calendar works a little past them (a running clock rolls over
+ * into the next year, a week ahead), but not thousands of years past (year 10000 has no `YYYY-MM-DD`).
+ */
 function parseAt(value: string, zone: string): Date {
   const at = parseInstant(value, zone);
   if (!at) throw new UsageError(`--at: ${JSON.stringify(value)} is not a date or date-time; use ${INSTANT_FORMS}`);
+  const year = Number(value.trim().slice(0, 4));
+  if (year < COURSE_LIMITS.firstYear || year > COURSE_LIMITS.lastYear) {
+    throw new UsageError(
+      `--at: ${JSON.stringify(value)} is in the year ${year}; give a date in ${COURSE_LIMITS.firstYear}–${COURSE_LIMITS.lastYear}, the years a course file may use`,
+    );
+  }
   return at;
 }
 
 /**
- * The state database for a command that only reads the schedule. A database that does not exist holds no
- * changes yet: it is not created (only the bot and the commands that post create it).
+ * The state database for a command that only reads the schedule, opened so that it creates and changes
+ * nothing (see `openForReading`): a user who may read the bot's database but not write it can run it. A
+ * database that does not exist holds no changes yet: it is not created (only the bot and the commands that
+ * post create it).
  */
 async function readingStore(path: string): Promise<StateStore & { close(): void }> {
   if (path === ':memory:' || nothingAt(path)) return new MemoryStore();
   // The store refuses what is not a database file (a folder, a FIFO, a device) in one line of its own.
-  const { SqliteStore } = await import('./store/sqlite-store.js');
-  return new SqliteStore(path);
+  const { openForReading } = await import('./store/sqlite-store.js');
+  return openForReading(path);
 }
 
 /**
@@ -97,7 +109,7 @@ interface Effective {
   readonly loaded: LoadedCourse;
   readonly course: Course;
   readonly file: CourseFile;
-  readonly marker: ExportMarker;
+  readonly marker?: ExportMarker;
   readonly skipped: readonly { readonly id: number; readonly reason: string }[];
   readonly courseLabel: string;
 }
@@ -139,10 +151,16 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
 
   /** Prints `text`, or writes it to `--out` and prints `summary` of it. */
   const emit = async (text: string, out: string | undefined, summary: () => string) => {
-    if (out === undefined) return print(text);
+    // `-` is standard output, as for most tools (`./-` names a file called "-").
+    if (out === undefined || out === '-') return print(text);
     if (out.trim() === '') throw new UsageError('--out needs a file name (leave it out to print to standard output)');
     if (/[/\\]$/.test(out)) throw new UsageError(`--out ${out}: names a folder; give a file name`);
-    writeFileAtomically(resolve(cwd, out), text, { shown: out });
+    const { otherLinks } = writeFileAtomically(resolve(cwd, out), text, { shown: out });
+    if (otherLinks > 0) {
+      await warn(
+        `--out ${out}: had ${otherLinks === 1 ? 'another name (a hard link)' : `${otherLinks} other names (hard links)`}; only ${out} holds the new text, the other ${otherLinks === 1 ? 'name keeps' : 'names keep'} the old`,
+      );
+    }
     await print(`${out}: ${summary()}`);
   };
 

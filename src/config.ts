@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { specialKind, tooLargeMessage } from './regular-file.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -181,12 +182,18 @@ export interface Config {
   };
 }
 
-/** A configuration that cannot be used; the message names every bad variable. */
+/**
+ * A configuration that cannot be used; the message names every bad variable (under `Invalid configuration:`),
+ * or, for a `.env` that cannot be read as one, is one line per problem, each naming `.env` (`heading` null).
+ */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid configuration:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
+  constructor(
+    readonly problems: readonly string[],
+    heading: string | null = 'Invalid configuration:',
+  ) {
+    super(heading === null ? problems.join('\n') : `${heading}\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
   }
 }
 
@@ -202,10 +209,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const cwd = options.cwd ?? process.cwd();
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
   if (options.dotenv ?? true) {
-    const path = resolve(cwd, '.env');
-    if (existsSync(path)) {
-      const parsed = dotenv.parse(readFileSync(path, 'utf8'));
-      for (const [key, value] of Object.entries(parsed)) env[key] ??= value;
+    const text = readDotenv(resolve(cwd, '.env'));
+    if (text !== undefined) {
+      for (const [key, value] of Object.entries(dotenv.parse(text))) env[key] ??= value;
     }
   }
   const result = envSchema.safeParse(env);
@@ -276,6 +282,174 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       },
     }),
   };
+}
+
+const DOTENV_MAX_BYTES = 1024 * 1024;
+const DOTENV_SHAPE = 'NAME=value lines, as in .env.example';
+/** The lines of problems shown; a file with more is most likely no .env at all. */
+const DOTENV_MAX_PROBLEMS = 20;
+
+/**
+ * The text of the `.env` at `path`, or undefined when there is none. Anything that is not a readable UTF-8
+ * file of `NAME=value` lines dotenv would read as written (a folder, a FIFO, a link to nothing, UTF-16 or
+ * binary content, a quote never closed…) is a `ConfigError` with one line per problem, never a silent skip:
+ * a token that is quietly not read looks like a platform failure much later.
+ */
+function readDotenv(path: string): string | undefined {
+  const refuse = (...problems: string[]): never => {
+    throw new ConfigError(problems, null);
+  };
+  let fd: number;
+  try {
+    // Without O_NONBLOCK a FIFO nobody writes to would block the open itself (regular files ignore the flag).
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      const target = danglingLink(path);
+      if (target === undefined) return undefined;
+      return refuse(`.env is a link to ${target}, which does not exist: point it at a file of ${DOTENV_SHAPE}, or remove it.`);
+    }
+    if (code === 'EACCES' || code === 'EPERM') {
+      const uid = process.getuid?.();
+      return refuse(`.env cannot be read (permission denied): let ${uid === undefined ? 'this user' : `uid ${uid}`} read it, or remove it.`);
+    }
+    if (code === 'ELOOP') return refuse('.env cannot be read (too many symlinks: a symlink loop?): point it at a file, or remove it.');
+    // A socket cannot be opened (ENXIO): name it as the other special files are named.
+    const kind = code === 'ENXIO' ? kindAt(path) : undefined;
+    if (kind) return refuse(`.env is ${kind}, not a regular file: it must be a regular file of ${DOTENV_SHAPE}; replace it with one, or remove it.`);
+    return refuse(`.env cannot be read (${code ?? String(error)}): fix it, or remove it.`);
+  }
+  let bytes: Buffer;
+  try {
+    const stat = fstatSync(fd);
+    const kind = specialKind(stat);
+    if (kind === 'a directory') refuse(`.env is a directory: it must be a file of ${DOTENV_SHAPE}; move the folder away.`);
+    if (kind) refuse(`.env is ${kind}, not a regular file: it must be a regular file of ${DOTENV_SHAPE}; replace it with one, or remove it.`);
+    if (stat.size > DOTENV_MAX_BYTES) refuse(`.env ${tooLargeMessage(stat.size, DOTENV_MAX_BYTES, 'a .env file')} (${DOTENV_SHAPE}).`);
+    bytes = readFileSync(fd);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    return refuse(`.env cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): fix it, or remove it.`);
+  } finally {
+    closeSync(fd);
+  }
+  if (bytes.length > DOTENV_MAX_BYTES) refuse(`.env ${tooLargeMessage(bytes.length, DOTENV_MAX_BYTES, 'a .env file')} (${DOTENV_SHAPE}).`);
+  if (isUtf32(bytes)) refuse(`.env is UTF-32 text: save it as UTF-8 (${DOTENV_SHAPE}).`);
+  if (isUtf16(bytes)) refuse(`.env is UTF-16 text: save it as UTF-8 (${DOTENV_SHAPE}).`);
+  if (bytes.includes(0)) refuse(`.env is not text (it holds NUL bytes, as a binary file does): it must be UTF-8 text of ${DOTENV_SHAPE}.`);
+  const text = decodeLines(bytes);
+  const problems = dotenvProblems(text);
+  if (problems.length > DOTENV_MAX_PROBLEMS) {
+    const more = problems.length - DOTENV_MAX_PROBLEMS;
+    refuse(...problems.slice(0, DOTENV_MAX_PROBLEMS), `.env has ${more} more line${more === 1 ? '' : 's'} like these: is it a .env file of ${DOTENV_SHAPE}?`);
+  }
+  if (problems.length > 0) refuse(...problems);
+  return text;
+}
+
+/** Where the symlink at `path` points when that is missing; undefined when `path` is no link (nothing is there). */
+function danglingLink(path: string): string | undefined {
+  try {
+    if (!lstatSync(path).isSymbolicLink()) return undefined;
+    return resolve(dirname(path), readlinkSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/** What is at `path` when it is not a regular file (`a socket`), through links; undefined when unknown. */
+function kindAt(path: string): string | undefined {
+  try {
+    return specialKind(statSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `bytes` start with a UTF-32 byte order mark (which also starts like UTF-16's). */
+function isUtf32(bytes: Buffer): boolean {
+  const head = bytes.subarray(0, 4).toString('hex');
+  return head === 'fffe0000' || head === '0000feff';
+}
+
+/** Whether `bytes` look like UTF-16: a byte order mark, or NUL in every other byte as (nearly) all text in UTF-16 has. */
+function isUtf16(bytes: Buffer): boolean {
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) return true;
+  if (bytes.length < 2 || bytes.length % 2 !== 0) return false;
+  const nuls = [0, 0];
+  for (let index = 0; index < bytes.length; index++) if (bytes[index] === 0) nuls[index % 2]!++;
+  const half = bytes.length / 2;
+  return (nuls[0] === 0 && nuls[1]! >= half * 0.75) || (nuls[1] === 0 && nuls[0]! >= half * 0.75);
+}
+
+/** The UTF-8 text of `bytes` without a byte order mark; a `ConfigError` naming every line that is not UTF-8. */
+function decodeLines(bytes: Buffer): string {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const bad: string[] = [];
+  let start = 0;
+  for (let line = 1; start <= bytes.length; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    const stop = end === -1 ? bytes.length : end;
+    try {
+      decoder.decode(bytes.subarray(start, stop));
+    } catch {
+      bad.push(`.env line ${line} is not UTF-8 text: save the file as UTF-8.`);
+    }
+    start = stop + 1;
+  }
+  if (bad.length > 0) throw new ConfigError(bad, null);
+  return bytes.toString('utf8').replace(/^\ufeff/, '');
+}
+
+const DOTENV_ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([\w.-]+)(?:[ \t]*=|:[ \t])[ \t]*/;
+const DOTENV_QUOTED: Record<string, RegExp> = { "'": /'(?:\\'|[^'])*'/y, '"': /"(?:\\"|[^"])*"/y, '`': /`(?:\\`|[^`])*`/y };
+
+/**
+ * One line per line of `text` that dotenv would not read as written: no `NAME=value` (nor a comment), a
+ * quote never closed (dotenv keeps the quote and what follows as the value, or swallows the next lines), text
+ * after a closing quote. Values are never shown: they may be secrets.
+ */
+function dotenvProblems(text: string): string[] {
+  const normalized = text.replace(/\r\n?/g, '\n');
+  const lines = normalized.split('\n');
+  const starts: number[] = [];
+  for (let index = 0, offset = 0; index < lines.length; offset += lines[index]!.length + 1, index++) starts.push(offset);
+  const lineAt = (offset: number) => {
+    let index = 0;
+    while (index + 1 < starts.length && starts[index + 1]! <= offset) index++;
+    return index;
+  };
+  const problems: string[] = [];
+  for (let index = 0; index < lines.length; ) {
+    const line = lines[index]!;
+    const number = index + 1;
+    index++;
+    if (line.trim() === '' || line.trim().startsWith('#')) continue;
+    const assignment = DOTENV_ASSIGNMENT.exec(line);
+    if (!assignment) {
+      problems.push(`.env line ${number} is not a NAME=value line (nor a # comment): fix it or remove it.`);
+      continue;
+    }
+    const name = assignment[1]!;
+    const quote = line[assignment[0].length];
+    if (quote === undefined || !(quote in DOTENV_QUOTED)) continue;
+    const pattern = DOTENV_QUOTED[quote]!;
+    pattern.lastIndex = starts[number - 1]! + assignment[0].length;
+    const closed = pattern.exec(normalized);
+    const end = closed ? pattern.lastIndex : -1;
+    const endLine = closed ? lineAt(end - 1) : -1;
+    const rest = closed ? normalized.slice(end, endLine + 1 < starts.length ? starts[endLine + 1]! - 1 : normalized.length) : '';
+    if (closed && /^[ \t]*(?:#.*)?$/.test(rest)) {
+      index = endLine + 1;
+    } else if (closed && endLine === number - 1) {
+      problems.push(`.env line ${number}: the value of ${name} has text after its closing ${quote} quote: put all of it inside the quotes, or a # before a comment.`);
+    } else {
+      // A closing quote on a later line with text after it is most likely the next value's opening quote.
+      problems.push(`.env line ${number}: the value of ${name} opens a ${quote} quote that is never closed: close it (${name}=${quote}…${quote}) or remove the quote.`);
+    }
+  }
+  return problems;
 }
 
 /** The entries whose value is set. */

@@ -255,10 +255,15 @@ export async function start(options: StartOptions): Promise<void> {
     // Undefined while starting; `off` when no announcement channel is configured.
     let announcer: Announcer | 'off' | undefined;
     store = new SqliteStore(config.stateDb, {
-      // Once per incident, found by a write, the health check or the minute check below.
-      onLost: (error) => {
-        logger.error({ db: config.stateDb }, error.message);
+      // Once per incident (the file deleted or replaced, the disk full or failing), found by a write, the
+      // health check or the minute check below.
+      onTrouble: (error) => {
+        logger.error({ db: config.stateDb, problem: error.problem, ...(error.recovered && { recovered: error.recovered }) }, error.message);
         tellInstructors(error.message);
+      },
+      onRecovered: (message) => {
+        logger.info({ db: config.stateDb }, message);
+        tellInstructors(message);
       },
     });
     logger.debug({ db: config.stateDb }, 'state store open');
@@ -311,7 +316,8 @@ export async function start(options: StartOptions): Promise<void> {
         return { database: `not writable: ${error instanceof Error ? error.message : String(error)}` };
       }
     };
-    // A database deleted or replaced under the bot is found within a minute even when nothing writes.
+    // A database deleted or replaced under the bot, or a disk that filled up, is found within a minute even when
+    // nothing writes (and a copy of a lost database that could not be saved is tried again).
     const fileCheck = setInterval(storeHealth, 60_000).unref();
     const stopFileCheck = cleanUp;
     cleanUp = () => {

@@ -4,6 +4,11 @@ import { join } from 'node:path';
 import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOT_PERMISSIONS } from '../src/cli.js';
+import { parseInstant, shiftedClock } from '../src/core/clock.js';
+import { runCommandLine } from '../src/core/commands/parse.js';
+import { commands } from '../src/core/commands/registry.js';
+import { loadCourseFile } from '../src/course-file/read.js';
+import { databaseId } from '../src/schedule/live-schedule.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { ROOT, type Run, SPAWN_TIMEOUT, runChild, runCli } from './support/child.js';
 import { runMain } from './support/main.js';
@@ -144,6 +149,38 @@ describe('course-bot ask', () => {
       );
     },
   );
+
+  it.each([
+    ['9999-12-31T12:00', '/tomorrow', 9999],
+    ['9999-12-31', '/week', 9999],
+    ['3000-01-01T00:00', '/today', 3000],
+    ['1899-12-31T23:59+01:00', '/today', 1899],
+  ])('refuses --at %j (%s) in one line: its year %i is one no course file may use', async (value, command, year) => {
+    const run = await cli(['ask', command, '--at', value]);
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `--at: ${JSON.stringify(value)} is in the year ${year}; give a date in 1900–2999, the years a course file may use\n`,
+    });
+  });
+
+  it('answers at the edge of those years: --at the last evening of 2999, and a clock running on into 3000', async () => {
+    const file = tmpFile(
+      'edge.yaml',
+      'course:\n  id: edge\n  name: Edge Course\n  timezone: Europe/Copenhagen\n  start: 2999-12-30\nweeks:\n  - number: 1\n    sessions:\n' +
+        '      - day: monday\n        topic: Last of the millennium\n      - day: wednesday\n        topic: First of the next\n',
+    );
+    const tomorrow = await cli(['ask', '/tomorrow', '--course', file, '--at', '2999-12-31T23:59:45']);
+    expect(tomorrow).toEqual({ code: 0, stdout: 'Week 1 · Wednesday 1 January 3000\nFirst of the next\n\n— Edge Course\n', stderr: '' });
+    // `start --at`: the clock runs on past midnight, into a year no --at may name.
+    let base = Date.parse('2026-06-01T12:00:00Z');
+    const clock = shiftedClock(parseInstant('2999-12-31T23:59:45', 'Europe/Copenhagen')!, { now: () => new Date(base) });
+    base += 30_000;
+    const { course } = loadCourseFile(file);
+    const today = await runCommandLine('/today', { course, now: clock.now(), commands });
+    expect(today.text).toContain('Week 1 · Wednesday 1 January 3000');
+    expect(today.text).toContain('First of the next');
+  });
 
   it.each([
     // As people type it: a space instead of the T, with or without seconds, in the course zone.
@@ -288,6 +325,17 @@ describe('course-bot start and configuration', () => {
     expect(run.stderr).toContain('LOG_LEVEL');
   });
 
+  it('refuses an --at past the years a course may use before it starts anything', async () => {
+    const db = join(tmp, 'start-far-at.db');
+    const run = await cli(['start', '--at', '9999-12-31T23:59:45'], { STATE_DB: db });
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '--at: "9999-12-31T23:59:45" is in the year 9999; give a date in 1900–2999, the years a course file may use\n',
+    });
+    expect(existsSync(db)).toBe(false);
+  });
+
   it('refuses a bad --at before it starts anything', async () => {
     const db = join(tmp, 'start-bad-at.db');
     const run = await cli(['start', '--at', 'tomorrow'], { STATE_DB: db });
@@ -372,6 +420,8 @@ describe('the CLI says what the bot says: the schedule changes made in chat appl
     db = join(tmp, 'changes.db');
     const store = new SqliteStore(db);
     const actor = { platform: 'discord', id: '42', name: 'Prof' };
+    // As the bot does before it stores a change: read-only commands (export) never give a database its id.
+    databaseId(store);
     store.addChange('mlops', { kind: 'cancel', date: '2027-01-05', reason: 'Snow day' }, actor, 1);
     store.addChange('mlops', { kind: 'move', from: '2027-01-06', to: '2027-01-09' }, actor, 2);
     store.close();

@@ -1,8 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
 import { BUNDLED_COURSE_FILE, ConfigError, PACKAGE_ROOT, loadConfig } from '../src/config.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -369,3 +372,165 @@ describe('LOG_FORMAT and HTTP_PORT', () => {
     expect(error.problems.map((problem) => problem.split(':')[0])).toEqual(['LOG_FORMAT', 'HTTP_PORT']);
   });
 });
+
+describe('a .env that cannot be read as one: one line naming .env and the fix', () => {
+  const example = 'NAME=value lines, as in .env.example';
+  const cases: readonly [string, () => void, string][] = [
+    ['a folder', () => mkdirSync(join(cwd, '.env')), `.env is a directory: it must be a file of ${example}; move the folder away.`],
+    [
+      'a FIFO (read without waiting for a writer)',
+      () => execFileSync('mkfifo', [join(cwd, '.env')]),
+      `.env is a named pipe (FIFO), not a regular file: it must be a regular file of ${example}; replace it with one, or remove it.`,
+    ],
+    ['a link to nothing', () => symlinkSync('vault/env', join(cwd, '.env')), `.env is a link to <cwd>/vault/env, which does not exist: point it at a file of ${example}, or remove it.`],
+    [
+      'UTF-16 with a byte order mark',
+      () => writeFileSync(join(cwd, '.env'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('LOG_LEVEL=debug\n', 'utf16le')])),
+      `.env is UTF-16 text: save it as UTF-8 (${example}).`,
+    ],
+    ['UTF-32 with a byte order mark', () => writeFileSync(join(cwd, '.env'), Buffer.from([0xff, 0xfe, 0, 0, 0x41, 0, 0, 0, 0x3d, 0, 0, 0])), `.env is UTF-32 text: save it as UTF-8 (${example}).`],
+    ['UTF-16 without one', () => writeFileSync(join(cwd, '.env'), Buffer.from('LOG_LEVEL=debug\n', 'utf16le')), `.env is UTF-16 text: save it as UTF-8 (${example}).`],
+    [
+      'binary content',
+      () => writeFileSync(join(cwd, '.env'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00, 0x41, 0x3d])),
+      `.env is not text (it holds NUL bytes, as a binary file does): it must be UTF-8 text of ${example}.`,
+    ],
+    ['Latin-1 text', () => writeFileSync(join(cwd, '.env'), Buffer.concat([Buffer.from('LOG_LEVEL=debug\n# K'), Buffer.from([0xf8]), Buffer.from('benhavn\n')])), '.env line 2 is not UTF-8 text: save the file as UTF-8.'],
+    [
+      'a quote that is never closed (the value is a secret: never shown)',
+      () => writeIn('.env', 'LOG_LEVEL=debug\nDISCORD_TOKEN="MTIz.secret\nSTATE_DB=x.db\n'),
+      '.env line 2: the value of DISCORD_TOKEN opens a " quote that is never closed: close it (DISCORD_TOKEN="…") or remove the quote.',
+    ],
+    [
+      'a quote closed by the next value’s quote',
+      () => writeIn('.env', "SLACK_BOT_TOKEN='xoxb-1\nSLACK_APP_TOKEN='xapp-1'\n"),
+      ".env line 1: the value of SLACK_BOT_TOKEN opens a ' quote that is never closed: close it (SLACK_BOT_TOKEN='…') or remove the quote.",
+    ],
+    [
+      'text after the closing quote',
+      () => writeIn('.env', 'COURSE_FILE="data/course.yaml" data/other.yaml\n'),
+      '.env line 1: the value of COURSE_FILE has text after its closing " quote: put all of it inside the quotes, or a # before a comment.',
+    ],
+    ['a line that is no assignment', () => writeIn('.env', '# tokens\nDISCORD_TOKEN MTIz.secret\n'), '.env line 2 is not a NAME=value line (nor a # comment): fix it or remove it.'],
+    ['more than 1 MB', () => writeIn('.env', `# ${'x'.repeat(1024 * 1024)}\n`), '.env is 1.0 MB: a .env file may be at most 1 MB (NAME=value lines, as in .env.example).'],
+  ];
+
+  it.each(cases)('%s', (_name, make, expected) => {
+    make();
+    const line = expected.replace('<cwd>', cwd);
+    const error = configError(() => loadConfig({ env: {}, cwd }));
+    expect(error.message).toBe(line);
+    expect(error.problems).toEqual([line]);
+    expect(error.message).not.toContain('secret');
+  });
+
+  it('every problem of the file at once, one line each', () => {
+    writeIn('.env', 'A="x\nB=1\nnot an assignment\nC=\'y\' z\n');
+    expect(configError(() => loadConfig({ env: {}, cwd })).message).toBe(
+      [
+        '.env line 1: the value of A opens a " quote that is never closed: close it (A="…") or remove the quote.',
+        '.env line 3 is not a NAME=value line (nor a # comment): fix it or remove it.',
+        ".env line 4: the value of C has text after its closing ' quote: put all of it inside the quotes, or a # before a comment.",
+      ].join('\n'),
+    );
+  });
+
+  it('a socket: named as one', async () => {
+    const server = createServer();
+    await new Promise<void>((listening) => server.listen(join(cwd, '.env'), listening));
+    try {
+      expect(configError(() => loadConfig({ env: {}, cwd })).message).toBe(
+        `.env is a socket, not a regular file: it must be a regular file of ${example}; replace it with one, or remove it.`,
+      );
+    } finally {
+      await new Promise((closed) => server.close(closed));
+    }
+  });
+
+  it('a file of something else (a line of problems each): the first 20, then how many more', () => {
+    writeIn('.env', Array.from({ length: 25 }, (_, index) => `word ${index}`).join('\n'));
+    const lines = configError(() => loadConfig({ env: {}, cwd })).message.split('\n');
+    expect(lines).toHaveLength(21);
+    expect(lines[19]).toBe('.env line 20 is not a NAME=value line (nor a # comment): fix it or remove it.');
+    expect(lines[20]).toBe(`.env has 5 more lines like these: is it a .env file of ${example}?`);
+  });
+
+  it('unreadable: says so (and names no port)', () => {
+    writeIn('.env', 'LOG_LEVEL=debug\n');
+    chmodSync(join(cwd, '.env'), 0o000);
+    if (process.getuid?.() === 0) return; // root reads it anyway: the CLI test below runs as uid 65534
+    expect(configError(() => loadConfig({ env: {}, cwd })).message).toBe(`.env cannot be read (permission denied): let uid ${process.getuid?.()} read it, or remove it.`);
+  });
+
+  it('what dotenv reads is still read: a UTF-8 byte order mark, comments, export, NAME: value, quotes of every kind, values over lines, CRLF', () => {
+    writeFileSync(
+      join(cwd, '.env'),
+      '\ufeff# comment\r\nexport LOG_LEVEL=debug\r\nLOG_FORMAT: json\r\n\r\nSTATE_DB="state # not a comment.db" # a comment\r\n' +
+        "COURSE_FILE='c.yaml'\r\nSLACK_SIGNING_SECRET=`s3cret`\r\nDISCORD_GUILD_ID=\r\nX_MULTI=\"line one\nline two\"\r\nX_ESCAPED=\"a\\\"b\"\r\n",
+    );
+    const config = loadConfig({ env: {}, cwd });
+    expect(config.logLevel).toBe('debug');
+    expect(config.logFormat).toBe('json');
+    expect(config.stateDb).toBe(join(cwd, 'state # not a comment.db'));
+    expect(config.courseFile).toBe(join(cwd, 'c.yaml'));
+  });
+});
+
+describe('the CLI on a bad .env', () => {
+  /** `course-bot <args>` in this process, in `cwd` (where the .env is). */
+  async function run(args: readonly string[]) {
+    let stdout = '';
+    let stderr = '';
+    const sink = (write: (text: string) => void) =>
+      ({ write: (chunk: string, callback?: () => void) => (write(String(chunk)), callback?.(), true), on: () => undefined, off: () => undefined }) as unknown as NodeJS.WritableStream;
+    const code = await main(args, { stdout: sink((text) => (stdout += text)), stderr: sink((text) => (stderr += text)), cwd, env: { LOG_LEVEL: 'silent' } });
+    return { code, stdout, stderr };
+  }
+
+  it.each([['start'], ['validate'], ['ask', '/today'], ['export'], ['calendar'], ['announce', '--dry-run'], ['invite-url']])(
+    '%s with .env a folder: exit 1 and the one line',
+    async (...args) => {
+      mkdirSync(join(cwd, '.env'));
+      expect(await run(args)).toEqual({ code: 1, stdout: '', stderr: '.env is a directory: it must be a file of NAME=value lines, as in .env.example; move the folder away.\n' });
+    },
+  );
+
+  /** The real command, as `uid` when given, in `cwd`; killed after a minute (a hang fails the test). */
+  function spawnCli(args: readonly string[], uid?: number): Promise<{ code: number | null; stderr: string }> {
+    return new Promise((done, fail) => {
+      // tsx by its own path: the working directory (where the .env is) has no node_modules.
+      const tsx = import.meta.resolve('tsx');
+      const child = spawn(process.execPath, ['--import', tsx, join(REPO_ROOT, 'src', 'cli.ts'), ...args], {
+        cwd,
+        env: { ...process.env, LOG_LEVEL: 'silent', COURSE_FILE: '', STATE_DB: ':memory:', HOME: cwd, NODE_PATH: '' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+        ...(uid !== undefined && { uid, gid: uid }),
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.on('error', fail);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        done({ code, stderr });
+      });
+    });
+  }
+
+  it('start with .env a FIFO nobody writes: exits 1 with the one line instead of hanging', { timeout: 90_000 }, async () => {
+    execFileSync('mkfifo', [join(cwd, '.env')]);
+    expect(await spawnCli(['start'])).toEqual({
+      code: 1,
+      stderr: '.env is a named pipe (FIFO), not a regular file: it must be a regular file of NAME=value lines, as in .env.example; replace it with one, or remove it.\n',
+    });
+  });
+
+  it('start with a .env the user may not read: the one line, not a port', { timeout: 90_000 }, async (context) => {
+    if (process.getuid?.() !== 0) context.skip('needs root to run the command as uid 65534');
+    chmodSync(cwd, 0o755);
+    writeIn('.env', 'LOG_LEVEL=debug\n');
+    chmodSync(join(cwd, '.env'), 0o600);
+    expect(await spawnCli(['start'], 65_534)).toEqual({ code: 1, stderr: '.env cannot be read (permission denied): let uid 65534 read it, or remove it.\n' });
+  });
+});
+

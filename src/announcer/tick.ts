@@ -1,6 +1,7 @@
 import cron, { type Logger as CronLogger } from 'node-cron';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../log.js';
+import { StateDbError } from '../store/state-db-error.js';
 import type { Announcer } from './announcer.js';
 
 /**
@@ -32,7 +33,12 @@ export function startTicking(
     announcer
       .run()
       .then(arm)
-      .catch((error: unknown) => options.logger.error({ err: error, reason }, 'announcer run failed'));
+      .catch((error: unknown) => {
+        // The state database's own line says what is wrong and what to do (a full disk, a lost file); the next
+        // run tries again.
+        if (error instanceof StateDbError) options.logger.error({ reason, db: error.path, problem: error.problem }, `announcer run failed: ${error.message}`);
+        else options.logger.error({ err: error, reason }, 'announcer run failed');
+      });
   };
   const arm = () => {
     clearTimeout(timer);

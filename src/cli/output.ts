@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Stats,
+  accessSync,
   closeSync,
+  constants,
   fchmodSync,
+  fchownSync,
+  fstatSync,
   fsyncSync,
   lstatSync,
   openSync,
@@ -114,14 +118,25 @@ export interface WriteFileOptions {
   readonly write?: (fd: number, text: string) => void;
 }
 
+/** What a replacement changed beside the text. */
+export interface WriteResult {
+  /**
+   * The other names the replaced file had (hard links, `nlink - 1`): they keep the old text, since the new
+   * file is a new inode renamed over this one name. 0 for a new file or a file with one name.
+   */
+  readonly otherLinks: number;
+}
+
 /**
  * Replaces the file at `path` with `text`, all or nothing: the text goes to a new file beside the target
- * (with the target's permissions, flushed to disk) that is then renamed over it, so a reader (the bot's
- * file watcher) never sees half a file and a failure leaves the old file as it was and no temporary file
- * behind. A symbolic link is written through (the link stays a link); a folder, a FIFO, a device or a
- * socket is refused. Throws {@link OutputError}.
+ * (with the target's permissions and owner, flushed to disk) that is then renamed over it, so a reader (the
+ * bot's file watcher) never sees half a file and a failure leaves the old file as it was and no temporary
+ * file behind. A symbolic link is written through (the link stays a link); a folder, a FIFO, a device, a
+ * socket and a read-only file (no write permission for anyone, or none for this user) are refused, and so is
+ * a file whose owner the new one could not be given. A file with other hard links is replaced under this name
+ * only: the result says how many other names keep the old text. Throws {@link OutputError}.
  */
-export function writeFileAtomically(path: string, text: string, options: WriteFileOptions = {}): void {
+export function writeFileAtomically(path: string, text: string, options: WriteFileOptions = {}): WriteResult {
   const shown = options.shown ?? path;
   // What is there, through any links (also ones the path cannot be followed by name: /dev/stdout → socket:[…]).
   let existing: Stats | undefined;
@@ -136,8 +151,10 @@ export function writeFileAtomically(path: string, text: string, options: WriteFi
   const target = existing ? realpathSync(path) : landingPath(path, shown);
   const folder = dirname(target);
   let mode = 0o666;
+  let replaced: Stats | undefined;
   try {
-    mode = statSync(target).mode & 0o7777;
+    replaced = statSync(target);
+    mode = replaced.mode & 0o7777;
   } catch (error) {
     if (error instanceof OutputError) throw error;
     if (codeOf(error) !== 'ENOENT') throw new OutputError(`--out ${shown}: cannot be written: ${reason(error, folder)}`, false, codeOf(error));
@@ -152,6 +169,19 @@ export function writeFileAtomically(path: string, text: string, options: WriteFi
     }
     if (!parent.isDirectory()) throw new OutputError(`--out ${shown}: ${folder} is not a folder`, true);
   }
+  // A rename needs only the folder's permission: the file's own must be asked for (root may write anything,
+  // but a file nobody may write, 0444, says "do not change me" to root too).
+  const octal = (mode & 0o777).toString(8).padStart(4, '0');
+  if (replaced && (mode & 0o222) === 0) {
+    throw new OutputError(`--out ${shown}: is read-only (mode ${octal}); make it writable (chmod u+w) or give another file`, true);
+  }
+  if (replaced && !writable(target)) {
+    const uid = process.getuid?.();
+    throw new OutputError(
+      `--out ${shown}: ${uid === undefined ? 'this user' : `uid ${uid}`} may not write it (mode ${octal}, owner uid ${replaced.uid}); run as its owner, or give another file`,
+      true,
+    );
+  }
 
   const temporary = join(folder, `${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   let fd: number | undefined;
@@ -162,6 +192,7 @@ export function writeFileAtomically(path: string, text: string, options: WriteFi
     created = true;
     // The mode given to open is cut by the umask; a replaced file keeps exactly its own.
     if (mode !== 0o666) fchmodSync(fd, mode);
+    if (replaced) keepOwner(fd, replaced, shown);
     (options.write ?? ((descriptor: number, content: string) => writeFileSync(descriptor, content)))(fd, text);
     fsyncSync(fd);
     closeSync(fd);
@@ -183,9 +214,39 @@ export function writeFileAtomically(path: string, text: string, options: WriteFi
         // Nothing more can be done; the message below names the target.
       }
     }
+    if (error instanceof OutputError) throw error;
     const code = codeOf(error);
     if (code === 'EISDIR') throw new OutputError(`--out ${shown}: is a folder; give a file name inside it`, true, code);
     throw new OutputError(`--out ${shown}: cannot be written: ${reason(error, folder)}`, false, code);
+  }
+  return { otherLinks: replaced ? Math.max(0, replaced.nlink - 1) : 0 };
+}
+
+/** Whether this process may write the file at `path` (its permission bits, as the system checks them). */
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Gives the new file (open as `fd`) the owner and group of the file it replaces: root running `export --out`
+ * on a user's file must not leave it root's. Refuses when that is not allowed (another user's file).
+ */
+function keepOwner(fd: number, replaced: Stats, shown: string): void {
+  const mine = fstatSync(fd);
+  if (mine.uid === replaced.uid && mine.gid === replaced.gid) return;
+  try {
+    fchownSync(fd, replaced.uid, replaced.gid);
+  } catch (error) {
+    throw new OutputError(
+      `--out ${shown}: belongs to uid ${replaced.uid} (group ${replaced.gid}), and its replacement could not be given to them (${codeOf(error) ?? 'refused'}); run as that user, or give another file`,
+      false,
+      codeOf(error),
+    );
   }
 }
 

@@ -59,17 +59,30 @@ export function courseFileYaml(value: unknown): string {
   return doc.toString({ lineWidth: 0 });
 }
 
+/** `#3`, `#3 and #5`, `#3, #5 and #8`. */
+function ids(list: readonly number[]): string {
+  const named = list.map((id) => `#${id}`);
+  return named.length > 1 ? `${named.slice(0, -1).join(', ')} and ${named.at(-1)!}` : (named[0] ?? '');
+}
+
 /**
  * YAML of the effective course (file + instructor changes), with a header saying where it came from.
- * `exported` (the state database and its newest change) is written as `x-course-bot`: when the file is the
- * course file again, those changes are known to be in it and are not applied a second time.
+ * `exported` (the state database, its newest change, and the changes up to it that were skipped because they no
+ * longer applied) is written as `x-course-bot`: when the file is the course file again, the changes it holds are
+ * known to be in it and are not applied a second time, and the skipped ones are still applied (or skipped) as
+ * before, never taken for part of the file.
  */
 export function exportYaml(file: CourseFile, source: string, exported?: ExportMarker): string {
   const through = exported?.changesThrough ?? 0;
+  const skipped = exported?.skipped ?? [];
+  const except = skipped.length > 0 ? ` (but ${ids(skipped)}, which ${skipped.length > 1 ? 'no longer apply' : 'no longer applies'})` : '';
   const header = [
-    `# Exported by course-bot from ${source}${through ? `, with the schedule changes up to #${through}` : ''}.`,
+    `# Exported by course-bot from ${source}${through ? `, with the schedule changes up to #${through}${except}` : ''}.`,
     '# Commit it as the course file; check it with: course-bot validate <this file>',
   ].join('\n');
-  const marker = exported && through ? { 'x-course-bot': { database: exported.database, changesThrough: through } } : {};
+  const marker =
+    exported && through
+      ? { 'x-course-bot': { database: exported.database, changesThrough: through, ...(skipped.length > 0 && { skipped: [...skipped] }) } }
+      : {};
   return `${header}\n${courseFileYaml({ ...marker, ...exportable(file) })}`;
 }

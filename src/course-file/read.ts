@@ -76,18 +76,25 @@ export interface LoadedCourse {
   readonly exported?: ExportMarker;
 }
 
-/** `x-course-bot: { database, changesThrough }` at the top of an exported course file. */
+/** `x-course-bot: { database, changesThrough, skipped }` at the top of an exported course file. */
 export interface ExportMarker {
   /** The id of the state database the changes came from (change ids count per database). */
   readonly database: string;
+  /** Every change up to this id is in the file, but the `skipped` ones. */
   readonly changesThrough: number;
+  /** Changes up to `changesThrough` that are not in the file: they no longer applied when it was exported. */
+  readonly skipped?: readonly number[];
 }
 
 function exportMarker(root: unknown): ExportMarker | undefined {
-  const marker = (root as { 'x-course-bot'?: { database?: unknown; changesThrough?: unknown } } | null)?.['x-course-bot'];
+  const marker = (root as { 'x-course-bot'?: { database?: unknown; changesThrough?: unknown; skipped?: unknown } } | null)?.['x-course-bot'];
   const through = marker?.changesThrough;
   if (typeof marker?.database !== 'string' || typeof through !== 'number' || !Number.isInteger(through) || through < 0) return undefined;
-  return { database: marker.database, changesThrough: through };
+  // Markers written before `skipped` existed have none. A list that cannot be read claims nothing: every change is applied again.
+  const skipped = marker.skipped;
+  if (skipped === undefined) return { database: marker.database, changesThrough: through };
+  if (!Array.isArray(skipped) || !skipped.every((id) => typeof id === 'number' && Number.isInteger(id) && id > 0)) return undefined;
+  return { database: marker.database, changesThrough: through, skipped: skipped as number[] };
 }
 
 /**

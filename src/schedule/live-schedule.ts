@@ -8,6 +8,7 @@ import type { Clock } from '../core/clock.js';
 import { today } from '../core/course/calendar.js';
 import {
   type AppliedChanges,
+  type InFile,
   type ScheduleChange,
   type ScheduleDigest,
   type NumberedChange,
@@ -89,12 +90,15 @@ export function databaseId(store: StateStore): string {
 }
 
 /**
- * The changes an exported file holds, when it was exported from this database. Only reads: a database
- * without an id yet exported nothing, and reading the schedule must work when nothing can be written.
+ * Which stored changes an exported course file holds, when it was exported from this database: every change up
+ * to `includedThrough` but those it names as `notIncluded` (they no longer applied when it was exported). Only
+ * reads: a database without an id yet exported nothing, and reading the schedule must work when nothing can be
+ * written. Empty when the file holds none of them.
  */
-function includedThrough(loaded: Pick<LoadedCourse, 'exported'>, store: StateStore): number | undefined {
-  if (!loaded.exported) return undefined;
-  return loaded.exported.database === store.getValue(DATABASE_ID_KEY) ? loaded.exported.changesThrough : undefined;
+function inFile(loaded: Pick<LoadedCourse, 'exported'>, store: StateStore): InFile {
+  const marker = loaded.exported;
+  if (!marker || marker.database !== store.getValue(DATABASE_ID_KEY)) return {};
+  return { includedThrough: marker.changesThrough, ...(marker.skipped && { notIncluded: marker.skipped }) };
 }
 
 function active(records: readonly ChangeRecord[]): NumberedChange[] {
@@ -103,22 +107,28 @@ function active(records: readonly ChangeRecord[]): NumberedChange[] {
 
 /**
  * The course file with the course's stored changes (not undone) applied in order, but those it already
- * holds; `marker` says which changes the result holds (for `course-bot export`), read in the same pass.
+ * holds; `marker` says which changes the result holds (for `course-bot export`), read in the same pass: every
+ * change up to the newest but the skipped ones. Only reads the store (no marker when the database has no id:
+ * nothing was ever changed or exported with it).
  */
 export function effectiveCourse(
   loaded: Pick<LoadedCourse, 'file' | 'exported'>,
   store: StateStore,
-): AppliedChanges & { readonly marker: ExportMarker } {
+): AppliedChanges & { readonly marker?: ExportMarker } {
   const all = store.listChanges(loaded.file.course.id);
-  const through = includedThrough(loaded, store);
+  const held = inFile(loaded, store);
+  const applied = replayed(loaded, all, held);
+  const database = store.getValue(DATABASE_ID_KEY);
+  const through = all.at(-1)?.id ?? held.includedThrough ?? 0;
+  const skipped = applied.skipped.map((entry) => entry.id);
   return {
-    ...replayed(loaded, all, through),
-    marker: { database: databaseId(store), changesThrough: all.at(-1)?.id ?? through ?? 0 },
+    ...applied,
+    ...(database !== undefined && { marker: { database, changesThrough: through, ...(skipped.length > 0 && { skipped }) } }),
   };
 }
 
-function replayed(loaded: Pick<LoadedCourse, 'file'>, all: readonly ChangeRecord[], through: number | undefined): AppliedChanges {
-  return applyChanges(loaded.file, active(all), through !== undefined ? { includedThrough: through } : {});
+function replayed(loaded: Pick<LoadedCourse, 'file'>, all: readonly ChangeRecord[], held: InFile): AppliedChanges {
+  return applyChanges(loaded.file, active(all), held);
 }
 
 function sameVersion(a: ChangesVersion, b: ChangesVersion): boolean {
@@ -138,24 +148,21 @@ interface Cached {
 }
 
 /**
- * What an instructor who changes the schedule is told when the change cannot be stored: the state database
- * is gone from under the bot (the store has reported it to the log and the instructors' channel).
+ * What an instructor is told when the store cannot keep a change (its file deleted or replaced, the disk full or
+ * failing): `Not saved: ` and the store's own line, which says what whoever runs the bot must do (the store has
+ * told the log and the instructors' channel too). `Not posted: ` for `/course announce`.
  */
-const NOT_STORED =
-  "Not saved: the bot's state database was deleted or replaced while the bot was running, so the change would be " +
-  'lost at the next restart. Whoever runs the bot must restart it; then try again.';
+function refusal(error: StateDbError, prefix: 'Not saved' | 'Not posted'): UserFacingError {
+  const line = error.message.charAt(0).toLowerCase() + error.message.slice(1);
+  return new UserFacingError('unavailable', `${prefix}: ${error.message.startsWith('STATE_DB') ? error.message : line}`);
+}
 
-/** The same for `/course announce`: a post that cannot be recorded could be posted again after the restart. */
-const NOT_POSTED =
-  "Not posted: the bot's state database was deleted or replaced while the bot was running, so what it posts cannot " +
-  'be recorded. Whoever runs the bot must restart it; then try again.';
-
-/** Runs a write of the store; a store that can no longer keep what it writes becomes the instructor's answer. */
+/** Runs a write of the store; a store that cannot keep what it writes becomes the instructor's answer. */
 function storing<T>(work: () => T): T {
   try {
     return work();
   } catch (error) {
-    if (error instanceof StateDbError) throw new UserFacingError('unavailable', NOT_STORED);
+    if (error instanceof StateDbError) throw refusal(error, 'Not saved');
     throw error;
   }
 }
@@ -179,6 +186,9 @@ export class LiveSchedule implements ScheduleAdmin {
 
   constructor(options: LiveScheduleOptions) {
     this.#options = options;
+    // The running bot is the one writer: a database from before ids were given (changes, no id) gets its
+    // id here, so that `course-bot export`, which writes nothing, can mark what its file holds.
+    databaseId(options.store);
   }
 
   /** The effective course: what every command and the announcer see. */
@@ -209,13 +219,12 @@ export class LiveSchedule implements ScheduleAdmin {
       const undoneAmongAdded = added.filter((record) => record.undoneAt !== undefined).length;
       // Nothing older was undone: the log is the cached one with `added` after it.
       if (version.count === cached.version.count + added.length && version.undone === cached.version.undone + undoneAmongAdded) {
-        const through = includedThrough(base, store);
-        applied = applyMoreChanges(cached.applied, active(added), through !== undefined ? { includedThrough: through } : {});
+        applied = applyMoreChanges(cached.applied, active(added), inFile(base, store));
       }
     }
     if (!applied) {
       const all = store.listChanges(courseId);
-      applied = replayed(base, all, includedThrough(base, store));
+      applied = replayed(base, all, inFile(base, store));
       // The version of the rows applied: another instance may have stored a change since `version` was read,
       // and that change must not be applied a second time as "added" at the next read.
       version = versionOf(all);
@@ -240,6 +249,8 @@ export class LiveSchedule implements ScheduleAdmin {
       const { before, after, record } = this.#storing(() => {
         const current = this.#applied();
         applyChange(current.file, change);
+        // Change ids count per database: an export marks them with this id.
+        databaseId(store);
         const stored = store.addChange(current.course.id, change, actor, clock.now().getTime());
         return { before: current.course, after: this.course, record: stored };
       });
@@ -257,8 +268,7 @@ export class LiveSchedule implements ScheduleAdmin {
       const done = this.#storing(() => {
         const current = this.#applied();
         const latest = store.listChanges(current.course.id).findLast((candidate) => candidate.undoneAt === undefined);
-        const through = includedThrough(this.#options.live.loaded, store);
-        if (latest && through !== undefined && latest.id <= through) {
+        if (latest && current.included.includes(latest.id)) {
           throw new UserFacingError(
             'bad-option',
             `Change #${latest.id} is already in the course file (it was exported with it): edit the file to take it back.`,
@@ -335,7 +345,7 @@ export class LiveSchedule implements ScheduleAdmin {
     if (!course.sessions.some((session) => session.date === date)) return { ...empty, nothing: 'There is no session today.' };
     this.#options.logger.info({ by: who(actor) }, 'announcement requested by an instructor');
     const report = await announcer.announceNow().catch((error: unknown) => {
-      if (error instanceof StateDbError) throw new UserFacingError('unavailable', NOT_POSTED);
+      if (error instanceof StateDbError) throw refusal(error, 'Not posted');
       throw error;
     });
     const keys = announcer.targets.flatMap((target) =>

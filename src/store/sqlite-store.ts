@@ -1,5 +1,6 @@
-import { type BigIntStats, mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { type BigIntStats, closeSync, constants, copyFileSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, realpathSync, rmSync, statSync, statfsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ScheduleChange } from '../core/course/changes.js';
 import { z } from 'zod';
@@ -15,7 +16,22 @@ import type {
   StateStore,
 } from '../core/ports.js';
 import { decideClaim } from './claims.js';
-import { damaged, foreign, kindOf, lostFile, newerSchema, openFailure, unknownSchema, unreadableRow } from './diagnose.js';
+import {
+  type Recovery,
+  damaged,
+  foreign,
+  kindOf,
+  landingPath,
+  lostFile,
+  lowSpace,
+  newerSchema,
+  notOurs,
+  openFailure,
+  unknownSchema,
+  unreadable,
+  unreadableRow,
+  writeFailure,
+} from './diagnose.js';
 import { StateDbError } from './state-db-error.js';
 
 /**
@@ -135,11 +151,44 @@ export interface SqliteStoreOptions {
    */
   readonly readonly?: boolean;
   /**
-   * Told when the file at the path stops being the one this store has open (deleted, replaced): once each
-   * time that happens, at the write or health check that finds it. Every write then throws the same error.
+   * Told once each time the store cannot keep what it writes (an incident): its file was deleted or replaced
+   * (what the store held is saved beside the path first, and the line says where), the disk holding it is full,
+   * or the disk refused a write. Found by a write or a health check; every write throws the same error then.
    */
-  readonly onLost?: (error: StateDbError) => void;
+  readonly onTrouble?: (error: StateDbError) => void;
+  /** Told, with a line to log and pass on, when an incident is over (a write succeeded again, the file is back). */
+  readonly onRecovered?: (message: string) => void;
+  /** The free bytes of the volume holding `folder` (tests); default `statfs`. Undefined: unknown. */
+  readonly freeSpace?: (folder: string) => number | undefined;
+  /** The path named in messages, when it is not `path` (a private copy read for a command). @internal */
+  readonly shownAs?: string;
+  /**
+   * Only read (a command that shows the schedule): `live` opens the file read-only, next to a bot that has it
+   * open; `copy` works on a private copy (made by {@link openForReading}). Every write throws. @internal
+   */
+  readonly reading?: 'live' | 'copy';
+  /** Called once the store is closed (a private copy removes its folder). @internal */
+  readonly onClose?: () => void;
 }
+
+/**
+ * Health checks call the disk full below this much free space: SQLite needs room for the write-ahead log and
+ * for checkpoints, and a disk this full refuses the next write that needs a new page.
+ */
+export const FREE_SPACE_FLOOR = 1024 * 1024;
+
+/** Tables, views, indexes and triggers, but SQLite's own: what another program's database holds. */
+const OTHER_TABLES = "SELECT name FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type = 'table' DESC, name";
+
+/** A database that cannot be read in place without writing (its -shm, an old schema): read a private copy. */
+class NeedsCopy extends Error {
+  constructor(cause: unknown) {
+    super('needs a private copy', { cause });
+  }
+}
+
+/** Why a write to a lost file is undone rather than stored (thrown inside the write's transaction). */
+class LostDuringWrite extends Error {}
 
 /** Which file a path names: its device and inode. */
 interface FileIdentity {
@@ -150,45 +199,69 @@ interface FileIdentity {
 /**
  * The embedded default store: one SQLite file (WAL), shared safely by several processes. Opening checks the
  * file (integrity, schema version, a write) and throws a `StateDbError` with one line that says what to do.
- * Every write first checks that the file at the path is still the one open, and throws a `StateDbError`
- * when it was deleted or replaced, so that nothing is confirmed that a restart would not find.
+ * Every write runs in a transaction that is undone when the file at the path is no longer the one open
+ * (deleted or replaced), so that nothing is confirmed that a restart would not find; the store then saves what
+ * it holds beside the path. A write the disk refuses (full, failing) throws a `StateDbError` too, and health
+ * checks say so until a write succeeds again.
  */
 export class SqliteStore implements StateStore {
   readonly db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
   readonly #identity: FileIdentity | undefined;
-  readonly #onLost: ((error: StateDbError) => void) | undefined;
-  #lost = false;
+  readonly #options: SqliteStoreOptions;
+  /** How the database is named in every line: `path`, or the path it was copied from. */
+  readonly #shown: string;
+  /** The problem last told (`onTrouble`), until it is over. */
+  #incident: StateDbError | undefined;
+  /** The last write the disk refused, until a write succeeds again. */
+  #writeFailure: StateDbError | undefined;
+  /** What this store held, saved when its file was lost (or why it could not be saved yet). */
+  #recovery: Recovery;
+  #readOnly = false;
 
   /** Opens (creating the file and its directory) or `:memory:`; a file that cannot be used throws `StateDbError`. */
   constructor(
     readonly path: string,
     options: SqliteStoreOptions = {},
   ) {
-    this.#onLost = options.onLost;
+    this.#options = options;
+    this.#shown = options.shownAs ?? path;
     const file = path !== ':memory:';
+    const live = options.reading === 'live';
     try {
-      if (file) mkdirSync(dirname(path), { recursive: true });
+      if (file && !live) mkdirSync(dirname(path), { recursive: true });
       // SQLite opens a FIFO or a device as if it were a file, and fails later with a misleading I/O error.
       const kind = file ? kindOf(path) : undefined;
       if (kind) throw new Error(`${path} is ${kind}`);
       // Another process may hold the lock for a moment: statements wait up to 5 s for it.
-      this.db = new Database(path, { timeout: 5_000, readonly: options.readonly ?? false });
-      this.#identity = file ? identityOf(statSync(path, { bigint: true })) : undefined;
+      this.db = new Database(path, { timeout: 5_000, readonly: live || (options.readonly ?? false), fileMustExist: live });
+      this.#identity = file && !options.reading ? identityOf(statSync(path, { bigint: true })) : undefined;
     } catch (error) {
-      throw openFailure(path, error);
+      if (live) throw new NeedsCopy(error);
+      throw openFailure(this.#shown, error);
     }
     try {
-      this.#switchToWal();
-      this.db.pragma('synchronous = NORMAL');
+      // Before anything is written (the switch to WAL rewrites the header): another program's file stays as it is.
+      this.#checkVersion();
+      if (!live) {
+        this.#switchToWal();
+        this.db.pragma('synchronous = NORMAL');
+      }
       // Damage past the first page opens without a word and fails at the first query that reads it.
       this.#checkIntegrity();
-      this.#migrate();
+      this.#migrate(live);
       this.#checkRows();
-      this.#probeWrite();
+      if (options.reading) {
+        this.db.pragma('query_only = ON');
+        this.#readOnly = true;
+      } else {
+        this.#probeWrite();
+      }
     } catch (error) {
       this.db.close();
-      throw error instanceof StateDbError ? error : openFailure(path, error);
+      if (error instanceof StateDbError) throw error;
+      if (live) throw new NeedsCopy(error);
+      throw openFailure(this.#shown, error);
     }
   }
 
@@ -199,7 +272,7 @@ export class SqliteStore implements StateStore {
   #checkIntegrity(): void {
     const rows: unknown[] = this.db.prepare('PRAGMA integrity_check').all();
     const problems = rows.map((row) => integrityRow.parse(row).integrity_check).filter((line) => line !== 'ok');
-    if (problems.length > 0) throw damaged(this.path, problems);
+    if (problems.length > 0) throw damaged(this.#shown, problems);
   }
 
   /**
@@ -211,7 +284,7 @@ export class SqliteStore implements StateStore {
       try {
         this.db.prepare(sql);
       } catch (error) {
-        throw foreign(this.path, error);
+        throw foreign(this.#shown, error);
       }
     }
     for (const [table, schema] of [
@@ -222,39 +295,75 @@ export class SqliteStore implements StateStore {
         try {
           schema.parse(row);
         } catch (error) {
-          throw unreadableRow(this.path, table, rowNumber.parse(row).row_number, error);
+          throw unreadableRow(this.#shown, table, rowNumber.parse(row).row_number, error);
         }
       }
     }
   }
 
+  /** How the file at the path differs from the one open: undefined when it is the same one. */
+  #fileNow(): { readonly how: 'deleted' | 'replaced' | 'unreachable'; readonly cause?: unknown } | undefined {
+    if (!this.#identity) return undefined;
+    try {
+      const now = statSync(this.path, { bigint: true, throwIfNoEntry: false });
+      if (!now) return { how: 'deleted' };
+      if (now.dev !== this.#identity.dev || now.ino !== this.#identity.ino) return { how: 'replaced' };
+      return undefined;
+    } catch (error) {
+      return { how: 'unreachable', cause: error };
+    }
+  }
+
   /**
    * Throws when the file at the path is no longer the one open (deleted, or replaced by another): writes
-   * would go into a file no restart reads. Tells `onLost` when it first finds so.
+   * would go into a file no restart reads. The first time, what this store holds is saved beside the path
+   * (this process has the only copy of it), and `onTrouble` is told.
    */
   #assertSameFile(): void {
     if (!this.#identity || !this.db.open) return;
-    let how: 'deleted' | 'replaced' | 'unreachable' | undefined;
-    let cause: unknown;
-    try {
-      const now = statSync(this.path, { bigint: true, throwIfNoEntry: false });
-      if (!now) how = 'deleted';
-      else if (now.dev !== this.#identity.dev || now.ino !== this.#identity.ino) how = 'replaced';
-    } catch (error) {
-      how = 'unreachable';
-      cause = error;
-    }
-    if (how === undefined) {
-      this.#lost = false;
+    const changed = this.#fileNow();
+    if (!changed) {
+      if (this.#incident?.problem === 'lost') {
+        this.#recovery = undefined;
+        this.#over();
+      }
       return;
     }
-    if (how !== 'unreachable') this.#releaseLog();
-    const error = lostFile(this.path, how, cause);
-    if (!this.#lost) {
-      this.#lost = true;
-      this.#onLost?.(error);
+    if (changed.how !== 'unreachable' && !this.db.inTransaction) {
+      if (this.#recovery === undefined || 'failed' in this.#recovery) this.#recovery = this.#saveCopy();
+      this.#releaseLog();
     }
+    const error = lostFile(this.#shown, changed.how, changed.how === 'unreachable' ? undefined : this.#recovery, changed.cause);
+    this.#trouble(error);
     throw error;
+  }
+
+  /**
+   * Saves what this store holds to `<path>.recovered-<UTC time>` beside the path, from the open connection
+   * (`VACUUM INTO`: a consistent, compact copy that opens as a state database). Synchronous, so the line that
+   * first reports the loss can already name the copy.
+   */
+  #saveCopy(): Recovery {
+    const folder = dirname(landingPath(this.path));
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const base = join(folder, `${basename(this.path)}.recovered-${stamp}`);
+    let target = base;
+    for (let n = 2; existsSync(target); n += 1) target = `${base}-${n}`;
+    try {
+      this.db.prepare('VACUUM INTO ?').run(target);
+      // VACUUM INTO does not flush what it wrote: this copy may be the only one there is.
+      const fd = openSync(target, constants.O_RDONLY);
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      return { saved: target };
+    } catch (error) {
+      rmSync(target, { force: true });
+      const why = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ');
+      return { failed: `${target}: ${why}`, folder };
+    }
   }
 
   /**
@@ -271,14 +380,69 @@ export class SqliteStore implements StateStore {
     }
   }
 
-  /** A write, checked against a deleted or replaced file before and after (inside a transaction: by it). */
+  /** Tells `onTrouble` about a problem, once per incident (a new kind of problem, or a copy saved since, is told again). */
+  #trouble(error: StateDbError): void {
+    const told = this.#incident;
+    this.#incident = error;
+    if (told && told.problem === error.problem && told.recovered === error.recovered) return;
+    this.#options.onTrouble?.(error);
+  }
+
+  /** Ends the incident, telling `onRecovered` in words that fit it. */
+  #over(): void {
+    const incident = this.#incident;
+    if (!incident) return;
+    this.#incident = undefined;
+    const what = {
+      open: `STATE_DB ${this.#shown} can be used again`,
+      lost: `STATE_DB ${this.#shown} is the file the bot has open again`,
+      full: `The disk holding STATE_DB ${this.#shown} has free space again`,
+      disk: `STATE_DB ${this.#shown} can be written again`,
+    }[incident.problem];
+    this.#options.onRecovered?.(`${what}: schedule changes and announcements are stored again.`);
+  }
+
+  /**
+   * A write: one transaction that is undone when the file at the path turned out to be deleted or replaced
+   * (inside another transaction: part of it). A write the disk refuses becomes a `StateDbError`.
+   */
   #write<T>(work: () => T): T {
+    if (this.#readOnly) throw new Error(`the state database ${this.#shown} was opened for reading only`);
     if (this.db.inTransaction) return work();
     this.#assertSameFile();
-    const result = work();
-    // Replaced while writing: what was written went into the old file; it must not be confirmed.
-    this.#assertSameFile();
+    let result: T;
+    try {
+      result = this.db
+        .transaction(() => {
+          const value = work();
+          // Replaced or deleted while writing: what was written would go into a file no restart reads.
+          if (this.#fileNow()) throw new LostDuringWrite('the file was lost during the write');
+          return value;
+        })
+        .immediate();
+    } catch (error) {
+      if (error instanceof LostDuringWrite) {
+        this.#assertSameFile();
+        // Back at the path by now (moved away and back): the write was undone all the same.
+        throw lostFile(this.#shown, 'replaced', undefined);
+      }
+      throw this.#refused(error);
+    }
+    if (this.#writeFailure) {
+      this.#writeFailure = undefined;
+      this.#over();
+    }
     return result;
+  }
+
+  /** A write's error as the one line to show: the disk's refusals are remembered (health) and told. */
+  #refused(error: unknown): unknown {
+    if (error instanceof StateDbError) return error;
+    const failure = writeFailure(this.#shown, error);
+    if (!failure) return error;
+    this.#writeFailure = failure;
+    this.#trouble(failure);
+    return failure;
   }
 
   /**
@@ -298,22 +462,33 @@ export class SqliteStore implements StateStore {
     }
   }
 
-  #migrate(): void {
+  /**
+   * Brings the schema up to date (its version was checked at open: another program's file never gets here).
+   * `readOnly`: a schema that is not up to date cannot be read as it is (the caller reads a private copy).
+   */
+  #migrate(readOnly = false): void {
     const current = () => Number(this.db.pragma('user_version', { simple: true }));
-    const check = (version: number) => {
-      if (version < 0) throw unknownSchema(this.path, version);
-      if (version > MIGRATIONS.length) throw newerSchema(this.path, version, MIGRATIONS.length);
-    };
-    check(current());
     if (current() === MIGRATIONS.length) return;
+    if (readOnly) throw new NeedsCopy(new Error(`schema ${current()} is not ${MIGRATIONS.length}`));
     const migrate = this.db.transaction(() => {
       // Another process may have migrated between the read above and this write lock.
+      this.#checkVersion();
       const version = current();
-      check(version);
       for (const step of MIGRATIONS.slice(version)) this.db.exec(step);
       this.db.pragma(`user_version = ${MIGRATIONS.length}`);
     });
     migrate.immediate();
+  }
+
+  /** Refuses a schema version course-bot never wrote, and another program's database (tables, no version). */
+  #checkVersion(): void {
+    const version = Number(this.db.pragma('user_version', { simple: true }));
+    if (version < 0) throw unknownSchema(this.#shown, version);
+    if (version > MIGRATIONS.length) throw newerSchema(this.#shown, version, MIGRATIONS.length);
+    if (version === 0) {
+      const tables = this.db.prepare(OTHER_TABLES).pluck().all() as string[];
+      if (tables.length > 0) throw notOurs(this.#shown, tables);
+    }
   }
 
   /** A prepared statement, compiled once: commands read the store on every interaction. */
@@ -369,14 +544,13 @@ export class SqliteStore implements StateStore {
   }
 
   claim(key: string, options: ClaimOptions): ClaimOutcome {
-    // IMMEDIATE takes the write lock before reading: two processes cannot both see "no claim yet".
-    const run = this.db.transaction((): ClaimOutcome => {
+    // A write takes the write lock before reading (IMMEDIATE): two processes cannot both see "no claim yet".
+    return this.#write((): ClaimOutcome => {
       const current = this.getClaim(key);
       const { outcome, write } = decideClaim(current, key, options);
       if (write) this.#writeClaim(write);
       return outcome;
     });
-    return this.#write(() => run.immediate());
   }
 
   renewClaim(key: string, owner: string, leaseUntil: number): boolean {
@@ -466,13 +640,41 @@ export class SqliteStore implements StateStore {
   }
 
   /**
-   * Checks that the file at the path is still the one open, then writes a row inside a transaction that is
-   * rolled back: only a real write proves the file writable. Another process holding the write lock proves it
-   * too, and is not waited for (health checks are quick).
+   * Throws a `StateDbError` when the store cannot keep a write now: its file was deleted or replaced, the disk
+   * holding it has less than {@link FREE_SPACE_FLOOR} free, or a write was refused and a new one (committed,
+   * then taken back) is refused too. Otherwise writes a row inside a transaction that is rolled back: only a
+   * real write proves the file writable. Another process holding the write lock proves it too, and is not
+   * waited for (health checks are quick).
    */
   assertWritable(): void {
     this.#assertSameFile();
-    this.#probeWrite();
+    const low = this.#lowSpace();
+    if (low) {
+      this.#trouble(low);
+      throw low;
+    }
+    if (this.#writeFailure) {
+      // Committed: a probe that is rolled back never reaches the disk, so it cannot tell that space is back.
+      this.#write(() => {
+        this.#prepare(PROBE_WRITE).run('x'.repeat(PROBE_BYTES));
+        this.#prepare(PROBE_DELETE).run();
+      });
+      return;
+    }
+    try {
+      this.#probeWrite();
+    } catch (error) {
+      throw this.#refused(error);
+    }
+    if (this.#incident?.problem === 'full') this.#over();
+  }
+
+  /** The line for a disk below the free-space floor, or undefined (enough space, or unknown). */
+  #lowSpace(): StateDbError | undefined {
+    if (!this.#identity) return undefined;
+    const folder = dirname(landingPath(this.path));
+    const free = (this.#options.freeSpace ?? freeBytes)(folder);
+    return free !== undefined && free < FREE_SPACE_FLOOR ? lowSpace(this.#shown, free) : undefined;
   }
 
   #probeWrite(): void {
@@ -486,17 +688,95 @@ export class SqliteStore implements StateStore {
       this.db.pragma('busy_timeout = 5000');
     }
     try {
-      this.#prepare("INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES ('course-bot:write-probe', '', '')").run();
+      this.#prepare(PROBE_WRITE).run('');
     } finally {
       this.#prepare('ROLLBACK').run();
     }
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.db.close();
+    this.#options.onClose?.();
+  }
+}
+
+const PROBE_WRITE = "INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES ('course-bot:write-probe', ?, '')";
+const PROBE_DELETE = "DELETE FROM kv WHERE key = 'course-bot:write-probe'";
+/** About a page: what a schedule change or a claim writes. */
+const PROBE_BYTES = 4096;
+
+/** The bytes free for this process on the volume holding `folder` (root may use the reserved ones), or undefined. */
+function freeBytes(folder: string): number | undefined {
+  try {
+    const stats = statfsSync(folder);
+    return (process.getuid?.() === 0 ? stats.bfree : stats.bavail) * stats.bsize;
+  } catch {
+    return undefined;
   }
 }
 
 function identityOf(stats: BigIntStats): FileIdentity {
   return { dev: stats.dev, ino: stats.ino };
+}
+
+/** Whether a regular file is at `path` (through links). */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens the state database at `path` for a command that only reads it (`ask`, `export`, `calendar`,
+ * `announce --dry-run`), as a user who may read it but perhaps not write it, without creating or changing
+ * anything beside it. When a bot has the file open (its -wal and -shm files are there), the file is read in
+ * place, read-only, under SQLite's locks, so the bot's latest writes are seen. Otherwise (no -wal: everything is
+ * in the file; or the -shm cannot be used, or the schema is older) the database and its -wal and -journal files
+ * are copied to a private folder and read there. Every write to the store throws; `close` removes the copy.
+ * Throws a `StateDbError` naming `path` when it cannot be read.
+ */
+export function openForReading(path: string): SqliteStore {
+  const kind = kindOf(path);
+  if (kind) throw openFailure(path, new Error(`${path} is ${kind}`));
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch (error) {
+    throw openFailure(path, error);
+  }
+  if (statSync(real).isDirectory()) throw openFailure(path, new Error(`${path} is a directory`));
+  if (isFile(`${real}-wal`) && isFile(`${real}-shm`)) {
+    try {
+      return new SqliteStore(real, { shownAs: path, reading: 'live' });
+    } catch (error) {
+      if (!(error instanceof NeedsCopy)) throw error;
+    }
+  }
+  return readCopy(path, real);
+}
+
+/** The database at `real` (and its -wal and -journal files), copied to a private folder and opened there. */
+function readCopy(path: string, real: string): SqliteStore {
+  const folder = mkdtempSync(join(tmpdir(), 'course-bot-read-'));
+  const remove = () => rmSync(folder, { recursive: true, force: true });
+  try {
+    const copy = join(folder, 'state.db');
+    for (const suffix of ['', '-wal', '-journal']) {
+      if (suffix && !isFile(`${real}${suffix}`)) continue;
+      try {
+        // Read access first: the copy's own failures (a full temporary folder) are told apart from it.
+        closeSync(openSync(`${real}${suffix}`, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)));
+      } catch (error) {
+        throw unreadable(path, error);
+      }
+      copyFileSync(`${real}${suffix}`, `${copy}${suffix}`);
+    }
+    return new SqliteStore(copy, { shownAs: path, reading: 'copy', onClose: remove });
+  } catch (error) {
+    remove();
+    throw error instanceof StateDbError ? error : openFailure(path, error);
+  }
 }

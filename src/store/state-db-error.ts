@@ -1,16 +1,28 @@
 /**
- * The state database (`STATE_DB`) cannot be used: it cannot be opened or written, it is damaged, or it
- * was deleted or replaced under a running bot. The message is one line that names `STATE_DB`, the path
- * and what to do; the CLI prints it and exits 1.
+ * What is wrong with the state database: it cannot be used at all (`open`: it cannot be opened, created or
+ * checked, or it is damaged), the file at `STATE_DB` is no longer the one a running bot has open (`lost`: deleted
+ * or replaced), the disk holding it is full (`full`), or the disk refused a write (`disk`).
+ */
+export type StateDbProblem = 'open' | 'lost' | 'full' | 'disk';
+
+/**
+ * The state database (`STATE_DB`) cannot be used: it cannot be opened or written, it is damaged, its disk is
+ * full, or it was deleted or replaced under a running bot. The message is one line that names `STATE_DB`, the
+ * path and what to do; the CLI prints it and exits 1, a running bot refuses changes with it.
  */
 export class StateDbError extends Error {
   override readonly name = 'StateDbError';
+  readonly problem: StateDbProblem;
+  /** A lost database: where the running bot saved what it held (the file to move back to `STATE_DB`). */
+  readonly recovered?: string;
 
   constructor(
     readonly path: string,
     message: string,
-    options?: { readonly cause?: unknown },
+    options: { readonly cause?: unknown; readonly problem?: StateDbProblem; readonly recovered?: string } = {},
   ) {
-    super(message, options);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.problem = options.problem ?? 'open';
+    if (options.recovered !== undefined) this.recovered = options.recovered;
   }
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTicking } from '../../src/announcer/tick.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { LogLevel } from '../../src/config.js';
+import { StateDbError } from '../../src/store/state-db-error.js';
 import { captureLogger } from '../support/log.js';
 
 /** An announcer that counts its runs and never has anything due. */
@@ -71,5 +72,29 @@ describe('startTicking', () => {
     const { written, lines } = await missTicks('error');
     expect(written).toEqual([]);
     expect(lines).toEqual([]);
+  });
+
+  it('logs a run the state database refused as its one line, without a stack, and runs again at the next tick', async () => {
+    vi.useFakeTimers({ now: new Date('2027-01-04T07:00:30Z') });
+    const { logger, lines } = captureLogger('debug');
+    const line = 'The disk holding STATE_DB /var/state.db is full (database or disk is full): free space on it.';
+    let runs = 0;
+    const announcer = {
+      run: () => {
+        runs += 1;
+        return Promise.reject(new StateDbError('/var/state.db', line, { problem: 'full' }));
+      },
+      nextWakeUp: () => undefined,
+      stop: () => Promise.resolve(),
+    };
+    const stop = startTicking(announcer, { timezone: 'Europe/Copenhagen', clock: systemClock, logger });
+    await vi.advanceTimersByTimeAsync(60_000);
+    await stop();
+    const failed = lines.map((text) => JSON.parse(text) as Record<string, unknown>).filter((entry) => entry.level === 50);
+    expect(runs).toBe(2);
+    expect(failed).toHaveLength(2);
+    expect(failed[0]).toMatchObject({ msg: `announcer run failed: ${line}`, db: '/var/state.db', problem: 'full', reason: 'start' });
+    expect(failed[0]).not.toHaveProperty('err');
+    expect(JSON.stringify(failed)).not.toMatch(/SqliteError|\n\s+at /);
   });
 });

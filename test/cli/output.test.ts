@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
+  chownSync,
   closeSync,
   existsSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -158,6 +160,28 @@ describe('--out through the real CLI (import, export, calendar)', () => {
     expect(run.stderr).toMatch(/^--out \/dev\/stdout: \(a link to .+\) is a (named pipe \(FIFO\)|socket), not a file/);
   });
 
+  it('takes - for standard output, as most tools do, and writes no file named "-"', async () => {
+    const dir = folder('dash');
+    const run = await runMain(['calendar', '--out', '-'], { STATE_DB: join(tmp, 'state.db') });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^BEGIN:VCALENDAR\r\n/);
+    expect(existsSync(join(ROOT, '-'))).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('says so on standard error when the file it replaced had other hard links', async () => {
+    const dir = folder('dash-links');
+    const target = join(dir, 'course.ics');
+    writeFileSync(target, 'old\n');
+    linkSync(target, join(dir, 'published.ics'));
+    const run = await runMain(['calendar', '--out', target], { STATE_DB: join(tmp, 'state.db') });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe(`--out ${target}: had another name (a hard link); only ${target} holds the new text, the other name keeps the old\n`);
+    expect(readFileSync(target, 'utf8')).toMatch(/^BEGIN:VCALENDAR/);
+    expect(readFileSync(join(dir, 'published.ics'), 'utf8')).toBe('old\n');
+  });
+
   it('names a folder that does not exist', { timeout: SPAWN_TIMEOUT }, async () => {
     const missing = join(tmp, 'no-such-folder');
     const run = await cli(['export', '--out', join(missing, 'course.yaml')]);
@@ -293,6 +317,45 @@ describe('writeFileAtomically', () => {
     expect(readFileSync(kept, 'utf8')).toBe('new\n');
     expect(statSync(join(dir, 'fresh.yaml')).mode & 0o777).toBe(0o600);
     expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('gives the new file the owner and group of the one it replaces (root writing a user’s file)', (context) => {
+    if (process.getuid?.() !== 0) context.skip('needs root to hand a file to another user');
+    const dir = folder('owner');
+    const target = join(dir, 'course.yaml');
+    writeFileSync(target, 'old\n');
+    chmodSync(target, 0o600);
+    chownSync(target, 65534, 65534);
+    expect(writeFileAtomically(target, 'new\n')).toEqual({ otherLinks: 0 });
+    expect(statSync(target)).toMatchObject({ uid: 65534, gid: 65534 });
+    expect(statSync(target).mode & 0o777).toBe(0o600);
+    expect(readFileSync(target, 'utf8')).toBe('new\n');
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('refuses a read-only file (0444), even as root, and leaves it as it was', () => {
+    const dir = folder('read-only-file');
+    const target = join(dir, 'course.yaml');
+    writeFileSync(target, 'old\n');
+    chmodSync(target, 0o444);
+    expect(() => writeFileAtomically(target, 'new\n', { shown: 'course.yaml' })).toThrow(
+      new OutputError('--out course.yaml: is read-only (mode 0444); make it writable (chmod u+w) or give another file', true),
+    );
+    expect(readFileSync(target, 'utf8')).toBe('old\n');
+    expect(statSync(target).mode & 0o777).toBe(0o444);
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('replaces a file with other hard links under its own name only, and says how many other names keep the old text', () => {
+    const dir = folder('hard-links');
+    const target = join(dir, 'course.yaml');
+    writeFileSync(target, 'old\n');
+    linkSync(target, join(dir, 'backup.yaml'));
+    linkSync(target, join(dir, 'copy.yaml'));
+    expect(writeFileAtomically(target, 'new\n')).toEqual({ otherLinks: 2 });
+    expect(readFileSync(target, 'utf8')).toBe('new\n');
+    expect(readFileSync(join(dir, 'backup.yaml'), 'utf8')).toBe('old\n');
+    expect(writeFileAtomically(target, 'newer\n')).toEqual({ otherLinks: 0 });
   });
 
   it('refuses a loop of links and a path through a file', () => {

@@ -588,7 +588,8 @@ describe('LiveSchedule: the course file', () => {
     const effective = schedule.course;
     expect(schedule.file).toEqual(effectiveCourse(live.loaded, store).file);
 
-    const { marker } = effectiveCourse(live.loaded, store);
+    const marker = effectiveCourse(live.loaded, store).marker!;
+    expect(Object.keys(marker)).toEqual(['database', 'changesThrough']);
     expect(marker.changesThrough).toBe(made.length);
     const text = exportYaml(schedule.file, 'course.yaml', marker);
     expect(text.split('\n').slice(0, 5)).toEqual([
@@ -619,6 +620,82 @@ describe('LiveSchedule: the course file', () => {
     writeFileSync(paths.course, text.replace(marker.database, 'another-database'));
     expect(await schedule.reload(alice)).toMatchObject({ ok: true, changed: true });
     expect(schedule.history().some((entry) => entry.inFile)).toBe(false);
+  });
+});
+
+describe('LiveSchedule: the export marker never claims a change that is not in the file', () => {
+  it('(k) a database with changes but no id yet (stored by an older bot) gets its id when the bot starts, so an export is marked', () => {
+    const paths = files();
+    const older = new SqliteStore(paths.db);
+    older.addChange('demo', { kind: 'cancel', date: '2027-01-06', reason: 'Ill' }, alice, 0);
+    const loaded = loadCourseFile(paths.course);
+    expect(effectiveCourse(loaded, older).marker).toBeUndefined();
+    older.close();
+    const { store, live } = instance(paths, mutableClock('2027-01-05T10:00'), new Channel());
+    const marker = effectiveCourse(live.loaded, store).marker;
+    expect(marker?.database).toMatch(/^[0-9a-f-]{36}$/);
+    expect(marker).toEqual({ database: marker?.database, changesThrough: 1 });
+  });
+
+  it('(j) a change skipped at export stays out of the file: history does not call it in the file, and undo takes it back', async () => {
+    const paths = files();
+    const clock = mutableClock('2027-01-05T10:00');
+    const channel = new Channel();
+    const { schedule, store, live } = instance(paths, clock, channel);
+    await schedule.publish('start');
+    // #1: a Saturday session in chat; #2: a cancel that will stay in.
+    await change(schedule, { kind: 'add', date: '2027-01-09', topic: 'Hackathon' });
+    await change(schedule, { kind: 'cancel', date: '2027-01-06', reason: 'Ill' });
+    // The course file then gets a Saturday session of its own on that date: #1 no longer applies.
+    const doc = courseDoc();
+    writeCourse(paths.course, { ...doc, weeks: [{ number: 1, sessions: [...(doc.weeks[0]!.sessions ?? []), { day: 'saturday', topic: 'Open lab' }] }, ...doc.weeks.slice(1)] });
+    expect(await schedule.reload(alice)).toMatchObject({ ok: true, changed: true });
+    await schedule.settle();
+
+    const applied = effectiveCourse(live.loaded, store);
+    expect(applied.skipped.map((entry) => entry.id)).toEqual([1]);
+    const marker = applied.marker!;
+    expect(marker).toEqual({ database: marker.database, changesThrough: 2, skipped: [1] });
+    const text = exportYaml(applied.file, 'course.yaml', marker);
+    expect(text.split('\n').slice(0, 8)).toEqual([
+      '# Exported by course-bot from course.yaml, with the schedule changes up to #2 (but #1, which no longer applies).',
+      '# Commit it as the course file; check it with: course-bot validate <this file>',
+      'x-course-bot:',
+      `  database: ${marker.database}`,
+      '  changesThrough: 2',
+      '  skipped:',
+      '    - 1',
+      'course:',
+    ]);
+
+    // The export becomes the course file: #2 is in it; #1 never was.
+    writeFileSync(paths.course, text);
+    expect(await schedule.reload(alice)).toMatchObject({ ok: true, changed: true });
+    await schedule.settle();
+    expect(schedule.history().map((entry) => [entry.record.id, entry.inFile ?? false, entry.skipped !== undefined])).toEqual([
+      [1, false, true],
+      [2, true, false],
+    ]);
+    expect(sessionOn(schedule.course, '2027-01-09')?.topic).toBe('Open lab');
+    expect(sessionOn(schedule.course, '2027-01-06')?.cancelled).toEqual({ reason: 'Ill' });
+    // Undo reaches #1 only after #2, which the file holds (edit the file to take it back).
+    await expect(schedule.undo(alice)).rejects.toThrow('Change #2 is already in the course file');
+    store.db.prepare('UPDATE changes SET undone_at = 1 WHERE id = 2').run();
+    expect((await schedule.undo(alice))?.record.id).toBe(1);
+    expect(schedule.history().map((entry) => [entry.record.id, entry.record.undoneAt !== undefined])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
+  });
+
+  it('(j) a marker written before skipped changes were recorded still reads as before', () => {
+    const loaded = parseCourseText(`x-course-bot:\n  database: db-1\n  changesThrough: 4\n${stringify(courseDoc())}`, 'old.yaml');
+    expect(loaded.exported).toEqual({ database: 'db-1', changesThrough: 4 });
+    const skipped = parseCourseText(`x-course-bot:\n  database: db-1\n  changesThrough: 4\n  skipped: [2, 3]\n${stringify(courseDoc())}`, 'new.yaml');
+    expect(skipped.exported).toEqual({ database: 'db-1', changesThrough: 4, skipped: [2, 3] });
+    // A list that cannot be read claims nothing (every change is applied again, as without a marker).
+    const garbled = parseCourseText(`x-course-bot:\n  database: db-1\n  changesThrough: 4\n  skipped: [two]\n${stringify(courseDoc())}`, 'bad.yaml');
+    expect(garbled.exported).toBeUndefined();
   });
 });
 

@@ -115,7 +115,8 @@ describe('opening a database another process has locked', () => {
     const path = join(dir, 'locked.db');
     // Another process (here: this one) holds an exclusive lock while the bot opens the file.
     const holder = new Database(path);
-    holder.exec('CREATE TABLE t (x); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);');
+    // A new, empty database (no tables: another program's tables would be refused).
+    holder.exec('BEGIN EXCLUSIVE; PRAGMA user_version = 0;');
     const script = `
       import { SqliteStore } from './src/store/sqlite-store.ts';
       const store = new SqliteStore(${JSON.stringify(path)});

@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Announcer } from '../../src/announcer/announcer.js';
@@ -28,16 +28,35 @@ afterEach(() => {
 
 const ALICE: Actor = { platform: 'discord', id: '42', name: 'alice' };
 
-/** A new scenario folder with a state database in it, open, and what `onLost` was told. */
+/** A new scenario folder with a state database in it, open, and what `onTrouble` and `onRecovered` were told. */
 function scenario() {
   counter += 1;
   const folder = join(dir, `scenario-${counter}`);
   mkdirSync(folder);
   const path = join(folder, 'state.db');
   const lost: string[] = [];
-  const store = new SqliteStore(path, { onLost: (error) => lost.push(error.message) });
+  const recovered: string[] = [];
+  const store = new SqliteStore(path, { onTrouble: (error) => lost.push(error.message), onRecovered: (line) => recovered.push(line) });
   opened.push(store);
-  return { folder, path, store, lost };
+  return { folder, path, store, lost, recovered };
+}
+
+/** What `work` threw (it must throw). */
+function thrown(work: () => unknown): Error {
+  try {
+    work();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a throw');
+}
+
+/** The copy a store saved beside `path` when its file was lost (the only one there should be). */
+function savedCopy(path: string): string {
+  const copies = readdirSync(dirname(path)).filter((name) => name.startsWith(`${basename(path)}.recovered-`));
+  expect(copies).toHaveLength(1);
+  expect(copies[0]).toMatch(/^state\.db\.recovered-\d{8}T\d{6}Z$/);
+  return join(dirname(path), copies[0]!);
 }
 
 /** The bot restarted: its store closed (as a stop does), then the file at the path opened. */
@@ -57,15 +76,16 @@ function replaceWithAnother(path: string, value = 'from the other file'): void {
   renameSync(other, path);
 }
 
-const deleted = (path: string) =>
-  `STATE_DB ${path} was deleted while the bot was running: nothing more is stored (schedule changes are refused, ` +
-  'announcements are not posted) until you restart the bot (restore the file from a backup first if it was deleted by mistake).';
-const replaced = (path: string) =>
-  `STATE_DB ${path} was replaced by another file while the bot was running: nothing more is stored (schedule changes ` +
-  'are refused, announcements are not posted) until you restart the bot, which then opens the file now at that path.';
+const deleted = (path: string, copy = savedCopy(path)) =>
+  `STATE_DB ${path} was deleted while the bot was running; what the bot held is saved in ${copy}: nothing more is stored ` +
+  `(schedule changes are refused, announcements are not posted) until you stop the bot, move ${copy} to ${path} and start the bot again.`;
+const replaced = (path: string, copy = savedCopy(path)) =>
+  `STATE_DB ${path} was replaced by another file while the bot was running; what the bot held is saved in ${copy}: nothing more is stored ` +
+  '(schedule changes are refused, announcements are not posted) until you restart the bot, which then opens the file now at that path ' +
+  `(to keep what the bot held instead, stop it, move ${copy} to ${path}, then start it).`;
 
 describe('a state database deleted or replaced under a running store', () => {
-  it('deleted: every write and the health check throw one line naming STATE_DB and the fix; reads still answer', () => {
+  it('deleted: every write and the health check throw one line naming STATE_DB, the saved copy and the fix; reads still answer', () => {
     const { path, store, lost } = scenario();
     store.setValue('k', 'v');
     store.claim('claim', { owner: 'a', now: 0, leaseMs: 60_000 });
@@ -83,53 +103,128 @@ describe('a state database deleted or replaced under a running store', () => {
       ['assertWritable', () => store.assertWritable()],
     ];
     for (const [name, write] of writes) {
-      expect(write, name).toThrow(new StateDbError(path, deleted(path)));
+      let error: unknown;
+      try {
+        write();
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error, name).toBeInstanceOf(StateDbError);
+      expect((error as StateDbError).message, name).toBe(deleted(path));
+      expect((error as StateDbError).problem, name).toBe('lost');
+      expect((error as StateDbError).recovered, name).toBe(savedCopy(path));
     }
-    // Told once, not on every write.
+    // Told once, not on every write; one copy saved.
     expect(lost).toEqual([deleted(path)]);
     expect(store.getValue('k')).toBe('v');
     expect(store.getClaim('claim')).toMatchObject({ status: 'pending' });
   });
 
-  it('replaced: refused too; nothing is written into either file', () => {
+  it('deleted: the copy saved beside it holds every change made before, opens as a state database, and becomes STATE_DB again', () => {
+    const { path, store } = scenario();
+    const first = store.addChange('demo', { kind: 'cancel', date: '2027-01-06', reason: 'ill' }, ALICE, 1_000);
+    store.setValue('store:id', 'the-id');
+    store.claim('demo:2027-01-05:daily:fake:1', { owner: 'a', now: 0, leaseMs: 60_000 });
+    // Still only in the write-ahead log: the copy must come from the open connection, not from a file.
+    const second = store.addChange('demo', { kind: 'add', date: '2027-01-09', topic: 'Hackathon' }, ALICE, 2_000);
+    unlinkSync(path);
+    expect(thrown(() => store.addChange('demo', { kind: 'cancel', date: '2027-01-08' }, ALICE, 3_000)).message).toBe(deleted(path));
+    const copy = savedCopy(path);
+    store.close();
+    // What the line says to do: move the copy to STATE_DB, start.
+    renameSync(copy, path);
+    const restarted = new SqliteStore(path);
+    opened.push(restarted);
+    expect(restarted.listChanges('demo')).toStrictEqual([first, second]);
+    expect(restarted.getValue('store:id')).toBe('the-id');
+    expect(restarted.getClaim('demo:2027-01-05:daily:fake:1')).toMatchObject({ status: 'pending', owner: 'a' });
+    expect(restarted.addChange('demo', { kind: 'cancel', date: '2027-01-08' }, ALICE, 3_000).id).toBe(second.id + 1);
+  });
+
+  it('deleted with its folder made unwritable: the line says the copy could not be saved and what to do; the next check saves it', () => {
+    const { folder, path, store, lost } = scenario();
+    store.setValue('k', 'kept');
+    unlinkSync(path);
+    // Root ignores permissions: a folder that is gone is what no process can write into.
+    renameSync(folder, `${folder}.gone`);
+    const uid = process.getuid?.();
+    let error: StateDbError | undefined;
+    try {
+      store.setValue('k', 'lost');
+    } catch (caught) {
+      error = caught as StateDbError;
+    }
+    expect(error?.message).toMatch(
+      new RegExp(
+        `^STATE_DB ${path} was deleted while the bot was running, and the bot holds the only copy of what it held but could not save it beside it ` +
+          `\\(${path}\\.recovered-\\d{8}T\\d{6}Z: .+\\): make ${folder} a folder uid ${uid} can write \\(the bot saves the copy there at its next check, ` +
+          'within a minute\\) and do not stop the bot before; nothing more is stored \\(schedule changes are refused, announcements are not posted\\) until then\\.$',
+      ),
+    );
+    expect(error?.recovered).toBeUndefined();
+    mkdirSync(folder);
+    chmodSync(folder, 0o755);
+    expect(thrown(() => store.assertWritable()).message).toBe(deleted(path));
+    expect(lost).toEqual([error!.message, deleted(path)]);
+    store.close();
+    const copy = new SqliteStore(savedCopy(path));
+    opened.push(copy);
+    expect(copy.getValue('k')).toBe('kept');
+  });
+
+  it('replaced: refused too; nothing is written into either file; what the bot held is saved', () => {
     const { path, store, lost } = scenario();
     store.setValue('k', 'v');
     replaceWithAnother(path);
-    expect(() => store.setValue('k', 'lost')).toThrow(replaced(path));
-    expect(() => store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1)).toThrow(replaced(path));
-    expect(() => store.assertWritable()).toThrow(replaced(path));
+    expect(thrown(() => store.setValue('k', 'lost')).message).toBe(replaced(path));
+    expect(thrown(() => store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1)).message).toBe(replaced(path));
+    expect(thrown(() => store.assertWritable()).message).toBe(replaced(path));
     expect(lost).toEqual([replaced(path)]);
     expect(store.getValue('k')).toBe('v');
+    const copy = new SqliteStore(savedCopy(path));
+    opened.push(copy);
+    expect(copy.getValue('k')).toBe('v');
     const restarted = restart(store, path);
     expect(restarted.getValue('marker')).toBe('from the other file');
     expect(restarted.getValue('k')).toBeUndefined();
     expect(restarted.listChanges('demo')).toEqual([]);
   });
 
-  it('replaced while a transaction writes: the transaction throws, so nothing is confirmed', () => {
+  it('replaced while a transaction writes: the transaction is undone and throws, so nothing is confirmed or kept', () => {
     const { path, store } = scenario();
-    expect(() =>
+    const error = thrown(() =>
       store.transaction(() => {
         store.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1);
         replaceWithAnother(path);
       }),
-    ).toThrow(replaced(path));
+    );
+    expect(error.message).toBe(replaced(path));
+    // Not in the copy either: the instructor was told it was not saved.
+    const copy = new SqliteStore(savedCopy(path));
+    opened.push(copy);
+    expect(copy.listChanges('demo')).toEqual([]);
     const restarted = restart(store, path);
     expect(restarted.getValue('marker')).toBe('from the other file');
     expect(restarted.listChanges('demo')).toEqual([]);
   });
 
-  it('a file put back works again, and a second incident is told again', () => {
-    const { path, store, lost } = scenario();
+  it('a file put back works again (and says so), and a second incident is told again with a copy of its own', () => {
+    const { path, store, lost, recovered } = scenario();
     store.setValue('k', 'v');
     renameSync(path, `${path}.moved`);
-    expect(() => store.setValue('k', 'w')).toThrow(deleted(path));
+    expect(thrown(() => store.setValue('k', 'w')).message).toBe(deleted(path));
+    const firstCopy = savedCopy(path);
+    const firstLine = deleted(path);
     renameSync(`${path}.moved`, path);
     store.setValue('k', 'back');
+    expect(recovered).toEqual([`STATE_DB ${path} is the file the bot has open again: schedule changes and announcements are stored again.`]);
     expect(() => store.assertWritable()).not.toThrow();
     unlinkSync(path);
-    expect(() => store.assertWritable()).toThrow(deleted(path));
-    expect(lost).toEqual([deleted(path), deleted(path)]);
+    expect(() => store.assertWritable()).toThrow(/was deleted while the bot was running/);
+    const copies = readdirSync(dirname(path)).filter((name) => name.startsWith('state.db.recovered-'));
+    expect(copies).toHaveLength(2);
+    const secondCopy = join(dirname(path), copies.find((name) => join(dirname(path), name) !== firstCopy)!);
+    expect(lost).toEqual([firstLine, deleted(path, secondCopy)]);
   });
 
   it('a :memory: store has no file to lose', () => {
@@ -190,9 +285,6 @@ describe('the bot on a state database that was replaced', () => {
     return { path, store, lost, schedule, announcer, channel, lines };
   }
 
-  const NOT_SAVED =
-    "Not saved: the bot's state database was deleted or replaced while the bot was running, so the change would be " +
-    'lost at the next restart. Whoever runs the bot must restart it; then try again.';
 
   it('/course cancel and /course undo answer the instructor that nothing was saved, and store nothing', async () => {
     const { path, schedule, store } = bot();
@@ -203,9 +295,11 @@ describe('the bot on a state database that was replaced', () => {
     const context = { course: schedule.course, now: morning.now(), commands, admin: schedule, actor: ALICE };
     // What a platform shows: the dispatcher runs the command through respondLater.
     const cancel = await respondLater(() => runCommandLine('/course cancel 2027-01-06 ill', context), logger);
-    expect(cancel).toEqual({ ok: false, kind: 'user', code: 'unavailable', text: NOT_SAVED });
+    // The store's own line, which says what whoever runs the bot must do.
+    const notSaved = `Not saved: ${replaced(path)}`;
+    expect(cancel).toEqual({ ok: false, kind: 'user', code: 'unavailable', text: notSaved });
     const undo = await respondLater(() => runCommandLine('/course undo', context), logger);
-    expect(undo).toEqual({ ok: false, kind: 'user', code: 'unavailable', text: NOT_SAVED });
+    expect(undo).toEqual({ ok: false, kind: 'user', code: 'unavailable', text: notSaved });
     // The running bot still shows what it had; the change that was refused is nowhere.
     expect(schedule.course.sessions.find((session) => session.date === '2027-01-08')?.cancelled).toEqual({});
     expect(schedule.course.sessions.find((session) => session.date === '2027-01-06')?.cancelled).toBeUndefined();
@@ -236,9 +330,7 @@ describe('the bot on a state database that was replaced', () => {
       ok: false,
       kind: 'user',
       code: 'unavailable',
-      text:
-        "Not posted: the bot's state database was deleted or replaced while the bot was running, so what it posts cannot " +
-        'be recorded. Whoever runs the bot must restart it; then try again.',
+      text: `Not posted: ${replaced(path)}`,
     });
     expect(channel.posts).toEqual([]);
   });

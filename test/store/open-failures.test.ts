@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -111,6 +111,39 @@ const oddities: typeof damages = {
       other.close();
     },
     message: (path) => `STATE_DB ${path} is not a course-bot state database (no such table: kv): ${START_FRESH}`,
+  },
+  'another program’s SQLite database without a schema version': {
+    make: (path) => {
+      const other = new Database(path);
+      other.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); CREATE INDEX users_by_name ON users (name)');
+      other.prepare('INSERT INTO users (name) VALUES (?)').run('ada');
+      other.close();
+    },
+    message: (path) =>
+      `STATE_DB ${path} is not a course-bot state database (it holds users, users_by_name, which course-bot never makes): ` +
+      "set STATE_DB to a file of its own; course-bot writes nothing into another program's database.",
+  },
+  'a -shm that is a folder': {
+    make: (path, good) => {
+      writeFileSync(path, good);
+      mkdirSync(`${path}-shm`);
+    },
+    message: (path) =>
+      `STATE_DB ${path}: ${path}-shm is a directory, where SQLite keeps the database's shared-memory index: move it away (it holds no data of the bot), then try again.`,
+  },
+  'a -wal that is a folder': {
+    make: (path, good) => {
+      writeFileSync(path, good);
+      mkdirSync(`${path}-wal`);
+    },
+    message: (path) =>
+      `STATE_DB ${path}: ${path}-wal is a directory, where SQLite keeps the database's write-ahead log: move it away (it holds no data of the bot), then try again.`,
+  },
+  'a link into a folder that does not exist': {
+    make: (path) => symlinkSync(join(path, '..', 'missing', 'real.db'), path),
+    message: (path) =>
+      `STATE_DB ${path} (a link to ${join(path, '..', 'missing', 'real.db')}) cannot be opened or created (unable to open database file): ` +
+      `make sure ${join(path, '..', 'missing')} exists and uid ${process.getuid?.()} can write in it (SQLite keeps -wal and -shm files beside the database), or set STATE_DB elsewhere.`,
   },
   'a table dropped by hand': {
     make: (path, good) => {
@@ -263,7 +296,7 @@ describe('the CLI on a state database that cannot be used', () => {
     expectOneLine(await cli(['start'], path), damages[name]!.message(path));
   });
 
-  it.each(['a named pipe', 'a change row whose JSON was damaged'])('start on %s exits 1 with the one line', { timeout: 90_000 }, async (name) => {
+  it.each(['a named pipe', 'a change row whose JSON was damaged', 'a -shm that is a folder', 'a link into a folder that does not exist'])('start on %s exits 1 with the one line', { timeout: 90_000 }, async (name) => {
     cases += 1;
     const folder = join(dir, `case-${cases}`);
     mkdirSync(folder);
@@ -296,13 +329,33 @@ describe('the CLI on a state database that cannot be used', () => {
   });
 });
 
+describe('another program’s SQLite database as STATE_DB', () => {
+  it.each<[string, string[], Record<string, string>]>([
+    ['start', ['start'], {}],
+    ['ask', ['ask', '/today', '--at', '2027-01-05'], {}],
+    ['export', ['export'], {}],
+    ['announce --dry-run', ['announce', '--dry-run', '--date', '2027-01-05'], {}],
+    ['announce --now', ['announce', '--now'], {}],
+  ])('%s refuses it in one line and leaves it exactly as it was', { timeout: 90_000 }, async (_name, args, env) => {
+    cases += 1;
+    const folder = join(dir, `case-${cases}`);
+    mkdirSync(folder);
+    const path = join(folder, 'state.db');
+    oddities['another program’s SQLite database without a schema version']!.make(path, good);
+    const bytes = readFileSync(path);
+    expectOneLine(await cli(args, path, env), oddities['another program’s SQLite database without a schema version']!.message(path));
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+    expect(readdirSync(folder)).toEqual(['state.db']);
+  });
+});
+
 /** The CLI run as a user who may not write where root (or the test's user) made folders. */
-function cliUnprivileged(args: readonly string[], path: string): Promise<Run> {
+function cliUnprivileged(args: readonly string[], path: string, env: Record<string, string> = {}): Promise<Run> {
   const root = process.getuid?.() === 0;
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
       cwd: ROOT,
-      env: { ...process.env, TZ: 'Pacific/Kiritimati', LOG_LEVEL: 'silent', COURSE_FILE: '', STATE_DB: path, HOME: dir },
+      env: { ...process.env, TZ: 'Pacific/Kiritimati', LOG_LEVEL: 'silent', COURSE_FILE: '', STATE_DB: path, HOME: dir, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       // nobody: what a container's uid 1000 is to a host folder it does not own.
       ...(root && { uid: 65_534, gid: 65_534 }),
@@ -349,7 +402,8 @@ describe('the CLI on a state folder it may not write (a host folder the containe
     new SqliteStore(path).close();
     chmodSync(path, 0o644);
     lock(folder);
-    const run = await cliUnprivileged(['export'], path);
+    // The bot itself (and `announce --now`) must write; the commands that only read do not (below).
+    const run = await cliUnprivileged(['start'], path);
     expectOneLine(
       run,
       `STATE_DB ${path} cannot be written (attempt to write a readonly database): let uid ${uid} write the file and its ` +
@@ -365,6 +419,89 @@ describe('the CLI on a state folder it may not write (a host folder the containe
       await cliUnprivileged(['announce', '--now'], path),
       `STATE_DB ${path}: cannot create its directory ${join(folder, 'var')} (EACCES: permission denied, mkdir '${join(folder, 'var')}'): ` +
         `create it writable for uid ${uid}, or set STATE_DB elsewhere.`,
+    );
+  });
+});
+
+/** Every file in `folder` with its size, mode and modification time: what "nothing changed there" compares. */
+function listing(folder: string): string[] {
+  return readdirSync(folder)
+    .sort()
+    .map((name) => {
+      const stats = statSync(join(folder, name));
+      return `${name} ${stats.size} ${stats.mode.toString(8)} ${stats.mtimeMs}`;
+    });
+}
+
+describe('the commands that only read, on a database the user may read but not write', () => {
+  const ALICE = { platform: 'discord', id: '42', name: 'alice' };
+  const READERS: readonly [string, string[], RegExp][] = [
+    ['ask', ['ask', '/week 1', '--at', '2027-01-05'], /Wednesday 6 January 2027:\n {2}Cancelled: Debugging and visualization\n {2}Reason: Ill\n/],
+    ['export', ['export'], /\n {8}cancelled: Ill\n/],
+    ['calendar', ['calendar'], /SUMMARY:Cancelled: Week 1 · Debugging and visualization/],
+    ['announce --dry-run', ['announce', '--dry-run', '--date', '2027-01-06'], /is cancelled\nCancelled: Debugging and visualization\n\nReason: Ill\n/],
+  ];
+
+  /** A folder only root may write (0555 when not root), holding a database with one change (cancel 6 Jan). */
+  function readOnlyDatabase(state: 'closed' | 'open' | 'crashed'): { folder: string; path: string; holder?: SqliteStore } {
+    cases += 1;
+    const folder = join(dir, `read-only-${cases}`);
+    mkdirSync(folder);
+    const path = join(folder, 'state.db');
+    const store = new SqliteStore(path);
+    store.setValue('before', 'checkpointed');
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    // Only in the write-ahead log while the writer runs (or after it crashed).
+    store.db.pragma('wal_autocheckpoint = 0');
+    store.addChange('mlops', { kind: 'cancel', date: '2027-01-06', reason: 'Ill' }, ALICE, 1_000);
+    chmodSync(folder, process.getuid?.() === 0 ? 0o755 : 0o555);
+    if (state === 'closed') {
+      store.close();
+      return { folder, path };
+    }
+    if (state === 'crashed') {
+      // A process that died: its -wal stays (with the change), and no -shm is left to read it with.
+      copyFileSync(path, `${path}.crash`);
+      copyFileSync(`${path}-wal`, `${path}.crash-wal`);
+      store.close();
+      chmodSync(folder, 0o755);
+      renameSync(`${path}.crash`, path);
+      renameSync(`${path}.crash-wal`, `${path}-wal`);
+      chmodSync(folder, process.getuid?.() === 0 ? 0o755 : 0o555);
+      expect(readdirSync(folder).sort()).toEqual(['state.db', 'state.db-wal']);
+      return { folder, path };
+    }
+    return { folder, path, holder: store };
+  }
+
+  it.each(['closed', 'open', 'crashed'] as const)(
+    'the bot’s database %s: every reading command shows the change, exit 0, and nothing in its folder is created or changed',
+    { timeout: 180_000 },
+    async (state) => {
+      const { folder, path, holder } = readOnlyDatabase(state);
+      try {
+        const before = listing(folder);
+        for (const [name, args, shows] of READERS) {
+          const run = await cliUnprivileged(args, path);
+          expect(run.stderr, name).toBe('');
+          expect(run.code, name).toBe(0);
+          expect(run.stdout, name).toMatch(shows);
+          expect(listing(folder), name).toEqual(before);
+        }
+      } finally {
+        holder?.close();
+      }
+    },
+  );
+
+  it('a database the user may not read: one line that says so', { timeout: 90_000 }, async () => {
+    const { path } = readOnlyDatabase('closed');
+    chmodSync(path, 0o600);
+    if (process.getuid?.() !== 0) return;
+    expectOneLine(
+      await cliUnprivileged(['export'], path),
+      `STATE_DB ${path} cannot be read (EACCES: permission denied, open '${path}'): let uid 65534 read the file (and the -wal file beside it), ` +
+        'or run the command as the user the bot runs as.',
     );
   });
 });

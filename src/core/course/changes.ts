@@ -192,17 +192,23 @@ interface Replayed {
   readonly included: number[];
 }
 
-function replayChanges(
-  file: CourseFile,
-  changes: readonly NumberedChange[],
-  includedThrough: number | undefined,
-  checkEach: boolean,
-): Replayed {
+/**
+ * Which stored changes a course file already holds: it was exported by course-bot with every change up to
+ * `includedThrough` in it (`x-course-bot.changesThrough`), but those in `notIncluded` (`x-course-bot.skipped`:
+ * they no longer applied then).
+ */
+export interface InFile {
+  readonly includedThrough?: number;
+  readonly notIncluded?: readonly number[];
+}
+
+function replayChanges(file: CourseFile, changes: readonly NumberedChange[], inFile: InFile, checkEach: boolean): Replayed {
   let current = file;
   const skipped: { id: number; reason: string }[] = [];
   const included: number[] = [];
+  const { includedThrough, notIncluded = [] } = inFile;
   for (const { id, change } of changes) {
-    if (includedThrough !== undefined && id <= includedThrough) {
+    if (includedThrough !== undefined && id <= includedThrough && !notIncluded.includes(id)) {
       included.push(id);
       continue;
     }
@@ -217,23 +223,18 @@ function replayChanges(
 }
 
 /**
- * Applies stored changes over a course file. `includedThrough`: the file was exported by course-bot with
- * every change up to this id in it (`x-course-bot.changesThrough`), so those are not applied again.
+ * Applies stored changes over a course file, but those it holds already (`options`, see {@link InFile}).
  *
  * A change that does not fit the file (no session on its date, a date taken) is skipped. The course-file
  * rules are checked once, on the result: checking them after every change made an edit cost grow with the
  * number of stored changes. Only when the result breaks a rule is each change checked on its own, and
  * those that break it are skipped.
  */
-export function applyChanges(
-  file: CourseFile,
-  changes: readonly NumberedChange[],
-  options: { readonly includedThrough?: number } = {},
-): AppliedChanges {
-  const together = replayChanges(file, changes, options.includedThrough, false);
+export function applyChanges(file: CourseFile, changes: readonly NumberedChange[], options: InFile = {}): AppliedChanges {
+  const together = replayChanges(file, changes, options, false);
   const parsed = parseCourse(together.file);
   if (parsed.ok) return { file: parsed.file, course: parsed.course, skipped: together.skipped, included: together.included };
-  const each = replayChanges(file, changes, options.includedThrough, true);
+  const each = replayChanges(file, changes, options, true);
   const checked = parseCourse(each.file);
   // Every step was checked; the file itself was valid when loaded.
   if (!checked.ok) throw new Error(`course with changes is invalid: ${checked.issues.map((issue) => issue.message).join('; ')}`);
@@ -245,14 +246,10 @@ export function applyChanges(
  * all of them, at a cost that does not depend on how many came before. Undefined when that cannot be done
  * (the earlier result needed the one-by-one check, or the new changes break a rule together): apply all again.
  */
-export function applyMoreChanges(
-  applied: AppliedChanges,
-  changes: readonly NumberedChange[],
-  options: { readonly includedThrough?: number } = {},
-): AppliedChanges | undefined {
+export function applyMoreChanges(applied: AppliedChanges, changes: readonly NumberedChange[], options: InFile = {}): AppliedChanges | undefined {
   if (applied.checkedEach) return undefined;
   if (changes.length === 0) return applied;
-  const more = replayChanges(applied.file, changes, options.includedThrough, false);
+  const more = replayChanges(applied.file, changes, options, false);
   const parsed = parseCourse(more.file);
   if (!parsed.ok) return undefined;
   return {
