@@ -5,6 +5,11 @@ export type PlatformName = 'discord' | 'slack';
 
 const TITLES: Readonly<Record<PlatformName, string>> = { discord: 'Discord', slack: 'Slack' };
 
+/** A platform's name as people write it: `Discord`, `Slack`. */
+export function platformTitle(platform: PlatformName): string {
+  return TITLES[platform];
+}
+
 /** One platform that could not start, and why. */
 export interface PlatformFailure {
   readonly platform: PlatformName;

@@ -9,7 +9,8 @@ import type { Logger } from '../../log.js';
 import type { CommandObserver } from '../../observability/metrics.js';
 import { type SlackReply, handleSlashCommand, slashCommandNames } from './dispatch.js';
 import { LINK_ACTION } from './render.js';
-import { SeenRequests, requestId } from './replay.js';
+import { SeenRequests } from '../seen-requests.js';
+import { requestId } from './request-id.js';
 
 export interface SlackBotOptions {
   readonly config: SlackConfig;
@@ -107,6 +108,7 @@ export class SlackBot {
     this.#logger = options.logger;
     this.#boltLogger = boltLogger(this.#logger.child({ subsystem: 'bolt' }));
     this.#seen = new SeenRequests({
+      platform: 'slack',
       logger: this.#logger,
       ...(options.store && { store: options.store }),
       ...(options.now && { now: options.now }),
