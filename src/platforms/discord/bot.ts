@@ -7,6 +7,7 @@ import type { DiscordConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
 import { type CommandJson, commandsHash, commandsJson } from './command-json.js';
 import { MALFORMED_OPTIONS, handleInteraction } from './dispatch.js';
+import { fromPlatform } from '../failure.js';
 import { SeenRequests } from '../seen-requests.js';
 import { answerable, interactionKind, interactionProblem } from './payload.js';
 
@@ -28,13 +29,24 @@ export interface Registration {
   readonly changed: boolean;
 }
 
+/** discord.js's REST client, whose errors are marked as Discord's where they happen (see `fromPlatform`). */
+class DiscordApiClient extends REST {
+  override async request(options: Parameters<REST['request']>[0]): Promise<unknown> {
+    try {
+      return await super.request(options);
+    } catch (error) {
+      throw fromPlatform('discord', error);
+    }
+  }
+}
+
 /**
  * A REST client for Discord's HTTP API at the configured base URL. `retries: 0` leaves retrying to the
  * caller (the announcer looks for an earlier attempt's message before posting again); 429s are still
  * waited out as Discord says.
  */
 export function discordRest(config: DiscordConfig, options: { retries?: number } = {}): REST {
-  return new REST({ api: config.apiUrl, ...(options.retries !== undefined && { retries: options.retries }) }).setToken(
+  return new DiscordApiClient({ api: config.apiUrl, ...(options.retries !== undefined && { retries: options.retries }) }).setToken(
     config.token,
   );
 }

@@ -19,6 +19,7 @@ import type { Logger } from '../../log.js';
 import type { CommandObserver } from '../../observability/metrics.js';
 import { MALFORMED_REQUEST, type SlackReply, handleSlashCommand, slashCommandNames } from './dispatch.js';
 import { LINK_ACTION } from './render.js';
+import { fromPlatform, listenFailure } from '../failure.js';
 import { SeenRequests } from '../seen-requests.js';
 import { requestId } from './request-id.js';
 
@@ -97,9 +98,20 @@ function boltLogger(logger: Logger): BoltLogger {
   };
 }
 
+/** Slack's Web API client, whose errors are marked as Slack's where they happen (see `fromPlatform`). */
+class SlackApiClient extends webApi.WebClient {
+  override async apiCall(method: string, options?: Record<string, unknown>): Promise<webApi.WebAPICallResult> {
+    try {
+      return await super.apiCall(method, options);
+    } catch (error) {
+      throw fromPlatform('slack', error);
+    }
+  }
+}
+
 /** A Web API client at the configured base URL; `retries: 0` leaves retrying to the caller (the announcer). */
 export function slackClient(config: SlackConfig, logger: Logger, options: { retries?: number } = {}): webApi.WebClient {
-  return new webApi.WebClient(config.botToken, {
+  return new SlackApiClient(config.botToken, {
     slackApiUrl: config.apiUrl,
     // A request Slack does not answer fails after 10 s instead of hanging a post or a start.
     timeout: 10_000,
@@ -335,7 +347,11 @@ export class SlackBot {
       this.#connected = true;
       this.#logger.info({ team: auth.team, user: auth.user, mode: 'socket' }, 'slack ready');
     } else {
-      this.#server = (await receiver.start({ port: config.port, host: config.host }));
+      try {
+        this.#server = await receiver.start({ port: config.port, host: config.host });
+      } catch (error) {
+        throw listenFailure(error, { host: config.host, port: config.port, hostSetting: 'SLACK_HOST', portSetting: 'SLACK_PORT' });
+      }
       this.#started = true;
       if (this.#stopped) return void (await receiver.stop());
       this.#connected = true;
