@@ -407,7 +407,8 @@ export async function start(options: StartOptions): Promise<void> {
       return;
     }
     const terminalStore = store;
-    const printer = screen ? screen.stream(output) : output;
+    // Above the prompt in an interactive terminal.
+    const printer = new TerminalMessenger(screen ? screen.stream(output) : output);
     let stopTicking: (() => Promise<void>) | undefined;
     try {
       await runTerminal({
@@ -419,13 +420,15 @@ export async function start(options: StartOptions): Promise<void> {
         clock,
         signal: shutdown.signal,
         onReady: () => {
+          // Whoever runs the terminal is the course's instructor: what instructors are told is printed in the chat.
+          tellInstructors = (text) => void printer.tell(text);
           const started = startAnnouncer({
             config,
             logger,
             store: terminalStore,
             clock,
             course,
-            messengers: [new TerminalMessenger(printer)],
+            messengers: [printer],
           });
           announcer = started.announcer;
           stopTicking = started.stop;

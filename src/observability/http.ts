@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
+import { listenFailure } from '../platforms/failure.js';
 import type { Metrics } from './metrics.js';
 
 /** The state of each part the bot needs: `ok`, or what is wrong with it. */
@@ -121,9 +122,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: unknown) =>
+      reject(listenFailure(error, { host: options.host, port: options.port, hostSetting: 'HTTP_HOST', portSetting: 'HTTP_PORT' }));
+    server.once('error', failed);
     server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });

@@ -189,6 +189,51 @@ describe('the Discord bot, end to end against a local fake Discord', () => {
     writeFileSync(file, good);
   });
 
+  it('two instances on one STATE_DB (a rolling restart, a standby): each interaction is run and answered once', { timeout: TIMEOUT }, async () => {
+    // Both at debug, so that the one that drops an interaction says so.
+    await bot.stop();
+    const debug = () => spawnCli(['start', '--at', '2027-01-05T10:00'], { ...env(), LOG_LEVEL: 'debug' });
+    const instances = [debug(), debug()];
+    bot = instances[0]!;
+    try {
+      const sessions = fake.identifyCount;
+      await Promise.all(instances.map((instance) => instance.waitForOutput(/slash commands (registered|unchanged)/, 60_000)));
+      expect(fake.identifyCount).toBe(sessions + 2);
+      const teacher = { actor: { permissions: String(1n << 5n) } };
+      const course = (name: string, options: { name: string; type: number; value: string }[] = []) =>
+        chatInput('course', [{ name, type: ApplicationCommandOptionType.Subcommand, options }], teacher);
+      /** Sends an interaction; resolves with its answer once the other instance has dropped it (or answered too). */
+      const once = async (input: ReturnType<typeof chatInput>) => {
+        const { callback, interaction } = await fake.interact(input, { timeoutMs: 15_000 });
+        const tries = () => fake.requests.filter((request) => request.path.startsWith(`/interactions/${interaction.id}/`));
+        await fake.waitFor(
+          () => (instances.some((instance) => instance.output().stderr.includes(`"interaction":"${interaction.id}","msg":"interaction already taken`)) || tries().length > 1 ? true : undefined),
+          { timeoutMs: 30_000, what: `the other instance to drop ${interaction.id}` },
+        );
+        expect(tries().map((request) => request.status)).toEqual([204]);
+        return replyData(callback);
+      };
+      for (const date of ['2027-01-13', '2027-01-14']) {
+        expect((await once(course('cancel', [{ name: 'date', type: STRING, value: date }]))).embeds?.[0]?.title).toBe(`Done: Cancel ${date === '2027-01-13' ? 'Wed 13' : 'Thu 14'} Jan`);
+      }
+      expect((await once(course('undo'))).embeds?.[0]?.title).toMatch(/^Undone/);
+      expect((await once(chatInput('today'))).embeds?.[0]?.title).toBe('Week 1 · Tuesday 5 January 2027');
+      // Two changes, the second one undone: the undo ran once.
+      const history = (await once(course('history'))).embeds?.[0];
+      expect(history?.title).toBe('Schedule changes (2)');
+      expect(history?.description?.split('\n').map((line) => line.replace(/^#(\d) · .* · (Cancel .*)$/, '#$1 $2'))).toEqual([
+        '#1 Cancel Wed 13 Jan',
+        '#2 Cancel Thu 14 Jan — undone by student',
+      ]);
+      for (const instance of instances) {
+        expect(instance.output().stderr).not.toContain('Discord refused the answer');
+        expect(instance.output().stderr).not.toMatch(/"level":(50|60)/);
+      }
+    } finally {
+      await instances[1]!.stop();
+    }
+  });
+
   it('never prints the token', () => {
     const { stdout, stderr } = bot.output();
     // It logged (an empty log would pass for nothing), with the fields that sit next to secrets.

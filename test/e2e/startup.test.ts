@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -172,4 +173,69 @@ describe('a platform that shuts the running bot out', () => {
       await slack.close();
     }
   });
+});
+
+/**
+ * The health server (HTTP_HOST, HTTP_PORT) and Slack's HTTP mode (SLACK_HOST, SLACK_PORT) that cannot listen:
+ * one line that names the setting and the fix, exit 1, never a stack trace and never blamed on a platform.
+ */
+describe('a server that cannot listen', () => {
+  let dir: string;
+  let discord: FakeDiscord;
+  let slack: FakeSlack;
+  let taken: ReturnType<typeof createServer>;
+  let takenPort: number;
+  // TEST-NET-3 (RFC 5737): an address no machine has.
+  const NOT_HERE = '203.0.113.77';
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'course-bot-listen-'));
+    [discord, slack] = await Promise.all([FakeDiscord.start(), FakeSlack.start({ pingIntervalMs: 0 })]);
+    taken = createServer();
+    takenPort = await new Promise<number>((resolve) => taken.listen(0, '127.0.0.1', () => resolve((taken.address() as { port: number }).port)));
+  });
+
+  afterAll(async () => {
+    taken.close();
+    await Promise.all([discord.close(), slack.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  let runs = 0;
+  const start = (env: Record<string, string>) =>
+    runCli(['start'], { env: { STATE_DB: join(dir, `state-${(runs += 1)}.db`), LOG_LEVEL: 'silent', ...env } });
+  const withDiscord = () => ({ DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.guildId });
+
+  const cases: readonly [string, () => Record<string, string>, RegExp][] = [
+    [
+      'HTTP_HOST not an address of this machine (EADDRNOTAVAIL), Discord configured',
+      () => ({ ...withDiscord(), HTTP_HOST: NOT_HERE, HTTP_PORT: '8080' }),
+      /^Cannot listen on 203\.0\.113\.77:8080 \(EADDRNOTAVAIL\): 203\.0\.113\.77 is not an address of this machine; set HTTP_HOST to one of its addresses, or 0\.0\.0\.0 for all\.$/,
+    ],
+    [
+      'HTTP_HOST a name that does not resolve, Discord configured',
+      () => ({ ...withDiscord(), HTTP_HOST: 'no-such-host.invalid', HTTP_PORT: '8080' }),
+      /^Cannot listen on no-such-host\.invalid:8080 \((ENOTFOUND|EAI_AGAIN)\): .*HTTP_HOST.* set it to an address, such as 0\.0\.0\.0 \(all\) or 127\.0\.0\.1\.$/,
+    ],
+    [
+      'HTTP_PORT in use (EADDRINUSE), terminal mode',
+      () => ({ HTTP_HOST: '127.0.0.1', HTTP_PORT: String(takenPort) }),
+      /^Cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\): another program uses port \d+; stop it, or set HTTP_PORT to a free port\.$/,
+    ],
+    [
+      'SLACK_HOST not an address of this machine, in Slack HTTP mode',
+      () => ({ SLACK_BOT_TOKEN: slack.botToken, SLACK_API_URL: slack.apiUrl, SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789', SLACK_HOST: NOT_HERE, SLACK_PORT: '3999' }),
+      /^Cannot listen on 203\.0\.113\.77:3999 \(EADDRNOTAVAIL\): 203\.0\.113\.77 is not an address of this machine; set SLACK_HOST to one of its addresses, or 0\.0\.0\.0 for all\.$/,
+    ],
+  ];
+
+  for (const [name, env, line] of cases) {
+    it(`${name}: exit 1 and one line naming the setting`, { timeout: 90_000 }, async () => {
+      const result = await start(env());
+      expect(result.code).toBe(1);
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(result.stderr.trim()).toMatch(line);
+      expect(result.stderr).not.toMatch(/Discord|DISCORD_API_URL|\n\s+at /);
+    });
+  }
 });

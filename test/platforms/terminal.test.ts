@@ -1,12 +1,13 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
 import { commands } from '../../src/core/commands/registry.js';
 import type { Course } from '../../src/core/course/model.js';
+import { OutputError } from '../../src/cli/output.js';
 import { loadConfig } from '../../src/config.js';
 import { chatLogLevel, createLogger } from '../../src/log.js';
 import { start } from '../../src/main.js';
@@ -71,6 +72,14 @@ describe('course-bot start in terminal mode (piped)', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Code organisation: why it matters');
     expect(result.stdout).not.toContain('Training in the sky');
+  });
+
+  it('ends quietly with 141 when its output is closed (`yes /today | course-bot start | head -2`), never answering on', { timeout: TIMEOUT }, async () => {
+    // Input that stays open and holds far more lines than a closed pipe takes: without an end, only the
+    // failed write can stop the chat.
+    const result = await startCli({ input: '/today\n'.repeat(20_000), keepOpen: true, stdout: 'closed', timeout: 60_000 });
+    expect(result.code).toBe(141);
+    expect(result.stderr).toBe('');
   });
 
   it('runs through npm start', { timeout: TIMEOUT }, async () => {
@@ -196,6 +205,34 @@ describe('runTerminal', () => {
     expect(entries[0]).toMatchObject({ msg: 'command failed', ref, line: '/today', err: { message: 'disk on fire' } });
   });
 
+  it('ends with an OutputError (EPIPE) when the output’s reader is gone, and answers no further', async () => {
+    let read = 0;
+    const endless = new Readable({
+      read() {
+        read += 1;
+        // More lines than the closed output takes; ending at all keeps a regression from spinning forever.
+        this.push(read > 500 ? null : '/today\n');
+      },
+    });
+    let written = 0;
+    const closed = new Writable({
+      write(_chunk, _encoding, done) {
+        written += 1;
+        // The reader goes away after the banner and one answer.
+        if (written > 2) done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+        else done();
+      },
+    });
+    closed.on('error', () => undefined);
+    const chatting = runTerminal({ input: endless, output: closed, course: () => course, commands, clock: monday, logger: silent, banner: 'BANNER' });
+    await expect(chatting).rejects.toBeInstanceOf(OutputError);
+    await expect(chatting).rejects.toMatchObject({ code: 'EPIPE' });
+    // Readline reads ahead into its buffer; what matters is that nothing more is answered into the closed output.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(written).toBe(3);
+    endless.destroy();
+  });
+
   it('reads the course again for every line', async () => {
     const renamed = buildCourse(courseDoc({ course: { ...courseDoc().course, name: 'Renamed Course' } }));
     const versions = [course, renamed];
@@ -271,6 +308,36 @@ describe('the interactive terminal chat: logs never break the prompt', () => {
     screen.write(output, 'after\n');
     expect(plain(shown)).toMatch(/> \/quit\r?\nafter\n$/);
     expect(plain(shown).split('"level":')).toHaveLength(2);
+  });
+
+  it('start(): what instructors are told is printed in the chat above the prompt, the all-clear too', { timeout: 60_000 }, async () => {
+    const file = join(tmp, 'told.yaml');
+    copyFileSync(join(ROOT, 'data/course.yaml'), file);
+    const good = readFileSync(file, 'utf8');
+    const input = fakeTty(new PassThrough());
+    const output = fakeTty(new PassThrough());
+    let shown = '';
+    output.on('data', (chunk: Buffer) => (shown += chunk.toString()));
+    const config = loadConfig({ env: { STATE_DB: join(tmp, 'told.db'), COURSE_FILE: file }, dotenv: false });
+    const running = start({
+      config,
+      logger: createLogger({ level: config.logLevel, pretty: false, destination: output }),
+      clock: (current) => fixedClock(at(current, '2027-01-05T10:00')),
+      input,
+      output,
+      errorOutput: output,
+    });
+    await waitForText(() => shown, /terminal mode\. Type \/help.*\n\n> $/s);
+    input.write('/tod');
+    writeFileSync(file, good.replace('timezone: Europe/Copenhagen', 'timezone: Europe/Atlantis'));
+    await waitForText(() => shown, /🔔 The course file was not reloaded; the last good schedule stays live\.\n.*told\.yaml: 1 problem\n.*told\.yaml:\d+:\d+ course\.timezone: Europe\/Atlantis/);
+    writeFileSync(file, good);
+    await waitForText(() => shown, /🔔 Course file accepted again: .*told\.yaml has no errors now, and the schedule follows it\.\n\n> \/tod$/);
+    // Above the prompt, which is drawn again with what was typed; the info line behind it stays hidden.
+    expect(plain(shown)).not.toContain('course file accepted again"');
+    input.write('ay\n/quit\n');
+    await running;
+    expect(plain(shown)).toContain('Week 1 · Tuesday 5 January 2027');
   });
 
   it('start(): the banner comes first, info lines are hidden, and LOG_LEVEL brings them back', async () => {

@@ -7,7 +7,9 @@ import type { DiscordConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
 import { type CommandJson, commandsHash, commandsJson } from './command-json.js';
 import { MALFORMED_OPTIONS, handleInteraction } from './dispatch.js';
-import { answerable, interactionProblem } from './payload.js';
+import { fromPlatform } from '../failure.js';
+import { SeenRequests } from '../seen-requests.js';
+import { answerable, interactionKind, interactionProblem } from './payload.js';
 
 export interface DiscordBotOptions {
   readonly config: DiscordConfig;
@@ -27,13 +29,24 @@ export interface Registration {
   readonly changed: boolean;
 }
 
+/** discord.js's REST client, whose errors are marked as Discord's where they happen (see `fromPlatform`). */
+class DiscordApiClient extends REST {
+  override async request(options: Parameters<REST['request']>[0]): Promise<unknown> {
+    try {
+      return await super.request(options);
+    } catch (error) {
+      throw fromPlatform('discord', error);
+    }
+  }
+}
+
 /**
  * A REST client for Discord's HTTP API at the configured base URL. `retries: 0` leaves retrying to the
  * caller (the announcer looks for an earlier attempt's message before posting again); 429s are still
  * waited out as Discord says.
  */
 export function discordRest(config: DiscordConfig, options: { retries?: number } = {}): REST {
-  return new REST({ api: config.apiUrl, ...(options.retries !== undefined && { retries: options.retries }) }).setToken(
+  return new DiscordApiClient({ api: config.apiUrl, ...(options.retries !== undefined && { retries: options.retries }) }).setToken(
     config.token,
   );
 }
@@ -89,9 +102,13 @@ function finalClose(code: number): Error {
   return new Error(`Discord closed the gateway for good (close code ${code})`);
 }
 
-/** What a malformed interaction is renamed to: discord.js has no handler for it and passes it by. */
-const SCREENED = 'COURSE_BOT_MALFORMED_INTERACTION';
+/** What a screened interaction is renamed to: discord.js has no handler for it and passes it by. */
+const SCREENED = 'COURSE_BOT_SCREENED_INTERACTION';
 const AUTOCOMPLETE = 4;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 /** The Discord bot: the real discord.js client with the Guilds intent only, small caches, no pings. */
 export class DiscordBot {
@@ -105,10 +122,15 @@ export class DiscordBot {
   readonly #stopping = new Promise<void>((resolve) => (this.#stopRequested = resolve));
   #lose: (error: unknown) => void = () => undefined;
   readonly #lost = new Promise<unknown>((resolve) => (this.#lose = resolve));
+  /** The interaction ids taken, here and (through the state store) by every instance on it. */
+  readonly #seen: SeenRequests;
+  /** Kinds of dropped interactions and events already logged at warn. */
+  readonly #droppedKinds = new Set<string>();
 
   constructor(options: DiscordBotOptions) {
     this.#options = options;
     this.#logger = options.logger;
+    this.#seen = new SeenRequests({ platform: 'discord', store: options.store, logger: this.#logger });
     this.client = new Client({
       intents: [GatewayIntentBits.Guilds],
       // The bot reads no messages and few members: keep almost nothing in memory.
@@ -133,8 +155,10 @@ export class DiscordBot {
       jsonTransformer: (data) => data,
     });
     // discord.js builds an interaction inside its gateway handler, where a throw is uncaught and ends the
-    // process. `raw` comes first, with the same packet: a malformed interaction is taken out of its hands.
+    // process. `raw` comes first, with the same packet: what is not this instance's to answer, or would
+    // throw there, is taken out of its hands.
     this.client.on(Events.Raw as never, (packet: { t?: unknown; d?: unknown } | null) => this.#screen(packet));
+    this.#guardPacketHandling();
     this.client.on(Events.Error, (error) => this.#logger.error({ err: error }, 'discord client error'));
     this.client.on(Events.Warn, (message) => this.#logger.warn(message));
     this.client.on(Events.ShardDisconnect, (event, shard) => {
@@ -203,13 +227,50 @@ export class DiscordBot {
     }
   }
 
-  /** Takes a malformed interaction away from discord.js and answers it directly with a short refusal. */
+  /**
+   * Screens a gateway packet before discord.js handles it: what is not a packet discord.js can read, or not
+   * this instance's to answer, is renamed so that discord.js passes it by.
+   */
   #screen(packet: { t?: unknown; d?: unknown } | null): void {
-    if (packet?.t !== 'INTERACTION_CREATE') return;
-    const problem = interactionProblem(packet.d);
+    if (typeof packet !== 'object' || packet === null) return;
+    try {
+      if (packet.t === 'INTERACTION_CREATE') {
+        this.#screenInteraction(packet);
+      } else if (typeof packet.t === 'string' && packet.t !== 'RESUMED' && !isRecord(packet.d)) {
+        // Every dispatch but RESUMED carries an object; discord.js reads fields of it without looking.
+        const event = packet.t;
+        packet.t = SCREENED;
+        this.#dropped(event, { event }, 'malformed gateway event from Discord (no data object): dropped');
+      }
+    } catch (error) {
+      packet.t = SCREENED;
+      this.#logger.error({ err: error }, 'could not screen a gateway event; dropped');
+    }
+  }
+
+  /**
+   * Decides, before discord.js builds it, whether an interaction is this instance's to answer. Taken away
+   * from discord.js (and so never answered here): one of a kind the bot does not handle, one another
+   * instance on the same state store has taken (or that came again), and a malformed one, which gets a short
+   * refusal instead.
+   */
+  #screenInteraction(packet: { t?: unknown; d?: unknown }): void {
+    const payload = packet.d;
+    const kind = interactionKind(payload);
+    const target = answerable(payload);
+    if (kind.kind === 'unhandled') {
+      packet.t = SCREENED;
+      this.#dropped(kind.what, { interaction: target?.id, kind: kind.what }, 'interaction of a kind the bot does not handle: dropped');
+      return;
+    }
+    if (target && !this.#seen.firstTime(target.id)) {
+      packet.t = SCREENED;
+      this.#logger.debug({ interaction: target.id }, 'interaction already taken (by another instance of the bot, or delivered again): dropped');
+      return;
+    }
+    const problem = interactionProblem(payload);
     if (problem === undefined) return;
     packet.t = SCREENED;
-    const target = answerable(packet.d);
     this.#logger.warn({ interaction: target?.id, problem }, 'malformed interaction from Discord: refused');
     if (!target) return;
     const body =
@@ -222,6 +283,32 @@ export class DiscordBot {
     this.client.rest
       .post(Routes.interactionCallback(target.id, target.token), { body, auth: false })
       .catch((error: unknown) => this.#logger.warn({ err: error, interaction: target.id }, 'could not answer a malformed interaction'));
+  }
+
+  /** Logs something dropped: the first of each kind at warn (so that a new kind is noticed), later ones at debug. */
+  #dropped(kind: string, fields: Record<string, unknown>, message: string): void {
+    const first = !this.#droppedKinds.has(kind) && this.#droppedKinds.size < 100;
+    if (first) this.#droppedKinds.add(kind);
+    this.#logger[first ? 'warn' : 'debug'](fields, message);
+  }
+
+  /**
+   * The last guard: discord.js handles a gateway event inside its own listener, where a throw (a field it
+   * expected and did not get) is unhandled and ends the process. Such an event is logged and dropped.
+   */
+  #guardPacketHandling(): void {
+    const manager = this.client.ws as unknown as { handlePacket?: (packet?: unknown, shard?: unknown) => boolean };
+    const handle = manager.handlePacket;
+    if (typeof handle !== 'function') return;
+    manager.handlePacket = (packet?: unknown, shard?: unknown) => {
+      try {
+        return handle.call(manager, packet, shard);
+      } catch (error) {
+        const event = String((packet as { t?: unknown } | undefined)?.t);
+        this.#dropped(`handling ${event}`, { event, err: error }, 'discord.js could not handle a gateway event from Discord: dropped');
+        return true;
+      }
+    };
   }
 
   /** Resolves (with the reason) when Discord shuts the bot out for good after it started: a reset token. */

@@ -29,6 +29,8 @@ const objects = z.record(z.string(), z.object({}).loose());
 /** Discord's interaction types this bot answers, with the payload checked in full. */
 const APPLICATION_COMMAND = 2;
 const AUTOCOMPLETE = 4;
+/** The application command type of a slash command. */
+const CHAT_INPUT = 1;
 
 /**
  * The fields discord.js reads while it builds an interaction, inside its gateway handler where a throw
@@ -65,6 +67,47 @@ const interactionSchema = z
       (typeof interaction.data?.name === 'string' && typeof interaction.data.type === 'number'),
     'a command interaction without a command name and type',
   );
+
+/** Names of Discord's interaction types, for the log. */
+const TYPE_NAMES: Readonly<Record<number, string>> = {
+  1: 'ping',
+  2: 'application command',
+  3: 'message component',
+  4: 'autocomplete',
+  5: 'modal submit',
+};
+
+/** Names of Discord's application command types other than slash commands (1), for the log. */
+const COMMAND_TYPE_NAMES: Readonly<Record<number, string>> = { 2: 'user context menu', 3: 'message context menu', 4: 'activity entry point' };
+
+/**
+ * What the bot makes of an `INTERACTION_CREATE` payload before discord.js sees it: a slash `command` or an
+ * `autocomplete` of one (checked in full by {@link interactionProblem}), or `unhandled` with what it is, for
+ * the log: a button, a modal, a context menu command, a type Discord may add later, or no interaction at all.
+ * The bot registers only slash commands and sends only link buttons, which Discord opens itself: none of
+ * those is its to answer, and discord.js would build each before any listener could refuse it.
+ */
+export type InteractionKind =
+  | { readonly kind: 'command' | 'autocomplete' }
+  | { readonly kind: 'unhandled'; readonly what: string };
+
+export function interactionKind(payload: unknown): InteractionKind {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    return { kind: 'unhandled', what: `not an interaction (${payload === null ? 'null' : Array.isArray(payload) ? 'an array' : typeof payload})` };
+  }
+  const { type, data } = payload as { type?: unknown; data?: unknown };
+  const commandType = typeof data === 'object' && data !== null ? (data as { type?: unknown }).type : undefined;
+  if (type === APPLICATION_COMMAND || type === AUTOCOMPLETE) {
+    // A missing or garbled command type is a malformed slash command, refused with a message; a well-formed
+    // other type is a command this bot never registered.
+    if (typeof commandType === 'number' && commandType !== CHAT_INPUT) {
+      return { kind: 'unhandled', what: COMMAND_TYPE_NAMES[commandType] ?? `application command type ${commandType}` };
+    }
+    return { kind: type === AUTOCOMPLETE ? 'autocomplete' : 'command' };
+  }
+  const name = typeof type === 'number' ? TYPE_NAMES[type] : undefined;
+  return { kind: 'unhandled', what: name ?? `interaction type ${JSON.stringify(type)?.slice(0, 20) ?? 'missing'}` };
+}
 
 /** An interaction's id and token, where they can be used to answer it. */
 export interface Answerable {

@@ -1,5 +1,15 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger, SocketModeReceiver, webApi } from '@slack/bolt';
+import {
+  App,
+  HTTPModuleFunctions,
+  HTTPReceiver,
+  LogLevel,
+  type Logger as BoltLogger,
+  SocketModeReceiver,
+  isRawBodyError,
+  isValidSlackRequest,
+  webApi,
+} from '@slack/bolt';
 import type { Clock } from '../../core/clock.js';
 import type { Command } from '../../core/commands/command.js';
 import type { Course } from '../../core/course/model.js';
@@ -7,9 +17,11 @@ import type { ScheduleAdmin, StateStore } from '../../core/ports.js';
 import type { SlackConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { CommandObserver } from '../../observability/metrics.js';
-import { type SlackReply, handleSlashCommand, slashCommandNames } from './dispatch.js';
+import { MALFORMED_REQUEST, type SlackReply, handleSlashCommand, slashCommandNames } from './dispatch.js';
 import { LINK_ACTION } from './render.js';
-import { SeenRequests, requestId } from './replay.js';
+import { fromPlatform, listenFailure } from '../failure.js';
+import { SeenRequests } from '../seen-requests.js';
+import { requestId } from './request-id.js';
 
 export interface SlackBotOptions {
   readonly config: SlackConfig;
@@ -24,6 +36,22 @@ export interface SlackBotOptions {
   readonly now?: () => number;
   /** Told about every command answered (metrics). */
   readonly observe?: CommandObserver;
+}
+
+/** Where Slack posts commands and interactions in HTTP mode. */
+const EVENTS_PATH = '/slack/events';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The path of a request target, or undefined when it is not one. */
+function pathOf(target = '/'): string | undefined {
+  try {
+    return new URL(target, 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Slack rejects nothing older than 5 minutes itself; this bot also refuses requests dated more than 5 minutes ahead. */
@@ -70,9 +98,20 @@ function boltLogger(logger: Logger): BoltLogger {
   };
 }
 
+/** Slack's Web API client, whose errors are marked as Slack's where they happen (see `fromPlatform`). */
+class SlackApiClient extends webApi.WebClient {
+  override async apiCall(method: string, options?: Record<string, unknown>): Promise<webApi.WebAPICallResult> {
+    try {
+      return await super.apiCall(method, options);
+    } catch (error) {
+      throw fromPlatform('slack', error);
+    }
+  }
+}
+
 /** A Web API client at the configured base URL; `retries: 0` leaves retrying to the caller (the announcer). */
 export function slackClient(config: SlackConfig, logger: Logger, options: { retries?: number } = {}): webApi.WebClient {
-  return new webApi.WebClient(config.botToken, {
+  return new SlackApiClient(config.botToken, {
     slackApiUrl: config.apiUrl,
     // A request Slack does not answer fails after 10 s instead of hanging a post or a start.
     timeout: 10_000,
@@ -107,6 +146,7 @@ export class SlackBot {
     this.#logger = options.logger;
     this.#boltLogger = boltLogger(this.#logger.child({ subsystem: 'bolt' }));
     this.#seen = new SeenRequests({
+      platform: 'slack',
       logger: this.#logger,
       ...(options.store && { store: options.store }),
       ...(options.now && { now: options.now }),
@@ -160,6 +200,12 @@ export class SlackBot {
     app.action(LINK_ACTION, async ({ ack }) => ack());
     for (const name of slashCommandNames(commands, config.commandPrefix)) {
       app.command(name, async ({ command, ack, respond }) => {
+        // Bolt gives `respond` only with a response_url, which Slack sends with every slash command.
+        if (typeof respond !== 'function') {
+          this.#logger.warn({ command: name }, 'malformed slash command payload (no response_url): refused');
+          await ack({ response_type: 'ephemeral', text: MALFORMED_REQUEST });
+          return;
+        }
         const started = performance.now();
         const outcome = await handleSlashCommand(
           command,
@@ -193,20 +239,76 @@ export class SlackBot {
     return app;
   }
 
-  /** Bolt's HTTP receiver (signature check), behind a check that also refuses timestamps from the future. */
+  /**
+   * Bolt's HTTP receiver (signature check), behind two checks of its own: a timestamp from the future is
+   * refused, and so is a body that is not a JSON object (see `#screenBody`).
+   */
   #httpReceiver(signingSecret: string, logger: BoltLogger): HTTPReceiver {
-    const receiver = new HTTPReceiver({ signingSecret, logger, endpoints: '/slack/events' });
+    const receiver = new HTTPReceiver({ signingSecret, logger, endpoints: EVENTS_PATH });
     const verified = receiver.requestListener;
     const now = this.#options.now ?? Date.now;
     receiver.requestListener = (request: IncomingMessage, response: ServerResponse) => {
-      if (request.method === 'POST' && !requestTimestampOk(request.headers['x-slack-request-timestamp'], now())) {
+      if (request.method !== 'POST') return verified(request, response);
+      if (!requestTimestampOk(request.headers['x-slack-request-timestamp'], now())) {
         this.#logger.warn({ timestamp: request.headers['x-slack-request-timestamp'] }, 'slack request refused: timestamp more than 5 minutes off');
         response.writeHead(401).end();
         return;
       }
-      verified(request, response);
+      if (pathOf(request.url) !== EVENTS_PATH) return verified(request, response);
+      this.#screenBody(request, response, signingSecret, verified).catch((error: unknown) => {
+        this.#logger.error({ err: error }, 'slack request failed before Bolt could read it');
+        if (!response.headersSent) response.writeHead(500);
+        response.end();
+      });
     };
     return receiver;
+  }
+
+  /**
+   * Reads the body as Bolt will (Bolt then uses the bytes read here) and hands the request on, unless it is
+   * something Slack never sends and Bolt cannot take: a body that parses to `null`, a number, a text or an
+   * array (JSON `null`, the form `payload=null`), on which Bolt's receiver throws outside any handler and
+   * ends the process. That is refused with 400, once its signature is checked (an unsigned one gets 401, as
+   * Bolt would give it). Bodies Bolt refuses itself (not JSON, too large) are left to it.
+   */
+  async #screenBody(
+    request: IncomingMessage,
+    response: ServerResponse,
+    signingSecret: string,
+    next: (request: IncomingMessage, response: ServerResponse) => void,
+  ): Promise<void> {
+    let buffered: Awaited<ReturnType<typeof HTTPModuleFunctions.bufferIncomingMessage>>;
+    try {
+      buffered = await HTTPModuleFunctions.bufferIncomingMessage(request, HTTPModuleFunctions.defaultBodyLimit);
+    } catch (error) {
+      // The body could not be read to its end: Bolt could not read it again either.
+      const tooLarge = isRawBodyError(error) && (error.type === 'entity.too.large' || error.statusCode === 413);
+      this.#logger.warn({ err: error }, tooLarge ? 'slack request refused: body too large' : 'slack request refused: body could not be read');
+      if (!response.headersSent) response.writeHead(tooLarge ? 413 : 400);
+      response.end();
+      return;
+    }
+    let body: unknown;
+    try {
+      body = HTTPModuleFunctions.parseHTTPRequestBody(buffered);
+    } catch {
+      // Not JSON, or a form Bolt cannot read: Bolt checks the signature and answers 401 or 400 itself.
+      return next(request, response);
+    }
+    if (isRecord(body)) return next(request, response);
+    const signed = isValidSlackRequest({
+      signingSecret,
+      body: buffered.rawBody.toString(),
+      headers: {
+        'x-slack-signature': String(request.headers['x-slack-signature'] ?? ''),
+        'x-slack-request-timestamp': Number(request.headers['x-slack-request-timestamp']),
+      },
+    });
+    this.#logger.warn(
+      { body: body === null ? 'null' : Array.isArray(body) ? 'array' : typeof body, signed },
+      signed ? 'slack request refused: the body is not a JSON object' : 'slack request refused: signature mismatch',
+    );
+    response.writeHead(signed ? 400 : 401).end();
   }
 
   /** The Bolt app, once started. */
@@ -245,7 +347,11 @@ export class SlackBot {
       this.#connected = true;
       this.#logger.info({ team: auth.team, user: auth.user, mode: 'socket' }, 'slack ready');
     } else {
-      this.#server = (await receiver.start({ port: config.port, host: config.host }));
+      try {
+        this.#server = await receiver.start({ port: config.port, host: config.host });
+      } catch (error) {
+        throw listenFailure(error, { host: config.host, port: config.port, hostSetting: 'SLACK_HOST', portSetting: 'SLACK_PORT' });
+      }
       this.#started = true;
       if (this.#stopped) return void (await receiver.stop());
       this.#connected = true;

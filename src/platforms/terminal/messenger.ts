@@ -28,4 +28,13 @@ export class TerminalMessenger implements Messenger {
     this.output.write(`\n⚠ ${text}\n\n`);
     return Promise.resolve();
   }
+
+  /**
+   * What the bot tells instructors (a course file refused or accepted again, a state database lost), printed
+   * in the chat: whoever runs the terminal is the course's instructor.
+   */
+  tell(text: string): Promise<void> {
+    this.output.write(`\n🔔 ${text}\n\n`);
+    return Promise.resolve();
+  }
 }

@@ -5,6 +5,7 @@ import { runCommandLine } from '../../core/commands/parse.js';
 import type { Course } from '../../core/course/model.js';
 import type { Logger } from '../../log.js';
 import type { Actor, ScheduleAdmin } from '../../core/ports.js';
+import { writeToStream } from '../../cli/output.js';
 import { respondLater } from '../respond.js';
 import { PromptScreen } from './screen.js';
 
@@ -32,7 +33,9 @@ const QUIT = new Set(['/quit', '/exit', 'quit', 'exit']);
 
 /**
  * The local chat used when no platform token is set: each line is answered like a chat command.
- * Resolves at end of input or on /quit.
+ * Resolves at end of input or on /quit; rejects with an `OutputError` when the output cannot be written
+ * (`EPIPE` when its reader went away), which the CLI turns into its exit code (141, silently, for a
+ * closed pipe, as for its other commands).
  */
 export async function runTerminal(options: TerminalOptions): Promise<void> {
   const { input, output, logger } = options;
@@ -40,38 +43,44 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
   const rl = createInterface({ input, output, terminal: interactive, prompt: '> ' });
   const screen = options.screen ?? new PromptScreen(output);
   if (interactive) screen.attach(rl);
-  const write = (text: string) => output.write(`${text}\n`);
+  // Taken before the first await: lines readline reads while the banner is being written would be lost.
+  const lines = rl[Symbol.asyncIterator]();
+  // Each answer is handed to the output before the next line is read: output that cannot be written (its
+  // reader gone, `| head -2`: EPIPE) ends the chat with an OutputError instead of answering into nothing.
+  const write = (text: string) => writeToStream(output, `${text}\n`);
   // Ctrl-C at the prompt: readline pauses instead of ending unless someone listens.
   rl.on('SIGINT', () => rl.close());
   if (options.signal?.aborted) rl.close();
   options.signal?.addEventListener('abort', () => rl.close(), { once: true });
-  write(options.banner);
-  options.onReady?.();
-  if (interactive) screen.prompt();
-  for await (const raw of rl) {
-    screen.submitted();
-    const line = raw.trim();
-    if (QUIT.has(line.toLowerCase())) break;
-    if (line) {
-      const outcome = await respondLater(
-        () =>
-          runCommandLine(line, {
-            course: options.course(),
-            now: options.clock.now(),
-            commands: options.commands,
-            // Whoever runs the terminal is the course's instructor.
-            instructor: true,
-            ...(options.admin && { admin: options.admin }),
-            ...(options.actor && { actor: options.actor }),
-          }),
-        logger,
-        { line },
-      );
-      write(outcome.ok ? outcome.message.text : outcome.text);
-      write('');
-    }
+  try {
+    await write(options.banner);
+    options.onReady?.();
     if (interactive) screen.prompt();
+    for await (const raw of lines) {
+      screen.submitted();
+      const line = raw.trim();
+      if (QUIT.has(line.toLowerCase())) break;
+      if (line) {
+        const outcome = await respondLater(
+          () =>
+            runCommandLine(line, {
+              course: options.course(),
+              now: options.clock.now(),
+              commands: options.commands,
+              // Whoever runs the terminal is the course's instructor.
+              instructor: true,
+              ...(options.admin && { admin: options.admin }),
+              ...(options.actor && { actor: options.actor }),
+            }),
+          logger,
+          { line },
+        );
+        await write(`${outcome.ok ? outcome.message.text : outcome.text}\n`);
+      }
+      if (interactive) screen.prompt();
+    }
+  } finally {
+    screen.attach(undefined);
+    rl.close();
   }
-  screen.attach(undefined);
-  rl.close();
 }

@@ -381,6 +381,19 @@ export class FakeDiscord {
     return { callback, interaction };
   }
 
+  /**
+   * Dispatches INTERACTION_CREATE, filled in as {@link interact} does, without waiting for a callback: for
+   * interactions the bot should leave unanswered. Returns the interaction as dispatched.
+   */
+  dispatchInteraction(input: InteractionInput): APIInteraction {
+    if (this.#gateway.sessionCount === 0) {
+      throw new Error('dispatchInteraction: no gateway session; log a client in first (await fake.waitForReady())');
+    }
+    const interaction = this.#world.interactions.build(input);
+    this.#gateway.dispatch('INTERACTION_CREATE', interaction);
+    return interaction;
+  }
+
   // ---------------------------------------------------------------- faults
 
   /** Arms `fault` for the next `times` requests matching `match` (see {@link RouteMatch}). */

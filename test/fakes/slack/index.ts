@@ -30,7 +30,7 @@ export type {
   RecordedResponse,
   StoredMessage,
 } from './model.js';
-export { type SignOptions, type SignedResponse, signedRequest, slackSignature, slashCommandBody } from './signing.js';
+export { type SignOptions, type SignedResponse, signedRawRequest, signedRequest, slackSignature, slashCommandBody } from './signing.js';
 export type { RecordedAck, SocketEnvelope } from './socket.js';
 
 /** Options for {@link FakeSlack.start}; everything has a default. */

@@ -53,6 +53,31 @@ export async function signedRequest(
   return { status: response.status, body: parsed };
 }
 
+/**
+ * POSTs `rawBody` as it is, with `contentType` (default form-encoded), signed the way Slack signs it: for bodies
+ * {@link signedRequest} cannot build (JSON, `payload=null`, garbage). Gives up after `timeoutMs` (default 10 s).
+ */
+export async function signedRawRequest(
+  url: string,
+  signingSecret: string,
+  rawBody: string,
+  options: SignOptions & { readonly contentType?: string; readonly timeoutMs?: number } = {},
+): Promise<{ readonly status: number; readonly text: string }> {
+  const timestamp = options.timestamp ?? Math.floor((options.now ?? Date.now)() / 1000);
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': options.contentType ?? 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': options.signature ?? slackSignature(signingSecret, timestamp, rawBody),
+      ...options.headers,
+    },
+    body: rawBody,
+    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
 /** Whatever can build a slash command payload: a {@link FakeSlack}. */
 export interface CommandSource {
   commandPayload(input: SlashCommandInput): Readonly<Record<string, string>>;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApplicationCommandOptionType, InteractionResponseType, MessageFlags } from 'discord-api-types/v10';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fixedClock } from '../../../src/core/clock.js';
@@ -7,7 +10,10 @@ import { message } from '../../../src/core/messages.js';
 import type { DiscordConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/log.js';
 import { DiscordBot, discordRest, syncCommands } from '../../../src/platforms/discord/bot.js';
+import type { ScheduleAdmin, StateStore } from '../../../src/core/ports.js';
+import { seenKeyPrefix } from '../../../src/platforms/seen-requests.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
+import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import { FakeDiscord, chatInput } from '../../fakes/discord/index.js';
 import { at, buildCourse } from '../../support/course.js';
 import { dataOf } from '../../support/discord.js';
@@ -330,5 +336,129 @@ describe('DiscordBot (in process, real discord.js, fake Discord)', () => {
     expect(await title()).toBe('Week 1 · Monday 4 January 2027');
     now = at(course, '2027-01-05T00:00:10');
     expect(await title()).toBe('No session on Tuesday 5 January 2027');
+  });
+});
+
+/** Instructor actions over a store's change log: enough for `/course cancel`, `undo` and `history`. */
+function changeLog(store: StateStore): ScheduleAdmin {
+  return {
+    change: (change, actor) => Promise.resolve({ record: store.addChange(course.id, change, actor, Date.now()), noticed: false }),
+    undo: (actor) => {
+      const record = store.undoChange(course.id, actor, Date.now());
+      return Promise.resolve(record && { record, noticed: false });
+    },
+    history: () => store.listChanges(course.id).map((record) => ({ record })),
+    reload: () => Promise.resolve({ ok: true, changed: false }),
+    announce: () => Promise.resolve({ sent: [], already: [], failed: [], busy: [] }),
+  };
+}
+
+/**
+ * Discord delivers every interaction to every session of the token (two instances in a rolling restart, a
+ * standby), and a resumed session may get one again: exactly one instance answers, once.
+ */
+describe('DiscordBot runs each interaction once (real discord.js, fake Discord, one state database)', () => {
+  const MANAGE_GUILD = String(1n << 5n);
+  const TAKEN = 'interaction already taken';
+  let fake: FakeDiscord;
+  let dir: string;
+  let bots: { bot: DiscordBot; logs: string[] }[];
+  let stores: SqliteStore[];
+
+  beforeEach(async () => {
+    fake = await FakeDiscord.start({ heartbeatInterval: 1_000 });
+    dir = mkdtempSync(join(tmpdir(), 'course-bot-discord-once-'));
+    bots = [];
+    stores = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(bots.map(({ bot }) => bot.stop()));
+    for (const store of stores) store.close();
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A bot on its own connection to the shared database, as a second process would have. */
+  const startBot = async () => {
+    const store = new SqliteStore(join(dir, 'state.db'));
+    stores.push(store);
+    const { logger, lines } = captureLogger();
+    const bot = new DiscordBot({
+      config: { token: fake.token, apiUrl: fake.apiUrl, replyVisibility: 'ephemeral', guildId: fake.guildId },
+      store,
+      logger,
+      course: () => course,
+      commands,
+      clock: fixedClock(at(course, '2027-01-04T10:00')),
+      admin: changeLog(store),
+    });
+    await bot.start();
+    bots.push({ bot, logs: lines });
+    return { bot, store, logs: lines };
+  };
+
+  const teacher = { actor: { permissions: MANAGE_GUILD } };
+  /** Warnings and errors the bots logged (level 40 and up). */
+  const problems = () => bots.flatMap(({ logs }) => logs.filter((line) => /"level":(4|5|6)0/.test(line)));
+  /** Requests to an interaction's callback and webhook, with their statuses. */
+  const answers = (id: string) => fake.requests.filter((request) => request.path.startsWith(`/interactions/${id}/`));
+  /**
+   * Resolves once some bot has dropped `id` as taken (and says which), or a second answer was tried (-1): a
+   * bot that runs it again answers too.
+   */
+  const settled = (id: string) =>
+    vi.waitFor(
+      () => {
+        const which = bots.findIndex(({ logs }) => logs.some((line) => line.includes(TAKEN) && line.includes(id)));
+        expect(which >= 0 || answers(id).length > 1).toBe(true);
+        return which;
+      },
+      { timeout: 15_000 },
+    );
+
+  it('two instances: one /course undo undoes one change and is answered once; student commands too, without errors', { timeout: 60_000 }, async () => {
+    const first = await startBot();
+    await startBot();
+    await fake.waitFor(() => (fake.identifyCount === 2 ? true : undefined), { timeoutMs: 15_000, what: 'both sessions' });
+    const actor = { platform: 'discord', id: 'teacher' };
+    first.store.addChange(course.id, { kind: 'cancel', date: '2027-01-06' }, actor, Date.now());
+    first.store.addChange(course.id, { kind: 'cancel', date: '2027-01-08' }, actor, Date.now());
+
+    const undo = await fake.interact(chatInput('course', [{ name: 'undo', type: ApplicationCommandOptionType.Subcommand, options: [] }], teacher));
+    const dropper = await settled(undo.interaction.id);
+    expect((dataOf(undo.callback) as { embeds: { title: string }[] }).embeds[0]!.title).toMatch(/^Undone/);
+    expect(answers(undo.interaction.id).map((request) => request.status)).toEqual([204]);
+    expect(first.store.listChanges(course.id).map((record) => record.undoneAt !== undefined)).toEqual([false, true]);
+    expect(dropper).toBeGreaterThanOrEqual(0);
+    expect(bots[1 - dropper]!.logs.some((line) => line.includes(TAKEN))).toBe(false);
+
+    for (const input of [chatInput('today'), chatInput('help'), chatInput('week', [{ name: 'number', type: ApplicationCommandOptionType.Integer, value: 2 }])]) {
+      const { callback, interaction } = await fake.interact(input);
+      await settled(interaction.id);
+      expect(callback.type).toBe(InteractionResponseType.ChannelMessageWithSource);
+      expect(answers(interaction.id).map((request) => request.status)).toEqual([204]);
+    }
+    expect(fake.callbacks.size).toBe(4);
+    expect(problems()).toEqual([]);
+    // Each id is one row in the shared database, under Discord's own prefix.
+    expect(first.store.listKeys(seenKeyPrefix('discord'))).toHaveLength(4);
+  });
+
+  it('one instance: an interaction delivered again (a resumed session) is dropped, not run again', { timeout: 60_000 }, async () => {
+    const { store, logs } = await startBot();
+    const actor = { platform: 'discord', id: 'teacher' };
+    store.addChange(course.id, { kind: 'cancel', date: '2027-01-06' }, actor, Date.now());
+    store.addChange(course.id, { kind: 'cancel', date: '2027-01-08' }, actor, Date.now());
+    const undo = await fake.interact(chatInput('course', [{ name: 'undo', type: ApplicationCommandOptionType.Subcommand, options: [] }], teacher));
+    const today = await fake.interact(chatInput('today'));
+    for (const { interaction } of [undo, today]) {
+      fake.dispatch('INTERACTION_CREATE', interaction);
+      await settled(interaction.id);
+      expect(answers(interaction.id).map((request) => request.status)).toEqual([204]);
+    }
+    expect(store.listChanges(course.id).map((record) => record.undoneAt !== undefined)).toEqual([false, true]);
+    expect(logs.filter((line) => line.includes(TAKEN))).toHaveLength(2);
+    expect(problems()).toEqual([]);
   });
 });

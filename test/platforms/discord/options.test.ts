@@ -6,7 +6,7 @@ import { UserFacingError } from '../../../src/core/errors.js';
 import type { ScheduleAdmin } from '../../../src/core/ports.js';
 import { DiscordBot } from '../../../src/platforms/discord/bot.js';
 import { MALFORMED_OPTIONS, optionValues } from '../../../src/platforms/discord/dispatch.js';
-import { interactionProblem } from '../../../src/platforms/discord/payload.js';
+import { interactionKind, interactionProblem } from '../../../src/platforms/discord/payload.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
 import { FakeDiscord, type InteractionInput, autocomplete, chatInput } from '../../fakes/discord/index.js';
 import { at, buildCourse } from '../../support/course.js';
@@ -188,6 +188,142 @@ describe('malformed Discord option payloads (real discord.js, fake Discord)', ()
   });
 });
 
+/** Interaction types other than a slash command (2) or its autocomplete (4), as Discord or a garbled payload may send them. */
+const OTHER_TYPES: readonly unknown[] = [1, 3, 5, 0, 6, 99, -1, 2.5, '2', '3', null, true, {}];
+/** What their `data` may be: nothing, garbage, or what a button, a select menu or a modal sends. */
+const OTHER_DATA: readonly unknown[] = [
+  undefined,
+  null,
+  {},
+  'x',
+  { custom_id: 'x', component_type: 2 },
+  { custom_id: 'x', component_type: 3, values: ['a'] },
+  { custom_id: 'x', component_type: 99 },
+  { custom_id: 'x', components: [] },
+  { custom_id: 'x', components: [{ type: 1, components: [{ type: 4, custom_id: 'y', value: null }] }] },
+];
+/** A message a component interaction may carry (a click on a message's button). */
+const CLICKED = {
+  id: '1577000000000000000',
+  channel_id: '1100000000000000002',
+  author: { id: '1', username: 'x', discriminator: '0', avatar: null },
+  content: '',
+  timestamp: '2027-01-04T10:00:00.000Z',
+  edited_timestamp: null,
+  tts: false,
+  mention_everyone: false,
+  mentions: [],
+  mention_roles: [],
+  attachments: [],
+  embeds: [],
+  pinned: false,
+  type: 0,
+};
+
+/** Interactions the bot does not handle: each is dropped before discord.js builds it, never answered. */
+function unhandledInteractions(): [string, InteractionInput][] {
+  const cases: [string, InteractionInput][] = [];
+  for (const type of OTHER_TYPES) {
+    for (const data of OTHER_DATA) {
+      const name = `type ${JSON.stringify(type)} data ${JSON.stringify(data) ?? 'missing'}`;
+      cases.push([name, { type: type as InteractionType, ...(data !== undefined && { data: data as never }) }]);
+      if (type === 3) cases.push([`${name} with a message`, { type: 3, ...(data !== undefined && { data: data as never }), message: CLICKED } as never]);
+    }
+  }
+  // Application commands of other kinds: context menus and the activity entry point, registered by no one here.
+  for (const commandType of [2, 3, 4, 99]) {
+    for (const type of [InteractionType.ApplicationCommand, InteractionType.ApplicationCommandAutocomplete]) {
+      cases.push([`type ${type} command type ${commandType}`, input(type, { name: 'today', type: commandType, target_id: '1' })]);
+      cases.push([`type ${type} command type ${commandType} resolved garbage`, input(type, { name: 'x', type: commandType, target_id: '1', resolved: { users: null, messages: 5 } })]);
+    }
+  }
+  return cases;
+}
+
+/** Gateway events with data that is not what discord.js reads (Discord sends them to every bot; the fake relays any). */
+const EVENTS = [
+  'GUILD_CREATE', 'GUILD_UPDATE', 'GUILD_DELETE', 'CHANNEL_CREATE', 'CHANNEL_UPDATE', 'CHANNEL_DELETE', 'CHANNEL_PINS_UPDATE',
+  'GUILD_ROLE_CREATE', 'GUILD_ROLE_UPDATE', 'GUILD_ROLE_DELETE', 'THREAD_CREATE', 'THREAD_UPDATE', 'THREAD_DELETE',
+  'THREAD_LIST_SYNC', 'THREAD_MEMBERS_UPDATE', 'GUILD_MEMBER_ADD', 'GUILD_MEMBER_UPDATE', 'GUILD_MEMBER_REMOVE',
+  'GUILD_MEMBERS_CHUNK', 'APPLICATION_COMMAND_PERMISSIONS_UPDATE', 'MESSAGE_CREATE', 'MESSAGE_UPDATE', 'MESSAGE_DELETE',
+  'MESSAGE_REACTION_ADD', 'USER_UPDATE', 'ENTITLEMENT_CREATE', 'GUILD_EMOJIS_UPDATE', 'GUILD_STICKERS_UPDATE',
+  'STAGE_INSTANCE_CREATE', 'VOICE_STATE_UPDATE', 'PRESENCE_UPDATE', 'TYPING_START', 'WEBHOOKS_UPDATE',
+  'GUILD_INTEGRATIONS_UPDATE', 'INVITE_CREATE', 'GUILD_SCHEDULED_EVENT_CREATE', 'GUILD_SOUNDBOARD_SOUND_CREATE',
+  'SOUNDBOARD_SOUNDS', 'AUTO_MODERATION_RULE_CREATE', 'GUILD_AUDIT_LOG_ENTRY_CREATE', 'GUILD_BAN_ADD', 'RESUMED',
+  'SOME_EVENT_DISCORD_ADDS_LATER',
+];
+const EVENT_DATA: readonly unknown[] = [null, [], 'x', 42, {}, { id: '5' }, { guild_id: '1100000000000000001' }, { id: '5', guild_id: '1100000000000000001' }];
+
+describe('gateway packets the bot does not handle (real discord.js, fake Discord)', () => {
+  let fake: FakeDiscord;
+  let bot: DiscordBot;
+  let logs: string[];
+  const uncaught: unknown[] = [];
+  const collect = (error: unknown) => uncaught.push(error);
+
+  beforeAll(async () => {
+    process.on('uncaughtException', collect);
+    process.on('unhandledRejection', collect);
+    fake = await FakeDiscord.start({ heartbeatInterval: 1_000 });
+    const captured = captureLogger('debug');
+    logs = captured.lines;
+    bot = new DiscordBot({
+      config: { token: fake.token, apiUrl: fake.apiUrl, replyVisibility: 'ephemeral', guildId: fake.guildId },
+      store: new MemoryStore(),
+      logger: captured.logger,
+      course: () => course,
+      commands,
+      clock: fixedClock(at(course, '2027-01-04T10:00')),
+    });
+    await bot.start();
+  });
+
+  afterAll(async () => {
+    await bot?.stop();
+    await fake?.close();
+    process.off('uncaughtException', collect);
+    process.off('unhandledRejection', collect);
+  });
+
+  /** Answered means every packet dispatched before it was handled: one socket, in order. */
+  const stillAnswers = async () => {
+    const { callback } = await fake.interact(chatInput('help'));
+    expect((dataOf(callback) as { embeds: { title: string }[] }).embeds[0]!.title).toBe('Demo Course: commands');
+  };
+
+  it('drops every interaction it does not handle before discord.js builds it: unanswered, logged once per kind at warn', { timeout: 60_000 }, async () => {
+    const cases = unhandledInteractions();
+    const ids = cases.map(([, payload]) => fake.dispatchInteraction(payload).id);
+    const notObjects = [null, [], 'x', 42, true];
+    for (const payload of notObjects) fake.dispatch('INTERACTION_CREATE', payload);
+    await stillAnswers();
+    expect(uncaught).toEqual([]);
+    for (const id of ids) expect(fake.callbacks.has(id), id).toBe(false);
+    const dropped = logs.filter((line) => line.includes('interaction of a kind the bot does not handle: dropped'));
+    expect(dropped).toHaveLength(cases.length + notObjects.length);
+    const kinds = dropped.map((line) => (JSON.parse(line) as { kind: string }).kind);
+    const warned = dropped.filter((line) => line.includes('"level":40'));
+    expect(warned).toHaveLength(new Set(kinds).size);
+    expect(kinds).toEqual(expect.arrayContaining(['message component', 'modal submit', 'ping', 'user context menu', 'message context menu', 'not an interaction (null)']));
+    expect(logs.join('')).not.toContain('could not answer');
+  });
+
+  it(`survives each of ${EVENTS.length * EVENT_DATA.length} gateway events with data discord.js cannot read, and answers after`, { timeout: 60_000 }, async () => {
+    for (const event of EVENTS) for (const data of EVENT_DATA) fake.dispatch(event, data);
+    await stillAnswers();
+    expect(uncaught).toEqual([]);
+    const screened = logs.filter((line) => line.includes('malformed gateway event from Discord (no data object): dropped'));
+    const caught = logs.filter((line) => line.includes('discord.js could not handle a gateway event from Discord: dropped'));
+    // null, [], 'x' and 42 for every event but RESUMED (which carries no data).
+    expect(screened).toHaveLength((EVENTS.length - 1) * 4);
+    expect(caught.length).toBeGreaterThan(0);
+    // Still a member of its guild, with its roles: the events it needs were not dropped wholesale.
+    expect(bot.client.guilds.cache.has(fake.guildId)).toBe(true);
+    const { callback } = await fake.interact(chatInput('today'));
+    expect((dataOf(callback) as { embeds: { title: string }[] }).embeds[0]!.title).toBe('Week 1 · Monday 4 January 2027');
+  });
+});
+
 describe('optionValues', () => {
   const week = commands.find((command) => command.name === 'week')!;
   const option = (value: unknown, name = 'number') => ({ name, type: T.Integer, value }) as never;
@@ -237,5 +373,29 @@ describe('interactionProblem', () => {
     expect(interactionProblem({ ...base, member: undefined })).toBe('interaction: no user or member');
     expect(interactionProblem({ ...base, data: undefined })).toBe('interaction: a command interaction without a command name and type');
     expect(interactionProblem(null)).toMatch(/^interaction: /);
+  });
+});
+
+describe('interactionKind', () => {
+  it('takes slash commands and their autocomplete, including malformed ones (refused later with a message)', () => {
+    expect(interactionKind({ type: 2, data: { name: 'today', type: 1 } })).toEqual({ kind: 'command' });
+    expect(interactionKind({ type: 2 })).toEqual({ kind: 'command' });
+    expect(interactionKind({ type: 2, data: { type: 'x' } })).toEqual({ kind: 'command' });
+    expect(interactionKind({ type: 4, data: { name: 'week', type: 1 } })).toEqual({ kind: 'autocomplete' });
+  });
+
+  it('names everything else, for the log', () => {
+    expect(interactionKind({ type: 3, data: { custom_id: 'x' } })).toEqual({ kind: 'unhandled', what: 'message component' });
+    expect(interactionKind({ type: 5 })).toEqual({ kind: 'unhandled', what: 'modal submit' });
+    expect(interactionKind({ type: 1 })).toEqual({ kind: 'unhandled', what: 'ping' });
+    expect(interactionKind({ type: 2, data: { type: 2 } })).toEqual({ kind: 'unhandled', what: 'user context menu' });
+    expect(interactionKind({ type: 4, data: { type: 3 } })).toEqual({ kind: 'unhandled', what: 'message context menu' });
+    expect(interactionKind({ type: 2, data: { type: 77 } })).toEqual({ kind: 'unhandled', what: 'application command type 77' });
+    expect(interactionKind({ type: 42 })).toEqual({ kind: 'unhandled', what: 'interaction type 42' });
+    expect(interactionKind({ type: '2' })).toEqual({ kind: 'unhandled', what: 'interaction type "2"' });
+    expect(interactionKind({})).toEqual({ kind: 'unhandled', what: 'interaction type missing' });
+    expect(interactionKind(null)).toEqual({ kind: 'unhandled', what: 'not an interaction (null)' });
+    expect(interactionKind([])).toEqual({ kind: 'unhandled', what: 'not an interaction (an array)' });
+    expect(interactionKind('x')).toEqual({ kind: 'unhandled', what: 'not an interaction (string)' });
   });
 });

@@ -9,7 +9,7 @@ import type { SlackConfig } from '../../../src/config.js';
 import { SlackBot, requestTimestampOk } from '../../../src/platforms/slack/bot.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
-import { FakeSlack, signedRequest, slashCommandBody } from '../../fakes/slack/index.js';
+import { FakeSlack, signedRawRequest, signedRequest, slashCommandBody } from '../../fakes/slack/index.js';
 import { at, buildCourse } from '../../support/course.js';
 import { captureLogger } from '../../support/log.js';
 
@@ -256,6 +256,98 @@ describe('SlackBot runs each request once (in process, real Bolt, fake Slack)', 
     now += 10 * 60_000;
     expect((await signedRequest(url, SECRET, body(), { timestamp: seconds })).status).toBe(401);
     expect(captured.lines.filter((line) => line.includes('timestamp more than 5 minutes off'))).toHaveLength(3);
+  });
+});
+
+/** Signed bodies Slack never sends, as JSON and as forms: each gets an HTTP answer, none ends the bot. */
+const JSON_BODIES = [
+  'null', 'true', '0', '-1e999', '"x"', '[]', '[null]', '[{"type":"block_actions"}]', '{}', '{"type":null}', '{"type":5}',
+  '{"type":"url_verification","challenge":null}', '{"type":"event_callback"}', '{"type":"event_callback","event":null,"event_id":"Ev1"}',
+  '{"type":"event_callback","event":{"type":null},"event_id":"Ev2"}', '{"type":"block_actions"}',
+  '{"type":"block_actions","actions":null,"trigger_id":"1.2.3"}', '{"type":"block_actions","actions":[null],"trigger_id":"1.2.4"}',
+  '{"type":"view_submission"}', '{"type":"view_submission","view":null,"trigger_id":"1.2.5"}', '{"type":"shortcut"}',
+  '{"type":"message_action","message":null}', '{"command":null}', '{"command":"/today"}', '{"command":"/today","user_id":null,"trigger_id":"1.2.6"}',
+  '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}', '{"ssl_check":null}', '{"ssl_check":"1"}',
+  '['.repeat(5_000), '{"a":', '', ' ', '\u0000', 'nul',
+];
+const FORM_BODIES = [
+  'payload=null', 'payload=1', 'payload=true', 'payload=%22x%22', 'payload=%5B%5D', 'payload=%5Bnull%5D', 'payload=%7B%7D',
+  'payload=%7B', 'payload=', 'payload=null&payload=null', 'payload=%7B%22type%22%3Anull%7D', 'ssl_check=1', 'ssl_check=1&payload=null',
+  'command=%2Ftoday', 'command=%2Ftoday&user_id=U1&text=%FF%FE', 'command=%2Fcourse&user_id=U0STUDENT01&text=undo&trigger_id=9.9.9',
+  'command=null&user_id=null', 'command[]=x', '__proto__=x&command=%2Ftoday', '', 'a=b', '=', '&&&', `text=${'x'.repeat(20_000)}`,
+];
+
+describe('SlackBot in HTTP mode takes any signed body (in process, real Bolt, fake Slack)', () => {
+  let fake: FakeSlack;
+  let bot: SlackBot;
+  let logs: string[];
+  let url: string;
+  const uncaught: unknown[] = [];
+  const collect = (error: unknown) => uncaught.push(error);
+
+  beforeEach(async () => {
+    process.on('uncaughtException', collect);
+    process.on('unhandledRejection', collect);
+    fake = await FakeSlack.start({ pingIntervalMs: 0 });
+    const captured = captureLogger();
+    logs = captured.lines;
+    const store = new MemoryStore();
+    bot = new SlackBot({
+      config: { botToken: fake.botToken, signingSecret: SECRET, port: 0, host: '127.0.0.1', instructorUserIds: [TEACHER], commandPrefix: '', apiUrl: fake.apiUrl, replyVisibility: 'ephemeral' },
+      logger: captured.logger,
+      course: () => course,
+      commands,
+      clock: fixedClock(at(course, '2027-01-04T10:00')),
+      admin: changeLog(store),
+      store,
+    });
+    await bot.start();
+    url = `http://127.0.0.1:${bot.port}/slack/events`;
+  });
+
+  afterEach(async () => {
+    await bot.stop();
+    await fake.close();
+    process.off('uncaughtException', collect);
+    process.off('unhandledRejection', collect);
+  });
+
+  it('refuses a body of null (JSON, or the form payload=null) with 400, signed or not (401), and goes on answering', async () => {
+    expect(await signedRawRequest(url, SECRET, 'null', { contentType: 'application/json' })).toEqual({ status: 400, text: '' });
+    expect(await signedRawRequest(url, SECRET, 'payload=null')).toEqual({ status: 400, text: '' });
+    expect((await signedRawRequest(url, SECRET, 'null', { contentType: 'application/json', signature: 'v0=00' })).status).toBe(401);
+    expect(logs.filter((line) => line.includes('slack request refused: the body is not a JSON object'))).toHaveLength(2);
+    const today = await signedRequest(url, SECRET, slashCommandBody(fake, { command: '/today', user_id: STUDENT }));
+    expect(today.body).toMatchObject({ text: expect.stringMatching(/^Week 1 · Monday 4 January 2027/) as unknown });
+    expect(uncaught).toEqual([]);
+  });
+
+  it(`answers each of ${JSON_BODIES.length + FORM_BODIES.length} odd signed bodies with a status, never ends the bot, and still answers`, { timeout: 60_000 }, async () => {
+    const sent = [
+      ...JSON_BODIES.map((raw) => [raw, 'application/json'] as const),
+      ...FORM_BODIES.map((raw) => [raw, 'application/x-www-form-urlencoded'] as const),
+      ['null', 'text/plain'] as const,
+      ['payload=null', 'application/x-www-form-urlencoded; charset=utf-8'] as const,
+    ];
+    const results = await Promise.all(
+      sent.map(async ([raw, contentType]) => {
+        const { status } = await signedRawRequest(url, SECRET, raw, { contentType, timeoutMs: 20_000 });
+        return `${status} ${contentType} ${raw.slice(0, 40)}`;
+      }),
+    );
+    // 404: no listener took it (Bolt waits 3 s first); 500: Bolt's own handler caught what it could not read.
+    for (const result of results) expect(result).toMatch(/^(200|400|401|404|500) /);
+    // Every body that parses to something other than an object was refused before Bolt read it.
+    for (const raw of ['null', 'true', '0', '"x"', '[]', '[null]']) expect(results).toContain(`400 application/json ${raw}`);
+    for (const raw of ['payload=null', 'payload=1', 'payload=%22x%22', 'payload=%5B%5D']) expect(results).toContain(`400 application/x-www-form-urlencoded ${raw}`);
+    // A slash command without a response URL (Slack always sends one) is refused, not half-run.
+    expect(results).toContain('200 application/x-www-form-urlencoded command=%2Fcourse&user_id=U0STUDENT01&te');
+    expect(logs.join('')).not.toContain('respond is not a function');
+    expect(logs.filter((line) => line.includes('(no response_url): refused')).length).toBeGreaterThan(0);
+    expect(uncaught).toEqual([]);
+    const today = await signedRequest(url, SECRET, slashCommandBody(fake, { command: '/today', user_id: STUDENT }));
+    expect(today.body).toMatchObject({ text: expect.stringMatching(/^Week 1 · Monday 4 January 2027/) as unknown });
+    expect(Object.prototype).not.toHaveProperty('polluted');
   });
 });
 

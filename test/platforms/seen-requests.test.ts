@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { SEEN_KEY_PREFIX, SEEN_WINDOW_MS, SeenRequests, requestId } from '../../../src/platforms/slack/replay.js';
-import { MemoryStore } from '../../../src/store/memory-store.js';
-import { captureLogger } from '../../support/log.js';
+import { SEEN_WINDOW_MS as WINDOWS, SeenRequests, seenKeyPrefix } from '../../src/platforms/seen-requests.js';
+import { requestId } from '../../src/platforms/slack/request-id.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { captureLogger } from '../support/log.js';
+
+const SEEN_WINDOW_MS = WINDOWS.slack;
+const SEEN_KEY_PREFIX = seenKeyPrefix('slack');
 
 describe('requestId', () => {
   it('is the trigger id, else the event id, else the envelope id', () => {
@@ -21,7 +25,7 @@ describe('requestId', () => {
 describe('SeenRequests', () => {
   const make = (options: { store?: MemoryStore; now: () => number; maxRemembered?: number }) => {
     const { logger, lines } = captureLogger();
-    return { seen: new SeenRequests({ logger, ...options }), lines };
+    return { seen: new SeenRequests({ platform: 'slack', logger, ...options }), lines };
   };
 
   it('says first time once per id within the window, and again after it', () => {
@@ -87,5 +91,41 @@ describe('SeenRequests', () => {
     const warnings = lines.filter((line) => line.includes('cannot record Slack request ids'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('SQLITE_READONLY');
+  });
+});
+
+describe('SeenRequests for each platform', () => {
+  it('keeps Discord ids 15 minutes (an interaction token’s life) under their own keys, apart from Slack’s', () => {
+    let now = 0;
+    const store = new MemoryStore();
+    const { logger } = captureLogger();
+    const discord = new SeenRequests({ platform: 'discord', store, logger, now: () => now });
+    const slack = new SeenRequests({ platform: 'slack', store, logger, now: () => now });
+    expect(discord.firstTime('1234')).toBe(true);
+    expect(slack.firstTime('1234')).toBe(true);
+    expect(store.listKeys('')).toEqual(['discord:seen:1234', 'slack:seen:1234']);
+    expect(store.getValue('discord:seen:1234')).toBe(String(15 * 60_000));
+    // Another instance of the Discord bot on the same store: the repeat is not its to run.
+    const standby = new SeenRequests({ platform: 'discord', store, logger, now: () => now });
+    now += 15 * 60_000 - 1;
+    expect(standby.firstTime('1234')).toBe(false);
+    now += 1;
+    expect(discord.firstTime('1234')).toBe(true);
+  });
+
+  it('a clean-up that fails after the id is recorded still says repeat for a repeat', () => {
+    let now = 0;
+    const store = new MemoryStore();
+    const { logger, lines } = captureLogger();
+    const other = new SeenRequests({ platform: 'discord', store, logger, now: () => now });
+    expect(other.firstTime('42')).toBe(true);
+    store.transaction = () => {
+      throw new Error('SQLITE_FULL: database or disk is full');
+    };
+    const seen = new SeenRequests({ platform: 'discord', store, logger, now: () => now });
+    now += 60_000;
+    expect(seen.firstTime('42')).toBe(false);
+    expect(seen.firstTime('43')).toBe(true);
+    expect(lines.filter((line) => line.includes('cannot record Discord request ids'))).toHaveLength(1);
   });
 });
