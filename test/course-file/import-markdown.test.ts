@@ -127,7 +127,8 @@ describe('importing a Markdown time plan', () => {
         { label: 'Recording', url: 'https://v.example/1' },
       ],
     });
-    expect(cell('**Bold** _it_ `code` <b>html</b> :rocket: ~~old~~').text).toBe('Bold it code html old');
+    expect(cell('**Bold** _it_ `code` <b>html</b> :rocket: ~~old~~ new').text).toBe('Bold it code html new');
+    expect(cell(' — ').text).toBe('—');
   });
 
   it('writes nothing when the plan has errors, and a file that validates when it has none', async () => {

@@ -68,6 +68,8 @@ export function plainText(nodes: readonly Nodes[]): PlainText {
       case 'break':
         parts.push(' ');
         return;
+      // Struck-out text is what the instructor withdrew: "~~jQuery~~ React" now means React.
+      case 'delete':
       case 'image':
       case 'imageReference':
       case 'footnoteReference':
