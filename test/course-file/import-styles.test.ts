@@ -123,8 +123,8 @@ describe('importing plans in other styles', () => {
       '2027-01-19 Project day project',
       '2027-01-21 Exam exam',
     ]);
-    expect(course.sessions[2]).toMatchObject({ frameworks: ['xgboost'], note: 'SPEAKER: Bo' });
-    expect(warnings).toEqual(['one.md:3: column "SPEAKER" is not one the importer knows: kept as a "SPEAKER: …" note on each session']);
+    expect(course.sessions[2]).toMatchObject({ frameworks: ['xgboost'], note: 'CHECKPOINT: Bo' });
+    expect(warnings).toEqual(['one.md:3: column "CHECKPOINT" is not one the importer knows: kept as a "CHECKPOINT: …" note on each session']);
   });
 
   it('the 2026 DTU plan: links outside tables as course resources, the 9:00 start, week summaries, relative slides warned per row', () => {
@@ -172,18 +172,60 @@ describe('importing plans in other styles', () => {
   });
 });
 
+describe('plans the first versions could not read', () => {
+  it('an agenda by the hour under day headings: one session a day, its rows joined, times and presenters as notes', () => {
+    const { course, warnings } = imported(plan('agenda.md'), { source: 'agenda.md' });
+    expect(course.name).toBe('Summer School on Atmospheric Data 2027');
+    expect(course.sessions.map((session) => `${session.date} ${session.topic}`)).toEqual([
+      '2027-06-07 Intro + Welcome; Data workbench',
+      '2027-06-08 Hackathon',
+    ]);
+    expect(course.sessions[0]!.note).toBe('Time: 08:30 AM - 09:30 AM · Presenter(s): Max · Time: 09:30 AM - 10:30 AM · Presenter(s): Scott');
+    expect(course.resources.map((resource) => resource.url)).toEqual(['https://slides.example.org/intro']);
+    expect(warnings).toEqual([]);
+  });
+
+  it('a date range row: a break is said once and skipped, anything else is an error naming the row', () => {
+    const table = (topic: string) => `# C 2027\n\n| Date | Topic |\n|---|---|\n| Mar 1 | A |\n| Mar 8 -- Mar 12 | ${topic} |\n| Mar 15 | B |\n`;
+    const { course, warnings } = imported(table('Spring Break, No class'), { source: 'r.md' });
+    expect(course.sessions.map((session) => session.date)).toEqual(['2027-03-01', '2027-03-15']);
+    expect(warnings).toEqual(['r.md:6: table at line 3, row 2: Mar 8 -- Mar 12: "Spring Break, No class", a stretch without sessions: nothing imported for it']);
+    expect(() => importPlan(table('Reading'), { source: 'r.md' })).toThrow('r.md:6: table at line 3, row 2: Mar 8 -- Mar 12 is a range of dates: give each day its own row');
+  });
+
+  it('a plan without a year says so once, naming the first row', () => {
+    expect(() => importPlan('# C\n\n| Date | Topic |\n|---|---|\n| Jan 13 | A |\n| Jan 15 | B |\n| Jan 20 | C |\n', { source: 'y.md' })).toThrow(
+      /^y\.md: 1 problem\ny\.md:5: table at line 3, row 1: Jan 13 has no year \(and 2 more rows\): pass --year$/,
+    );
+  });
+
+  it('a page with tables but no sessions names each table it could not read', () => {
+    expect(() => importPlan('# Grading\n\n| Part | Weight |\n|---|---|\n| Exam | 60% |\n', { source: 'g.md' })).toThrow(
+      'g.md:3: the table (Part | Weight) has no Date or Day column: not read as sessions',
+    );
+  });
+
+  it('the DTU FAQ and set-up pages are no time plans, and say so in one line', () => {
+    for (const name of ['faq.md', 'before.md']) {
+      expect(() => importPlan(readFileSync(join(DTU, name), 'utf8'), { source: name })).toThrow(
+        `${name}:1: no table with a Date or Day column was found (a plan needs a table of sessions, one row a day)`,
+      );
+    }
+  });
+});
+
 describe('course-bot import', () => {
   it('prints warnings and guesses on stderr, one line each, says UTC and how to change it; --strict refuses', async () => {
     const out = join(dir, 'one.yaml');
     const done = await cli(['import', join(PLANS, 'one-table.md'), '--out', out]);
     expect(done.code).toBe(0);
     const lines = done.stderr.trim().split('\n');
-    expect(lines[0]).toMatch(/^warning: .*one-table\.md:3: column "SPEAKER" is not one the importer knows/);
+    expect(lines[0]).toMatch(/^warning: .*one-table\.md:3: column "CHECKPOINT" is not one the importer knows/);
     expect(lines).toContain("guessed: time zone: UTC, as none was given; pass --timezone Europe/Copenhagen (any IANA name) for the course's own");
     expect((await cli(['validate', out])).code).toBe(0);
     const strict = await cli(['import', join(PLANS, 'one-table.md'), '--strict', '--out', join(dir, 'strict.yaml')]);
     expect(strict.code).toBe(1);
-    expect(strict.stderr).toMatch(/one-table\.md:3: column "SPEAKER"/);
+    expect(strict.stderr).toMatch(/one-table\.md:3: column "CHECKPOINT"/);
     expect(strict.stderr).toContain('--strict: 1 warning(s) above; nothing written');
   });
 

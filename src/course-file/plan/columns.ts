@@ -1,5 +1,5 @@
 /** What a column of a time plan table holds. */
-export type Role = 'date' | 'day' | 'topic' | 'frameworks' | 'format' | 'location' | 'notes' | 'time' | 'week' | 'coursework' | 'extra';
+export type Role = 'date' | 'day' | 'topic' | 'frameworks' | 'format' | 'location' | 'notes' | 'time' | 'week' | 'coursework' | 'people' | 'extra';
 
 // Header words by meaning, as course pages word them (English first, then Danish, German, Swedish/Norwegian, Dutch).
 // Tested in order against the whole header and then against each of its words, so "Presentation topic" is a topic and
@@ -24,6 +24,7 @@ const SYNONYMS: readonly (readonly [Exclude<Role, 'extra'>, RegExp])[] = [
     'coursework',
     /^(readings?|required readings?|preparation|prep|homework|assignments?|due|deliverables?|hand-?ins?|materials?|literature|litteratur|pensum|læsning|forberedelse|lektüre|hausaufgaben?|abgabe)$/,
   ],
+  ['people', /^(presenters?|presenter\(s\)|speakers?|speaker\(s\)|instructors?|lecturers?|teachers?|who|ta|tas|by|led by|underviser|undervisere|dozent|dozentin|referent)$/],
   [
     'notes',
     /^(notes?|remarks?|comments?|info|information|details|misc|other|bemærkninger|noter|kommentarer|bemerkungen|hinweise|anmerkungen|anteckningar)$/,

@@ -70,6 +70,8 @@ interface Row {
   readonly cells: ReadonlyMap<number, PlainText>;
   readonly roles: readonly Role[];
   readonly headers: readonly string[];
+  /** The date or weekday of the heading above a table that has no Date or Day column ("## Monday May 20, 2024"). */
+  readonly headingDate?: string;
 }
 
 type Resource = { id: string; title: string; url: string; tags: string[] };
@@ -153,6 +155,29 @@ function hasWords(text: string): boolean {
   return words.some((word) => !readDate(`1 ${word}`, 2000).date && !/^(st|nd|rd|th)$/i.test(word));
 }
 
+/**
+ * Two rows on one day (a lecture and a lab, an agenda by the hour) are one session: a course file holds one a day.
+ * Nothing is lost: topics, frameworks, resources and notes are joined in the plan's order.
+ */
+function merge(into: Session, next: Session): void {
+  const join = (key: 'topic' | 'note', separator: string) => {
+    const values = [into[key], next[key]].filter((value): value is string => typeof value === 'string' && value !== '');
+    if (values.length) into[key] = [...new Set(values)].join(separator);
+  };
+  join('topic', '; ');
+  join('note', ' · ');
+  for (const key of ['frameworks', 'resources'] as const) {
+    const values = [...((into[key] as string[] | undefined) ?? []), ...((next[key] as string[] | undefined) ?? [])];
+    if (values.length || key === 'frameworks') into[key] = [...new Set(values)];
+  }
+  into.format ??= next.format;
+  // A day is cancelled only when all its rows are.
+  if (!(into.cancelled && next.cancelled)) {
+    if (typeof into.cancelled === 'string' && !into.topic) into.topic = into.cancelled;
+    delete into.cancelled;
+  }
+}
+
 function lineOf(node: Nodes): number {
   return node.position?.start.line ?? 1;
 }
@@ -181,6 +206,9 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
   const rows: Row[] = [];
   const courseLinks: { link: FoundLink; line: number }[] = [];
   let dayStart: { time: string; line: number } | undefined;
+  let dayHeading: { text: string; depth: number } | undefined;
+  /** Unknown columns already warned about: once a plan, not once a table. */
+  const warnedColumns = new Set<string>();
 
   const prose = (node: RootContent) => {
     const read = plainText([node]);
@@ -200,7 +228,7 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
       continue;
     }
     if (node.type === 'heading') {
-      const text = plainText((node).children).text;
+      const text = plainText(node.children).text;
       const week = WEEK_HEADING.exec(text);
       if (week) {
         const rest = (week[3] ?? '').trim();
@@ -208,11 +236,19 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
         const titleText = hasWords(rest) ? rest.replace(/^\((.*)\)$/, '$1') : '';
         section = { line: lineOf(node), number: Number(week[1] ?? week[2]), ...(titleText && { title: titleText }), summary: [], tables: 0 };
         sections.push(section);
-        sectionDepth = (node).depth;
+        sectionDepth = node.depth;
         continue;
       }
-      if (section && (node).depth <= sectionDepth) section = undefined;
-      if (!title && text && ((node).depth === 1 || tree.children.every((other) => other.type !== 'heading' || other.depth !== 1))) {
+      if (section && node.depth <= sectionDepth) section = undefined;
+      if (dayHeading && node.depth <= dayHeading.depth) dayHeading = undefined;
+      // "## Monday May 20, 2024" or "### Day 2 – Tuesday": the day of the agenda table below it.
+      const dayText = text.replace(/^day\s*\d+\s*[:\-–—,]?\s*/i, '');
+      const asDate = readDate(dayText, 2000);
+      if (asDate.date || asDate.weekday) {
+        dayHeading = { text: dayText, depth: node.depth };
+        continue;
+      }
+      if (!title && text && (node.depth === 1 || tree.children.every((other) => other.type !== 'heading' || other.depth !== 1))) {
         title = { text, line: lineOf(node) };
       }
       prose(node);
@@ -245,12 +281,14 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
       if (!roles.includes('day') && values.every((value) => weekdayOfText(value))) roles[index] = 'day';
       else if (!roles.includes('date') && values.every((value) => readDate(value, 2000).date)) roles[index] = 'date';
     });
-    if (!roles.includes('date') && !roles.includes('day')) {
+    const headingDate = !roles.includes('date') && !roles.includes('day') ? dayHeading?.text : undefined;
+    if (!roles.includes('date') && !roles.includes('day') && !headingDate) {
       warn(line, undefined, `the table (${headers.filter(Boolean).join(' | ') || 'no headers'}) has no Date or Day column: not read as sessions`);
       return;
     }
     roles.forEach((role, index) => {
-      if (role === 'extra' && headers[index]) {
+      if (role === 'extra' && headers[index] && !warnedColumns.has(headers[index].toLowerCase())) {
+        warnedColumns.add(headers[index].toLowerCase());
         warn(line, undefined, `column "${headers[index]}" is not one the importer knows: kept as a "${headers[index]}: …" note on each session`);
       } else if (role === 'extra' && texts.some((row) => valueOf(row[index] ?? ''))) {
         warn(line, undefined, `column ${index + 1} has no header: kept as a note on each session`);
@@ -261,7 +299,7 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
       const where = section?.number !== undefined ? `Week ${section.number}, row ${index + 1}` : `table at line ${line}, row ${index + 1}`;
       const cells = new Map<number, PlainText>();
       row.children.forEach((cell, column) => cells.set(column, plainText(cell.children)));
-      rows.push({ line: lineOf(row), where, ...(section && { section }), cells, roles, headers });
+      rows.push({ line: lineOf(row), where, ...(section && { section }), ...(headingDate && { headingDate }), cells, roles, headers });
     });
   }
 
@@ -320,7 +358,15 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
       else problem(row.line, row.where, `"${dayText}" is not a weekday`);
     }
     let date: string | undefined;
-    const dateText = value('date');
+    const dateText = value('date') || row.headingDate || '';
+    const range = /^(.+?)\s*(?:--|–|—|-|to|until|til)\s*(.+)$/i.exec(dateText);
+    if (range && readDate(range[1]!, year ?? 2000, order).date && readDate(range[2]!, year ?? 2000, order).date) {
+      // "Mar 2 -- Mar 6 | Spring break": a stretch without teaching, said once; anything else in a range is unplaceable.
+      const rest = [...row.cells.entries()].filter(([index]) => row.roles[index] !== 'date').map(([, read]) => read.text).join(' ').trim();
+      if (FREE.test(rest)) warn(row.line, row.where, `${dateText}: "${rest}", a stretch without sessions: nothing imported for it`);
+      else problem(row.line, row.where, `${dateText} is a range of dates: give each day its own row`);
+      continue;
+    }
     if (dateText) {
       const read = readDate(dateText, year, order);
       if (read.problem) problem(row.line, row.where, read.problem);
@@ -350,7 +396,9 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
   if (!start && !anyDateCell && sessions.length > 0) problem(1, undefined, 'the tables have no dates: pass --start YYYY-MM-DD (the first day of week 1)');
   if (!options.start && !frontString('start') && firstDate) guesses.push({ field: 'start', value: firstDate, text: `start: ${firstDate}, the first session's date` });
   if (sessions.length === 0 && problems.length === 0) {
+    const tables = warnings.filter((warning) => warning.text.includes('has no Date or Day column'));
     problem(1, undefined, 'no table with a Date or Day column was found (a plan needs a table of sessions, one row a day)');
+    problems.push(...tables.map((warning) => warning.text));
   }
 
   // Weeks: the heading's number, else a Week column, else counted (a new week when the weekday goes back).
@@ -462,7 +510,7 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
       const text = valueOf(row.cells.get(index)?.text ?? '');
       if (!text) return;
       const header = row.headers[index] || `Column ${index + 1}`;
-      if (role === 'location' || role === 'time' || role === 'coursework' || role === 'extra') notes.push(`${header}: ${text}`);
+      if (role === 'location' || role === 'time' || role === 'coursework' || role === 'people' || role === 'extra') notes.push(`${header}: ${text}`);
     });
     const ids: string[] = [];
     const hint = `${entry.date ?? `week-${number}-${entry.day}`}`;
@@ -483,7 +531,10 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
       ...(notes.length && { note: notes.join(' · ') }),
       ...(cancelled && { cancelled }),
     };
-    weekOf(number).sessions.push(session);
+    const week = weekOf(number);
+    const same = week.sessions.find((other) => (session.date ? other.date === session.date : other.day === session.day && !other.date));
+    if (same) merge(same, session);
+    else week.sessions.push(session);
   }
 
   // Week titles and summaries go to the week their sessions fell in (or the heading's number, for a week of none).
@@ -534,6 +585,13 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
     warn(line, row, `${shown} dropped: pass --base-url <the plan's web address> to keep ${urls.length === 1 ? 'it as a resource' : 'them as resources'}`);
   }
   warnings.sort((a, b) => a.line - b.line);
+  // One line for a plan without a year, not one a row.
+  const noYear = problems.filter((text) => text.endsWith('has no year: pass --year'));
+  if (noYear.length > 1) {
+    const first = problems.indexOf(noYear[0]!);
+    problems.splice(0, problems.length, ...problems.filter((text) => !noYear.includes(text)));
+    problems.splice(first, 0, `${noYear[0]!.replace(/: pass --year$/, '')} (and ${noYear.length - 1} more rows): pass --year`);
+  }
   if (problems.length) throw new ImportError(source, problems);
 
   const course: CourseFileInput = {
