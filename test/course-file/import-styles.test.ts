@@ -185,6 +185,25 @@ describe('plans the first versions could not read', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('a grid, one column a weekday and a row a week: a session a filled cell, on its day; nothing dropped in silence', () => {
+    const { course, warnings, guesses } = imported(plan('grid.md'), { source: 'grid.md' });
+    expect(course.sessions.map(brief)).toEqual([
+      '2027-09-06 cancelled(HOLIDAY) -',
+      '2027-09-08 Probability lecture',
+      '2027-09-10 Math refresher exercises',
+      '2027-09-13 Sampling lecture',
+      '2027-09-15 MLE and the bootstrap lecture',
+      '2027-09-17 PyTorch exercises',
+    ]);
+    expect(course.sessions[3]!.note).toBe('HW: HW2 · Grader: Lee');
+    expect(warnings).toEqual([
+      'grid.md:5: column "Grader" is not one the importer knows: kept as a "Grader: …" note on each session',
+      'grid.md:10: table at line 5, row 4: "Project proposal due" is in no day\'s column: not imported',
+    ]);
+    // "Schedule and Syllabus" names no course.
+    expect(guesses).toContain('name: "Course", as the plan names none; pass --name "…"');
+  });
+
   it('a date range row: a break is said once and skipped, anything else is an error naming the row', () => {
     const table = (topic: string) => `# C 2027\n\n| Date | Topic |\n|---|---|\n| Mar 1 | A |\n| Mar 8 -- Mar 12 | ${topic} |\n| Mar 15 | B |\n`;
     const { course, warnings } = imported(table('Spring Break, No class'), { source: 'r.md' });

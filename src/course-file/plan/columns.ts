@@ -1,17 +1,17 @@
 /** What a column of a time plan table holds. */
-export type Role = 'date' | 'day' | 'topic' | 'frameworks' | 'format' | 'location' | 'notes' | 'time' | 'week' | 'coursework' | 'people' | 'extra';
+export type Role = 'date' | 'day' | 'topic' | 'frameworks' | 'format' | 'location' | 'notes' | 'time' | 'week' | 'coursework' | 'people' | 'ignore' | 'extra';
 
 // Header words by meaning, as course pages word them (English first, then Danish, German, Swedish/Norwegian, Dutch).
 // Tested in order against the whole header and then against each of its words, so "Presentation topic" is a topic and
 // "Date/Day" a date.
-const SYNONYMS: readonly (readonly [Exclude<Role, 'extra'>, RegExp])[] = [
+const SYNONYMS: readonly (readonly [Exclude<Role, 'extra' | 'ignore'>, RegExp])[] = [
   ['week', /^(week|wk|uge|woche|vecka|uke|week no\.?|week #|#)$/],
   ['date', /^(dates?|when|dato|datum|datum\/tag|fecha|date\/day|day\/date|day and date|date and day)$/],
   ['day', /^(days?|weekdays?|week ?day|dag|ugedag|tag|wochentag|veckodag|ukedag)$/],
   ['time', /^(times?|hours?|tid|zeit|uhrzeit|klokken|kl\.?|time ?slot|slot)$/],
   [
     'topic',
-    /^(topics?|subjects?|lectures?|lecture topics?|contents?|themes?|titles?|sessions?|presentation topics?|presentation|what|agenda|class|class topics?|description|emne|emner|indhold|tema|thema|themen|inhalt|vorlesung|ämne|innehåll|onderwerp)$/,
+    /^(topics?|subjects?|lectures?|lecture topics?|contents?|themes?|titles?|sessions?|presentation topics?|presentation|sections?|modules?|units?|chapters?|what|agenda|class|class topics?|description|emne|emner|indhold|tema|thema|themen|inhalt|vorlesung|ämne|innehåll|onderwerp)$/,
   ],
   [
     'frameworks',
@@ -22,7 +22,7 @@ const SYNONYMS: readonly (readonly [Exclude<Role, 'extra'>, RegExp])[] = [
   // Work for students, kept on the session as "Readings: Ch. 2".
   [
     'coursework',
-    /^(readings?|required readings?|preparation|prep|homework|assignments?|due|deliverables?|hand-?ins?|materials?|literature|litteratur|pensum|læsning|forberedelse|lektüre|hausaufgaben?|abgabe)$/,
+    /^(readings?|required readings?|preparation|prep|homework|hw|hws|problem sets?|psets?|quiz(zes)?|labs? due|assignments?|due|deliverables?|hand-?ins?|materials?|literature|litteratur|pensum|læsning|forberedelse|lektüre|hausaufgaben?|abgabe)$/,
   ],
   ['people', /^(presenters?|presenter\(s\)|speakers?|speaker\(s\)|instructors?|lecturers?|teachers?|who|ta|tas|by|led by|underviser|undervisere|dozent|dozentin|referent)$/],
   [

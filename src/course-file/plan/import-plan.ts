@@ -1,6 +1,6 @@
 import type { Nodes, Root, RootContent, Table } from 'mdast';
 import { parse as parseYaml } from 'yaml';
-import { capitalize, isIsoDate, isZone, normalizeLocalTime, weekNumberOf, weekdayOf, WEEKDAYS, type Weekday } from '../../core/course/dates.js';
+import { addDays, capitalize, isIsoDate, mondayOf, isZone, normalizeLocalTime, weekNumberOf, weekdayOf, WEEKDAYS, type Weekday } from '../../core/course/dates.js';
 import { formatPath } from '../../core/course/model.js';
 import { parseCourse } from '../../core/course/parse.js';
 import type { CourseFileInput, SessionFormat } from '../../core/course/schema.js';
@@ -72,6 +72,9 @@ interface Row {
   readonly headers: readonly string[];
   /** The date or weekday of the heading above a table that has no Date or Day column ("## Monday May 20, 2024"). */
   readonly headingDate?: string;
+  /** A grid row's day ("Monday Lecture | Wednesday Lecture | Lab on Friday" columns): the weekday of the row's week. */
+  readonly gridDay?: Weekday;
+  readonly gridFormat?: SessionFormat;
 }
 
 type Resource = { id: string; title: string; url: string; tags: string[] };
@@ -178,6 +181,18 @@ function merge(into: Session, next: Session): void {
   }
 }
 
+/** Roles a session takes from one column only. */
+const SINGLE = new Set<Role>(['date', 'day', 'topic', 'frameworks', 'format', 'week']);
+
+/** The weekday a grid column's header names: "Monday Lecture", "Lab on Friday", "Tue". */
+function weekdayInHeader(header: string): Weekday | undefined {
+  for (const word of header.toLowerCase().split(/[^\p{L}]+/u)) {
+    if (word.length >= 3 && (WEEKDAYS as readonly string[]).some((day) => day === word || day.slice(0, 3) === word)) return weekdayOfText(word);
+    if (word.length >= 6 && weekdayOfText(word)) return weekdayOfText(word);
+  }
+  return undefined;
+}
+
 function lineOf(node: Nodes): number {
   return node.position?.start.line ?? 1;
 }
@@ -281,6 +296,16 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
       if (!roles.includes('day') && values.every((value) => weekdayOfText(value))) roles[index] = 'day';
       else if (!roles.includes('date') && values.every((value) => readDate(value, 2000).date)) roles[index] = 'date';
     });
+    // A second column of the same meaning ("Lectures" beside "Section") is kept as a note line of its own.
+    roles.forEach((role, index) => {
+      if (SINGLE.has(role) && roles.indexOf(role) < index) roles[index] = 'coursework';
+    });
+    // A grid: one column a weekday ("Monday Lecture", "Lab on Friday") and a row a week.
+    const gridDays = headers.map((header, index) =>
+      roles[index] === 'date' || roles[index] === 'day' || roles[index] === 'week' ? undefined : weekdayInHeader(header),
+    );
+    const grid = gridDays.some(Boolean) && (roles.includes('date') || roles.includes('week'));
+    if (grid) gridDays.forEach((day, index) => day && (roles[index] = 'topic'));
     const headingDate = !roles.includes('date') && !roles.includes('day') ? dayHeading?.text : undefined;
     if (!roles.includes('date') && !roles.includes('day') && !headingDate) {
       warn(line, undefined, `the table (${headers.filter(Boolean).join(' | ') || 'no headers'}) has no Date or Day column: not read as sessions`);
@@ -299,7 +324,25 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
       const where = section?.number !== undefined ? `Week ${section.number}, row ${index + 1}` : `table at line ${line}, row ${index + 1}`;
       const cells = new Map<number, PlainText>();
       row.children.forEach((cell, column) => cells.set(column, plainText(cell.children)));
-      rows.push({ line: lineOf(row), where, ...(section && { section }), ...(headingDate && { headingDate }), cells, roles, headers });
+      if (!grid) {
+        rows.push({ line: lineOf(row), where, ...(section && { section }), ...(headingDate && { headingDate }), cells, roles, headers });
+        return;
+      }
+      let first = true;
+      gridDays.forEach((gridDay, column) => {
+        if (!gridDay || !valueOf(cells.get(column)?.text ?? '')) return;
+        // This day's column is the topic; the other days' are not this session's; shared columns go with the first.
+        const dayRoles = roles.map((role, other): Role =>
+          other === column ? 'topic' : gridDays[other] || (!first && role !== 'date' && role !== 'week') ? 'ignore' : role,
+        );
+        const format = formatOf(headers[column]!.replace(/\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|on)\b/gi, '').trim());
+        rows.push({ line: lineOf(row), where, ...(section && { section }), cells, roles: dayRoles, headers, gridDay, ...(format && format !== 'other' && { gridFormat: format }) });
+        first = false;
+      });
+      const shared = [...cells].filter(([column, read]) => !gridDays[column] && roles[column] !== 'date' && roles[column] !== 'week' && valueOf(read.text));
+      if (first && shared.length) {
+        warn(lineOf(row), where, `"${shared.map(([, read]) => read.text).join(' | ').slice(0, 60)}" is in no day's column: not imported`);
+      }
     });
   }
 
@@ -359,8 +402,12 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
     }
     let date: string | undefined;
     const dateText = value('date') || row.headingDate || '';
-    const range = /^(.+?)\s*(?:--|–|—|-|to|until|til)\s*(.+)$/i.exec(dateText);
-    if (range && readDate(range[1]!, year ?? 2000, order).date && readDate(range[2]!, year ?? 2000, order).date) {
+    // "16-20 Dec 2025" is "16 Dec 2025" to "20 Dec 2025".
+    const shortRange = /^(\d{1,2})\.?\s*(?:--|–|—|-)\s*(\d{1,2}\.?\s+\p{L}+\.?(?:\s+\d{4})?)$/u.exec(dateText);
+    const range = shortRange
+      ? ([dateText, `${shortRange[1]} ${shortRange[2]!.replace(/^\d{1,2}\.?\s+/, '')}`, shortRange[2]] as const)
+      : /^(.+?)\s*(?:--|–|—|-|to|until|til)\s*(.+)$/i.exec(dateText);
+    if (range && readDate(range[1], year ?? 2000, order).date && readDate(range[2]!, year ?? 2000, order).date) {
       // "Mar 2 -- Mar 6 | Spring break": a stretch without teaching, said once; anything else in a range is unplaceable.
       const rest = [...row.cells.entries()].filter(([index]) => row.roles[index] !== 'date').map(([, read]) => read.text).join(' ').trim();
       if (FREE.test(rest)) warn(row.line, row.where, `${dateText}: "${rest}", a stretch without sessions: nothing imported for it`);
@@ -376,6 +423,10 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
         problem(row.line, row.where, `${dateText} is a ${capitalize(weekdayOf(date))}, but the ${day ? 'Day column' : 'date'} says ${capitalize(said)}`);
       }
       if (!day && read.weekday) day = read.weekday;
+    }
+    if (row.gridDay) {
+      if (date) date = addDays(mondayOf(date), WEEKDAYS.indexOf(row.gridDay));
+      day = row.gridDay;
     }
     const weekText = value('week');
     const weekMatch = /(\d{1,3})/.exec(weekText);
@@ -481,7 +532,7 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
     const value = (role: Role) => valueOf(cellOf(role)?.text ?? '');
     let topic = value('topic');
     const formatText = value('format');
-    let format = formatOf(formatText);
+    let format = formatOf(formatText) ?? row.gridFormat;
     let frameworks = value('frameworks')
       .split(/\s*(?:[,;+]|\band\b|&)\s*/)
       .map((part) => valueOf(part.trim()))
@@ -549,8 +600,13 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
   }
 
   // The course: front matter, else the first heading without "Time plan"; --name wins.
-  const fromFront = frontString('title', 'name', 'course');
-  const fromTitle = title?.text.replace(NAME_NOISE, ' ').replace(/^[\s:–—|,-]+|[\s:–—|,(-]+$/g, '').replace(/\s+/g, ' ').trim();
+  const withoutNoise = (text: string | undefined) => {
+    const left = text?.replace(NAME_NOISE, ' ').replace(/^[\s:–—|,&-]+|[\s:–—|,(&-]+$/g, '').replace(/\s+/g, ' ').trim();
+    // "Schedule and Syllabus" names no course.
+    return left && !/^(and|og|und|&|of|for|the)$/i.test(left) ? left : undefined;
+  };
+  const fromFront = withoutNoise(frontString('title', 'name', 'course'));
+  const fromTitle = withoutNoise(title?.text);
   const name = options.name ?? fromFront ?? (fromTitle || undefined) ?? 'Course';
   if (!options.name) {
     guesses.push({

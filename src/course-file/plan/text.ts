@@ -38,7 +38,8 @@ export function cleanText(text: string): string {
 
 /** A cell's cleaned text, or '' when it says "none" ("-", "—", "n/a", "TBA"). */
 export function valueOf(text: string): string {
-  return NONE.has(text.toLowerCase()) ? '' : text;
+  // "[ ]" and "[x]": a checkbox an instructor ticks off, not a value.
+  return NONE.has(text.toLowerCase()) || /^\[[ xX]?\]$/.test(text) ? '' : text;
 }
 
 // 📝 marks slides and 🎥 a recording in the DTU time plans.
