@@ -204,6 +204,29 @@ describe('plans the first versions could not read', () => {
     expect(guesses).toContain('name: "Course", as the plan names none; pass --name "…"');
   });
 
+  it('German weekly tables: "Mo, 16.03.2020", Beschreibung as the topic, list dashes and link padding tidied, an empty Sunday skipped', () => {
+    const markdown = [
+      '# Archiv: Wochenübersicht',
+      '',
+      '## Wochenübersicht 1 (16.03. bis 22.03.2020)',
+      '',
+      '| Datum | Beschreibung |',
+      '|---|---|',
+      '| Mo, 16.03.2020 | - Englisch `#1` |',
+      '| Di, 17.03.2020 | - Softwareentwicklung Unterricht: 9:40 Uhr ([Zusammenfassung](https://example.org/z.md)) |',
+      '| So, 22.03.2020 | n/a |',
+    ].join('\n');
+    const { course, warnings, guesses } = imported(markdown, { source: 'de.md' });
+    expect(course.id).toBe('archiv-wochenubersicht');
+    expect(course.sessions.map((session) => `${session.date} ${session.topic}`)).toEqual([
+      '2020-03-16 Englisch #1',
+      '2020-03-17 Softwareentwicklung Unterricht: 9:40 Uhr (Zusammenfassung)',
+    ]);
+    expect(course.resources.map((resource) => resource.url)).toEqual(['https://example.org/z.md']);
+    expect(warnings).toEqual([]);
+    expect(guesses).toContain('name: "Archiv: Wochenübersicht", from the heading on line 1; pass --name to change it');
+  });
+
   it('a date range row: a break is said once and skipped, anything else is an error naming the row', () => {
     const table = (topic: string) => `# C 2027\n\n| Date | Topic |\n|---|---|\n| Mar 1 | A |\n| Mar 8 -- Mar 12 | ${topic} |\n| Mar 15 | B |\n`;
     const { course, warnings } = imported(table('Spring Break, No class'), { source: 'r.md' });

@@ -11,7 +11,7 @@ const SYNONYMS: readonly (readonly [Exclude<Role, 'extra' | 'ignore'>, RegExp])[
   ['time', /^(times?|hours?|tid|zeit|uhrzeit|klokken|kl\.?|time ?slot|slot)$/],
   [
     'topic',
-    /^(topics?|subjects?|lectures?|lecture topics?|contents?|themes?|titles?|sessions?|presentation topics?|presentation|sections?|modules?|units?|chapters?|what|agenda|class|class topics?|description|emne|emner|indhold|tema|thema|themen|inhalt|vorlesung|ämne|innehåll|onderwerp)$/,
+    /^(topics?|subjects?|lectures?|lecture topics?|contents?|themes?|titles?|sessions?|presentation topics?|presentation|sections?|modules?|units?|chapters?|what|agenda|class|class topics?|description|beschreibung|beskrivelse|emne|emner|indhold|tema|thema|themen|inhalt|vorlesung|ämne|innehåll|onderwerp)$/,
   ],
   [
     'frameworks',

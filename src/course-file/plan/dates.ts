@@ -22,7 +22,7 @@ const WEEKDAY_WORDS: Readonly<Record<string, Weekday>> = {
   måndag: 'monday', tisdag: 'tuesday', lördag: 'saturday', tues: 'tuesday', thur: 'thursday', thurs: 'thursday',
   mo: 'monday', tu: 'tuesday', we: 'wednesday', th: 'thursday', fr: 'friday', sa: 'saturday', su: 'sunday',
   man: 'monday', tir: 'tuesday', ons: 'wednesday', tor: 'thursday', fre: 'friday', lør: 'saturday', søn: 'sunday',
-  di: 'tuesday', mi: 'wednesday', do: 'thursday',
+  di: 'tuesday', mi: 'wednesday', do: 'thursday', so: 'sunday',
 };
 
 /** A weekday in English, Danish, German or Swedish, whole or abbreviated ("Tue", "Tues.", "tirsdag"). */

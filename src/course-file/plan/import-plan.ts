@@ -103,7 +103,11 @@ function slug(text: string): string {
   return (
     text
       .toLowerCase()
+      .replace(/æ/g, 'ae')
+      .replace(/ø/g, 'o')
+      .replace(/ß/g, 'ss')
       .normalize('NFKD')
+      .replace(/\p{M}/gu, '')
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-+|-+$/g, '')
       .slice(0, 48)
@@ -263,7 +267,9 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
         dayHeading = { text: dayText, depth: node.depth };
         continue;
       }
-      if (!title && text && (node.depth === 1 || tree.children.every((other) => other.type !== 'heading' || other.depth !== 1))) {
+      // The course's name is its title: a first-level heading, else a second-level one that is no sentence.
+      const noTitle = tree.children.every((other) => other.type !== 'heading' || other.depth !== 1);
+      if (!title && text && (node.depth === 1 || (noTitle && node.depth === 2 && !/[.!?]$/.test(text)))) {
         title = { text, line: lineOf(node) };
       }
       prose(node);
@@ -315,7 +321,8 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
       if (role === 'extra' && headers[index] && !warnedColumns.has(headers[index].toLowerCase())) {
         warnedColumns.add(headers[index].toLowerCase());
         warn(line, undefined, `column "${headers[index]}" is not one the importer knows: kept as a "${headers[index]}: …" note on each session`);
-      } else if (role === 'extra' && texts.some((row) => valueOf(row[index] ?? ''))) {
+      } else if (role === 'extra' && !headers[index] && !warnedColumns.has(`#${index}`) && texts.some((row) => valueOf(row[index] ?? ''))) {
+        warnedColumns.add(`#${index}`);
         warn(line, undefined, `column ${index + 1} has no header: kept as a note on each session`);
       }
     });
@@ -436,6 +443,8 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
       if (texts.trim() && !dateText) warn(row.line, row.where, `"${texts.slice(0, 60).trim()}" has no date or weekday: skipped`);
       continue;
     }
+    // A date and nothing else ("So, 22.03.2020 | n/a") is no session.
+    if (![...row.cells].some(([index, read]) => !['date', 'day', 'week', 'ignore'].includes(row.roles[index]!) && valueOf(read.text))) continue;
     sessions.push({ row, ...(date && { date }), ...(day && { day }), ...(lastWeekCell !== undefined && { weekNumber: lastWeekCell }), session: {} });
   }
 

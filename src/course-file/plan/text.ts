@@ -33,7 +33,13 @@ const NONE = new Set(['-', '–', '—', '--', '---', 'n/a', 'none', 'tba', 'tbd
 
 /** Text without emoji and shortcodes, spaces collapsed. */
 export function cleanText(text: string): string {
-  return text.replace(SHORTCODE, ' ').replace(EMOJI, '').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(SHORTCODE, ' ')
+    .replace(EMOJI, '')
+    .replace(/\s+/g, ' ')
+    .replace(/([([]) | ([)\],.;:!?])/g, '$1$2')
+    .trim()
+    .replace(/^[-•*] (?=\S)/, '');
 }
 
 /** A cell's cleaned text, or '' when it says "none" ("-", "—", "n/a", "TBA"). */
