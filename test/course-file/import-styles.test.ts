@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -253,6 +253,15 @@ describe('plans the first versions could not read', () => {
         `${name}:1: no table with a Date or Day column was found (a plan needs a table of sessions, one row a day)`,
       );
     }
+  });
+});
+
+describe('the importer is pure', () => {
+  it('reads no file and no network: no node: import in src/course-file/plan', () => {
+    const folder = join(import.meta.dirname, '../../src/course-file/plan');
+    const sources = readdirSync(folder).map((name) => readFileSync(join(folder, name), 'utf8'));
+    expect(sources.length).toBeGreaterThan(3);
+    for (const source of sources) expect(source).not.toMatch(/from 'node:|from '(fs|http|https|net)'|fetch\(/);
   });
 });
 
