@@ -259,12 +259,13 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
         if (options.strict && warnings.length) {
           throw new ImportError(file, [...warnings.map((warning) => warning.text), `--strict: ${warnings.length} warning(s) above; nothing written`]);
         }
-        for (const warning of warnings) await warn(`warning: ${warning.text}`);
-        for (const guess of guesses) await warn(`guessed: ${guess.text}`);
+        // After the write: an --out that cannot be written is then the one line the user sees.
         await emit(courseYaml(doc, file), options.out, () => {
           const sessions = (doc.weeks ?? []).reduce((sum, week) => sum + (week.sessions?.length ?? 0), 0);
           return `${doc.weeks?.length ?? 0} weeks, ${sessions} sessions from ${file}`;
         });
+        for (const warning of warnings) await warn(`warning: ${warning.text}`);
+        for (const guess of guesses) await warn(`guessed: ${guess.text}`);
       },
     );
 
