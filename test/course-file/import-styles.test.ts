@@ -247,6 +247,12 @@ describe('plans the first versions could not read', () => {
     );
   });
 
+  it('a column read as dates by what it holds, not by its header, is said', () => {
+    const { course, warnings } = imported('# Kemi 2027\n\n| Aufgabe | Abgabedatum |\n|---|---|\n| Arzneimittel | Sa, 29.05.2027 |\n', { source: 'k.md' });
+    expect(course.sessions.map((session) => session.date)).toEqual(['2027-05-29']);
+    expect(warnings).toEqual(['k.md:3: column "Abgabedatum" holds dates: read as the Date column', 'k.md:3: column "Aufgabe" is not one the importer knows: kept as a "Aufgabe: …" note on each session']);
+  });
+
   it('the DTU FAQ and set-up pages are no time plans, and say so in one line', () => {
     for (const name of ['faq.md', 'before.md']) {
       expect(() => importPlan(readFileSync(join(DTU, name), 'utf8'), { source: name })).toThrow(

@@ -301,6 +301,8 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
       if (values.length === 0) return;
       if (!roles.includes('day') && values.every((value) => weekdayOfText(value))) roles[index] = 'day';
       else if (!roles.includes('date') && values.every((value) => readDate(value, 2000).date)) roles[index] = 'date';
+      // Said when the header did not say it ("Abgabedatum"): the instructor may mean a deadline, not a session.
+      if (roles[index] !== 'extra' && headers[index]) warn(line, undefined, `column "${headers[index]}" holds ${roles[index] === 'day' ? 'weekdays' : 'dates'}: read as the ${roles[index] === 'day' ? 'Day' : 'Date'} column`);
     });
     // A second column of the same meaning ("Lectures" beside "Section") is kept as a note line of its own.
     roles.forEach((role, index) => {
