@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCourse } from '../../src/core/course/parse.js';
-import { ImportError, importTimePlan, readCell } from '../../src/course-file/import-markdown.js';
+import { ImportError, type ImportOptions, courseYaml, importPlan } from '../../src/course-file/import-markdown.js';
+import { parseMarkdown, plainText } from '../../src/course-file/plan/text.js';
 import { parseCourseText } from '../../src/course-file/read.js';
-import { courseYaml } from '../../src/course-file/import-markdown.js';
 import { runMain } from '../support/main.js';
 
 // Copies of ../shared/fixtures and ../shared/seed, so that the tests need nothing outside the repository.
@@ -19,13 +19,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const cli = (args: readonly string[]) => runMain(args, { STATE_DB: join(dir, 'state.db') });
 
 /** The imported course, as the YAML text the CLI writes, read back as the bot reads a course file. */
-function imported(markdown: string, options: Parameters<typeof importTimePlan>[1]) {
-  return parseCourseText(courseYaml(importTimePlan(markdown, options), options.source), 'imported.yaml').course;
+function imported(markdown: string, options: ImportOptions) {
+  return parseCourseText(courseYaml(importPlan(markdown, options).course, options.source), 'imported.yaml').course;
 }
 
-function problems(markdown: string, options: Parameters<typeof importTimePlan>[1]): readonly string[] {
+function problems(markdown: string, options: ImportOptions): readonly string[] {
   try {
-    importTimePlan(markdown, options);
+    importPlan(markdown, options);
   } catch (error) {
     if (error instanceof ImportError) return error.problems;
     throw error;
@@ -70,19 +70,21 @@ describe('importing a Markdown time plan', () => {
 
   it('refuses a date whose weekday disagrees with the Day column, naming row, date and both days', () => {
     const found = problems(read(join(FIXTURES, 'timeplan-2025-bad-weekday.md')), { source: '2025.md' });
-    expect(found[0]).toBe('Week 3, row 1: 18/1/25 is a Saturday, but the Day column says Monday');
+    expect(found[0]).toBe('2025.md:62: Week 3, row 1: 18/1/25 is a Saturday, but the Day column says Monday');
     expect(found).toHaveLength(5);
   });
 
-  it('asks for what it cannot guess: a year for D/M, a start without dates, a real zone', () => {
+  it('asks for what it cannot guess: a year for D/M, a start without dates, a real zone, with file:line', () => {
     const dated = 'Week table\n\n## Week 1\n\nDate | Day | Presentation topic | Frameworks | Format\n--|--|--|--|--\n2/1 | Tuesday | Intro | - | Exercises\n';
-    expect(problems(dated, { source: 'x.md' })).toEqual(['Week 1, row 1: 2/1 has no year: pass --year']);
+    expect(problems(dated, { source: 'x.md' })).toEqual(['x.md:7: Week 1, row 1: 2/1 has no year: pass --year']);
     const weekdays = '## Week 1\n\n| | Presentation topic | Framework/exercise\n|--|--|--\n|Monday | Intro | PyTorch\n';
-    expect(problems(weekdays, { source: 'x.md' })).toEqual(['the tables have no dates: pass --start YYYY-MM-DD (the first day of week 1)']);
+    expect(problems(weekdays, { source: 'x.md' })).toEqual(['x.md:1: the tables have no dates: pass --start YYYY-MM-DD (the first day of week 1)']);
     expect(problems(weekdays, { source: 'x.md', start: '2027-01-04', timezone: 'Mars/Base' })).toEqual([
-      '--timezone: Mars/Base is not a known IANA time zone',
+      'x.md:1: --timezone: Mars/Base is not a known IANA time zone',
     ]);
-    expect(problems('# Nothing here\n', { source: 'x.md' })).toEqual(['no "## Week N" section with a table was found']);
+    expect(problems('# Nothing here\n', { source: 'x.md' })).toEqual([
+      'x.md:1: no table with a Date or Day column was found (a plan needs a table of sessions, one row a day)',
+    ]);
   });
 
   it('reads tables written in both styles by hand', () => {
@@ -113,14 +115,20 @@ describe('importing a Markdown time plan', () => {
   });
 
   it('cleans cells: links kept as text, emoji and <br> dropped, "-" is empty', () => {
-    expect(readCell('Deep learning software <br> [📝](slides/x.pdf) [🎥](https://v.example/1)')).toEqual({
+    const cell = (markdown: string) => {
+      const table = parseMarkdown(`| x |\n|---|\n| ${markdown} |\n`).children[0]!;
+      if (table.type !== 'table') throw new Error('not a table');
+      return plainText(table.children[1]!.children[0]!.children);
+    };
+    expect(cell('Deep learning software <br> [📝](slides/x.pdf) [🎥](https://v.example/1)')).toEqual({
       text: 'Deep learning software',
       links: [
         { label: 'Slides', url: 'slides/x.pdf' },
         { label: 'Recording', url: 'https://v.example/1' },
       ],
     });
-    expect(readCell(' - ').text).toBe('');
+    expect(cell('**Bold** _it_ `code` <b>html</b> :rocket: ~~old~~ new').text).toBe('Bold it code html new');
+    expect(cell(' — ').text).toBe('—');
   });
 
   it('writes nothing when the plan has errors, and a file that validates when it has none', async () => {
