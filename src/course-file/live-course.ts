@@ -3,7 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Course } from '../core/course/model.js';
 import type { CourseFile } from '../core/course/schema.js';
 import type { Logger } from '../log.js';
-import { CourseFileError, type LoadedCourse, formatIssue, loadCourseFile, unexpected } from './read.js';
+import { CourseFileError, type LoadedCourse, type ReadOptions, formatIssue, loadCourseFile, unexpected } from './read.js';
 
 /** What a reload did: the file accepted (changed or not), or refused with its problems. */
 export type ReloadResult =
@@ -31,6 +31,7 @@ export class LiveCourse {
   readonly #onInvalid: (error: CourseFileError) => void;
   readonly #onChange: () => void;
   readonly #onRecovered: () => void;
+  readonly #read: ReadOptions;
 
   constructor(options: {
     readonly path: string;
@@ -43,6 +44,8 @@ export class LiveCourse {
     readonly onChange?: () => void;
     /** Called when a file is accepted after a refused one (e.g. to tell instructors the errors are fixed). */
     readonly onRecovered?: () => void;
+    /** How the file is read (how its `plan:` text is had). */
+    readonly read?: ReadOptions;
   }) {
     this.#path = options.path;
     this.#label = options.label;
@@ -52,6 +55,7 @@ export class LiveCourse {
     this.#onInvalid = options.onInvalid ?? (() => undefined);
     this.#onChange = options.onChange ?? (() => undefined);
     this.#onRecovered = options.onRecovered ?? (() => undefined);
+    this.#read = options.read ?? {};
   }
 
   get course(): Course {
@@ -73,7 +77,7 @@ export class LiveCourse {
     let loaded: LoadedCourse;
     let text: string;
     try {
-      loaded = loadCourseFile(this.#path, this.#label);
+      loaded = loadCourseFile(this.#path, this.#label, this.#read);
       text = JSON.stringify([loaded.file, loaded.exported]);
     } catch (error) {
       return this.#refuse(error instanceof CourseFileError ? error : unexpected(this.#label, error), reason);
@@ -115,13 +119,14 @@ export class LiveCourse {
    * Reloads when the file changes. Watches the directory, since editors often replace a file (write a
    * copy, rename it over) rather than change it in place; when the path is a symlink, also the directory
    * of every link on the way and of the file it resolves to, found again after each change (a Kubernetes
-   * ConfigMap swaps a `..data` link to a new directory). Bursts of events are debounced.
+   * ConfigMap swaps a `..data` link to a new directory). Bursts of events are debounced. `path`: another
+   * file whose change reloads the course (its plan), watched the same way.
    */
-  watch(debounceMs = 250): () => void {
+  watch(debounceMs = 250, path = this.#path): () => void {
     const watchers = new Map<string, FSWatcher>();
-    const home = realDirectory(dirname(resolve(this.#path)));
+    const home = realDirectory(dirname(resolve(path)));
     let names = new Set<string>();
-    let fingerprint = fingerprintOf(this.#path);
+    let fingerprint = fingerprintOf(path);
     let timer: NodeJS.Timeout | undefined;
     let relevant = false;
     let stopped = false;
@@ -137,7 +142,7 @@ export class LiveCourse {
       // Runs from a timer: whatever fails here is logged, never thrown into the process.
       try {
         follow();
-        const now = fingerprintOf(this.#path);
+        const now = fingerprintOf(path);
         if (!relevant && now === fingerprint) return;
         relevant = false;
         fingerprint = now;
@@ -158,7 +163,7 @@ export class LiveCourse {
       timer = setTimeout(check, debounceMs);
     };
     const follow = () => {
-      const targets = watchTargets(this.#path);
+      const targets = watchTargets(path);
       names = targets.names;
       for (const [dir, watcher] of watchers) {
         if (targets.dirs.has(dir)) continue;
