@@ -110,6 +110,7 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
   const config = (): Config => {
     const settings = loadConfig({ ...(io.env && { env: io.env }), cwd });
     registerSecrets([settings.discord?.token, settings.slack?.botToken, settings.slack?.appToken, settings.slack?.signingSecret]);
+    registerSecrets([settings.plan.sourceToken, settings.plan.webhookSecret]);
     return settings;
   };
 

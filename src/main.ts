@@ -8,7 +8,8 @@ import { commands } from './core/commands/registry.js';
 import type { Config, DiscordConfig, SlackConfig } from './config.js';
 import { courseSummary } from './course-file/summary.js';
 import { LiveCourse } from './course-file/live-course.js';
-import { loadCourseFile } from './course-file/read.js';
+import { PlanSource } from './course-file/plan-source.js';
+import { watchPlanFile } from './course-file/plan-watch.js';
 import { type Logger, chatLogLevel, createLogger } from './log.js';
 import { startTicking } from './announcer/tick.js';
 import type { Messenger, ScheduleAdmin, StateStore } from './core/ports.js';
@@ -247,12 +248,9 @@ export async function start(options: StartOptions): Promise<void> {
   let store: SqliteStore | undefined;
   let cleanUp: () => void = () => undefined;
   try {
-    const loaded = loadCourseFile(config.courseFile, config.courseFileLabel);
-    const clock = options.clock?.(loaded.course) ?? systemClock;
     // Where a refused course file is reported, once a platform is up.
     let tellInstructors: (text: string) => void = () => undefined;
-    // Undefined while starting; `off` when no announcement channel is configured.
-    let announcer: Announcer | 'off' | undefined;
+    // Before the course: a plan URL's last good copy is kept in it.
     store = new SqliteStore(config.stateDb, {
       // Once per incident, found by a write, the health check or the minute check below.
       onLost: (error) => {
@@ -261,6 +259,16 @@ export async function start(options: StartOptions): Promise<void> {
       },
     });
     logger.debug({ db: config.stateDb }, 'state store open');
+    const plans = new PlanSource({
+      store,
+      logger: logger.child({ subsystem: 'plan' }),
+      ...(config.plan.sourceToken !== undefined && { token: config.plan.sourceToken }),
+      tell: (text) => tellInstructors(text),
+    });
+    const loaded = await plans.load(config.courseFile, config.courseFileLabel);
+    const clock = options.clock?.(loaded.course) ?? systemClock;
+    // Undefined while starting; `off` when no announcement channel is configured.
+    let announcer: Announcer | 'off' | undefined;
     const live = new LiveCourse({
       path: config.courseFile,
       label: config.courseFileLabel,
@@ -268,8 +276,12 @@ export async function start(options: StartOptions): Promise<void> {
       logger: logger.child({ subsystem: 'course-file' }),
       onInvalid: (error) => tellInstructors(`The course file was not reloaded; the last good schedule stays live.\n${error.message}`),
       onRecovered: () => tellInstructors(`Course file accepted again: ${config.courseFileLabel} has no errors now, and the schedule follows it.`),
-      // Called only after start-up, once `schedule` exists.
-      onChange: () => schedule.publishInBackground('course file changed'),
+      // Called only after start-up, once `schedule` and `planWatch` exist.
+      onChange: () => {
+        planWatch.retarget();
+        schedule.publishInBackground('course file changed');
+      },
+      read: { plan: plans.reader },
     });
     const schedule = new LiveSchedule({
       live,
@@ -281,9 +293,13 @@ export async function start(options: StartOptions): Promise<void> {
     const onHangUp = () => live.reload('SIGHUP');
     process.on('SIGHUP', onHangUp);
     const stopWatching = live.watch();
+    const planWatch = watchPlanFile(live);
+    const stopFollowing = plans.follow(live);
     cleanUp = () => {
       process.off('SIGHUP', onHangUp);
       stopWatching();
+      planWatch.stop();
+      stopFollowing();
     };
     const course = () => schedule.course;
     logger.info(
@@ -310,13 +326,22 @@ export async function start(options: StartOptions): Promise<void> {
     };
     let health: () => HealthChecks = storeHealth;
     if (config.http && metrics) {
-      const [{ startHttpServer }, { cachedCalendar }] = await Promise.all([import('./observability/http.js'), import('./calendar/ics.js')]);
+      const [{ startHttpServer }, { cachedCalendar }, { planHook }] = await Promise.all([
+        import('./observability/http.js'),
+        import('./calendar/ics.js'),
+        import('./course-file/plan-hook.js'),
+      ]);
       const server = await startHttpServer({
         ...config.http,
         logger: logger.child({ subsystem: 'http' }),
         metrics,
         health: () => health(),
         calendar: cachedCalendar({ course: () => schedule.course, now: () => clock.now() }),
+        planHook: planHook({
+          ...(config.plan.webhookSecret !== undefined && { secret: config.plan.webhookSecret }),
+          refresh: () => void plans.refresh('webhook').catch((error: unknown) => logger.error({ err: error }, 'plan refresh failed')),
+          logger: logger.child({ subsystem: 'plan-hook' }),
+        }),
       });
       const previous = cleanUp;
       cleanUp = () => {
