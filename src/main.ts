@@ -250,17 +250,18 @@ export async function start(options: StartOptions): Promise<void> {
   try {
     // Where a refused course file is reported, once a platform is up.
     let tellInstructors: (text: string) => void = () => undefined;
-    // Before the course: a plan URL's last good copy is kept in it.
-    store = new SqliteStore(config.stateDb, {
-      // Once per incident, found by a write, the health check or the minute check below.
-      onLost: (error) => {
-        logger.error({ db: config.stateDb }, error.message);
-        tellInstructors(error.message);
-      },
-    });
-    logger.debug({ db: config.stateDb }, 'state store open');
+    const openStore = (): SqliteStore =>
+      (store ??= new SqliteStore(config.stateDb, {
+        // Once per incident, found by a write, the health check or the minute check below.
+        onLost: (error) => {
+          logger.error({ db: config.stateDb }, error.message);
+          tellInstructors(error.message);
+        },
+      }));
+    // The state store is opened for the course only when its plan is a URL (whose last good copy it keeps):
+    // a broken course file stops the start before anything is created.
     const plans = new PlanSource({
-      store,
+      store: { getValue: (key) => openStore().getValue(key), setValue: (key, value) => openStore().setValue(key, value) },
       logger: logger.child({ subsystem: 'plan' }),
       ...(config.plan.sourceToken !== undefined && { token: config.plan.sourceToken }),
       tell: (text) => tellInstructors(text),
@@ -269,6 +270,8 @@ export async function start(options: StartOptions): Promise<void> {
     const clock = options.clock?.(loaded.course) ?? systemClock;
     // Undefined while starting; `off` when no announcement channel is configured.
     let announcer: Announcer | 'off' | undefined;
+    store = openStore();
+    logger.debug({ db: config.stateDb }, 'state store open');
     const live = new LiveCourse({
       path: config.courseFile,
       label: config.courseFileLabel,

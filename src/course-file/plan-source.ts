@@ -204,6 +204,7 @@ export class PlanSource {
   #startedOnCache = false;
   #live: LiveCourse | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  #storeError: Error | undefined;
 
   constructor(options: PlanSourceOptions) {
     this.#options = options;
@@ -216,7 +217,13 @@ export class PlanSource {
     if (request.source !== this.#url || request.courseId !== this.#courseId) {
       this.#url = request.source;
       this.#courseId = request.courseId;
-      this.#lastGood = readCachedPlan(this.#options.store, request.courseId, request.source);
+      try {
+        this.#lastGood = readCachedPlan(this.#options.store, request.courseId, request.source);
+      } catch (error) {
+        // A state database that cannot be opened: `load` reports it as itself, not as a course file problem.
+        this.#storeError = error instanceof Error ? error : new Error(String(error));
+        this.#lastGood = undefined;
+      }
       this.#current = this.#lastGood;
       this.#lastSeen = this.#lastGood ? { ...this.#lastGood } : {};
       this.#lastRefused = undefined;
@@ -261,6 +268,7 @@ export class PlanSource {
       if (first) return first;
       throw refusal;
     }
+    if (this.#storeError !== undefined) throw this.#storeError;
     const outcome = await fetchPlan(url, this.#conditional());
     if (outcome.kind === 'failed') {
       if (!this.#lastGood) {

@@ -44,7 +44,7 @@ describe('POST /hooks/plan', () => {
 
   it('refuses everything else with 401 and fetches nothing, never logging the secret', async () => {
     const { refreshes, post, lines } = await start();
-    const wrong = [
+    const wrong: Record<string, string>[] = [
       {},
       { 'x-hub-signature-256': sign(BODY, 'another-secret-entirely') },
       { 'x-hub-signature-256': sign(`${BODY} `) },
