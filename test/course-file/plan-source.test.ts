@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LiveCourse } from '../../src/course-file/live-course.js';
 import { PlanSource, fetchPlan, shownUrl } from '../../src/course-file/plan-source.js';
 import { CourseFileError } from '../../src/course-file/read.js';
@@ -211,6 +211,27 @@ describe('PlanSource: a course that follows a plan URL', () => {
       expect(warned[0]).toMatch(/plan URL cannot be fetched \(HTTP 503 Service Unavailable\); starting on the copy fetched at 2027-01-03T12:00:00.000Z/);
       expect(restarted.plans.status).toMatchObject({ failing: true, startedOnCache: true });
     } finally {
+      await source.close();
+    }
+  });
+
+  it('checks the URL again every plan.refresh, without a webhook', async () => {
+    const served = { text: PLAN } as { text: string; status?: number };
+    const { source, path, make } = await setup(served);
+    const { plans } = make();
+    const live = new LiveCourse({ path, label: 'course.yaml', initial: await plans.load(path, 'course.yaml'), logger: captureLogger().logger, read: { plan: plans.reader } });
+    // plan.refresh is at least 10 s in a course file: this test checks every 100 ms instead.
+    const real = live.loaded;
+    vi.spyOn(live, 'loaded', 'get').mockImplementation(() => (live.course === real.course ? { ...real, plan: { ...real.plan!, refreshMs: 100 } } : real));
+    const stop = plans.follow(live);
+    try {
+      const asked = source.requests.length;
+      served.text = TWO;
+      for (let waited = 0; waited < 10_000 && live.course.sessions.length < 2; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(live.course.sessions.map((session) => session.topic)).toEqual(['Intro', 'Testing']);
+      expect(source.requests.length).toBeGreaterThan(asked);
+    } finally {
+      stop();
       await source.close();
     }
   });
