@@ -136,10 +136,11 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
     const settings = config();
     const path = options.course === undefined ? settings.courseFile : resolve(cwd, options.course);
     const courseLabel = options.course === undefined ? settings.courseFileLabel : label(path, cwd);
-    const loaded = loadCourseFile(path, courseLabel);
     const stateDb = options.stateDb === undefined ? settings.stateDb : options.stateDb === ':memory:' ? ':memory:' : resolve(cwd, options.stateDb);
-    const store = await readingStore(stateDb);
+    const [{ cachedPlanReader }, store] = await Promise.all([import('./cli/plan.js'), readingStore(stateDb)]);
     try {
+      // A plan URL is read from the copy the bot keeps in the state database.
+      const loaded = loadCourseFile(path, courseLabel, { plan: cachedPlanReader(store) });
       const applied = effectiveCourse(loaded, store);
       for (const { id, reason } of applied.skipped) await warn(`Change #${id} ${skippedAs}: ${reason}`);
       return { loaded, courseLabel, ...applied };

@@ -1,7 +1,7 @@
 import type { StateStore } from '../core/ports.js';
 import { createLogger } from '../log.js';
 import { PlanSource, readCachedPlan, shownUrl } from '../course-file/plan-source.js';
-import type { PlanRequest } from '../course-file/plan.js';
+import type { PlanReader, PlanRequest } from '../course-file/plan.js';
 import { PlanUnavailable, readPlanFile } from '../course-file/plan.js';
 import { type LoadedCourse, loadCourseFile } from '../course-file/read.js';
 import { courseSummary } from '../course-file/summary.js';
@@ -25,6 +25,23 @@ export async function loadFetchingPlan(path: string, label: string, token?: stri
     ...(token !== undefined && { token }),
   });
   return plans.load(path, label);
+}
+
+/**
+ * Reads a plan URL from the copy a bot keeps in this state database (the commands that show the schedule as
+ * the bot does fetch nothing); a file from disk.
+ */
+export function cachedPlanReader(store: Pick<StateStore, 'getValue'>): PlanReader {
+  return (request) => {
+    if (request.kind === 'path') return readPlanFile(request);
+    const copy = readCachedPlan(store, request.courseId, request.source);
+    if (!copy) {
+      throw new PlanUnavailable(
+        `${shownUrl(request.source)} has not been fetched by a bot using this state database yet: \`course-bot start\` fetches it (--state-db names another database)`,
+      );
+    }
+    return { text: copy.text, name: shownUrl(request.source), baseUrl: request.source };
+  };
 }
 
 /**

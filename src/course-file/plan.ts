@@ -56,7 +56,7 @@ export interface PlanInfo {
 /** A plan read as a file, relative to the course file. Refuses URLs: reading those is `PlanSource`'s. */
 export const readPlanFile: PlanReader = (request) => {
   if (request.kind === 'url' || request.path === undefined) {
-    throw new PlanUnavailable('is a URL, which only `course-bot start`, `validate` and `plan` fetch');
+    throw new PlanUnavailable('is a URL, which this command does not read (`course-bot start` and `validate` fetch it)');
   }
   let bytes: Buffer;
   try {

@@ -68,11 +68,21 @@ describe('course-bot plan and validate with a plan', () => {
     );
     store.close();
     const kept = await runMain(['plan', '--course', join(dir, 'url.yaml'), '--state-db', db]);
+    const asked = await runMain(['ask', '/today', '--at', '2027-01-05T10:00', '--course', join(dir, 'url.yaml'), '--state-db', db]);
+    expect(asked.code).toBe(0);
+    expect(asked.stdout).toContain('Testing');
     expect(kept.stdout.split('\n').slice(1, 4)).toEqual([
       `Schedule from: the plan at ${server.url('/plan.md')} (checked every 30s, and on POST /hooks/plan)`,
       'Last fetched: 2027-01-03T12:00:00.000Z',
       'ETag: "abc"',
     ]);
+  });
+
+  it('ask without a kept copy says what to do in one line', async () => {
+    const run = await runMain(['ask', '/today', '--course', join(dir, 'url.yaml'), '--state-db', ':memory:']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/plan\.source: http:\/\/127\.0\.0\.1:\d+\/plan\.md has not been fetched by a bot using this state database yet: `course-bot start` fetches it/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('validate names a URL it cannot fetch in one line, exit 1', async () => {
