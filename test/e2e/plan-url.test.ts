@@ -11,6 +11,7 @@ import { servedPlan, startPlanServer } from '../support/plan-server.js';
 
 const TIMEOUT = SPAWN_TIMEOUT;
 const SECRET = 'the-plan-webhook-secret-for-tests';
+const TOKEN = 'plan-source-token-never-logged';
 const ANNOUNCE = '1100000000000000002';
 const INSTRUCTORS = '1100000000000000003';
 
@@ -50,6 +51,7 @@ describe('a bot following a plan URL', () => {
     HTTP_PORT: '0',
     HTTP_HOST: '127.0.0.1',
     PLAN_WEBHOOK_SECRET: SECRET,
+    PLAN_SOURCE_TOKEN: TOKEN,
   });
   const startBot = async () => {
     const child = spawnCli(['start', '--at', '2027-01-05T10:00'], env());
@@ -98,8 +100,9 @@ describe('a bot following a plan URL', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('starts on the plan fetched from the URL', async () => {
+  it('starts on the plan fetched from the URL, with PLAN_SOURCE_TOKEN as a bearer token', async () => {
     expect(plans.requests).toHaveLength(1);
+    expect(plans.requests[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(await today()).toContain('Testing');
   });
 
@@ -127,6 +130,9 @@ describe('a bot following a plan URL', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(notices()).toHaveLength(1);
     expect(JSON.stringify(notices()[0])).toContain('Unit testing and coverage');
+    const { stdout, stderr } = bot.output();
+    expect(stdout + stderr).not.toContain(TOKEN);
+    expect(stdout + stderr).not.toContain(SECRET);
   });
 
   it('starts on the kept copy when the URL is down at a restart, and says so', async () => {
@@ -135,5 +141,8 @@ describe('a bot following a plan URL', () => {
     bot = await startBot();
     expect(bot.output().stderr + bot.output().stdout).toMatch(/plan URL cannot be fetched \(HTTP 503 Service Unavailable\); starting on the copy fetched at/);
     expect(await today()).toContain('Unit testing and coverage');
+    const { stdout, stderr } = bot.output();
+    expect(stdout + stderr).not.toContain(TOKEN);
+    expect(stdout + stderr).not.toContain(SECRET);
   });
 }, TIMEOUT);
