@@ -381,6 +381,8 @@ export async function start(options: StartOptions): Promise<void> {
           tellInstructors = (text) => {
             for (const tell of reporters) tell(text).catch((error: unknown) => logger.error({ err: error }, 'could not tell instructors'));
           };
+          const planNotice = plans.startNotice();
+          if (planNotice !== undefined) tellInstructors(planNotice);
           const messengers = platforms.flatMap((platform) => platform.messengers());
           if (messengers.length > 0) {
             const started = startAnnouncer({ config, logger, store: platformStore, clock, course, messengers, ...(metrics && { metrics }) });

@@ -306,6 +306,16 @@ export class PlanSource {
     }
   }
 
+  /**
+   * What instructors are told once the bot can tell them, when it started on the kept copy because the URL
+   * could not be fetched (the failing streak then counts as told). Undefined otherwise; says it once.
+   */
+  startNotice(): string | undefined {
+    if (!this.#startedOnCache || this.#told || !this.#failing || !this.#lastGood || this.#url === undefined) return undefined;
+    this.#told = true;
+    return `The plan at ${shownUrl(this.#url)} could not be fetched at start; the bot runs on the copy fetched at ${this.#lastGood.fetchedAt}. I will say when it can be fetched again.`;
+  }
+
   /** Fetches the plan now (a timer, the webhook); the course is read again when it changed. Serialized. */
   refresh(reason: string): Promise<RefreshOutcome> {
     const next = this.#queue.then(() => this.#refresh(reason));

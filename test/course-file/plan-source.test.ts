@@ -210,6 +210,8 @@ describe('PlanSource: a course that follows a plan URL', () => {
       expect(warned).toHaveLength(1);
       expect(warned[0]).toMatch(/plan URL cannot be fetched \(HTTP 503 Service Unavailable\); starting on the copy fetched at 2027-01-03T12:00:00.000Z/);
       expect(restarted.plans.status).toMatchObject({ failing: true, startedOnCache: true });
+      expect(restarted.plans.startNotice()).toMatch(/could not be fetched at start; the bot runs on the copy fetched at 2027-01-03T12:00:00.000Z/);
+      expect(restarted.plans.startNotice()).toBeUndefined();
     } finally {
       await source.close();
     }

@@ -141,6 +141,12 @@ describe('a bot following a plan URL', () => {
     bot = await startBot();
     expect(bot.output().stderr + bot.output().stdout).toMatch(/plan URL cannot be fetched \(HTTP 503 Service Unavailable\); starting on the copy fetched at/);
     expect(await today()).toContain('Unit testing and coverage');
+    // The instructors hear it once, when the bot is up.
+    const told = await fake.waitFor(
+      () => fake.messages(INSTRUCTORS).find((message) => message.content?.includes('could not be fetched at start')),
+      { timeoutMs: 10_000, what: 'the instructors told that the bot started on the kept copy' },
+    );
+    expect(told.content).toMatch(/^The plan at http:\/\/127\.0\.0\.1:\d+\/timeplan\.md could not be fetched at start; the bot runs on the copy fetched at /);
     const { stdout, stderr } = bot.output();
     expect(stdout + stderr).not.toContain(TOKEN);
     expect(stdout + stderr).not.toContain(SECRET);
