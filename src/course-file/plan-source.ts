@@ -4,7 +4,7 @@ import { planSourceKind } from '../core/course/schema.js';
 import type { StateStore } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import type { LiveCourse } from './live-course.js';
-import { PLAN_MAX_BYTES, type PlanReader, type PlanRequest, PlanUnavailable, readPlanFile } from './plan.js';
+import { PLAN_MAX_BYTES, type PlanReader, type PlanRequest, type PlanTexts, PlanUnavailable, readPlanFile } from './plan.js';
 import { CourseFileError, type LoadedCourse, loadCourseFile } from './read.js';
 
 /** How a plan URL is fetched: the whole answer within the timeout, at most this many bytes and redirects. */
@@ -233,6 +233,12 @@ export class PlanSource {
     if (!this.#current) throw new PlanUnavailable(`${shownUrl(request.source)} has not been fetched yet`);
     return { text: this.#current.text, name: shownUrl(request.source), baseUrl: request.source };
   };
+
+  /** The plan text the course is read from now, as data: what a reload in a worker thread reads (see `planTextsReader`). */
+  texts(): PlanTexts {
+    if (this.#url === undefined || !this.#current) return {};
+    return { [this.#url]: { text: this.#current.text, name: shownUrl(this.#url), baseUrl: this.#url } };
+  }
 
   /** The plan URL the course names, when it names one. */
   get url(): string | undefined {

@@ -69,6 +69,22 @@ export const readPlanFile: PlanReader = (request) => {
   return { text: bytes.toString('utf8'), name: request.label ?? request.source };
 };
 
+/** The texts of plan URLs as plain data (URL → text), for a reader in another thread. */
+export type PlanTexts = Readonly<Record<string, PlanText>>;
+
+/**
+ * A reader over plan texts given as data (a worker thread cannot call back into `PlanSource`): a URL from
+ * `texts`, a file from disk.
+ */
+export function planTextsReader(texts: PlanTexts): PlanReader {
+  return (request) => {
+    if (request.kind === 'path') return readPlanFile(request);
+    const text = Object.hasOwn(texts, request.source) ? texts[request.source] : undefined;
+    if (!text) throw new PlanUnavailable(`${request.source} has not been fetched yet`);
+    return text;
+  };
+}
+
 /** What the plan's import gave: a course file with weeks (and its guesses), and what it warned about. */
 export interface PlanImport {
   readonly course: CourseFileInput;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LiveCourse } from '../../src/course-file/live-course.js';
 import { PlanSource, fetchPlan, shownUrl } from '../../src/course-file/plan-source.js';
-import { CourseFileError } from '../../src/course-file/read.js';
+import { planTextsReader } from '../../src/course-file/plan.js';
+import { CourseFileError, loadCourseFile } from '../../src/course-file/read.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { captureLogger } from '../support/log.js';
 import { servedPlan, startPlanServer } from '../support/plan-server.js';
@@ -212,6 +213,12 @@ describe('PlanSource: a course that follows a plan URL', () => {
       expect(restarted.plans.status).toMatchObject({ failing: true, startedOnCache: true });
       expect(restarted.plans.startNotice()).toMatch(/could not be fetched at start; the bot runs on the copy fetched at 2027-01-03T12:00:00.000Z/);
       expect(restarted.plans.startNotice()).toBeUndefined();
+      // The same text as data, for a reload in a worker thread: the same course.
+      const texts = restarted.plans.texts();
+      expect(Object.keys(texts)).toEqual([source.url('/course-plan.md')]);
+      const viaData = loadCourseFile(path, 'course.yaml', { plan: planTextsReader(structuredClone(texts)) });
+      expect(viaData.course.sessions).toEqual(again.course.sessions);
+      expect(() => loadCourseFile(path, 'course.yaml', { plan: planTextsReader({}) })).toThrow(/plan\.source: .* has not been fetched yet/);
     } finally {
       await source.close();
     }
