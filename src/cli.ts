@@ -122,14 +122,25 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
   const config = (): Config => {
     const settings = loadConfig({ ...(io.env && { env: io.env }), cwd });
     registerSecrets([settings.discord?.token, settings.slack?.botToken, settings.slack?.appToken, settings.slack?.signingSecret]);
+    registerSecrets([settings.plan.sourceToken, settings.plan.webhookSecret]);
     return settings;
   };
 
-  /** The course named by `--course`, or the configured one. */
-  const course = (file: string | undefined): LoadedCourse => {
-    if (file) return loadCourseFile(resolve(cwd, file), label(resolve(cwd, file), cwd));
-    const settings = config();
-    return loadCourseFile(settings.courseFile, settings.courseFileLabel);
+  /** The course named by `--course`, or the configured one; a plan URL is fetched. */
+  const course = async (file: string | undefined): Promise<LoadedCourse> => {
+    const { loadFetchingPlan } = await import('./cli/plan.js');
+    if (!file) {
+      const settings = config();
+      return loadFetchingPlan(settings.courseFile, settings.courseFileLabel, settings.plan.sourceToken);
+    }
+    let token: string | undefined;
+    try {
+      token = config().plan.sourceToken;
+    } catch (error) {
+      // A file named on the command line is checked without the bot's configuration.
+      if (!(error instanceof ConfigError)) throw error;
+    }
+    return loadFetchingPlan(resolve(cwd, file), label(resolve(cwd, file), cwd), token);
   };
 
   const effective = async (options: SourceOptions, skippedAs: string): Promise<Effective> => {
@@ -137,10 +148,11 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
     const settings = config();
     const path = options.course === undefined ? settings.courseFile : resolve(cwd, options.course);
     const courseLabel = options.course === undefined ? settings.courseFileLabel : label(path, cwd);
-    const loaded = loadCourseFile(path, courseLabel);
     const stateDb = options.stateDb === undefined ? settings.stateDb : options.stateDb === ':memory:' ? ':memory:' : resolve(cwd, options.stateDb);
-    const store = await readingStore(stateDb);
+    const [{ cachedPlanReader }, store] = await Promise.all([import('./cli/plan.js'), readingStore(stateDb)]);
     try {
+      // A plan URL is read from the copy the bot keeps in the state database.
+      const loaded = loadCourseFile(path, courseLabel, { plan: cachedPlanReader(store) });
       const applied = effectiveCourse(loaded, store);
       for (const { id, reason } of applied.skipped) await warn(`Change #${id} ${skippedAs}: ${reason}`);
       return { loaded, courseLabel, ...applied };
@@ -231,8 +243,27 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
     .argument('[file]', 'the course file (default: the configured one)')
     .action(async (file: string | undefined) => {
       if (file?.trim() === '') throw new UsageError('validate needs a file name (leave it out to check the configured course file)');
-      const loaded = course(file);
+      const loaded = await course(file);
       await print(`${printable(loaded.path)}: valid. ${courseSummary(loaded)}`);
+    });
+
+  cli
+    .command('plan')
+    .description('Print where the schedule comes from: the course file, a plan file, or a plan URL (last fetched, ETag, warnings)')
+    .option(...courseOption)
+    .option(...stateDbOption)
+    .action(async (options: SourceOptions) => {
+      if (options.stateDb?.trim() === '') throw new UsageError('--state-db needs a file name (the bot’s STATE_DB)');
+      const settings = config();
+      const path = options.course === undefined ? settings.courseFile : resolve(cwd, options.course);
+      const courseLabel = options.course === undefined ? settings.courseFileLabel : label(path, cwd);
+      const stateDb = options.stateDb === undefined ? settings.stateDb : options.stateDb === ':memory:' ? ':memory:' : resolve(cwd, options.stateDb);
+      const [{ planReport }, store] = await Promise.all([import('./cli/plan.js'), readingStore(stateDb)]);
+      try {
+        await print(planReport(path, courseLabel, store));
+      } finally {
+        store.close();
+      }
     });
 
   cli

@@ -109,6 +109,8 @@ const envSchema = z.object({
     .transform((value) => (value === undefined ? undefined : Number(value)))
     .pipe(z.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65_535).optional()),
   HTTP_HOST: optionalText,
+  PLAN_SOURCE_TOKEN: optionalText,
+  PLAN_WEBHOOK_SECRET: optionalText.pipe(z.string().min(16, 'must be at least 16 characters (a random string: openssl rand -hex 32)').optional()),
   SLACK_REPLY_VISIBILITY: visibility,
 });
 
@@ -174,6 +176,8 @@ export interface Config {
   readonly slack?: SlackConfig;
   /** The health, metrics and calendar server (`HTTP_PORT`); off when unset. */
   readonly http?: { readonly port: number; readonly host: string };
+  /** A course plan at a URL: `PLAN_SOURCE_TOKEN` (a bearer token, for private repositories), `PLAN_WEBHOOK_SECRET` (POST /hooks/plan). */
+  readonly plan: { readonly sourceToken?: string; readonly webhookSecret?: string };
   readonly announcer: {
     /** How long a claimed, unfinished post keeps other instances away (renewed while posting). */
     readonly leaseMs: number;
@@ -244,6 +248,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     logFormat: values.LOG_FORMAT,
     ...(values.DISCORD_APPLICATION_ID !== undefined && { discordApplicationId: values.DISCORD_APPLICATION_ID }),
     ...(values.HTTP_PORT !== undefined && { http: { port: values.HTTP_PORT, host: values.HTTP_HOST ?? '0.0.0.0' } }),
+    plan: defined({ sourceToken: values.PLAN_SOURCE_TOKEN, webhookSecret: values.PLAN_WEBHOOK_SECRET }),
     announcer: {
       leaseMs: (values.ANNOUNCE_LEASE_SECONDS ?? 120) * 1000,
       retryForMs: (values.ANNOUNCE_RETRY_MINUTES ?? 10) * 60_000,

@@ -9,7 +9,8 @@ import type { Config, DiscordConfig, SlackConfig } from './config.js';
 import { courseSummary } from './course-file/summary.js';
 import { LiveCourse } from './course-file/live-course.js';
 import { Settle } from './course-file/settle.js';
-import { loadCourseFile } from './course-file/read.js';
+import { PLAN_FETCHED, PlanSource } from './course-file/plan-source.js';
+import { watchPlanFile } from './course-file/plan-watch.js';
 import { type Logger, chatLogLevel, createLogger } from './log.js';
 import { startTicking } from './announcer/tick.js';
 import type { Messenger, ScheduleAdmin, StateStore } from './core/ports.js';
@@ -248,24 +249,34 @@ export async function start(options: StartOptions): Promise<void> {
   let store: SqliteStore | undefined;
   let cleanUp: () => void = () => undefined;
   try {
-    const loaded = loadCourseFile(config.courseFile, config.courseFileLabel);
-    const clock = options.clock?.(loaded.course) ?? systemClock;
     // Where a refused course file is reported, once a platform is up.
     let tellInstructors: (text: string) => void = () => undefined;
+    const openStore = (): SqliteStore =>
+      (store ??= new SqliteStore(config.stateDb, {
+        // Once per incident (the file deleted or replaced, the disk full or failing), found by a write, the
+        // health check or the minute check below.
+        onTrouble: (error) => {
+          logger.error({ db: config.stateDb, problem: error.problem, ...(error.recovered && { recovered: error.recovered }) }, error.message);
+          tellInstructors(error.message);
+        },
+        onRecovered: (message) => {
+          logger.info({ db: config.stateDb }, message);
+          tellInstructors(message);
+        },
+      }));
+    // The state store is opened for the course only when its plan is a URL (whose last good copy it keeps):
+    // a broken course file stops the start before anything is created.
+    const plans = new PlanSource({
+      store: { getValue: (key) => openStore().getValue(key), setValue: (key, value) => openStore().setValue(key, value) },
+      logger: logger.child({ subsystem: 'plan' }),
+      ...(config.plan.sourceToken !== undefined && { token: config.plan.sourceToken }),
+      tell: (text) => tellInstructors(text),
+    });
+    const loaded = await plans.load(config.courseFile, config.courseFileLabel);
+    const clock = options.clock?.(loaded.course) ?? systemClock;
     // Undefined while starting; `off` when no announcement channel is configured.
     let announcer: Announcer | 'off' | undefined;
-    store = new SqliteStore(config.stateDb, {
-      // Once per incident (the file deleted or replaced, the disk full or failing), found by a write, the
-      // health check or the minute check below.
-      onTrouble: (error) => {
-        logger.error({ db: config.stateDb, problem: error.problem, ...(error.recovered && { recovered: error.recovered }) }, error.message);
-        tellInstructors(error.message);
-      },
-      onRecovered: (message) => {
-        logger.info({ db: config.stateDb }, message);
-        tellInstructors(message);
-      },
-    });
+    store = openStore();
     logger.debug({ db: config.stateDb }, 'state store open');
     // A change made by editing the file is announced once the file has been quiet (a half-saved file
     // is never announced); the notice compares with what students were last told. Called only after
@@ -281,7 +292,15 @@ export async function start(options: StartOptions): Promise<void> {
         tellInstructors(`The course file was not reloaded; the last good schedule stays live.\n${error.message}`);
       },
       onRecovered: () => tellInstructors(`Course file accepted again: ${config.courseFileLabel} has no errors now, and the schedule follows it.`),
-      onChange: () => fileNotices.touch(),
+      // Called only after start-up, once `schedule` and `planWatch` exist. A plan fetched from its URL is a
+      // whole push, told at once; an edited file (or plan file) is told once it has been quiet.
+      onChange: (reason) => {
+        planWatch.retarget();
+        if (reason.startsWith(PLAN_FETCHED)) schedule.publishInBackground('plan changed');
+        else fileNotices.touch();
+      },
+      read: { plan: plans.reader },
+      planTexts: () => plans.texts(),
     });
     const schedule = new LiveSchedule({
       live,
@@ -294,11 +313,15 @@ export async function start(options: StartOptions): Promise<void> {
     const onHangUp = () => void live.reloadOffThread('SIGHUP');
     process.on('SIGHUP', onHangUp);
     const stopWatching = live.watch();
+    const planWatch = watchPlanFile(live);
+    const stopFollowing = plans.follow(live);
     cleanUp = () => {
       process.off('SIGHUP', onHangUp);
       stopWatching();
       fileNotices.stop();
       live.close();
+      planWatch.stop();
+      stopFollowing();
     };
     const course = () => schedule.course;
     logger.info(
@@ -326,13 +349,22 @@ export async function start(options: StartOptions): Promise<void> {
     };
     let health: () => HealthChecks = storeHealth;
     if (config.http && metrics) {
-      const [{ startHttpServer }, { cachedCalendar }] = await Promise.all([import('./observability/http.js'), import('./calendar/ics.js')]);
+      const [{ startHttpServer }, { cachedCalendar }, { planHook }] = await Promise.all([
+        import('./observability/http.js'),
+        import('./calendar/ics.js'),
+        import('./course-file/plan-hook.js'),
+      ]);
       const server = await startHttpServer({
         ...config.http,
         logger: logger.child({ subsystem: 'http' }),
         metrics,
         health: () => health(),
         calendar: cachedCalendar({ course: () => schedule.course, now: () => clock.now() }),
+        planHook: planHook({
+          ...(config.plan.webhookSecret !== undefined && { secret: config.plan.webhookSecret }),
+          refresh: () => void plans.refresh('webhook').catch((error: unknown) => logger.error({ err: error }, 'plan refresh failed')),
+          logger: logger.child({ subsystem: 'plan-hook' }),
+        }),
       });
       const previous = cleanUp;
       cleanUp = () => {
@@ -369,6 +401,8 @@ export async function start(options: StartOptions): Promise<void> {
           tellInstructors = (text) => {
             for (const tell of reporters) tell(text).catch((error: unknown) => logger.error({ err: error }, 'could not tell instructors'));
           };
+          const planNotice = plans.startNotice();
+          if (planNotice !== undefined) tellInstructors(planNotice);
           const messengers = platforms.flatMap((platform) => platform.messengers());
           if (messengers.length > 0) {
             const started = startAnnouncer({ config, logger, store: platformStore, clock, course, messengers, ...(metrics && { metrics }) });

@@ -4,7 +4,8 @@ import type { Course } from '../core/course/model.js';
 import type { CourseFile } from '../core/course/schema.js';
 import type { Logger } from '../log.js';
 import { loadOffThread } from './load-off-thread.js';
-import { CourseFileError, type LoadedCourse, formatIssue, loadCourseFile, unexpected } from './read.js';
+import type { PlanTexts } from './plan.js';
+import { CourseFileError, type LoadedCourse, type ReadOptions, formatIssue, loadCourseFile, unexpected } from './read.js';
 
 /** What a reload did: the file accepted (changed or not), or refused with its problems. */
 export type ReloadResult =
@@ -30,7 +31,7 @@ export class LiveCourse {
   readonly #label: string;
   readonly #logger: Logger;
   readonly #onInvalid: (error: CourseFileError) => void;
-  readonly #onChange: () => void;
+  readonly #onChange: (reason: string) => void;
   readonly #onRecovered: () => void;
   /** While watching: finds the folders to watch again (a reload on SIGHUP or in chat calls it too). */
   #follow: (() => void) | undefined;
@@ -38,6 +39,8 @@ export class LiveCourse {
   #queue: Promise<unknown> = Promise.resolve();
   readonly #closed = new AbortController();
   readonly #timeLimitMs: number | undefined;
+  readonly #read: ReadOptions;
+  readonly #planTexts: () => PlanTexts;
 
   constructor(options: {
     readonly path: string;
@@ -47,13 +50,19 @@ export class LiveCourse {
     /** Called with the errors of a refused file (e.g. to tell instructors). */
     readonly onInvalid?: (error: CourseFileError) => void;
     /** Called after a new valid file replaced the old one. */
-    readonly onChange?: () => void;
+    readonly onChange?: (reason: string) => void;
     /** Called when a file is accepted after a refused one (e.g. to tell instructors the errors are fixed). */
     readonly onRecovered?: () => void;
     /** How long `reloadOffThread` may take (default `RELOAD_TIME_LIMIT_MS`). */
     readonly timeLimitMs?: number;
+    /** How the file is read on this thread (how its `plan:` text is had). */
+    readonly read?: ReadOptions;
+    /** The plan URLs' texts, as data, for a reload in a worker thread (which cannot call `read.plan`). */
+    readonly planTexts?: () => PlanTexts;
   }) {
     this.#timeLimitMs = options.timeLimitMs;
+    this.#read = options.read ?? {};
+    this.#planTexts = options.planTexts ?? (() => ({}));
     this.#path = options.path;
     this.#label = options.label;
     this.#loaded = options.initial;
@@ -85,7 +94,7 @@ export class LiveCourse {
   reload(reason: string): ReloadResult {
     if (this.#follow) this.#call('follow', this.#follow);
     try {
-      return this.#take(loadCourseFile(this.#path, this.#label), reason);
+      return this.#take(loadCourseFile(this.#path, this.#label, this.#read), reason);
     } catch (error) {
       return this.#refuse(error instanceof CourseFileError ? error : unexpected(this.#label, error), reason);
     }
@@ -101,7 +110,11 @@ export class LiveCourse {
       if (this.#follow) this.#call('follow', this.#follow);
       this.#logger.debug({ file: this.#label, reason }, 'checking the course file in a worker thread');
       try {
-        const loaded = await loadOffThread(this.#path, this.#label, { timeLimitMs: this.#timeLimitMs, signal: this.#closed.signal });
+        const loaded = await loadOffThread(this.#path, this.#label, {
+          timeLimitMs: this.#timeLimitMs,
+          signal: this.#closed.signal,
+          planTexts: this.#planTexts(),
+        });
         return this.#take(loaded, reason);
       } catch (error) {
         return this.#refuse(error instanceof CourseFileError ? error : unexpected(this.#label, error), reason);
@@ -133,7 +146,7 @@ export class LiveCourse {
     this.#loaded = loaded;
     this.#text = text;
     this.#logger.info({ file: this.#label, reason, sessions: loaded.course.sessions.length }, 'course file reloaded');
-    this.#call('onChange', this.#onChange);
+    this.#call('onChange', () => this.#onChange(reason));
     return { ok: true, changed: true, recovered };
   }
 
@@ -163,14 +176,15 @@ export class LiveCourse {
    * file it resolves to. The whole path is resolved again after every event and every reload, and a folder
    * replaced under the same name (moved away and made again) is watched anew. Bursts of events are
    * debounced. As a safety net for file systems and swaps that send no event, the file's identity
-   * (real path, device, inode, size, times) is compared every `pollMs`.
+   * (real path, device, inode, size, times) is compared every `pollMs`. `path`: another file whose change
+   * reloads the course (its plan), watched the same way.
    */
-  watch(debounceMs = 250, pollMs = 5_000): () => void {
+  watch(debounceMs = 250, pollMs = 5_000, path = this.#path): () => void {
     /** Per directory: its watcher and the identity (device, inode) of the folder it watches. */
     const watchers = new Map<string, { readonly watcher: FSWatcher; readonly id: string }>();
-    const home = realDirectory(dirname(resolve(this.#path)));
+    const home = realDirectory(dirname(resolve(path)));
     let names = new Set<string>();
-    let fingerprint = fingerprintOf(this.#path);
+    let fingerprint = fingerprintOf(path);
     let timer: NodeJS.Timeout | undefined;
     let relevant = false;
     let stopped = false;
@@ -186,7 +200,7 @@ export class LiveCourse {
       // Runs from a timer: whatever fails here is logged, never thrown into the process.
       try {
         follow();
-        const now = fingerprintOf(this.#path);
+        const now = fingerprintOf(path);
         if (!relevant && now === fingerprint) return;
         relevant = false;
         fingerprint = now;
@@ -207,7 +221,7 @@ export class LiveCourse {
       timer = setTimeout(check, debounceMs);
     };
     const follow = () => {
-      const targets = watchTargets(this.#path);
+      const targets = watchTargets(path);
       names = targets.names;
       for (const [dir, watched] of watchers) {
         if (targets.dirs.has(dir) && watched.id === folderId(dir)) continue;
@@ -234,7 +248,8 @@ export class LiveCourse {
       }
     };
     follow();
-    this.#follow = follow;
+    // The course file's own watch is the one a reload re-resolves.
+    if (path === this.#path) this.#follow = follow;
     const poll = setInterval(() => {
       if (!timer) onPoll();
     }, pollMs);
@@ -242,7 +257,7 @@ export class LiveCourse {
     const onPoll = () => {
       try {
         follow();
-        if (fingerprintOf(this.#path) === fingerprint) return;
+        if (fingerprintOf(path) === fingerprint) return;
         relevant = true;
         check();
       } catch (error) {

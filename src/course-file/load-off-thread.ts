@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { PlanTexts } from './plan.js';
 import { CourseFileError, type LoadedCourse, type LocatedIssue } from './read.js';
 
 /**
@@ -24,7 +25,7 @@ type Reply =
 export function loadOffThread(
   path: string,
   label: string,
-  options: { readonly timeLimitMs?: number; readonly signal?: AbortSignal } = {},
+  options: { readonly timeLimitMs?: number; readonly signal?: AbortSignal; readonly planTexts?: PlanTexts } = {},
 ): Promise<LoadedCourse> {
   const timeLimitMs = options.timeLimitMs ?? RELOAD_TIME_LIMIT_MS;
   const refusal = (message: string, cause?: unknown) =>
@@ -34,7 +35,7 @@ export function loadOffThread(
       reject(refusal('was not checked: the bot is stopping'));
       return;
     }
-    const worker = spawn(path, label);
+    const worker = spawn(path, label, options.planTexts ?? {});
     let settled = false;
     const finish = (outcome: () => void) => {
       if (settled) return;
@@ -76,10 +77,10 @@ export function loadOffThread(
  * The worker: the compiled `parse-worker.js` next to this file, or, when this runs from the TypeScript
  * source (tests, `npm run dev`), `parse-worker.ts` loaded through tsx, which is there in a checkout.
  */
-function spawn(path: string, label: string): Worker {
+function spawn(path: string, label: string, planTexts: PlanTexts): Worker {
   const fromSource = import.meta.url.endsWith('.ts');
   const resourceLimits = { maxOldGenerationSizeMb: WORKER_HEAP_MB };
-  const workerData = { path, label };
+  const workerData = { path, label, planTexts };
   if (!fromSource) return new Worker(new URL('./parse-worker.js', import.meta.url), { workerData, resourceLimits });
   const entry = new URL('./parse-worker.ts', import.meta.url).href;
   // Resolved here, from this file: an eval'd worker would resolve a bare name from the working directory.

@@ -1,13 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { type PlanTexts, planTextsReader } from './plan.js';
 import { CourseFileError, loadCourseFile, unexpected } from './read.js';
 
 /**
  * The worker thread of a reload (see `load-off-thread.ts`): reads and checks the course file given in
  * `workerData` and posts the loaded course, or the refusal's problems, back. Plain data both ways.
  */
-const { path, label } = workerData as { readonly path: string; readonly label: string };
+const { path, label, planTexts } = workerData as { readonly path: string; readonly label: string; readonly planTexts: PlanTexts };
 try {
-  parentPort!.postMessage({ ok: true, loaded: loadCourseFile(path, label) });
+  parentPort!.postMessage({ ok: true, loaded: loadCourseFile(path, label, { plan: planTextsReader(planTexts) }) });
 } catch (error) {
   const refusal = error instanceof CourseFileError ? error : unexpected(label, error);
   const cause = error instanceof CourseFileError ? undefined : error instanceof Error ? (error.stack ?? error.message) : String(error);

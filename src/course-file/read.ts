@@ -5,6 +5,7 @@ import { type Course, type CourseIssue, formatPath, printable, quoted } from '..
 import type { CourseFile } from '../core/course/schema.js';
 import { FileRefusal, readRegularFile, tooLargeMessage } from '../regular-file.js';
 import { type GuardIssue, YAML_LIMITS, checkAliases, checkKeys, keyName, rangeStart, toPlainData, tooDeep, tooManyTokens } from './yaml-guard.js';
+import { type PlanInfo, type PlanReader, expandPlan, readPlanFile } from './plan.js';
 
 /**
  * What a course file may be, beyond its format (see also `COURSE_LIMITS` and `YAML_LIMITS`): a larger
@@ -74,6 +75,15 @@ export interface LoadedCourse {
   readonly path: string;
   /** Written by `course-bot export`: the changes of that state database up to this id are in the file. */
   readonly exported?: ExportMarker;
+  /** Where the weeks came from, when the file has `plan:` instead of `weeks`. */
+  readonly plan?: PlanInfo;
+}
+
+/** How a course file is read: `plan`, how a `plan:` source's text is had (default: files only). */
+export interface ReadOptions {
+  readonly plan?: PlanReader;
+  /** The course file's own path, when `file` is only its label (a relative plan is found next to it). */
+  readonly path?: string;
 }
 
 /** `x-course-bot: { database, changesThrough, skipped }` at the top of an exported course file. */
@@ -101,9 +111,9 @@ function exportMarker(root: unknown): ExportMarker | undefined {
  * Parses course YAML text; `file` names it in errors. Throws `CourseFileError` with every problem, and
  * nothing else: an unexpected error inside becomes a refusal that says so (with the error as its cause).
  */
-export function parseCourseText(text: string, file: string): LoadedCourse {
+export function parseCourseText(text: string, file: string, options: ReadOptions = {}): LoadedCourse {
   try {
-    return parseChecked(text, file);
+    return parseChecked(text, file, options);
   } catch (error) {
     if (error instanceof CourseFileError) throw error;
     throw unexpected(file, error);
@@ -111,7 +121,7 @@ export function parseCourseText(text: string, file: string): LoadedCourse {
 }
 
 /** Reads and validates a course file from disk: a regular file of UTF-8 text. Throws `CourseFileError` only. */
-export function loadCourseFile(path: string, displayName = path): LoadedCourse {
+export function loadCourseFile(path: string, displayName = path, options: ReadOptions = {}): LoadedCourse {
   let bytes: Buffer;
   try {
     bytes = readRegularFile(path, COURSE_FILE_LIMITS.bytes, 'a course file');
@@ -119,7 +129,7 @@ export function loadCourseFile(path: string, displayName = path): LoadedCourse {
     if (!(error instanceof FileRefusal)) throw error;
     throw whole(displayName, error.message);
   }
-  return parseCourseText(decode(bytes, displayName), displayName);
+  return parseCourseText(decode(bytes, displayName), displayName, { ...options, path });
 }
 
 /** A refusal for an error nothing expected (a bug): one line naming it; the stack stays on `cause`. */
@@ -229,7 +239,7 @@ function invalidUtf8At(bytes: Uint8Array): number {
 // Keys are checked by `checkKeys`, in one pass: the library's own check is quadratic.
 const YAML_OPTIONS = { uniqueKeys: false, schema: 'core', merge: true } as const;
 
-function parseChecked(text: string, file: string): LoadedCourse {
+function parseChecked(text: string, file: string, options: ReadOptions): LoadedCourse {
   const size = text.length > COURSE_FILE_LIMITS.bytes ? text.length : Buffer.byteLength(text);
   if (size > COURSE_FILE_LIMITS.bytes) throw tooLarge(file, size);
   // A UTF-8 byte order mark is allowed; it is no part of the first line's columns.
@@ -287,15 +297,19 @@ function parseChecked(text: string, file: string): LoadedCourse {
   if (aliases.length > 0) throw new CourseFileError(file, aliases.map((issue) => at(issue.offset, issue.message)));
 
   const root = toPlainData(doc);
-  const result: ParseResult = parseCourse(root);
+  const keyIndex = new WeakMap<YAMLMap, Map<string, number>>();
+  const expanded = expandPlan(root, { path: options.path ?? file, label: file }, options.plan ?? readPlanFile);
+  if (!expanded.ok) {
+    throw new CourseFileError(file, [...expanded.issues.map((issue) => locate(issue, doc.contents, lineCounter, file, keyIndex)), ...expanded.planIssues]);
+  }
+  const result: ParseResult = parseCourse(expanded.root);
   if (!result.ok) {
-    const keyIndex = new WeakMap<YAMLMap, Map<string, number>>();
     const located = result.issues.map((issue) => locate(issue, doc.contents, lineCounter, file, keyIndex));
     located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
     throw new CourseFileError(file, located);
   }
   const exported = exportMarker(root);
-  return { course: result.course, file: result.file, path: file, ...(exported && { exported }) };
+  return { course: result.course, file: result.file, path: file, ...(exported && { exported }), ...(expanded.plan && { plan: expanded.plan }) };
 }
 
 /**

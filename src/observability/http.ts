@@ -20,6 +20,8 @@ export interface HttpServerOptions {
    * calendar be built without holding up other requests (`/healthz` answers meanwhile).
    */
   readonly calendar: () => CalendarBody | Promise<CalendarBody>;
+  /** `POST /hooks/plan`: fetch the course's plan now (it checks the caller's signature itself). */
+  readonly planHook?: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 }
 
 /** The calendar as served: iCalendar text and the file name, without `.ics`. */
@@ -80,6 +82,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const path = pathOf(request.url);
     if (path === undefined) {
       send(response, 400, 'text/plain; charset=utf-8', 'Bad request\n');
+      return;
+    }
+    if (path === '/hooks/plan' && options.planHook) {
+      await options.planHook(request, response);
       return;
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {

@@ -19,6 +19,7 @@ import {
   courseInfoSchema,
   resourceSchema,
   isCourseDate,
+  planSchema,
   sessionSchema,
   setupStepSchema,
   weekSchema,
@@ -131,6 +132,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   'weeks.sessions': Object.keys(sessionSchema.shape),
   resources: Object.keys(resourceSchema.shape),
   setup: Object.keys(setupStepSchema.shape),
+  plan: Object.keys(planSchema.shape),
 };
 
 function toCourseIssues(issue: z.core.$ZodIssue): CourseIssue[] {

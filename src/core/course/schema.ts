@@ -189,12 +189,70 @@ export const announcementsSchema = z.strictObject({
   weeklyOverview: z.boolean({ error: expected('true or false') }).default(false),
 });
 
+/** `30s`, `10m`, `1h`, `1d` (or a bare number of seconds) as milliseconds; undefined when it is none of these. */
+export function parseDuration(value: string): number | undefined {
+  const match = /^\s*(\d{1,9})\s*(s|m|h|d)?\s*$/i.exec(value);
+  if (!match) return undefined;
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 's').toLowerCase() as 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
+
+/** How often a plan URL may be checked: no more than every 10 seconds, at least once a week. */
+export const PLAN_REFRESH_LIMITS = { minMs: 10_000, maxMs: 7 * 86_400_000, defaultMs: 600_000 } as const;
+
+/**
+ * Where a plan comes from: `url` for `https://…` (and `http://` to this machine only: 127.0.0.1, localhost,
+ * [::1]), `path` for a file (relative to the course file), or a reason it is neither.
+ */
+export function planSourceKind(source: string): { readonly kind: 'url' | 'path' } | { readonly kind: 'invalid'; readonly reason: string } {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return { kind: 'path' };
+  let url: URL;
+  try {
+    url = new URL(source);
+  } catch {
+    return { kind: 'invalid', reason: `${shown(source)} is not a URL` };
+  }
+  if (url.protocol === 'https:') return { kind: 'url' };
+  if (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return { kind: 'url' };
+  if (url.protocol === 'http:') return { kind: 'invalid', reason: `${shown(source)} is plain http: use https:// (http:// only to this machine, 127.0.0.1)` };
+  return { kind: 'invalid', reason: `${shown(source)} is neither an https:// URL nor a file path` };
+}
+
+const planRefresh = z.string({ error: expected('a duration such as 30s, 10m or 1h') }).refine(
+  (value) => {
+    const ms = parseDuration(value);
+    return ms !== undefined && ms >= PLAN_REFRESH_LIMITS.minMs && ms <= PLAN_REFRESH_LIMITS.maxMs;
+  },
+  { error: (issue) => `${input(issue)} is not a duration from 10s to 7d (such as 30s, 10m or 1h)` },
+);
+
+/** `plan:` — the course's weeks come from its Markdown time plan, a file or a URL. */
+export const planSchema = z.strictObject({
+  source: text.superRefine((value, ctx) => {
+    const kind = planSourceKind(value);
+    if (kind.kind === 'invalid') ctx.addIssue({ code: 'custom', message: kind.reason });
+  }),
+  /** The year of `D/M` dates. */
+  year: z
+    .number({ error: expected('a year such as 2027') })
+    .int('must be a whole year')
+    .min(COURSE_LIMITS.firstYear, `must be ${COURSE_LIMITS.firstYear} or later`)
+    .max(COURSE_LIMITS.lastYear, `must be ${COURSE_LIMITS.lastYear} or earlier`)
+    .optional(),
+  /** The first day of week 1, for tables by weekday only. */
+  start: isoDate.optional(),
+  /** How often a URL is checked (default 10m). */
+  refresh: planRefresh.optional(),
+});
+
 export const courseFileSchema = z.strictObject({
   course: courseInfoSchema,
   announcements: announcementsSchema.default({ time: '08:00', catchUpUntil: '12:00', weeklyOverview: false }),
   weeks: z.array(weekSchema, { error: expected('a list of weeks') }).min(1, 'a course needs at least one week'),
   resources: z.array(resourceSchema, { error: expected('a list of resources') }).default([]),
   setup: z.array(setupStepSchema, { error: expected('a list of setup steps') }).default([]),
+  /** Where the weeks come from instead of `weeks` (which the plan fills in when the file is read). */
+  plan: planSchema.optional(),
 });
 
 /** The course file as written (after defaults), before dates are resolved. */
@@ -203,5 +261,6 @@ export type CourseFileInput = z.input<typeof courseFileSchema>;
 export type SessionEntry = z.infer<typeof sessionSchema>;
 export type ResourceEntry = z.infer<typeof resourceSchema>;
 export type SetupStep = z.infer<typeof setupStepSchema>;
+export type PlanEntry = z.infer<typeof planSchema>;
 
 export type { IsoDate, Weekday };
