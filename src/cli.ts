@@ -452,11 +452,25 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
 
 /** `announce --now`: today's announcements through the announcer, so a later morning run never repeats them. */
 async function announceNow(settings: Config, io: CliIo, print: (text: string) => Promise<void>): Promise<number> {
-  const file = loadCourseFile(settings.courseFile, settings.courseFileLabel);
+  // The course is checked first (a broken file creates nothing); a plan URL is then read from the copy the
+  // bot keeps in the state database, as the bot itself starts when the URL is down.
+  const plain = (() => {
+    try {
+      return loadCourseFile(settings.courseFile, settings.courseFileLabel);
+    } catch (error) {
+      if (error instanceof CourseFileError && error.issues.every((issue) => issue.path === 'plan.source')) return undefined;
+      throw error;
+    }
+  })();
   const logger = loggerFor(settings);
-  const [{ SqliteStore }, { createAnnouncer }] = await Promise.all([import('./store/sqlite-store.js'), import('./main.js')]);
+  const [{ SqliteStore }, { createAnnouncer }, { cachedPlanReader }] = await Promise.all([
+    import('./store/sqlite-store.js'),
+    import('./main.js'),
+    import('./cli/plan.js'),
+  ]);
   const store = new SqliteStore(settings.stateDb);
   try {
+    const file = plain ?? loadCourseFile(settings.courseFile, settings.courseFileLabel, { plan: cachedPlanReader(store) });
     // What the bot posts: the file with the instructors' changes.
     const loaded = effectiveCourse(file, store);
     // The same targets, and so the same keys, as the running bot: every configured announcement channel.

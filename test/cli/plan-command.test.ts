@@ -78,6 +78,22 @@ describe('course-bot plan and validate with a plan', () => {
     ]);
   });
 
+  it('announce --now reads a plan URL from the copy the bot keeps, and says in one line when there is none', async () => {
+    const env = { COURSE_FILE: join(dir, 'url.yaml'), STATE_DB: join(dir, 'now.db'), LOG_LEVEL: 'silent' };
+    const none = await runMain(['announce', '--now'], env);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/plan\.source: .* has not been fetched by a bot using this state database yet/);
+    expect(none.stderr).not.toMatch(/\n\s+at /);
+    const store = new SqliteStore(env.STATE_DB);
+    store.setValue(planCacheKey('demo'), JSON.stringify({ url: server.url('/plan.md'), text: PLAN, fetchedAt: '2027-01-03T12:00:00.000Z' }));
+    store.close();
+    const kept = await runMain(['announce', '--now'], env);
+    expect(kept.stderr).toBe('');
+    expect(kept.code).toBe(0);
+    // Today is not a session day of the plan (January 2027): the course was read, and nothing is posted.
+    expect(kept.stdout).toMatch(/^No announcement on .*: there is no session that day\.\n$/);
+  });
+
   it('ask without a kept copy says what to do in one line', async () => {
     const run = await runMain(['ask', '/today', '--course', join(dir, 'url.yaml'), '--state-db', ':memory:']);
     expect(run.code).toBe(1);
