@@ -289,7 +289,9 @@ export async function start(options: StartOptions): Promise<void> {
       logger: logger.child({ subsystem: 'course-file' }),
       onInvalid: (error) => {
         fileNotices.postpone();
-        tellInstructors(`The course file was not reloaded; the last good schedule stays live.\n${error.message}`);
+        // Problems named in another file than the course file are the time plan's (`plan:`).
+        const what = error.issues.some((issue) => issue.file !== config.courseFileLabel) ? 'The time plan was not taken' : 'The course file was not reloaded';
+        tellInstructors(`${what}; the last good schedule stays live.\n${error.message}`);
       },
       onRecovered: () => tellInstructors(`Course file accepted again: ${config.courseFileLabel} has no errors now, and the schedule follows it.`),
       // Called only after start-up, once `schedule` and `planWatch` exist. A plan fetched from its URL is a

@@ -135,6 +135,21 @@ describe('a bot following a plan URL', () => {
     expect(stdout + stderr).not.toContain(SECRET);
   });
 
+  it('a pushed plan with a mistake is refused: instructors are told it is the plan, the last good schedule stays', async () => {
+    served = CHANGED.replace('| 6/1/2027 | Wednesday |', '| 6/1/2027 | Friday |');
+    const body = JSON.stringify({ ref: 'refs/heads/main' });
+    expect((await hook(body, sign(body))).status).toBe(202);
+    const told = await fake.waitFor(
+      () => fake.messages(INSTRUCTORS).find((message) => message.content?.startsWith('The time plan was not taken')),
+      { timeoutMs: 15_000, what: 'the instructors told that the plan was refused' },
+    );
+    expect(told.content).toMatch(/^The time plan was not taken; the last good schedule stays live\.\n/);
+    expect(told.content).toMatch(/timeplan\.md:9:1 Week 1, row 3: 6\/1\/2027 is a Wednesday, but the Day column says Friday/);
+    expect(await today()).toContain('Unit testing and coverage');
+    expect(notices()).toHaveLength(1);
+    served = CHANGED;
+  });
+
   it('starts on the kept copy when the URL is down at a restart, and says so', async () => {
     await bot.stop();
     status = 503;
