@@ -26,6 +26,23 @@ const brief = (session: { date: string; topic?: string; format?: string; cancell
   `${session.date} ${session.cancelled ? `cancelled(${session.cancelled.reason ?? ''})` : (session.topic ?? '-')} ${session.format ?? '-'}`;
 
 describe('importing plans in other styles', () => {
+  it('a course calendar: "Wk | When" columns, the lecture time only as a range in prose, a wellness day, a midterm', () => {
+    const { course, guesses } = imported(plan('calendar-prose-time.md'), { source: 'cal.md', timezone: 'America/New_York' });
+    expect(course).toMatchObject({ name: 'CS 4820 Distributed Systems', dayStart: '10:10', timezone: 'America/New_York' });
+    expect(guesses).toContain('dayStart: 10:10, from the text on line 6');
+    expect(course.sessions.map(brief)).toEqual([
+      '2027-01-26 Intro & logistics lecture',
+      '2027-01-28 Clocks, Lamport lecture',
+      '2027-02-02 RPC lecture',
+      '2027-02-04 cancelled(No class — Wellness day) lecture',
+      '2027-02-09 Consensus I: Paxos lecture',
+      '2027-02-11 Midterm exam exam',
+    ]);
+    expect(course.resources.map((resource) => resource.url)).toEqual(
+      expect.arrayContaining(['https://canvas.example.edu/courses/4820', 'https://book.example.org/ch1', 'https://lamport.example/paxos.pdf']),
+    );
+  });
+
   it('a US syllabus: front matter, "Tue Jan 12" dates, the year from the title, Readings/Assignments as notes, a free day, a midterm', () => {
     const { course, warnings, guesses } = imported(plan('us-syllabus.md'), { source: 'us.md' });
     expect(course).toMatchObject({ name: 'CS 329S: Machine Learning Systems Design', timezone: 'America/Los_Angeles', dayStart: '13:30' });

@@ -132,16 +132,22 @@ const STARTS_AT = new RegExp(
 );
 const RANGE_LECTURE = new RegExp(String.raw`${TIME}\s*[-–—]\s*\d{1,2}(?:[:.]\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)?\s*:?\s*(?:lecture|class|teaching|forelæsning|vorlesung)`, 'i');
 
-/** A lecture start stated in prose: "Lectures start at 9:00", "9:00–10:00 lecture". */
+// A time range with minutes, anywhere in a sentence about lectures ("Lectures are held Tuesdays, 10:10–11:25").
+const RANGE_ANY = new RegExp(String.raw`\b(\d{1,2})[:.](\d{2})\s*(a\.?m\.?|p\.?m\.?)?\s*[-–—]\s*\d{1,2}[:.]\d{2}`, 'i');
+const LECTURE_WORD = /lecture|class|teaching|forelæsning|undervisning|vorlesung|unterricht/i;
+
+/** A lecture start stated in prose: "Lectures start at 9:00", "9:00–10:00 lecture", "Lectures: Tue, 10:10–11:25". */
 function lectureTimeIn(text: string): string | undefined {
   for (const sentence of text.replace(/\b(kl|ca|approx)\.\s*/gi, '$1 ').split(/(?<=[.!?])\s+/)) {
     const range = RANGE_LECTURE.exec(sentence);
     if (range) return timeOf(range[1]!, range[2], range[3]);
     const starts = STARTS_AT.exec(sentence);
     // A bare number is a time only with minutes or am/pm ("at 9" could be anything).
-    if (starts && (starts[2] !== undefined || starts[3] !== undefined) && /lecture|class|teaching|forelæsning|undervisning|vorlesung|unterricht/i.test(sentence)) {
+    if (starts && (starts[2] !== undefined || starts[3] !== undefined) && LECTURE_WORD.test(sentence)) {
       return timeOf(starts[1]!, starts[2], starts[3]);
     }
+    const held = LECTURE_WORD.test(sentence) ? RANGE_ANY.exec(sentence) : null;
+    if (held) return timeOf(held[1]!, held[2], held[3]);
   }
   return undefined;
 }
