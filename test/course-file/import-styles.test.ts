@@ -31,11 +31,11 @@ describe('importing plans in other styles', () => {
     expect(course).toMatchObject({ name: 'CS 4820 Distributed Systems', dayStart: '10:10', timezone: 'America/New_York' });
     expect(guesses).toContain('dayStart: 10:10, from the text on line 6');
     expect(course.sessions.map(brief)).toEqual([
-      '2027-01-26 Intro & logistics lecture',
-      '2027-01-28 Clocks, Lamport lecture',
-      '2027-02-02 RPC lecture',
-      '2027-02-04 cancelled(No class — Wellness day) lecture',
-      '2027-02-09 Consensus I: Paxos lecture',
+      '2027-01-26 Intro & logistics -',
+      '2027-01-28 Clocks, Lamport -',
+      '2027-02-02 RPC -',
+      '2027-02-04 cancelled(No class — Wellness day) -',
+      '2027-02-09 Consensus I: Paxos -',
       '2027-02-11 Midterm exam exam',
     ]);
     expect(course.resources.map((resource) => resource.url)).toEqual(
