@@ -126,7 +126,7 @@ export function planToWeeks(markdown: string, options: PlanImportOptions): PlanI
     const result = importPlan(markdown, options);
     return {
       course: result.course,
-      warnings: result.warnings.map((warning) => ({ line: warning.line, message: forCourseFile(warning.row ? `${warning.row}: ${warning.text}` : warning.text) })),
+      warnings: result.warnings.map((warning) => ({ line: warning.line, message: forCourseFile(warning.row ? `${warning.row}: ${warning.message}` : warning.message) })),
     };
   } catch (error) {
     if (!(error instanceof ImportError)) throw error;

@@ -50,6 +50,16 @@ describe('course-bot plan and validate with a plan', () => {
     expect(run.stdout).toContain('Warnings: none');
   });
 
+  it('lists the plan import warnings once each, with the plan file and line', async () => {
+    writeFileSync(join(dir, 'linked.md'), PLAN.replace('| Intro |', '| [Intro](slides/intro.pdf) |'));
+    writeFileSync(join(dir, 'linked.yaml'), 'course: { id: demo, name: Demo, timezone: Europe/Copenhagen }\nplan:\n  source: linked.md\n');
+    const run = await runMain(['plan', '--course', join(dir, 'linked.yaml'), '--state-db', ':memory:']);
+    expect(run.code).toBe(0);
+    const warnings = run.stdout.split('\n').filter((line) => line.includes('slides/intro.pdf'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^ {2}\S*linked\.md:7 Week 1, row 1: relative link slides\/intro\.pdf dropped: give plan\.source as a URL to keep it as a resource$/);
+  });
+
   it('validate fetches a plan URL; plan shows the copy the bot keeps, or that there is none yet', async () => {
     const valid = await runMain(['validate', join(dir, 'url.yaml')]);
     expect(valid.code).toBe(0);

@@ -27,6 +27,9 @@ export interface ImportWarning {
   readonly line: number;
   /** "Week 2, row 3" or "table at line 40, row 1"; absent for text outside tables. */
   readonly row?: string;
+  /** What, without the place. */
+  readonly message: string;
+  /** The whole line: `file:line: row: what`. */
   readonly text: string;
 }
 
@@ -220,7 +223,7 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
   const at = (line: number, row: string | undefined, message: string) => `${source}:${line}: ${row ? `${row}: ` : ''}${message}`;
   const problem = (line: number, row: string | undefined, message: string) => problems.push(at(line, row, message));
   const warn = (line: number, row: string | undefined, message: string) =>
-    warnings.push({ line, ...(row && { row }), text: at(line, row, message) });
+    warnings.push({ line, ...(row && { row }), message, text: at(line, row, message) });
 
   const tree: Root = parseMarkdown(markdown.replace(/^\uFEFF/, ''));
   let front: Record<string, unknown> = {};
