@@ -143,12 +143,18 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
     return loadFetchingPlan(resolve(cwd, file), label(resolve(cwd, file), cwd), token);
   };
 
-  const effective = async (options: SourceOptions, skippedAs: string): Promise<Effective> => {
+  /** The course file and state database `--course` and `--state-db` name, else the configured ones. */
+  const sources = (options: SourceOptions) => {
     if (options.stateDb?.trim() === '') throw new UsageError('--state-db needs a file name (the bot’s STATE_DB)');
     const settings = config();
     const path = options.course === undefined ? settings.courseFile : resolve(cwd, options.course);
     const courseLabel = options.course === undefined ? settings.courseFileLabel : label(path, cwd);
     const stateDb = options.stateDb === undefined ? settings.stateDb : options.stateDb === ':memory:' ? ':memory:' : resolve(cwd, options.stateDb);
+    return { path, courseLabel, stateDb };
+  };
+
+  const effective = async (options: SourceOptions, skippedAs: string): Promise<Effective> => {
+    const { path, courseLabel, stateDb } = sources(options);
     const [{ cachedPlanReader }, store] = await Promise.all([import('./cli/plan.js'), readingStore(stateDb)]);
     try {
       // A plan URL is read from the copy the bot keeps in the state database.
@@ -253,11 +259,7 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
     .option(...courseOption)
     .option(...stateDbOption)
     .action(async (options: SourceOptions) => {
-      if (options.stateDb?.trim() === '') throw new UsageError('--state-db needs a file name (the bot’s STATE_DB)');
-      const settings = config();
-      const path = options.course === undefined ? settings.courseFile : resolve(cwd, options.course);
-      const courseLabel = options.course === undefined ? settings.courseFileLabel : label(path, cwd);
-      const stateDb = options.stateDb === undefined ? settings.stateDb : options.stateDb === ':memory:' ? ':memory:' : resolve(cwd, options.stateDb);
+      const { path, courseLabel, stateDb } = sources(options);
       const [{ planReport }, store] = await Promise.all([import('./cli/plan.js'), readingStore(stateDb)]);
       try {
         await print(planReport(path, courseLabel, store));
