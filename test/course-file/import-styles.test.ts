@@ -26,6 +26,33 @@ const brief = (session: { date: string; topic?: string; format?: string; cancell
   `${session.date} ${session.cancelled ? `cancelled(${session.cancelled.reason ?? ''})` : (session.topic ?? '-')} ${session.format ?? '-'}`;
 
 describe('importing plans in other styles', () => {
+  it('a "Session | Date | Content | Lab" plan: the numbering column gives way to Content, a time range for "all sessions", a holiday', () => {
+    const { course, guesses } = imported(plan('session-numbered.md'), { source: 'robotics.md', timezone: 'America/New_York' });
+    expect(course).toMatchObject({ name: 'Introduction to Robotics — Fall 2027', dayStart: '14:00' });
+    expect(guesses).toContain('dayStart: 14:00, from the text on line 3');
+    expect(course.sessions.map(brief)).toEqual([
+      '2027-09-06 Introduction course overview -',
+      '2027-09-08 Rigid-body transforms -',
+      '2027-09-13 cancelled(Labor Day – no class) -',
+      '2027-09-15 PID control slides -',
+      '2027-09-20 Final project kickoff project',
+    ]);
+    expect(course.sessions[0]).toMatchObject({ frameworks: ['Lab 0: ROS setup'], note: 'Session: S1' });
+  });
+
+  it('a German plan: "Termin | Thema | Übung", "Di, 19.10.2027", the name without "Vorlesungsplan", "entfällt", a Klausur', () => {
+    const { course, warnings } = imported(plan('german-termin.md'), { source: 'ml.md', timezone: 'Europe/Berlin' });
+    expect(warnings).toEqual([]);
+    expect(course.name).toBe('Maschinelles Lernen WS 2027/28');
+    expect(course.sessions.map(brief)).toEqual([
+      '2027-10-19 Einführung -',
+      '2027-10-26 Lineare Modelle -',
+      '2027-11-02 cancelled(entfällt (Dies academicus)) -',
+      '2027-11-09 Neuronale Netze -',
+      '2028-02-08 Klausur exam',
+    ]);
+  });
+
   it('a course calendar: "Wk | When" columns, the lecture time only as a range in prose, a wellness day, a midterm', () => {
     const { course, guesses } = imported(plan('calendar-prose-time.md'), { source: 'cal.md', timezone: 'America/New_York' });
     expect(course).toMatchObject({ name: 'CS 4820 Distributed Systems', dayStart: '10:10', timezone: 'America/New_York' });

@@ -6,7 +6,7 @@ export type Role = 'date' | 'day' | 'topic' | 'frameworks' | 'format' | 'locatio
 // "Date/Day" a date.
 const SYNONYMS: readonly (readonly [Exclude<Role, 'extra' | 'ignore'>, RegExp])[] = [
   ['week', /^(week|wk|uge|woche|vecka|uke|week no\.?|week #|#)$/],
-  ['date', /^(dates?|when|dato|datum|datum\/tag|fecha|date\/day|day\/date|day and date|date and day)$/],
+  ['date', /^(dates?|when|dato|datum|termin|termine|datum\/tag|fecha|date\/day|day\/date|day and date|date and day)$/],
   ['day', /^(days?|weekdays?|week ?day|dag|ugedag|tag|wochentag|veckodag|ukedag)$/],
   ['time', /^(times?|hours?|tid|zeit|uhrzeit|klokken|kl\.?|time ?slot|slot)$/],
   [

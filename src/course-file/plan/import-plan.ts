@@ -86,7 +86,7 @@ type Session = Record<string, unknown> & { date?: string; day?: Weekday };
 const WEEK_HEADING =
   /^(?:(?:week|wk|uge|woche|vecka|uke|semaine|semana|settimana|lesson week|teaching week)\.?\s*(\d{1,3})|(\d{1,3})\.\s*(?:week|uge|woche|vecka|uke))\b\s*(?:[:\-–—.|)]\s*)?(.*)$/i;
 const NAME_NOISE =
-  /\b(course\s+plan|kursusplan|(course\s+)?(time\s*-?\s*plan|timeplan|schedule|syllabus|calendar|overview|tidsplan|lektionsplan|semesterplan|zeitplan|stundenplan|kursplan|schema|programme|program))\b/gi;
+  /\b(course\s+plan|kursusplan|(course\s+)?(time\s*-?\s*plan|timeplan|schedule|syllabus|calendar|overview|tidsplan|lektionsplan|semesterplan|zeitplan|stundenplan|kursplan|vorlesungsplan|veranstaltungsplan|terminplan|ablaufplan|schema|programme|program))\b/gi;
 const FREE =
   /\b(holidays?|vacation|(spring|fall|autumn|winter|easter|christmas|mid-?term|semester|reading|thanksgiving)\s+(break|recess|week|holiday)|break|recess|no\s+(class|classes|lecture|lectures|teaching|school|session|sessions|meeting)|free\s+day|day\s+off|cancell?ed|closed|thanksgiving|helligdag|ferie|fridag|aflyst|påskeferie|efterårsferie|vinterferie|feiertag|ferien|vorlesungsfrei|entfällt|fällt aus|ledig|lov)(?![-\w])/i;
 const PROJECT = /^(project|projects|projekt|project work|project day|group work|projektarbejde|projektarbeit)\b/i;
@@ -137,7 +137,9 @@ const RANGE_LECTURE = new RegExp(String.raw`${TIME}\s*[-–—]\s*\d{1,2}(?:[:.]
 
 // A time range with minutes, anywhere in a sentence about lectures ("Lectures are held Tuesdays, 10:10–11:25").
 const RANGE_ANY = new RegExp(String.raw`\b(\d{1,2})[:.](\d{2})\s*(a\.?m\.?|p\.?m\.?)?\s*[-–—]\s*\d{1,2}[:.]\d{2}`, 'i');
-const LECTURE_WORD = /lecture|class|teaching|forelæsning|undervisning|vorlesung|unterricht/i;
+const LECTURE_WORD = /lecture|class|session|teaching|forelæsning|undervisning|vorlesung|unterricht/i;
+// Headers of a column that often only numbers the sessions ("S1", "L3"), when another names the topic.
+const NUMBERING_HEADER = /^(sessions?|sections?|modules?|units?|chapters?|class|lectures?|no\.?|nr\.?|#)$/;
 
 /** A lecture start stated in prose: "Lectures start at 9:00", "9:00–10:00 lecture", "Lectures: Tue, 10:10–11:25". */
 function lectureTimeIn(text: string): string | undefined {
@@ -313,6 +315,10 @@ export function importPlan(markdown: string, options: ImportOptions): ImportResu
       // Said when the header did not say it ("Abgabedatum"): the instructor may mean a deadline, not a session.
       if (roles[index] !== 'extra' && headers[index]) warn(line, undefined, `column "${headers[index]}" holds ${roles[index] === 'day' ? 'weekdays' : 'dates'}: read as the ${roles[index] === 'day' ? 'Day' : 'Date'} column`);
     });
+    // "Session | Date | Content": a column that numbers the sessions gives way to one that names the topic.
+    const topics = roles.flatMap((role, index) => (role === 'topic' ? [index] : []));
+    const named = topics.find((index) => !NUMBERING_HEADER.test((headers[index] ?? '').toLowerCase().trim()));
+    if (topics.length > 1 && named !== undefined) for (const index of topics) if (index !== named) roles[index] = 'coursework';
     // A second column of the same meaning ("Lectures" beside "Section") is kept as a note line of its own.
     roles.forEach((role, index) => {
       if (SINGLE.has(role) && roles.indexOf(role) < index) roles[index] = 'coursework';
