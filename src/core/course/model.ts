@@ -16,6 +16,10 @@ export interface Session {
   /** Resource ids named in the file for this session. */
   readonly resources: readonly string[];
   readonly note?: string;
+  /** Where it takes place, when the file says. */
+  readonly location?: string;
+  /** Local `HH:MM` it ends, when the file says. */
+  readonly end?: string;
   /** Set when the session was called off (it stays on the schedule, marked so). */
   readonly cancelled?: { readonly reason?: string };
 }
@@ -36,6 +40,10 @@ export interface Course {
   readonly start: IsoDate;
   /** Local time the day's lecture starts (`HH:MM`), when known. */
   readonly dayStart?: string;
+  /** Local time a session day ends (`HH:MM`), when known. */
+  readonly dayEnd?: string;
+  /** Where sessions take place, when the file says. */
+  readonly location?: string;
   readonly repository?: string;
   readonly announcements: {
     /** Local `HH:MM` of the morning post. */

@@ -294,6 +294,8 @@ function resolve(file: CourseFile): Course {
             ...(entry.topic !== undefined && { topic: entry.topic }),
             ...(entry.format !== undefined && { format: entry.format }),
             ...(entry.note !== undefined && { note: entry.note }),
+            ...(entry.location !== undefined && { location: entry.location }),
+            ...(entry.end !== undefined && { end: entry.end }),
             ...(entry.cancelled !== undefined &&
               entry.cancelled !== false && { cancelled: typeof entry.cancelled === 'string' ? { reason: entry.cancelled } : {} }),
           };

@@ -137,6 +137,10 @@ export const sessionSchema = z.strictObject({
   format: z.enum(SESSION_FORMATS, { error: expected(`one of ${SESSION_FORMATS.join(', ')}`) }).optional(),
   resources: z.array(slug, { error: expected('a list of resource ids') }).default([]),
   note: text.optional(),
+  /** Where the session takes place (a room, an address, a link): the Discord event's location. */
+  location: text.optional(),
+  /** Local time the session ends (`HH:MM`); else `course.dayEnd`. */
+  end: localTime.optional(),
   /** `true`, or the reason: the session stays listed, marked cancelled. */
   cancelled: z.union([z.boolean(), text], { error: expected('true or a reason') }).optional(),
 });
@@ -178,6 +182,10 @@ export const courseInfoSchema = z.strictObject({
   timezone: zone,
   start: isoDate,
   dayStart: localTime.optional(),
+  /** Local time a session day ends (`HH:MM`), unless a session gives its own `end`. */
+  dayEnd: localTime.optional(),
+  /** Where sessions take place unless a session gives its own `location`. */
+  location: text.optional(),
   repository: httpUrl.optional(),
 });
 
