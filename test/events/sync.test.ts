@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import { fixedClock } from '../../src/core/clock.js';
+import type { Course } from '../../src/core/course/model.js';
+import type { EventSpec, RemoteEvent } from '../../src/events/plan.js';
+import { EVENTS_DENIED_TEXT, type EventPort, EventSync, EventsDenied } from '../../src/events/sync.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { at, buildCourse, courseDoc } from '../support/course.js';
+import { captureLogger } from '../support/log.js';
+
+/** A server's events in memory; `creator` of each, `denied` refuses every write. */
+class MemoryPort implements EventPort {
+  readonly scope = 'discord:1';
+  readonly events = new Map<string, RemoteEvent & { creator: string; cancelled?: boolean }>();
+  readonly calls: string[] = [];
+  denied = false;
+  /** Runs inside `create`, before the event exists (another instance racing). */
+  beforeCreate: (() => Promise<void>) | undefined;
+  #next = 1000;
+
+  list(): Promise<RemoteEvent[]> {
+    this.calls.push('list');
+    return Promise.resolve(
+      [...this.events.values()].filter((event) => !event.cancelled).map(({ creator, cancelled: _c, ...event }) => ({ ...event, mine: creator === 'bot' })),
+    );
+  }
+
+  async create(spec: EventSpec): Promise<string> {
+    this.calls.push(`create ${spec.date}`);
+    if (this.denied) throw new EventsDenied('403 Missing Permissions');
+    await this.beforeCreate?.();
+    const id = String((this.#next += 1));
+    this.events.set(id, { ...spec, id, status: 'scheduled', mine: true, creator: 'bot' });
+    return id;
+  }
+
+  edit(id: string, spec: EventSpec): Promise<void> {
+    this.calls.push(`edit ${id} ${spec.date}`);
+    if (this.denied) return Promise.reject(new EventsDenied('403 Missing Permissions'));
+    this.events.set(id, { ...this.events.get(id)!, ...spec });
+    return Promise.resolve();
+  }
+
+  cancel(id: string): Promise<void> {
+    this.calls.push(`cancel ${id}`);
+    this.events.set(id, { ...this.events.get(id)!, cancelled: true });
+    return Promise.resolve();
+  }
+
+  live(): string[] {
+    return [...this.events.values()].filter((event) => !event.cancelled).map((event) => `${event.name} ${new Date(event.start).toISOString()}`);
+  }
+}
+
+function setup(options: { store?: MemoryStore; port?: MemoryPort; course?: () => Course; owner?: string } = {}) {
+  const course = buildCourse();
+  const store = options.store ?? new MemoryStore();
+  const port = options.port ?? new MemoryPort();
+  const told: string[] = [];
+  const { logger, lines } = captureLogger();
+  const sync = new EventSync({
+    port,
+    store,
+    course: options.course ?? (() => course),
+    clock: fixedClock(at(course, '2027-01-04T08:00')),
+    days: 14,
+    owner: options.owner ?? 'a',
+    logger,
+    tell: (text) => told.push(text),
+  });
+  return { sync, store, port, told, lines, course };
+}
+
+const EXPECTED = ['Week 1 · Intro 2027-01-04T08:00:00.000Z', 'Week 1 · Configs 2027-01-06T08:00:00.000Z', 'Week 1 · Project 2027-01-08T08:00:00.000Z', 'Week 2 · Deployment 2027-01-12T08:00:00.000Z'];
+
+describe('EventSync', () => {
+  it('creates each event once, records its id, and does nothing on the next pass', async () => {
+    const { sync, store, port } = setup();
+    expect((await sync.sync()).created).toEqual(['2027-01-04', '2027-01-06', '2027-01-08', '2027-01-12']);
+    expect(port.live()).toEqual(EXPECTED);
+    expect(JSON.parse(store.getValue('events:discord:1:demo:2027-01-04')!)).toEqual({ id: '1001' });
+    port.calls.length = 0;
+    const again = await sync.sync();
+    expect(again.created).toEqual([]);
+    expect(port.calls).toEqual(['list']);
+  });
+
+  it('adopts its own events after the database is lost, creating none', async () => {
+    const first = setup();
+    await first.sync.sync();
+    const second = setup({ port: first.port });
+    first.port.calls.length = 0;
+    const report = await second.sync.sync();
+    expect(report.adopted).toEqual(['2027-01-04', '2027-01-06', '2027-01-08', '2027-01-12']);
+    expect(first.port.calls).toEqual(['list']);
+    expect(JSON.parse(second.store.getValue('events:discord:1:demo:2027-01-12')!)).toEqual({ id: '1004' });
+  });
+
+  it("never touches an event it did not create, even one that copies its marker", async () => {
+    const port = new MemoryPort();
+    const { sync } = setup({ port });
+    await sync.sync();
+    const copy = { ...port.events.get('1002')!, id: '555', creator: 'someone', name: 'Party' };
+    port.events.set('555', copy);
+    const cancelled = buildCourse(courseDoc({ weeks: [{ number: 1, sessions: [{ day: 'monday', topic: 'Intro', frameworks: ['PyTorch'], format: 'exercises' }, { day: 'wednesday', topic: 'Configs', cancelled: true }, { day: 'friday', format: 'project' }] }, courseDoc().weeks[1]!] }));
+    const { sync: later, store } = setup({ port, course: () => cancelled });
+    // Same port, fresh store: adopts, then cancels its own Wednesday event only.
+    void store;
+    port.calls.length = 0;
+    const report = await later.sync();
+    expect(report.cancelled).toEqual(['2027-01-06']);
+    expect(port.calls).toEqual(['list', 'cancel 1002']);
+    expect(port.events.get('555')?.cancelled).toBeUndefined();
+  });
+
+  it('two instances sharing a store create each event once', async () => {
+    const store = new MemoryStore();
+    const port = new MemoryPort();
+    const a = setup({ store, port, owner: 'a' });
+    const b = setup({ store, port, owner: 'b' });
+    const [ra, rb] = await Promise.all([a.sync.sync(), b.sync.sync()]);
+    expect(port.live()).toEqual(EXPECTED);
+    expect([...ra.created, ...rb.created].sort()).toEqual(['2027-01-04', '2027-01-06', '2027-01-08', '2027-01-12']);
+    await Promise.all([a.sync.sync(), b.sync.sync()]);
+    expect(port.live()).toEqual(EXPECTED);
+  });
+
+  it('a claim left by an instance that died mid-create finds the event by its marker', async () => {
+    const store = new MemoryStore();
+    const port = new MemoryPort();
+    // The dead instance created the event but never recorded it; its lease has run out.
+    port.events.set('777', { ...(await (async () => {
+      const probe = setup();
+      await probe.sync.sync();
+      return probe.port.events.get('1001')!;
+    })()), id: '777' });
+    store.setValue('events:discord:1:demo:2027-01-04', JSON.stringify({ creating: 'dead', until: 0 }));
+    const { sync } = setup({ store, port });
+    const report = await sync.sync();
+    expect(report.created).toEqual(['2027-01-06', '2027-01-08', '2027-01-12']);
+    expect(report.adopted).toEqual(['2027-01-04']);
+    expect(port.live().filter((line) => line.startsWith('Week 1 · Intro'))).toHaveLength(1);
+  });
+
+  it('does not create while another live instance holds the claim', async () => {
+    const store = new MemoryStore();
+    store.setValue('events:discord:1:demo:2027-01-04', JSON.stringify({ creating: 'other', until: Number.MAX_SAFE_INTEGER }));
+    const { sync, port } = setup({ store });
+    const report = await sync.sync();
+    expect(report.busy).toEqual(['2027-01-04']);
+    expect(port.calls).not.toContain('create 2027-01-04');
+  });
+
+  it('an id recorded by another instance after this pass listed is not created again', async () => {
+    const store = new MemoryStore();
+    const port = new MemoryPort();
+    const a = setup({ store, port, owner: 'a' });
+    await a.sync.sync();
+    // Wednesday's event and record vanish from this pass's view only: the port lists it on the second look.
+    const wednesday = port.events.get('1002')!;
+    port.events.delete('1002');
+    const b = setup({ store, port, owner: 'b' });
+    const list = port.list.bind(port);
+    let first = true;
+    port.list = async () => {
+      const events = await list();
+      if (first) {
+        first = false;
+        port.events.set('1002', wednesday);
+      }
+      return events;
+    };
+    port.calls.length = 0;
+    await b.sync.sync();
+    expect(port.calls).toEqual(['list', 'list']);
+  });
+
+  it('a 403 tells the instructors once with the fix, and the next good pass clears it', async () => {
+    const port = new MemoryPort();
+    port.denied = true;
+    const { sync, told, store } = setup({ port });
+    expect((await sync.sync()).denied).toBe(true);
+    expect((await sync.sync()).denied).toBe(true);
+    expect(told).toEqual([EVENTS_DENIED_TEXT]);
+    expect(told[0]).toContain('Manage Events');
+    expect(store.listKeys('events:discord:1:demo:')).toEqual([]);
+    port.denied = false;
+    expect((await sync.sync()).created).toHaveLength(4);
+    port.denied = true;
+    // A new incident is told again.
+    const removed = buildCourse(courseDoc({ weeks: [courseDoc().weeks[0]!, { number: 2, sessions: [{ day: 'tuesday', topic: 'Renamed' }] }] }));
+    const second = setup({ port, store, course: () => removed });
+    await second.sync.sync();
+    expect(second.told).toEqual([EVENTS_DENIED_TEXT]);
+  });
+
+  it('logs and survives any other failure', async () => {
+    const port = new MemoryPort();
+    port.list = () => Promise.reject(new Error('socket hang up'));
+    const { sync, lines } = setup({ port });
+    expect((await sync.sync()).created).toEqual([]);
+    expect(lines.join('\n')).toContain('could not sync scheduled events');
+  });
+});
