@@ -362,7 +362,7 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
         const { applicationId, discordRest } = await import('./platforms/discord/bot.js');
         id = await applicationId(discordRest(settings.discord), settings.discord);
       }
-      await print(inviteUrl(id));
+      await print(inviteUrl(id, { events: settings.discordEvents !== undefined }));
     });
 
   cli
@@ -552,9 +552,16 @@ function announcementText(current: Course, date: string): string {
  */
 export const BOT_PERMISSIONS = (1n << 10n) | (1n << 11n) | (1n << 14n) | (1n << 16n);
 
-/** The OAuth2 link that adds the bot to a server: scopes `bot` and `applications.commands`. */
-export function inviteUrl(applicationId: string): string {
-  const query = new URLSearchParams({ client_id: applicationId, scope: 'bot applications.commands', permissions: BOT_PERMISSIONS.toString() });
+/** Manage Events (1 << 33): create, edit and cancel the server's scheduled events (`DISCORD_EVENTS=on`). */
+export const EVENTS_PERMISSION = 1n << 33n;
+
+/**
+ * The OAuth2 link that adds the bot to a server: scopes `bot` and `applications.commands`; with `events`,
+ * Manage Events too.
+ */
+export function inviteUrl(applicationId: string, options: { readonly events?: boolean } = {}): string {
+  const permissions = options.events ? BOT_PERMISSIONS | EVENTS_PERMISSION : BOT_PERMISSIONS;
+  const query = new URLSearchParams({ client_id: applicationId, scope: 'bot applications.commands', permissions: permissions.toString() });
   return `https://discord.com/oauth2/authorize?${query.toString()}`;
 }
 

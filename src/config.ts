@@ -51,6 +51,9 @@ const visibility = optionalText.transform((value) => value?.toLowerCase()).pipe(
     .transform((value) => value ?? 'ephemeral'),
 );
 
+/** The most days ahead with events: one session a day stays under Discord's 100 events per server, with room for others. */
+export const MAX_EVENT_DAYS = 90;
+
 const envSchema = z.object({
   COURSE_FILE: optionalText,
   STATE_DB: optionalText.default('var/course-bot.db'),
@@ -73,6 +76,22 @@ const envSchema = z.object({
   DISCORD_INSTRUCTOR_ROLE_ID: snowflake,
   DISCORD_ANNOUNCE_ROLE_ID: snowflake,
   DISCORD_INSTRUCTOR_CHANNEL_ID: snowflake,
+  DISCORD_EVENTS: optionalText.transform((value) => value?.toLowerCase()).pipe(
+    z
+      .enum(['on', 'off'], { error: 'must be on or off' })
+      .optional()
+      .transform((value) => value ?? 'off'),
+  ),
+  DISCORD_EVENTS_DAYS: optionalText
+    .transform((value) => (value === undefined ? undefined : Number(value)))
+    .pipe(
+      z
+        .number({ error: 'must be a number of days' })
+        .int('must be whole days')
+        .min(1, 'must be 1 or more')
+        .max(MAX_EVENT_DAYS, `must be ${MAX_EVENT_DAYS} or less (Discord allows 100 scheduled events per server; the rest are left for others)`)
+        .optional(),
+    ),
   ANNOUNCE_LEASE_SECONDS: optionalText
     .transform((value) => (value === undefined ? undefined : Number(value)))
     .pipe(z.number({ error: 'must be a number of seconds' }).int('must be whole seconds').min(2).max(600).optional()),
@@ -174,6 +193,8 @@ export interface Config {
   /** `DISCORD_APPLICATION_ID`, also without a token (`course-bot invite-url` needs nothing else). */
   readonly discordApplicationId?: string;
   readonly slack?: SlackConfig;
+  /** `DISCORD_EVENTS=on`: sessions as Discord Scheduled Events, `days` ahead (`DISCORD_EVENTS_DAYS`, default 14). */
+  readonly discordEvents?: { readonly days: number };
   /** The health, metrics and calendar server (`HTTP_PORT`); off when unset. */
   readonly http?: { readonly port: number; readonly host: string };
   /** A course plan at a URL: `PLAN_SOURCE_TOKEN` (a bearer token, for private repositories), `PLAN_WEBHOOK_SECRET` (POST /hooks/plan). */
@@ -234,6 +255,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       'SLACK_BOT_TOKEN: needs SLACK_APP_TOKEN (Socket Mode, no public URL) or SLACK_SIGNING_SECRET (HTTP mode on SLACK_PORT)',
     ]);
   }
+  if (values.DISCORD_EVENTS === 'on' && values.DISCORD_TOKEN !== undefined && values.DISCORD_GUILD_ID === undefined) {
+    throw new ConfigError(['DISCORD_EVENTS: needs DISCORD_GUILD_ID (the server whose Events list the bot keeps)']);
+  }
   const configured = values.COURSE_FILE !== undefined;
   const local = resolve(cwd, values.COURSE_FILE ?? 'data/course.yaml');
   const bundled = !configured && !existsSync(local);
@@ -247,6 +271,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     logLevelSet: env.LOG_LEVEL !== undefined && env.LOG_LEVEL.trim() !== '',
     logFormat: values.LOG_FORMAT,
     ...(values.DISCORD_APPLICATION_ID !== undefined && { discordApplicationId: values.DISCORD_APPLICATION_ID }),
+    ...(values.DISCORD_EVENTS === 'on' && { discordEvents: { days: values.DISCORD_EVENTS_DAYS ?? 14 } }),
     ...(values.HTTP_PORT !== undefined && { http: { port: values.HTTP_PORT, host: values.HTTP_HOST ?? '0.0.0.0' } }),
     plan: defined({ sourceToken: values.PLAN_SOURCE_TOKEN, webhookSecret: values.PLAN_WEBHOOK_SECRET }),
     announcer: {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOT_PERMISSIONS } from '../src/cli.js';
+import { BOT_PERMISSIONS, EVENTS_PERMISSION } from '../src/cli.js';
 import { parseInstant, shiftedClock } from '../src/core/clock.js';
 import { runCommandLine } from '../src/core/commands/parse.js';
 import { commands } from '../src/core/commands/registry.js';
@@ -382,6 +382,15 @@ describe('course-bot calendar, invite-url, slack-manifest', () => {
     expect(result.stdout).toBe(
       'https://discord.com/oauth2/authorize?client_id=123456789012345678&scope=bot+applications.commands&permissions=84992\n',
     );
+  });
+
+  it('adds Manage Events to the invite link when DISCORD_EVENTS=on', async () => {
+    const result = await cli(['invite-url'], { DISCORD_APPLICATION_ID: '123456789012345678', DISCORD_EVENTS: 'on' });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      `https://discord.com/oauth2/authorize?client_id=123456789012345678&scope=bot+applications.commands&permissions=${84992n + (1n << 33n)}\n`,
+    );
+    expect(EVENTS_PERMISSION).toBe(PermissionFlagsBits.ManageEvents);
   });
 
   it('exits 1 (a configuration problem), in one line, when invite-url or register-commands has no token', async () => {

@@ -268,6 +268,27 @@ describe('Discord settings', () => {
   });
 });
 
+describe('Discord events settings', () => {
+  const load = (env: Record<string, string>) => loadConfig({ env, cwd, dotenv: false });
+
+  it('are off by default, and 14 days ahead when on', () => {
+    expect(load({}).discordEvents).toBeUndefined();
+    expect(load({ DISCORD_EVENTS: 'off', DISCORD_EVENTS_DAYS: '30' }).discordEvents).toBeUndefined();
+    expect(load({ DISCORD_EVENTS: 'On' }).discordEvents).toEqual({ days: 14 });
+    expect(load({ DISCORD_EVENTS: 'on', DISCORD_EVENTS_DAYS: '30' }).discordEvents).toEqual({ days: 30 });
+  });
+
+  it('refuse a bad switch, too many days, and events without a server, each named', () => {
+    expect(configError(() => load({ DISCORD_EVENTS: 'yes', DISCORD_EVENTS_DAYS: '200' })).problems).toEqual([
+      'DISCORD_EVENTS: must be on or off (got "yes")',
+      'DISCORD_EVENTS_DAYS: must be 90 or less (Discord allows 100 scheduled events per server; the rest are left for others) (got "200")',
+    ]);
+    expect(configError(() => load({ DISCORD_EVENTS: 'on', DISCORD_TOKEN: 'x' })).problems).toEqual([
+      'DISCORD_EVENTS: needs DISCORD_GUILD_ID (the server whose Events list the bot keeps)',
+    ]);
+  });
+});
+
 describe('announcer settings', () => {
   it('default to a 120 s lease and 10 minutes of retries, and are checked', () => {
     expect(loadConfig({ env: {}, cwd, dotenv: false }).announcer).toEqual({ leaseMs: 120_000, retryForMs: 600_000 });
