@@ -24,6 +24,9 @@ import { TerminalMessenger } from './platforms/terminal/messenger.js';
 import { PromptScreen } from './platforms/terminal/screen.js';
 import { runTerminal } from './platforms/terminal/terminal.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { type EventPort, EventSync } from './events/sync.js';
+import { type RunningEventSync, runEventSync } from './events/run.js';
+import { DiscordEventPort } from './platforms/discord/events.js';
 import { StateDbError } from './store/state-db-error.js';
 
 export interface StartOptions {
@@ -90,6 +93,8 @@ interface Platform {
   /** The announcement targets, once ready. */
   messengers(): Messenger[];
   readonly tell?: (text: string) => Promise<void>;
+  /** Where the course's sessions are kept as scheduled events (Discord with `DISCORD_EVENTS=on`). */
+  readonly events?: EventPort;
   stop(): Promise<void>;
 }
 
@@ -100,6 +105,8 @@ interface PlatformDeps {
   readonly admin: ScheduleAdmin;
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /** `DISCORD_EVENTS=on`. */
+  readonly discordEvents?: Config['discordEvents'];
 }
 
 /** How long the other platforms may take to say whether they could start, once one could not. */
@@ -175,6 +182,10 @@ function discordPlatform(config: DiscordConfig, deps: PlatformDeps): Platform {
           ]
         : [],
     ...(rest && instructorChannelId && { tell: (text: string) => postNotice(rest, instructorChannelId, text) }),
+    ...(deps.discordEvents &&
+      config.guildId && {
+        events: new DiscordEventPort({ rest: discordRest(config, { retries: 0 }), guildId: config.guildId, botUserId: () => bot.client.user?.id }),
+      }),
     stop: async () => {
       await bot.stop();
       await settled(ready);
@@ -310,7 +321,12 @@ export async function start(options: StartOptions): Promise<void> {
       clock,
       logger: logger.child({ subsystem: 'schedule' }),
       announcer: () => announcer,
+      onPublish: () => {
+        for (const sync of eventSyncs) sync.trigger();
+      },
     });
+    // The scheduled events being kept (Discord with DISCORD_EVENTS=on), once the platforms are up.
+    const eventSyncs: RunningEventSync[] = [];
     // Checked in a worker thread: the bot goes on answering (and can stop) while a large file is read.
     const onHangUp = () => void live.reloadOffThread('SIGHUP');
     process.on('SIGHUP', onHangUp);
@@ -379,7 +395,14 @@ export async function start(options: StartOptions): Promise<void> {
         if (shutdown.signal.aborted) resolve();
         shutdown.signal.addEventListener('abort', () => resolve(), { once: true });
       });
-      const deps = { store: platformStore, course, clock, admin: schedule, ...(metrics && { metrics }) };
+      const deps = {
+        store: platformStore,
+        course,
+        clock,
+        admin: schedule,
+        ...(metrics && { metrics }),
+        ...(config.discordEvents && { discordEvents: config.discordEvents }),
+      };
       const platforms: Platform[] = [];
       let stopTicking: (() => Promise<void>) | undefined;
       try {
@@ -414,7 +437,21 @@ export async function start(options: StartOptions): Promise<void> {
             announcer = 'off';
             logger.info('no announcement channel (DISCORD_ANNOUNCE_CHANNEL_ID, SLACK_ANNOUNCE_CHANNEL): morning announcements are off');
           }
-          // Changes made to the file while the bot was down are announced now.
+          for (const platform of platforms) {
+            if (!platform.events) continue;
+            const sync = new EventSync({
+              port: platform.events,
+              store: platformStore,
+              course,
+              clock,
+              days: config.discordEvents?.days ?? 14,
+              owner: instanceName(),
+              logger: logger.child({ subsystem: 'events', platform: platform.name }),
+              tell: (text) => tellInstructors(text),
+            });
+            eventSyncs.push(runEventSync(sync));
+          }
+          // Changes made to the file while the bot was down are announced now (and the events synced).
           schedule.publishInBackground('start');
           markStartGood(platformStore, shutdown.signal, { logger });
           reachedReady = true;
@@ -434,6 +471,7 @@ export async function start(options: StartOptions): Promise<void> {
         platformStore.setValue(FAILED_STARTS_KEY, reachedReady ? '0' : String(failedBefore));
       } finally {
         schedule.stop();
+        for (const sync of eventSyncs) await sync.stop();
         await stopTicking?.();
         await schedule.settle();
         for (const platform of platforms.reverse()) {

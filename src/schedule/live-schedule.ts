@@ -51,6 +51,8 @@ export interface LiveScheduleOptions {
    * announcement channel is configured, undefined while starting.
    */
   readonly announcer?: () => Announcer | 'off' | undefined;
+  /** Told of every publish (a change, a reload, the start), as it begins: the scheduled events follow the schedule. */
+  readonly onPublish?: (cause: string) => void;
 }
 
 const digestSchema = z.record(z.string(), sessionDigestSchema);
@@ -377,6 +379,7 @@ export class LiveSchedule implements ScheduleAdmin {
    * the revision, so instances that see the same change post it once. Runs one at a time.
    */
   publish(cause: string): Promise<Published | undefined> {
+    this.#options.onPublish?.(cause);
     const run = this.#queue.then(() => this.#publish(cause));
     this.#queue = run.catch(() => undefined);
     return run;
