@@ -11,6 +11,7 @@ import type { Fault, RouteMatch } from './faults.js';
 import { FakeGateway, type RecordedIdentify } from './gateway.js';
 import type { FakeGuildSpec, Registration, StoredMessage } from './model.js';
 import { FakeRest, type RecordedRequest } from './rest.js';
+import type { ScheduledEvents } from './scheduled-events.js';
 import { listenOnLocalhost } from '../listen.js';
 import { ChangeSignal } from '../signal.js';
 import { World } from './world.js';
@@ -269,6 +270,11 @@ export class FakeDiscord {
   }
 
   /** A channel's stored messages, oldest first (interaction responses included, ephemeral ones not). */
+  /** The guild scheduled events (`all`, `list`, `create` as another user, `manageEvents = false` for 403s). */
+  get scheduledEvents(): ScheduledEvents {
+    return this.#world.scheduledEvents;
+  }
+
   messages(channelId: string = this.channelId): StoredMessage[] {
     return [...this.#world.messages.list(channelId)];
   }

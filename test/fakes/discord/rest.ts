@@ -246,6 +246,7 @@ export class FakeRest {
     });
     add('GET', `/guilds/${ID}`, 'bot', (call) => ok(guilds.guildObject(p(call, 0))));
     add('GET', `/guilds/${ID}/channels`, 'bot', (call) => ok(guilds.guildChannels(p(call, 0))));
+    this.options.world.scheduledEvents.routes(add, ID);
     return routes;
   }
 

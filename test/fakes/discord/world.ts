@@ -3,6 +3,7 @@ import { Commands } from './commands.js';
 import { Guilds } from './guilds.js';
 import { Interactions } from './interactions.js';
 import { Messages } from './messages.js';
+import { ScheduledEvents } from './scheduled-events.js';
 import type { Context, FakeGuildSpec, Hooks } from './model.js';
 import { Snowflakes } from './snowflake.js';
 
@@ -28,6 +29,7 @@ export class World {
   readonly messages: Messages;
   readonly commands: Commands;
   readonly interactions: Interactions;
+  readonly scheduledEvents: ScheduledEvents;
 
   constructor(options: WorldOptions, hooks: Hooks) {
     const snowflakes = new Snowflakes(options.now);
@@ -52,6 +54,7 @@ export class World {
     this.guilds = new Guilds(context, options.guilds);
     this.messages = new Messages(context, this.guilds, options.nonceWindowMs);
     this.commands = new Commands(context, this.guilds);
+    this.scheduledEvents = new ScheduledEvents(context, this.guilds);
     this.interactions = new Interactions(context, this.guilds, this.messages, this.commands, options.callbackWindowMs);
   }
 }
