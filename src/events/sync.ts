@@ -116,6 +116,7 @@ export class EventSync {
       this.#clearDenied();
       const counts = { created: report.created.length, edited: report.edited.length, cancelled: report.cancelled.length, adopted: report.adopted.length };
       if (counts.created + counts.edited + counts.cancelled + counts.adopted > 0) logger.info(counts, 'scheduled events synced');
+      else logger.debug({ busy: report.busy.length }, 'scheduled events in step');
       if (report.full.length > 0) logger.warn({ dates: report.full }, 'the server has 100 scheduled events: these sessions have none yet');
       return report;
     } catch (error) {
