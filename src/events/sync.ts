@@ -42,6 +42,8 @@ export interface SyncReport {
   readonly adopted: IsoDate[];
   /** Another instance is creating it. */
   readonly busy: IsoDate[];
+  /** The request failed (logged); the next pass tries again. */
+  readonly failed: IsoDate[];
   /** No room on the server (100 events). */
   readonly full: readonly IsoDate[];
   /** The platform refused the permission: nothing was done. */
@@ -120,7 +122,7 @@ export class EventSync {
       if (report.full.length > 0) logger.warn({ dates: report.full }, 'the server has 100 scheduled events: these sessions have none yet');
       return report;
     } catch (error) {
-      const empty = { created: [], edited: [], cancelled: [], adopted: [], busy: [], full: [] };
+      const empty = { created: [], edited: [], cancelled: [], adopted: [], busy: [], failed: [], full: [] };
       if (error instanceof EventsDenied) {
         logger.warn({ reason: error.message }, 'may not manage scheduled events (Manage Events permission)');
         this.#reportDenied();
@@ -182,7 +184,14 @@ export class EventSync {
     const course = this.#options.course();
     const remote = await port.list();
     const own = this.#own(remote);
-    const report = { created: [] as IsoDate[], edited: [] as IsoDate[], cancelled: [] as IsoDate[], adopted: [] as IsoDate[], busy: [] as IsoDate[] };
+    const report = {
+      created: [] as IsoDate[],
+      edited: [] as IsoDate[],
+      cancelled: [] as IsoDate[],
+      adopted: [] as IsoDate[],
+      busy: [] as IsoDate[],
+      failed: [] as IsoDate[],
+    };
     // A lost (or new) database: the events found by their marker are recorded before anything is created.
     for (const event of own) {
       const { raw, record } = this.#read(event.date);
@@ -191,7 +200,17 @@ export class EventSync {
       if (store.compareAndSetValue(this.#key(event.date), raw, JSON.stringify({ id: event.id }))) report.adopted.push(event.date);
     }
     const plan = planSync({ course, now: clock.now(), days: this.#options.days, own, others: remote.length - own.length });
-    for (const action of plan.actions) await this.#apply(action, report);
+    for (const action of plan.actions) {
+      try {
+        await this.#apply(action, report);
+      } catch (error) {
+        if (error instanceof EventsDenied) throw error;
+        // One event refused (or its answer lost) does not hold up the others; the next pass tries it again.
+        const date = action.kind === 'create' ? action.spec.date : action.kind === 'edit' ? action.spec.date : action.date;
+        this.#options.logger.error({ err: error, action: action.kind, date }, 'could not update a scheduled event; trying again within a minute');
+        report.failed.push(date);
+      }
+    }
     return { ...report, full: plan.full };
   }
 

@@ -15,35 +15,50 @@ class MemoryPort implements EventPort {
   denied = false;
   /** Runs inside `create`, before the event exists (another instance racing). */
   beforeCreate: (() => Promise<void>) | undefined;
+  /** The next call of this kind fails: before it takes effect, or after (the answer lost). */
+  fault: { call: 'list' | 'create' | 'edit' | 'cancel'; when: 'before' | 'after' | 'denied' } | undefined;
+
+  #fail(call: 'list' | 'create' | 'edit' | 'cancel', when: 'before' | 'after'): void {
+    const fault = this.fault;
+    if (fault?.call !== call || (fault.when === 'after') !== (when === 'after')) return;
+    this.fault = undefined;
+    throw fault.when === 'denied' ? new EventsDenied('403') : new Error(`${call}: other side closed`);
+  }
   #next = 1000;
 
-  list(): Promise<RemoteEvent[]> {
+  async list(): Promise<RemoteEvent[]> {
+    await Promise.resolve();
     this.calls.push('list');
-    return Promise.resolve(
-      [...this.events.values()].filter((event) => !event.cancelled).map(({ creator, cancelled: _c, ...event }) => ({ ...event, mine: creator === 'bot' })),
-    );
+    this.#fail('list', 'before');
+    return [...this.events.values()].filter((event) => !event.cancelled).map(({ creator, cancelled: _c, ...event }) => ({ ...event, mine: creator === 'bot' }));
   }
 
   async create(spec: EventSpec): Promise<string> {
     this.calls.push(`create ${spec.date}`);
     if (this.denied) throw new EventsDenied('403 Missing Permissions');
     await this.beforeCreate?.();
+    this.#fail('create', 'before');
     const id = String((this.#next += 1));
     this.events.set(id, { ...spec, id, status: 'scheduled', mine: true, creator: 'bot' });
+    this.#fail('create', 'after');
     return id;
   }
 
-  edit(id: string, spec: EventSpec): Promise<void> {
+  async edit(id: string, spec: EventSpec): Promise<void> {
+    await Promise.resolve();
     this.calls.push(`edit ${id} ${spec.date}`);
-    if (this.denied) return Promise.reject(new EventsDenied('403 Missing Permissions'));
+    if (this.denied) throw new EventsDenied('403 Missing Permissions');
+    this.#fail('edit', 'before');
     this.events.set(id, { ...this.events.get(id)!, ...spec });
-    return Promise.resolve();
+    this.#fail('edit', 'after');
   }
 
-  cancel(id: string): Promise<void> {
+  async cancel(id: string): Promise<void> {
+    await Promise.resolve();
     this.calls.push(`cancel ${id}`);
+    this.#fail('cancel', 'before');
     this.events.set(id, { ...this.events.get(id)!, cancelled: true });
-    return Promise.resolve();
+    this.#fail('cancel', 'after');
   }
 
   live(): string[] {
@@ -51,7 +66,7 @@ class MemoryPort implements EventPort {
   }
 }
 
-function setup(options: { store?: MemoryStore; port?: MemoryPort; course?: () => Course; owner?: string } = {}) {
+function setup(options: { store?: MemoryStore; port?: MemoryPort; course?: () => Course; owner?: string; clock?: { now: () => Date } } = {}) {
   const course = buildCourse();
   const store = options.store ?? new MemoryStore();
   const port = options.port ?? new MemoryPort();
@@ -61,7 +76,8 @@ function setup(options: { store?: MemoryStore; port?: MemoryPort; course?: () =>
     port,
     store,
     course: options.course ?? (() => course),
-    clock: fixedClock(at(course, '2027-01-04T08:00')),
+    clock: options.clock ?? fixedClock(at(course, '2027-01-04T08:00')),
+    leaseMs: 60_000,
     days: 14,
     owner: options.owner ?? 'a',
     logger,
@@ -193,11 +209,70 @@ describe('EventSync', () => {
     expect(second.told).toEqual([EVENTS_DENIED_TEXT]);
   });
 
+  it('one event refused does not hold up the others', async () => {
+    const port = new MemoryPort();
+    port.fault = { call: 'create', when: 'before' };
+    const { sync, lines } = setup({ port });
+    const report = await sync.sync();
+    expect(report.failed).toEqual(['2027-01-04']);
+    expect(report.created).toEqual(['2027-01-06', '2027-01-08', '2027-01-12']);
+    expect(lines.join('\n')).toContain('could not update a scheduled event');
+  });
+
   it('logs and survives any other failure', async () => {
     const port = new MemoryPort();
     port.list = () => Promise.reject(new Error('socket hang up'));
     const { sync, lines } = setup({ port });
     expect((await sync.sync()).created).toEqual([]);
     expect(lines.join('\n')).toContain('could not sync scheduled events');
+  });
+});
+
+describe('EventSync under faults: every session has exactly one event in the end', () => {
+  const changed = buildCourse(
+    courseDoc({
+      weeks: [
+        { number: 1, sessions: [{ day: 'monday', topic: 'Intro v2' }, { day: 'wednesday', topic: 'Configs', cancelled: true }, { day: 'friday', format: 'project' }] },
+        courseDoc().weeks[1]!,
+      ],
+    }),
+  );
+  const faults = [
+    { call: 'create', when: 'after' },
+    { call: 'create', when: 'before' },
+    { call: 'create', when: 'denied' },
+    { call: 'list', when: 'before' },
+    { call: 'edit', when: 'before' },
+    { call: 'edit', when: 'after' },
+    { call: 'cancel', when: 'before' },
+    { call: 'cancel', when: 'after' },
+  ] as const;
+
+  it.each(faults)('$call fails $when: converges without a duplicate, with one or two instances', async (fault) => {
+    for (const instances of [1, 2]) {
+      const store = new MemoryStore();
+      const port = new MemoryPort();
+      let now = at(changed, '2027-01-04T07:00').getTime();
+      const clock = { now: () => new Date(now) };
+      let course = buildCourse();
+      const syncs = Array.from({ length: instances }, (_, index) => setup({ store, port, clock, course: () => course, owner: `i${index}` }).sync);
+      const pass = () => Promise.all(syncs.map((sync) => sync.sync()));
+      if (fault.call === 'create' || fault.call === 'list') port.fault = fault;
+      await pass();
+      course = changed;
+      if (fault.call === 'edit' || fault.call === 'cancel') port.fault = fault;
+      await pass();
+      // A claim cut short keeps others away until its lease ends; then the next pass settles it.
+      now += 61_000;
+      await pass();
+      await pass();
+      const live = port.live().sort();
+      expect(live, `${instances} instance(s)`).toEqual([
+        'Week 1 · Intro v2 2027-01-04T08:00:00.000Z',
+        'Week 1 · Project 2027-01-08T08:00:00.000Z',
+        'Week 2 · Deployment 2027-01-12T08:00:00.000Z',
+      ]);
+      expect(port.events.size - [...port.events.values()].filter((event) => event.cancelled).length).toBe(3);
+    }
   });
 });
