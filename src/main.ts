@@ -446,6 +446,7 @@ export async function start(options: StartOptions): Promise<void> {
               clock,
               days: config.discordEvents?.days ?? 14,
               owner: instanceName(),
+              leaseMs: config.announcer.leaseMs,
               logger: logger.child({ subsystem: 'events', platform: platform.name }),
               tell: (text) => tellInstructors(text),
             });
