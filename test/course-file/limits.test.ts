@@ -103,7 +103,7 @@ describe('what a course file can expand to', () => {
     const session = parseCourseText(text, 'course.yaml').course.sessions[1]!;
     expect(session).toMatchObject({ format: 'project', topic: 'Own', note: 'A note' });
     expect(problems(GOOD.replace('  name: Demo', '  name: Demo\n  __proto__: {polluted: true}'))).toEqual([
-      'course.yaml:4:3 course.__proto__: unknown field "__proto__" (known: id, name, timezone, start, dayStart, repository)',
+      'course.yaml:4:3 course.__proto__: unknown field "__proto__" (known: id, name, timezone, start, dayStart, dayEnd, location, repository)',
     ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

@@ -246,7 +246,7 @@ ${Array.from({ length: 43 }, (_, week) => `  - number: ${week + 1}\n    sessions
     );
     expect(problems(text)).toEqual([
       'data/course.yaml:11:9 weeks[0].sessions[0].day: "mon\\nday" is not a weekday (expected one of monday, tuesday, wednesday, thursday, friday, saturday, sunday)',
-      'data/course.yaml:13:9 weeks[0].sessions[0]["odd\\tkey"]: unknown field "odd\\tkey" (known: day, date, topic, frameworks, format, resources, note, cancelled)',
+      'data/course.yaml:13:9 weeks[0].sessions[0]["odd\\tkey"]: unknown field "odd\\tkey" (known: day, date, topic, frameworks, format, resources, note, location, end, cancelled)',
       `data/course.yaml:15:9 weeks[0].sessions[0].format: expected one of exercises, project, lecture, exam, other, got string "${'z'.repeat(60)}…" (100 characters)`,
     ]);
   });
