@@ -219,6 +219,37 @@ describe('EventSync', () => {
     expect(lines.join('\n')).toContain('could not update a scheduled event');
   });
 
+  it('a first sync of 90 daily sessions sends one request at a time, and stays under 100 beside others', async () => {
+    const days = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+    const daily = buildCourse(
+      courseDoc({ weeks: Array.from({ length: 14 }, (_, index) => ({ number: index + 1, sessions: days.map((day) => ({ day, topic: `Day ${day} ${index + 1}` })) })) }),
+    );
+    const port = new MemoryPort();
+    for (let index = 0; index < 15; index += 1) {
+      port.events.set(`other${index}`, { id: `other${index}`, name: 'Other', description: '', location: 'x', start: 0, status: 'scheduled', mine: false, creator: 'someone' });
+    }
+    let inFlight = 0;
+    let most = 0;
+    const create = port.create.bind(port);
+    port.create = async (spec) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      const id = await create(spec);
+      inFlight -= 1;
+      return id;
+    };
+    const store = new MemoryStore();
+    const { logger, lines } = captureLogger();
+    const sync = new EventSync({ port, store, course: () => daily, clock: fixedClock(at(daily, '2027-01-04T08:00')), days: 90, owner: 'a', logger, tell: () => undefined });
+    const report = await sync.sync();
+    expect(most).toBe(1);
+    expect(report.created).toHaveLength(85);
+    expect(report.full).toHaveLength(5);
+    expect(port.live()).toHaveLength(100);
+    expect(lines.join('\n')).toContain('the server has 100 scheduled events');
+  });
+
   it('logs and survives any other failure', async () => {
     const port = new MemoryPort();
     port.list = () => Promise.reject(new Error('socket hang up'));
