@@ -315,6 +315,8 @@ export async function start(options: StartOptions): Promise<void> {
       read: { plan: plans.reader },
       planTexts: () => plans.texts(),
     });
+    // The scheduled events being kept (Discord with DISCORD_EVENTS=on), once the platforms are up.
+    const eventSyncs: RunningEventSync[] = [];
     const schedule = new LiveSchedule({
       live,
       store,
@@ -325,8 +327,6 @@ export async function start(options: StartOptions): Promise<void> {
         for (const sync of eventSyncs) sync.trigger();
       },
     });
-    // The scheduled events being kept (Discord with DISCORD_EVENTS=on), once the platforms are up.
-    const eventSyncs: RunningEventSync[] = [];
     // Checked in a worker thread: the bot goes on answering (and can stop) while a large file is read.
     const onHangUp = () => void live.reloadOffThread('SIGHUP');
     process.on('SIGHUP', onHangUp);
