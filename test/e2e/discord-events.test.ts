@@ -167,6 +167,20 @@ describe('Discord Scheduled Events, kept in sync', () => {
     expect(dates.sort()).toEqual(EXPECTED.map((spec) => spec.date));
     expect(byDate('2027-01-07')?.name).toBe(EXPECTED.find((spec) => spec.date === '2027-01-07')?.name);
   });
+
+  it('edits the event when the course file is edited', { timeout: TIMEOUT }, async () => {
+    const before = byDate('2027-01-12')!;
+    const topic = before.name.replace(/^Week \d+ · /, '');
+    const text = readFileSync(join(dir, 'course.yaml'), 'utf8');
+    expect(text).toContain(`topic: "${topic}"`);
+    writeFileSync(join(dir, 'course.yaml'), text.replace(`topic: "${topic}"`, 'topic: Rewritten in the file'));
+    const edited = await fake.waitFor(() => (byDate('2027-01-12')?.name.endsWith('Rewritten in the file') ? byDate('2027-01-12') : undefined), {
+      // The file must be quiet for 20 s before a change made by editing it is published (src/course-file/settle.ts).
+      timeoutMs: 60_000,
+      what: 'the event renamed after the file edit',
+    });
+    expect(edited.id).toBe(before.id);
+  });
 });
 
 describe('Discord Scheduled Events: two instances and a missing permission', () => {
