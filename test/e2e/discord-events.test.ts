@@ -237,7 +237,8 @@ describe('Discord Scheduled Events: two instances and a missing permission', () 
     // Each has finished a pass: whatever either would create, it has.
     await Promise.all([a, b].map((bot) => bot.waitForOutput(/"subsystem":"events".*scheduled events (synced|in step)/, 20_000)));
     const dates = fake.scheduledEvents.list(GUILD).map((event) => /:(\d{4}-\d{2}-\d{2})\]$/.exec(event.description ?? '')?.[1]);
-    expect(dates).toEqual(EXPECTED.map((spec) => spec.date));
+    // In the order the two created them, which interleaves: sorted, one per session.
+    expect(dates.sort()).toEqual(EXPECTED.map((spec) => spec.date));
     expect(fake.requests.filter((request) => request.method === 'POST' && request.path.endsWith('/scheduled-events') && request.status === 200)).toHaveLength(
       EXPECTED.length,
     );
