@@ -24,6 +24,11 @@ import { TerminalMessenger } from './platforms/terminal/messenger.js';
 import { PromptScreen } from './platforms/terminal/screen.js';
 import { runTerminal } from './platforms/terminal/terminal.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { Reminders } from './announcer/reminders.js';
+import type { DirectMessenger } from './core/reminders.js';
+import { ReminderBook } from './store/reminders.js';
+import { DiscordDirectMessenger } from './platforms/discord/direct.js';
+import { TerminalDirectMessenger } from './platforms/terminal/messenger.js';
 import { StateDbError } from './store/state-db-error.js';
 
 export interface StartOptions {
@@ -78,6 +83,22 @@ export function startAnnouncer(input: AnnouncerInput): { readonly announcer: Ann
   return { announcer, stop };
 }
 
+/** The reminders students opted into, sent through these messengers, ticking; returns the function that stops them. */
+export function startReminders(input: Omit<AnnouncerInput, 'messengers'> & { readonly book: ReminderBook; readonly messengers: readonly DirectMessenger[] }): () => Promise<void> {
+  const logger = input.logger.child({ subsystem: 'reminders' });
+  const reminders = new Reminders({
+    course: input.course,
+    clock: input.clock,
+    store: input.store,
+    book: input.book,
+    messengers: input.messengers,
+    logger,
+    owner: instanceName(),
+    leaseMs: input.config.announcer.leaseMs,
+  });
+  return startTicking(reminders, { timezone: input.course().timezone, clock: input.clock, logger });
+}
+
 /** A chat platform once started: where it announces, how it tells instructors, how it stops. */
 interface Platform {
   readonly name: PlatformName;
@@ -89,6 +110,8 @@ interface Platform {
   readonly lost: Promise<unknown>;
   /** The announcement targets, once ready. */
   messengers(): Messenger[];
+  /** Where reminders are sent as direct messages, once ready. */
+  directMessengers(): DirectMessenger[];
   readonly tell?: (text: string) => Promise<void>;
   stop(): Promise<void>;
 }
@@ -98,6 +121,7 @@ interface PlatformDeps {
   readonly course: () => Course;
   readonly clock: Clock;
   readonly admin: ScheduleAdmin;
+  readonly reminders: ReminderBook;
   readonly logger: Logger;
   readonly metrics?: Metrics;
 }
@@ -174,6 +198,14 @@ function discordPlatform(config: DiscordConfig, deps: PlatformDeps): Platform {
             }),
           ]
         : [],
+    directMessengers: () => [
+      new DiscordDirectMessenger({
+        rest: discordRest(config, { retries: 0 }),
+        book: deps.reminders,
+        ...(config.guildId && { guildId: config.guildId }),
+        ...(bot.client.user && { botUserId: bot.client.user.id }),
+      }),
+    ],
     ...(rest && instructorChannelId && { tell: (text: string) => postNotice(rest, instructorChannelId, text) }),
     stop: async () => {
       await bot.stop();
@@ -185,10 +217,11 @@ function discordPlatform(config: DiscordConfig, deps: PlatformDeps): Platform {
 // Slack, metrics, the HTTP server and the calendar are loaded only when configured: a Discord-only bot
 // starts without Bolt (and Express), prom-client or the calendar library in memory.
 async function slackPlatform(config: SlackConfig, deps: PlatformDeps): Promise<Platform> {
-  const [{ SlackBot, slackClient }, { SlackMessenger }, { commandNamer }] = await Promise.all([
+  const [{ SlackBot, slackClient }, { SlackMessenger }, { commandNamer }, { SlackDirectMessenger }] = await Promise.all([
     import('./platforms/slack/bot.js'),
     import('./platforms/slack/messenger.js'),
     import('./platforms/slack/render.js'),
+    import('./platforms/slack/direct.js'),
   ]);
   const bot = new SlackBot({ config, commands, ...deps, ...(deps.metrics && { observe: deps.metrics.command }) });
   const ready = observed(bot.start());
@@ -208,6 +241,7 @@ async function slackPlatform(config: SlackConfig, deps: PlatformDeps): Promise<P
     ready,
     lost: bot.lost,
     messengers: () => (config.announceChannel ? [messenger(config.announceChannel)] : []),
+    directMessengers: () => [new SlackDirectMessenger({ client, book: deps.reminders, nameCommands: commandNamer(commands, config.commandPrefix) })],
     ...(instructorChannel && { tell: (text: string) => messenger(instructorChannel).report(text) }),
     stop: async () => {
       // Stop first: a start still connecting (or retrying) then gives up instead of holding the stop.
@@ -379,9 +413,11 @@ export async function start(options: StartOptions): Promise<void> {
         if (shutdown.signal.aborted) resolve();
         shutdown.signal.addEventListener('abort', () => resolve(), { once: true });
       });
-      const deps = { store: platformStore, course, clock, admin: schedule, ...(metrics && { metrics }) };
+      const reminders = new ReminderBook(platformStore, config.reminders.evening);
+      const deps = { store: platformStore, course, clock, admin: schedule, reminders, ...(metrics && { metrics }) };
       const platforms: Platform[] = [];
       let stopTicking: (() => Promise<void>) | undefined;
+      let stopReminders: (() => Promise<void>) | undefined;
       try {
         health = () => ({
           ...storeHealth(),
@@ -414,6 +450,8 @@ export async function start(options: StartOptions): Promise<void> {
             announcer = 'off';
             logger.info('no announcement channel (DISCORD_ANNOUNCE_CHANNEL_ID, SLACK_ANNOUNCE_CHANNEL): morning announcements are off');
           }
+          const direct = platforms.flatMap((platform) => platform.directMessengers());
+          stopReminders = startReminders({ config, logger, store: platformStore, clock, course, book: reminders, messengers: direct });
           // Changes made to the file while the bot was down are announced now.
           schedule.publishInBackground('start');
           markStartGood(platformStore, shutdown.signal, { logger });
@@ -435,6 +473,7 @@ export async function start(options: StartOptions): Promise<void> {
       } finally {
         schedule.stop();
         await stopTicking?.();
+        await stopReminders?.();
         await schedule.settle();
         for (const platform of platforms.reverse()) {
           await platform.stop().catch((error: unknown) => logger.error({ err: error, platform: platform.name }, 'could not stop cleanly'));
@@ -446,6 +485,8 @@ export async function start(options: StartOptions): Promise<void> {
     // Above the prompt in an interactive terminal.
     const printer = new TerminalMessenger(screen ? screen.stream(output) : output);
     let stopTicking: (() => Promise<void>) | undefined;
+    let stopReminders: (() => Promise<void>) | undefined;
+    const reminders = new ReminderBook(terminalStore, config.reminders.evening);
     try {
       await runTerminal({
         input,
@@ -468,9 +509,11 @@ export async function start(options: StartOptions): Promise<void> {
           });
           announcer = started.announcer;
           stopTicking = started.stop;
+          stopReminders = startReminders({ config, logger, store: terminalStore, clock, course, book: reminders, messengers: [new TerminalDirectMessenger(printer.output)] });
           schedule.publishInBackground('start');
         },
         admin: schedule,
+        reminders,
         actor: { platform: 'terminal', id: userInfo().username },
         logger: logger.child({ platform: 'terminal' }),
         banner: [
@@ -489,6 +532,7 @@ export async function start(options: StartOptions): Promise<void> {
     } finally {
       schedule.stop();
       await stopTicking?.();
+      await stopReminders?.();
       await schedule.settle();
     }
   } finally {

@@ -132,18 +132,19 @@ export class Reminders {
     if (claim.kind === 'done') return undefined;
     if (claim.kind === 'busy') return 'busy';
     const signal = this.#shutdown.signal;
+    const options = { key: due.key, nonce: nonceFor(due.key), signal };
     const complete = (outcome: Parameters<StateStore['completeClaim']>[2]) => store.completeClaim(due.key, owner, outcome, clock.now().getTime());
     try {
       if (claim.kind === 'taken-over') {
         const since = new Date(Date.now() - (clock.now().getTime() - (claim.previous.updatedAt - 60_000)));
-        const found = await messenger.findSent(userId, due.key, { since, signal });
+        const found = await messenger.findSent(userId, { ...options, since });
         if (found) {
           complete({ status: 'sent', messageId: found.id });
           log.debug({ key: due.key }, 'reminder was already sent; recorded it');
           return 'recovered';
         }
       }
-      const sent = await messenger.send(userId, due.message, { key: due.key, nonce: nonceFor(due.key), signal });
+      const sent = await messenger.send(userId, due.message, options);
       complete({ status: 'sent', messageId: sent.id });
       log.debug({ key: due.key }, 'reminder sent');
       return 'sent';

@@ -233,6 +233,6 @@ export interface DirectMessenger {
   /** `discord`, `slack`, `terminal`: the platform of the users it reaches. */
   readonly platform: string;
   send(userId: string, message: Message, options: DirectOptions): Promise<{ readonly id: string }>;
-  /** The DM sent earlier with `key`, if the user's DM channel has it (searched from `since` on). */
-  findSent(userId: string, key: string, options?: { readonly since?: Date; readonly signal?: AbortSignal }): Promise<{ readonly id: string } | undefined>;
+  /** The DM sent earlier with these options' key, if the user's DM channel has it (searched from `since` on). */
+  findSent(userId: string, options: DirectOptions & { readonly since?: Date }): Promise<{ readonly id: string } | undefined>;
 }

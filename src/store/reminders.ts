@@ -103,6 +103,10 @@ export class ReminderBook implements ReminderSettings {
     return this.#store.getValue(dmChannelKey(platform, userId));
   }
 
+  forgetDmChannel(platform: string, userId: string): void {
+    this.#store.deleteValue(dmChannelKey(platform, userId));
+  }
+
   rememberDmChannel(platform: string, userId: string, channelId: string): void {
     this.#store.setValue(dmChannelKey(platform, userId), channelId);
   }

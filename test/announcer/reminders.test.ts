@@ -45,7 +45,7 @@ class FakeDms implements DirectMessenger {
     return Promise.resolve({ id: `${userId}:${box.length}` });
   }
 
-  findSent(userId: string, key: string): Promise<{ id: string } | undefined> {
+  findSent(userId: string, { key }: DirectOptions): Promise<{ id: string } | undefined> {
     const index = (this.inbox.get(userId) ?? []).findIndex((entry) => entry.key === key);
     return Promise.resolve(index < 0 ? undefined : { id: `${userId}:${index + 1}` });
   }
