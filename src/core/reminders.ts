@@ -176,7 +176,8 @@ export function planReminders(input: ReminderPlanInput): ReminderPlan {
       const deadline = reminderDeadline(course, date, kind, evening).getTime();
       if (at >= deadline) continue;
       if (at < time) {
-        if (input.subscribers.some((subscriber) => subscriber.kind === kind)) nextAt = Math.min(nextAt ?? time, time);
+        // Whether anyone subscribes or not: a student may subscribe before then.
+        nextAt = Math.min(nextAt ?? time, time);
         continue;
       }
       for (const subscriber of input.subscribers) {
