@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../core/clock.js';
 import { today } from '../core/course/calendar.js';
 import type { Course } from '../core/course/model.js';
@@ -58,6 +59,8 @@ export class Reminders {
 
   constructor(options: RemindersOptions) {
     this.#options = options;
+    // Every DM in flight listens for shutdown on this one signal.
+    setMaxListeners((options.concurrency ?? 50) + 10, this.#shutdown.signal);
   }
 
   plan(): ReminderPlan {
