@@ -9,6 +9,7 @@ import {
   type ReminderPlan,
   REMINDER_KEY_PREFIX,
   RecipientError,
+  parseReminderKey,
   planReminders,
 } from '../core/reminders.js';
 import type { Logger } from '../log.js';
@@ -107,7 +108,9 @@ export class Reminders {
   async #runOnce(): Promise<ReminderReport> {
     const report: ReminderReport = { sent: 0, recovered: 0, closed: 0, gone: 0, failed: 0, busy: 0, retry: 0 };
     if (this.#shutdown.signal.aborted) return report;
-    const queue = [...this.plan().due];
+    const due = this.plan().due;
+    for (const outcome of await Promise.all(this.#stale(due).map((key) => this.#settleStale(key)))) if (outcome) report[outcome] += 1;
+    const queue = [...due];
     if (queue.length === 0) return report;
     const worker = async () => {
       for (let due = queue.shift(); due && !this.#shutdown.signal.aborted; due = queue.shift()) {
@@ -118,6 +121,41 @@ export class Reminders {
     await Promise.all(Array.from({ length: Math.min(this.#options.concurrency ?? 50, queue.length) }, worker));
     this.#options.logger.info(report, 'reminders sent');
     return report;
+  }
+
+  /** Pending reminders no longer due (the session began) whose sender went away: crashed mid-send and not back in time. */
+  #stale(due: readonly DueReminder[]): string[] {
+    const now = this.#options.clock.now().getTime();
+    const keys = new Set(due.map((entry) => entry.key));
+    return this.#options.store
+      .listClaims(`${REMINDER_KEY_PREFIX}${this.#options.course().id}:`)
+      .filter((record) => record.status === 'pending' && record.leaseUntil <= now && !keys.has(record.key))
+      .map((record) => record.key);
+  }
+
+  /** Records whether a stale reminder reached the student (found in their DMs) or not; never sends it late. */
+  async #settleStale(key: string): Promise<Outcome> {
+    const { store, owner, leaseMs, clock } = this.#options;
+    const parts = parseReminderKey(key);
+    const messenger = parts && this.#messenger(parts.platform);
+    if (!parts || !messenger) return undefined;
+    const claim = store.claim(key, { owner, now: clock.now().getTime(), leaseMs });
+    if (claim.kind !== 'taken-over') return claim.kind === 'busy' ? 'busy' : undefined;
+    const complete = (outcome: Parameters<StateStore['completeClaim']>[2]) => store.completeClaim(key, owner, outcome, clock.now().getTime());
+    try {
+      const since = new Date(Date.now() - (clock.now().getTime() - (claim.previous.updatedAt - 60_000)));
+      const found = await messenger.findSent(parts.userId, { key, nonce: nonceFor(key), since, signal: this.#shutdown.signal });
+      if (found) {
+        complete({ status: 'sent', messageId: found.id });
+        return 'recovered';
+      }
+      complete({ status: 'failed', error: 'not sent: the bot was down until the session began' });
+      return 'failed';
+    } catch (error) {
+      if (this.#shutdown.signal.aborted) return undefined;
+      complete({ status: 'failed', error: `could not check whether it was sent: ${describe(error)}` });
+      return 'failed';
+    }
   }
 
   #messenger(platform: string): DirectMessenger | undefined {

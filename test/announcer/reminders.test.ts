@@ -178,3 +178,25 @@ describe('Reminders', () => {
     expect(store.getClaim('remind:demo:2027-01-06:discord:r2')).toMatchObject({ status: 'failed', error: 'Discord 400 50035: Invalid Form Body' });
   });
 });
+
+describe('Reminders after a crash, restarted too late to send', () => {
+  it('records those that landed as sent and the others as not sent, and sends nothing late', async () => {
+    const store = new MemoryStore();
+    const inbox = new Map<string, { key: string; message: Message }[]>();
+    const clock = clockAt('2027-01-05T18:00');
+    const dying = new FakeDms(inbox);
+    dying.hangAfter = 0;
+    const first = instance(store, dying, clock, 'dies');
+    // Users ending in 0 or 2 got theirs before the crash; the others did not.
+    const users = ['u10', 'u11', 'u12', 'u13'];
+    for (const user of users) first.book.set('discord', user, 'evening');
+    void first.reminders.run();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    clock.set('2027-01-06T09:30');
+    const restarted = instance(store, new FakeDms(inbox), clock, 'late');
+    expect(await restarted.reminders.run()).toMatchObject({ recovered: 2, failed: 2, sent: 0 });
+    expect(users.map((user) => store.getClaim(`remind:demo:2027-01-06:discord:${user}`)?.status)).toEqual(['sent', 'failed', 'sent', 'failed']);
+    expect(store.getClaim('remind:demo:2027-01-06:discord:u11')?.error).toBe('not sent: the bot was down until the session began');
+    expect(users.map((user) => inbox.get(user)?.length ?? 0)).toEqual([1, 0, 1, 0]);
+  });
+});
