@@ -164,3 +164,5 @@ console.log(line('same_payload_latency_p50_sequential', ours.sequentialP50, same
 console.log(line('same_payload_latency_p99_sequential', ours.sequentialP99, samePayload.sequentialP99, 'ms'));
 console.log(line('same_payload_latency_p50_concurrent200', ours.concurrentP50, samePayload.concurrentP50, 'ms'));
 console.log(line('same_payload_latency_p99_concurrent200', ours.concurrentP99, samePayload.concurrentP99, 'ms'));
+const { benchReminders } = await import('./bench-reminders.js');
+for (const reminderLine of await benchReminders()) console.log(reminderLine);

@@ -335,6 +335,28 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
     });
 
   cli
+    .command('reminders')
+    .description('Count the reminders students opted into with /remind, by kind (counts only: subscriptions are student data)')
+    .option(...stateDbOption)
+    .action(async (options: Pick<SourceOptions, 'stateDb'>) => {
+      const { stateDb } = sources(options);
+      const [{ ReminderBook }, store] = await Promise.all([import('./store/reminders.js'), readingStore(stateDb)]);
+      try {
+        const counts = new ReminderBook(store, config().reminders.evening).counts();
+        await print(
+          [
+            `evening: ${counts.evening}`,
+            `morning: ${counts.morning}`,
+            `turned off by the bot, direct messages closed: ${counts.stoppedClosedDms}`,
+            `turned off by the bot, left the server: ${counts.stoppedLeft}`,
+          ].join('\n'),
+        );
+      } finally {
+        store.close();
+      }
+    });
+
+  cli
     .command('calendar')
     .description('Write the schedule (with the changes made in chat) as an iCalendar file students can import or subscribe to')
     .option('--out <file>', 'write here instead of printing (replaced only when complete; a link is written through)')

@@ -98,6 +98,9 @@ const envSchema = z.object({
   ANNOUNCE_RETRY_MINUTES: optionalText
     .transform((value) => (value === undefined ? undefined : Number(value)))
     .pipe(z.number({ error: 'must be a number of minutes' }).positive('must be more than 0').max(24 * 60).optional()),
+  REMINDER_EVENING: optionalText.pipe(
+    z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM, such as 18:00 (course time)').optional(),
+  ),
   DISCORD_API_URL: httpBase,
   DISCORD_REPLY_VISIBILITY: visibility,
   SLACK_BOT_TOKEN: slackToken('xoxb-', 'a bot token'),
@@ -205,6 +208,11 @@ export interface Config {
     /** How long a failing post is retried before it is recorded as failed and reported. */
     readonly retryForMs: number;
   };
+  /** Reminders students opt into with `/remind`. */
+  readonly reminders: {
+    /** `REMINDER_EVENING`: local `HH:MM` (course time) of the evening-before reminder. */
+    readonly evening: string;
+  };
 }
 
 /**
@@ -278,6 +286,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       leaseMs: (values.ANNOUNCE_LEASE_SECONDS ?? 120) * 1000,
       retryForMs: (values.ANNOUNCE_RETRY_MINUTES ?? 10) * 60_000,
     },
+    reminders: { evening: values.REMINDER_EVENING ?? '18:00' },
     ...(values.DISCORD_TOKEN !== undefined && {
       discord: {
         token: values.DISCORD_TOKEN,

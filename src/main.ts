@@ -27,6 +27,11 @@ import { SqliteStore } from './store/sqlite-store.js';
 import { type EventPort, EventSync } from './events/sync.js';
 import { type RunningEventSync, runEventSync } from './events/run.js';
 import { DiscordEventPort } from './platforms/discord/events.js';
+import { Reminders } from './announcer/reminders.js';
+import type { DirectMessenger } from './core/reminders.js';
+import { ReminderBook } from './store/reminders.js';
+import { DiscordDirectMessenger } from './platforms/discord/direct.js';
+import { TerminalDirectMessenger } from './platforms/terminal/messenger.js';
 import { StateDbError } from './store/state-db-error.js';
 
 export interface StartOptions {
@@ -81,6 +86,22 @@ export function startAnnouncer(input: AnnouncerInput): { readonly announcer: Ann
   return { announcer, stop };
 }
 
+/** The reminders students opted into, sent through these messengers, ticking; returns the function that stops them. */
+export function startReminders(input: Omit<AnnouncerInput, 'messengers'> & { readonly book: ReminderBook; readonly messengers: readonly DirectMessenger[] }): () => Promise<void> {
+  const logger = input.logger.child({ subsystem: 'reminders' });
+  const reminders = new Reminders({
+    course: input.course,
+    clock: input.clock,
+    store: input.store,
+    book: input.book,
+    messengers: input.messengers,
+    logger,
+    owner: instanceName(),
+    leaseMs: input.config.announcer.leaseMs,
+  });
+  return startTicking(reminders, { timezone: input.course().timezone, clock: input.clock, logger });
+}
+
 /** A chat platform once started: where it announces, how it tells instructors, how it stops. */
 interface Platform {
   readonly name: PlatformName;
@@ -92,6 +113,8 @@ interface Platform {
   readonly lost: Promise<unknown>;
   /** The announcement targets, once ready. */
   messengers(): Messenger[];
+  /** Where reminders are sent as direct messages, once ready. */
+  directMessengers(): DirectMessenger[];
   readonly tell?: (text: string) => Promise<void>;
   /** Where the course's sessions are kept as scheduled events (Discord with `DISCORD_EVENTS=on`). */
   readonly events?: EventPort;
@@ -103,6 +126,7 @@ interface PlatformDeps {
   readonly course: () => Course;
   readonly clock: Clock;
   readonly admin: ScheduleAdmin;
+  readonly reminders: ReminderBook;
   readonly logger: Logger;
   readonly metrics?: Metrics;
   /** `DISCORD_EVENTS=on`. */
@@ -181,6 +205,14 @@ function discordPlatform(config: DiscordConfig, deps: PlatformDeps): Platform {
             }),
           ]
         : [],
+    directMessengers: () => [
+      new DiscordDirectMessenger({
+        rest: discordRest(config, { retries: 0 }),
+        book: deps.reminders,
+        ...(config.guildId && { guildId: config.guildId }),
+        ...(bot.client.user && { botUserId: bot.client.user.id }),
+      }),
+    ],
     ...(rest && instructorChannelId && { tell: (text: string) => postNotice(rest, instructorChannelId, text) }),
     ...(deps.discordEvents &&
       config.guildId && {
@@ -196,10 +228,11 @@ function discordPlatform(config: DiscordConfig, deps: PlatformDeps): Platform {
 // Slack, metrics, the HTTP server and the calendar are loaded only when configured: a Discord-only bot
 // starts without Bolt (and Express), prom-client or the calendar library in memory.
 async function slackPlatform(config: SlackConfig, deps: PlatformDeps): Promise<Platform> {
-  const [{ SlackBot, slackClient }, { SlackMessenger }, { commandNamer }] = await Promise.all([
+  const [{ SlackBot, slackClient }, { SlackMessenger }, { commandNamer }, { SlackDirectMessenger }] = await Promise.all([
     import('./platforms/slack/bot.js'),
     import('./platforms/slack/messenger.js'),
     import('./platforms/slack/render.js'),
+    import('./platforms/slack/direct.js'),
   ]);
   const bot = new SlackBot({ config, commands, ...deps, ...(deps.metrics && { observe: deps.metrics.command }) });
   const ready = observed(bot.start());
@@ -219,6 +252,7 @@ async function slackPlatform(config: SlackConfig, deps: PlatformDeps): Promise<P
     ready,
     lost: bot.lost,
     messengers: () => (config.announceChannel ? [messenger(config.announceChannel)] : []),
+    directMessengers: () => [new SlackDirectMessenger({ client, book: deps.reminders, nameCommands: commandNamer(commands, config.commandPrefix) })],
     ...(instructorChannel && { tell: (text: string) => messenger(instructorChannel).report(text) }),
     stop: async () => {
       // Stop first: a start still connecting (or retrying) then gives up instead of holding the stop.
@@ -395,16 +429,19 @@ export async function start(options: StartOptions): Promise<void> {
         if (shutdown.signal.aborted) resolve();
         shutdown.signal.addEventListener('abort', () => resolve(), { once: true });
       });
+      const reminders = new ReminderBook(platformStore, config.reminders.evening);
       const deps = {
         store: platformStore,
         course,
         clock,
         admin: schedule,
+        reminders,
         ...(metrics && { metrics }),
         ...(config.discordEvents && { discordEvents: config.discordEvents }),
       };
       const platforms: Platform[] = [];
       let stopTicking: (() => Promise<void>) | undefined;
+      let stopReminders: (() => Promise<void>) | undefined;
       try {
         health = () => ({
           ...storeHealth(),
@@ -452,6 +489,8 @@ export async function start(options: StartOptions): Promise<void> {
             });
             eventSyncs.push(runEventSync(sync));
           }
+          const direct = platforms.flatMap((platform) => platform.directMessengers());
+          stopReminders = startReminders({ config, logger, store: platformStore, clock, course, book: reminders, messengers: direct });
           // Changes made to the file while the bot was down are announced now (and the events synced).
           schedule.publishInBackground('start');
           markStartGood(platformStore, shutdown.signal, { logger });
@@ -474,6 +513,7 @@ export async function start(options: StartOptions): Promise<void> {
         schedule.stop();
         for (const sync of eventSyncs) await sync.stop();
         await stopTicking?.();
+        await stopReminders?.();
         await schedule.settle();
         for (const platform of platforms.reverse()) {
           await platform.stop().catch((error: unknown) => logger.error({ err: error, platform: platform.name }, 'could not stop cleanly'));
@@ -485,6 +525,8 @@ export async function start(options: StartOptions): Promise<void> {
     // Above the prompt in an interactive terminal.
     const printer = new TerminalMessenger(screen ? screen.stream(output) : output);
     let stopTicking: (() => Promise<void>) | undefined;
+    let stopReminders: (() => Promise<void>) | undefined;
+    const reminders = new ReminderBook(terminalStore, config.reminders.evening);
     try {
       await runTerminal({
         input,
@@ -507,9 +549,11 @@ export async function start(options: StartOptions): Promise<void> {
           });
           announcer = started.announcer;
           stopTicking = started.stop;
+          stopReminders = startReminders({ config, logger, store: terminalStore, clock, course, book: reminders, messengers: [new TerminalDirectMessenger(printer.output)] });
           schedule.publishInBackground('start');
         },
         admin: schedule,
+        reminders,
         actor: { platform: 'terminal', id: userInfo().username },
         logger: logger.child({ platform: 'terminal' }),
         banner: [
@@ -528,6 +572,7 @@ export async function start(options: StartOptions): Promise<void> {
     } finally {
       schedule.stop();
       await stopTicking?.();
+      await stopReminders?.();
       await schedule.settle();
     }
   } finally {

@@ -415,7 +415,7 @@ describe('course-bot calendar, invite-url, slack-manifest', () => {
       oauth_config: { scopes: { bot: string[] } };
     };
     expect(manifest.features.slash_commands.map((command) => command.command)).toEqual(
-      ['today', 'tomorrow', 'week', 'next', 'schedule', 'resources', 'setup', 'help', 'course'].map((name) => `/mlops-${name}`),
+      ['today', 'tomorrow', 'week', 'next', 'schedule', 'resources', 'setup', 'remind', 'help', 'course'].map((name) => `/mlops-${name}`),
     );
     expect(manifest.settings.socket_mode_enabled).toBe(true);
     expect(manifest.oauth_config.scopes.bot).toContain('chat:write');

@@ -23,7 +23,7 @@ function cronLogger(logger: Logger): CronLogger {
  * what, if anything, is due. Returns a function that stops everything (and waits for a post in flight).
  */
 export function startTicking(
-  announcer: Pick<Announcer, 'run' | 'nextWakeUp' | 'stop'>,
+  announcer: Pick<Announcer, 'nextWakeUp' | 'stop'> & { run(): Promise<unknown> },
   options: { timezone: string; clock: Clock; logger: Logger },
 ): () => Promise<void> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,6 +1,7 @@
 import type { Course } from '../course/model.js';
 import type { Message } from '../messages.js';
 import type { Actor, ScheduleAdmin } from '../ports.js';
+import type { ReminderSettings } from '../reminders.js';
 
 /** How an option's value is read: text, a whole number, or a date `YYYY-MM-DD`. */
 export type OptionType = 'string' | 'integer' | 'date';
@@ -39,6 +40,8 @@ export interface CommandContext {
   readonly instructor?: boolean;
   /** The instructor actions, where the platform offers them. */
   readonly admin?: ScheduleAdmin;
+  /** Students' reminder settings (`/remind`), where the platform offers them. */
+  readonly reminders?: ReminderSettings;
 }
 
 type ValueOf<T extends OptionType> = T extends 'integer' ? number : string;
@@ -62,6 +65,11 @@ export interface Command<O extends readonly OptionDefinition[] = readonly Option
    * tell it `instructor` and never share its answer between askers who differ in it.
    */
   readonly personal?: boolean;
+  /**
+   * The answer is the asker's own (their settings, `/remind`): shown to them alone, never cached or shared,
+   * and the command needs `actor`.
+   */
+  readonly own?: boolean;
   /** Student commands answer at once; instructor commands may act (store, post) and answer later. */
   run(context: CommandContext, args: ArgsOf<O>): Message | Promise<Message>;
 }

@@ -2,6 +2,7 @@ import type { Command } from './command.js';
 import { courseCommands } from './course.js';
 import { helpCommand } from './help.js';
 import { nextCommand } from './next.js';
+import { remindCommand } from './remind.js';
 import { resourcesCommand } from './resources.js';
 import { scheduleCommand } from './schedule.js';
 import { setupCommand } from './setup.js';
@@ -18,6 +19,7 @@ export const commands: readonly Command[] = [
   scheduleCommand,
   resourcesCommand,
   setupCommand,
+  remindCommand,
   helpCommand,
   ...courseCommands,
 ];

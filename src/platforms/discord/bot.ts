@@ -3,6 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Command } from '../../core/commands/command.js';
 import type { Course } from '../../core/course/model.js';
 import type { ScheduleAdmin, StateStore } from '../../core/ports.js';
+import type { ReminderSettings } from '../../core/reminders.js';
 import type { DiscordConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
 import { type CommandJson, commandsHash, commandsJson } from './command-json.js';
@@ -20,6 +21,8 @@ export interface DiscordBotOptions {
   readonly clock: Clock;
   /** The instructor actions behind `/course`. */
   readonly admin?: ScheduleAdmin;
+  /** Students' reminder settings (`/remind`). */
+  readonly reminders?: ReminderSettings;
 }
 
 /** What a registration did: where, which commands, and whether Discord was called. */

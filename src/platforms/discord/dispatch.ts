@@ -14,6 +14,7 @@ import { resolveArgs } from '../../core/commands/parse.js';
 import type { Course } from '../../core/course/model.js';
 import type { Message } from '../../core/messages.js';
 import type { Actor, ScheduleAdmin } from '../../core/ports.js';
+import type { ReminderSettings } from '../../core/reminders.js';
 import type { Logger } from '../../log.js';
 import type { CommandObserver, CommandOutcome } from '../../observability/metrics.js';
 import { errorRef, respond, respondLater } from '../respond.js';
@@ -33,6 +34,8 @@ export interface DispatchDeps {
   readonly admin?: ScheduleAdmin;
   /** Told about every command answered (metrics). */
   readonly observe?: CommandObserver;
+  /** Students' reminder settings (`/remind`). */
+  readonly reminders?: ReminderSettings;
 }
 
 /**
@@ -92,6 +95,7 @@ function context(deps: DispatchDeps, actor?: Actor): CommandContext {
     commands: deps.commands,
     ...(actor && { actor }),
     ...(deps.admin && { admin: deps.admin }),
+    ...(deps.reminders && { reminders: deps.reminders }),
   };
 }
 
@@ -166,7 +170,7 @@ async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDe
     await interaction.reply({ ...renderText('Only instructors can use this command.'), flags: MessageFlags.Ephemeral });
     return 'refused';
   }
-  const ephemeral = deps.replyVisibility === 'ephemeral' || command.audience === 'instructors';
+  const ephemeral = deps.replyVisibility === 'ephemeral' || command.audience === 'instructors' || Boolean(command.own);
   // Discord: the interaction token must be answered within 3 s; a slow command acknowledges first,
   // ephemerally, so that an error never ends up public. A public answer is then a follow-up.
   if (command.slow) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
@@ -175,7 +179,9 @@ async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDe
   const instructor = command.personal ? isInstructor(interaction, deps.instructorRoleId) : undefined;
   const current = { ...context(deps, actor), ...(instructor !== undefined && { instructor }) };
   const outcome =
-    command.audience === 'everyone'
+    command.own
+      ? respond(() => renderMessage(now(command.run(current, resolveArgs(command, optionValues(command, given))))), deps.logger, fields)
+      : command.audience === 'everyone'
       ? respond(
           () => {
             const raw = optionValues(command, given);

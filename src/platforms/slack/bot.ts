@@ -14,6 +14,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Command } from '../../core/commands/command.js';
 import type { Course } from '../../core/course/model.js';
 import type { ScheduleAdmin, StateStore } from '../../core/ports.js';
+import type { ReminderSettings } from '../../core/reminders.js';
 import type { SlackConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { CommandObserver } from '../../observability/metrics.js';
@@ -30,6 +31,8 @@ export interface SlackBotOptions {
   readonly commands: readonly Command[];
   readonly clock: Clock;
   readonly admin?: ScheduleAdmin;
+  /** Students' reminder settings (`/remind`). */
+  readonly reminders?: ReminderSettings;
   /** Where the ids of requests already run are shared with other instances (see `SeenRequests`). */
   readonly store?: StateStore;
   /** Real time for request timestamps (tests move it); the bot's clock may be shifted with `--at`. */
@@ -220,6 +223,7 @@ export class SlackBot {
             prefix: config.commandPrefix,
             isInstructor: (userId) => this.isInstructor(userId),
             ...(this.#options.admin && { admin: this.#options.admin }),
+            ...(this.#options.reminders && { reminders: this.#options.reminders }),
           },
         );
         // A metrics label from known names only: the first word of a group's text is the user's to choose.

@@ -4,6 +4,7 @@ import type { Command, CommandContext } from '../../core/commands/command.js';
 import { parseCommandLine } from '../../core/commands/parse.js';
 import type { Course } from '../../core/course/model.js';
 import type { Actor, ScheduleAdmin } from '../../core/ports.js';
+import type { ReminderSettings } from '../../core/reminders.js';
 import type { Logger } from '../../log.js';
 import type { CommandOutcome } from '../../observability/metrics.js';
 import { type Outcome, respond as run, respondLater } from '../respond.js';
@@ -50,6 +51,8 @@ export interface SlackDispatchDeps {
   readonly prefix: string;
   readonly isInstructor: (userId: string) => Promise<boolean>;
   readonly admin?: ScheduleAdmin;
+  /** Students' reminder settings (`/remind`). */
+  readonly reminders?: ReminderSettings;
 }
 
 /** The names the bot answers as Slack slash commands: `/today`…, and one `/course` for the group. */
@@ -103,6 +106,7 @@ export async function handleSlashCommand(
     actor,
     ...(instructor !== undefined && { instructor }),
     ...(deps.admin && { admin: deps.admin }),
+    ...(deps.reminders && { reminders: deps.reminders }),
   });
   const family = deps.commands.filter((command) => (command.group ?? command.name) === name.toLowerCase());
   if (family.length > 0 && family.every((command) => command.audience === 'instructors')) {
@@ -136,9 +140,10 @@ export async function handleSlashCommand(
     deps.logger,
     fields,
   );
+  const own = family.some((command) => command.own);
   await ack(
     answer.ok
-      ? { response_type: deps.replyVisibility === 'public' ? 'in_channel' : 'ephemeral', ...answer.message }
+      ? { response_type: deps.replyVisibility === 'public' && !own ? 'in_channel' : 'ephemeral', ...answer.message }
       : ephemeral(answer.text),
   );
   deps.logger.debug(fields, answer.ok ? 'answered' : 'refused');

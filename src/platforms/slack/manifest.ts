@@ -29,6 +29,8 @@ export const MANIFEST_LIMITS = {
  * - `channels:history`, `groups:history`: reading the announcement channel (public or private) to find an
  *   announcement already posted, so a restart or a second instance never posts it twice.
  * - `usergroups:read`: whether the person running a `/course` command is in the instructors' user group.
+ * - `im:write`, `im:history`: opening a direct message to a student who asked for reminders (`/remind`), and
+ *   reading it back to find a reminder already sent, so a restart never sends it twice.
  */
 export const BOT_SCOPES = [
   'commands',
@@ -36,6 +38,8 @@ export const BOT_SCOPES = [
   'channels:history',
   'groups:history',
   'usergroups:read',
+  'im:write',
+  'im:history',
 ] as const satisfies readonly BotScope[];
 
 /** The manifest's parts this bot writes; it is also a valid `Manifest` for Slack's API. */

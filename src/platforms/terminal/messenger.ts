@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '../../core/messages.js';
 import type { Messenger } from '../../core/ports.js';
+import type { DirectMessenger } from '../../core/reminders.js';
 
 /** Terminal mode's "channel": announcements are printed. */
 export class TerminalMessenger implements Messenger {
@@ -36,5 +37,22 @@ export class TerminalMessenger implements Messenger {
   tell(text: string): Promise<void> {
     this.output.write(`\n🔔 ${text}\n\n`);
     return Promise.resolve();
+  }
+}
+
+/** Terminal mode's direct messages: the reminder is printed for whoever runs the terminal. */
+export class TerminalDirectMessenger implements DirectMessenger {
+  readonly platform = 'terminal';
+
+  constructor(readonly output: NodeJS.WritableStream) {}
+
+  send(_userId: string, message: Message): Promise<{ id: string }> {
+    this.output.write(`\n⏰ Reminder: ${message.text}\n\n`);
+    return Promise.resolve({ id: randomUUID() });
+  }
+
+  /** What was printed cannot be read back. */
+  findSent(): Promise<undefined> {
+    return Promise.resolve(undefined);
   }
 }

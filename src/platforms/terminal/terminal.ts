@@ -5,6 +5,7 @@ import { runCommandLine } from '../../core/commands/parse.js';
 import type { Course } from '../../core/course/model.js';
 import type { Logger } from '../../log.js';
 import type { Actor, ScheduleAdmin } from '../../core/ports.js';
+import type { ReminderSettings } from '../../core/reminders.js';
 import { writeToStream } from '../../cli/output.js';
 import { respondLater } from '../respond.js';
 import { PromptScreen } from './screen.js';
@@ -25,6 +26,8 @@ export interface TerminalOptions {
   /** The instructor actions: whoever runs the terminal is the course's instructor. */
   readonly admin?: ScheduleAdmin;
   readonly actor?: Actor;
+  /** The reminder settings `/remind` changes (the terminal prints the reminders). */
+  readonly reminders?: ReminderSettings;
   /** Where text that arrives while the prompt is shown goes (logs, announcements); one is made if not given. */
   readonly screen?: PromptScreen;
 }
@@ -70,6 +73,7 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
               // Whoever runs the terminal is the course's instructor.
               instructor: true,
               ...(options.admin && { admin: options.admin }),
+              ...(options.reminders && { reminders: options.reminders }),
               ...(options.actor && { actor: options.actor }),
             }),
           logger,

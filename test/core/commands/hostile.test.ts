@@ -14,7 +14,7 @@ function generator(seed: number) {
   return <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
 }
 
-const NAMES = ['/today', '/tomorrow', '/week', '/next', '/schedule', '/resources', '/setup', '/help', '/WEEK', 'week', '/tody', '/', '/course', '/week number:', '/today date:'];
+const NAMES = ['/today', '/tomorrow', '/week', '/next', '/schedule', '/resources', '/setup', '/remind', '/help', '/WEEK', 'week', '/tody', '/', '/course', '/week number:', '/today date:'];
 const ARGS = [
   '1', '0', '-1', '9999', '10000', '1e3', '0x10', '2.5', '99999999999999999999', 'NaN', 'Infinity', '2027-01-05', '2027-02-30',
   '05/01/2027', 'tomorrow', '"', "'", '\u201Copen', '"a b"', "don't", 'w&b', 'c++', 'ci/cd', '@everyone', '<script>', '`code`',

@@ -15,6 +15,7 @@ import type { ScheduledEvents } from './scheduled-events.js';
 import { listenOnLocalhost } from '../listen.js';
 import { ChangeSignal } from '../signal.js';
 import { World } from './world.js';
+import { type DirectMessages, GlobalRateLimit } from './dms.js';
 
 export { autocomplete, chatInput } from './builders.js';
 export type {
@@ -43,6 +44,8 @@ export interface FakeDiscordOptions {
   readonly callbackWindowMs?: number;
   /** How far back `enforce_nonce` looks for a repeat, ms. Default 5 minutes. */
   readonly nonceWindowMs?: number;
+  /** Enforce Discord's global rate limit (requests a second with the bot token; Discord's is 50). Default off. */
+  readonly globalRateLimit?: number;
   /** The fake's clock (timestamps, snowflakes, windows). Default `Date.now`. */
   readonly now?: () => number;
   /** Receives one line per request and gateway event. Off by default. Tokens are never in it. */
@@ -119,6 +122,8 @@ export class FakeDiscord {
   readonly identifies: RecordedIdentify[];
   /** Errors inside the fake itself (answered 500). */
   readonly serverErrors: Error[];
+  /** The global rate limit, when enforced (`limited` counts its 429s). */
+  readonly globalRateLimit?: GlobalRateLimit;
 
   readonly #server: Server;
   readonly #signal = new ChangeSignal('FakeDiscord');
@@ -168,6 +173,7 @@ export class FakeDiscord {
       applicationId: this.applicationId,
       log: this.#log,
       changed,
+      ...(options.globalRateLimit !== undefined && { globalRateLimit: (this.globalRateLimit = new GlobalRateLimit(options.globalRateLimit, now)) }),
     });
     this.requests = this.#rest.requests;
     this.unhandled = this.#rest.unhandled;
@@ -189,6 +195,11 @@ export class FakeDiscord {
     const fake = new FakeDiscord(options);
     fake.#port = await listenOnLocalhost(fake.#server);
     return fake;
+  }
+
+  /** Users' direct messages: close a user's DMs (`closed`), make them leave (`left`), see the DM channels opened. */
+  get dms(): DirectMessages {
+    return this.#world.dms;
   }
 
   get port(): number {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Delays } from '../armed-faults.js';
 import { type Fault, Faults, describeFault } from './faults.js';
+import type { GlobalRateLimit } from './dms.js';
 import { OWNER_ID } from './guilds.js';
 import { ApiError, type RecordedFile, type Reply } from './model.js';
 import type { World } from './world.js';
@@ -36,6 +37,8 @@ export interface RestOptions {
   readonly applicationId: string;
   readonly log: (message: string) => void;
   readonly changed: () => void;
+  /** Discord's global rate limit, when the test wants it enforced. */
+  readonly globalRateLimit?: GlobalRateLimit;
 }
 
 type Auth = 'bot' | 'none';
@@ -151,7 +154,7 @@ export class FakeRest {
   }
 
   #buildRoutes(): Route[] {
-    const { guilds, messages, commands, interactions, botUser } = this.options.world;
+    const { guilds, messages, commands, interactions, botUser, dms } = this.options.world;
     const routes: Route[] = [];
     const add = (method: string, path: string, auth: Auth, handle: (call: Call) => Reply): void => {
       routes.push({ method, pattern: new RegExp(`^${path}$`), auth, handle });
@@ -231,9 +234,10 @@ export class FakeRest {
     // Channels and messages.
     add('GET', `/channels/${ID}`, 'bot', (call) => ok(guilds.channel(p(call, 0))));
     add('GET', `/channels/${ID}/messages`, 'bot', (call) => ok(messages.page(p(call, 0), call.query)));
-    add('POST', `/channels/${ID}/messages`, 'bot', (call) =>
-      ok(messages.view(messages.create(p(call, 0), call.body, call.files), true)),
-    );
+    add('POST', `/channels/${ID}/messages`, 'bot', (call) => {
+      dms.checkSend(p(call, 0));
+      return ok(messages.view(messages.create(p(call, 0), call.body, call.files), true));
+    });
     add('GET', `/channels/${ID}/messages/${ID}`, 'bot', (call) =>
       ok(messages.view(messages.get(p(call, 0), p(call, 1)))),
     );
@@ -247,6 +251,8 @@ export class FakeRest {
     add('GET', `/guilds/${ID}`, 'bot', (call) => ok(guilds.guildObject(p(call, 0))));
     add('GET', `/guilds/${ID}/channels`, 'bot', (call) => ok(guilds.guildChannels(p(call, 0))));
     this.options.world.scheduledEvents.routes(add, ID);
+    add('POST', '/users/@me/channels', 'bot', (call) => ok(dms.open(call.body)));
+    add('GET', `/guilds/${ID}/members/${ID}`, 'bot', (call) => ok(dms.member(p(call, 0), p(call, 1))));
     return routes;
   }
 
@@ -299,6 +305,13 @@ export class FakeRest {
       this.options.changed();
     };
 
+    // Interaction responses carry no bot token and are exempt from the global limit, as on Discord.
+    const limited = headers.authorization?.startsWith('Bot ') ? this.options.globalRateLimit?.take() : undefined;
+    if (limited) {
+      record.fault = 'global rate limit';
+      answer(limited);
+      return;
+    }
     const fault = this.faults.take(`${method} ${path}`);
     if (fault) record.fault = describeFault(fault);
     if (fault && 'delayMs' in fault) {

@@ -1,5 +1,6 @@
 import type { APIUser, UserFlags } from 'discord-api-types/v10';
 import { Commands } from './commands.js';
+import { DirectMessages } from './dms.js';
 import { Guilds } from './guilds.js';
 import { Interactions } from './interactions.js';
 import { Messages } from './messages.js';
@@ -30,6 +31,7 @@ export class World {
   readonly commands: Commands;
   readonly interactions: Interactions;
   readonly scheduledEvents: ScheduledEvents;
+  readonly dms: DirectMessages;
 
   constructor(options: WorldOptions, hooks: Hooks) {
     const snowflakes = new Snowflakes(options.now);
@@ -55,6 +57,7 @@ export class World {
     this.messages = new Messages(context, this.guilds, options.nonceWindowMs);
     this.commands = new Commands(context, this.guilds);
     this.scheduledEvents = new ScheduledEvents(context, this.guilds);
+    this.dms = new DirectMessages(this.guilds);
     this.interactions = new Interactions(context, this.guilds, this.messages, this.commands, options.callbackWindowMs);
   }
 }

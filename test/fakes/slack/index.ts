@@ -17,6 +17,7 @@ import { ChangeSignal } from '../signal.js';
 import { FakeSocketMode, type RecordedAck, type SocketEnvelope } from './socket.js';
 import { isRecord } from './validate.js';
 import { Workspace } from './workspace.js';
+import { SlackDms } from './dms.js';
 
 export type { SlashCommandInput, SlashCommandPayload } from './commands.js';
 export type { CallMatch, Fault } from './faults.js';
@@ -122,6 +123,8 @@ export class FakeSlack {
   readonly #server: Server;
   readonly #signal = new ChangeSignal('FakeSlack');
   readonly #workspace: Workspace;
+  /** Users' direct messages with the bot: close a user's (`closed`), see the DMs opened (`opened`). */
+  readonly dms: SlackDms;
   readonly #commands: SlashCommands;
   readonly #http: FakeHttp;
   readonly #socket: FakeSocketMode;
@@ -178,6 +181,7 @@ export class FakeSlack {
       ephemerals: this.ephemerals,
       openConnection: () => this.#socket.issueUrl(`ws://127.0.0.1:${this.#port}`),
       now,
+      dms: (this.dms = new SlackDms(this.#workspace)),
     });
     this.#http = new FakeHttp({
       botToken: this.botToken,

@@ -1,6 +1,7 @@
 import { type FakeUserSpec, type RecordedEphemeral, SlackApiError } from './model.js';
 import { flag, optionalString, parseBlocks, parseContent, parseMetadata } from './validate.js';
 import { type Workspace, view } from './workspace.js';
+import type { SlackDms } from './dms.js';
 
 /** A Web API method: which token it takes and what it answers (without `ok`), or a thrown {@link SlackApiError}. */
 export interface MethodSpec {
@@ -18,6 +19,8 @@ export interface MethodsContext {
   /** Issues a one-time Socket Mode URL. */
   readonly openConnection: () => string;
   readonly now: () => number;
+  /** Direct messages (`conversations.open`, posts to a user or DM). */
+  readonly dms?: SlackDms;
 }
 
 // Slack: conversations.history's default and largest page.
@@ -84,7 +87,7 @@ export function buildMethods(context: MethodsContext): Map<string, MethodSpec> {
   }));
 
   add('chat.postMessage', (args) => {
-    const channel = workspace.joinedChannel(args.channel);
+    const channel = workspace.joinedChannel(context.dms ? context.dms.resolve(args.channel) : args.channel);
     const content = parseContent(args);
     const metadata = parseMetadata(args.metadata);
     const threadTs = nonEmpty(args.thread_ts);
@@ -131,6 +134,8 @@ export function buildMethods(context: MethodsContext): Map<string, MethodSpec> {
     message.edited = { user: bot.botUserId, ts: workspace.nextTs() };
     return { channel: channel.id, ts: message.ts, text: message.text, message: view(message) };
   });
+
+  if (context.dms) add('conversations.open', (args) => context.dms!.open(args));
 
   add('conversations.history', (args) => {
     const channel = workspace.joinedChannel(args.channel);

@@ -11,7 +11,7 @@ import {
   slackManifest,
 } from '../../../src/platforms/slack/manifest.js';
 
-const STUDENT_COMMANDS = ['today', 'tomorrow', 'week', 'next', 'schedule', 'resources', 'setup', 'help'];
+const STUDENT_COMMANDS = ['today', 'tomorrow', 'week', 'next', 'schedule', 'resources', 'setup', 'remind', 'help'];
 
 function withCommands(manifest: SlackManifest, slash: SlackManifest['features']['slash_commands']): SlackManifest {
   return { ...manifest, features: { ...manifest.features, slash_commands: slash } };
@@ -61,7 +61,7 @@ describe('Slack app manifest', () => {
 
   it('asks for the bot scopes it uses and nothing more, in Socket Mode by default', () => {
     const manifest = slackManifest(commands, { name: 'MLOps Course Bot', description: 'The MLOps course' });
-    expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'channels:history', 'groups:history', 'usergroups:read']);
+    expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'channels:history', 'groups:history', 'usergroups:read', 'im:write', 'im:history']);
     expect(manifest.oauth_config.scopes.bot).toEqual([...BOT_SCOPES]);
     expect(manifest.display_information).toEqual({ name: 'MLOps Course Bot', description: 'The MLOps course' });
     expect(manifest.features.bot_user).toEqual({ display_name: 'mlops-course-bot', always_online: true });
@@ -106,7 +106,7 @@ describe('Slack app manifest', () => {
       '/long: usage hint must be at most 1000 characters',
       '/empty: description must be 1–2000 characters',
     ]);
-    expect(manifestProblems(slackManifest(commands, { name: 'Bot', prefix: 'MLOps ' }))).toHaveLength(9);
+    expect(manifestProblems(slackManifest(commands, { name: 'Bot', prefix: 'MLOps ' }))).toHaveLength(10);
     expect(manifestProblems(slackManifest(commands, { name: 'A course bot with a very long name indeed' }))).toEqual([
       'app name must be 1–35 characters (has 41)',
     ]);
