@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { LiveCourse } from '../course-file/live-course.js';
 import { loadOffThread } from '../course-file/load-off-thread.js';
+import type { PlanTexts } from '../course-file/plan.js';
 import { CourseFileError, type LoadedCourse, type ReadOptions, formatIssue, loadCourseFile, unexpected } from '../course-file/read.js';
 
 /** A running course of the catalog: its file and the course as it is now. */
@@ -38,8 +39,11 @@ export interface CatalogOptions {
   readonly label: string;
   readonly logger: Logger;
   readonly listener?: CatalogListener;
-  /** How files are read on this thread (the first load). */
-  readonly read?: ReadOptions;
+  /**
+   * How each course's file is read (per file: each course has its own `plan:` source): `read` on this thread,
+   * `planTexts` the plan URLs' texts for a check in a worker thread. Default: files only.
+   */
+  readonly readFor?: (path: string) => { readonly read?: ReadOptions; readonly planTexts?: () => PlanTexts };
   /** Read files added or changed later in a worker thread (default true), as a running bot does. */
   readonly offThread?: boolean;
   /** How long a check in a worker thread may take (default `RELOAD_TIME_LIMIT_MS`). */
@@ -120,7 +124,7 @@ export class CourseCatalog {
       const label = this.#label(name);
       let loaded: LoadedCourse;
       try {
-        loaded = loadCourseFile(path, label, this.#options.read);
+        loaded = loadCourseFile(path, label, this.#reading(path).read);
       } catch (error) {
         refused.push(this.#refuse(name, fingerprint, error instanceof CourseFileError ? error : unexpected(label, error)));
         continue;
@@ -225,12 +229,16 @@ export class CourseCatalog {
   async #add(name: string, fingerprint: string): Promise<void> {
     const path = join(this.#options.dir, name);
     const label = this.#label(name);
+    const reading = this.#reading(path);
     let loaded: LoadedCourse;
     try {
       loaded =
         this.#options.offThread === false
-          ? loadCourseFile(path, label, this.#options.read)
-          : await loadOffThread(path, label, { ...(this.#options.timeLimitMs !== undefined && { timeLimitMs: this.#options.timeLimitMs }) });
+          ? loadCourseFile(path, label, reading.read)
+          : await loadOffThread(path, label, {
+              ...(this.#options.timeLimitMs !== undefined && { timeLimitMs: this.#options.timeLimitMs }),
+              ...(reading.planTexts && { planTexts: reading.planTexts() }),
+            });
     } catch (error) {
       this.#refuse(name, fingerprint, error instanceof CourseFileError ? error : unexpected(label, error));
       return;
@@ -258,18 +266,21 @@ export class CourseCatalog {
       const message = `"${id}" is already the id of the course in ${this.#label(holder)}: give this course another id (${this.#label(holder)} keeps running)`;
       return this.#refuse(name, fingerprint, new CourseFileError(label, [{ file: label, path: 'course.id', message }]), id);
     }
+    const path = join(this.#options.dir, name);
+    const reading = this.#reading(path);
     const live: LiveCourse = new LiveCourse({
-      path: join(this.#options.dir, name),
+      path,
       label,
       initial: loaded,
       logger: this.#logger,
-      ...(this.#options.read !== undefined && { read: this.#options.read }),
+      ...(reading.read !== undefined && { read: reading.read }),
+      ...(reading.planTexts !== undefined && { planTexts: reading.planTexts }),
       ...(this.#options.timeLimitMs !== undefined && { timeLimitMs: this.#options.timeLimitMs }),
       onInvalid: (error) => this.#tell('invalid', () => this.#listener.invalid?.(live.course.id, error)),
       onChange: (why) => this.#tell('changed', () => this.#listener.changed?.(live.course.id, why)),
       onRecovered: () => this.#tell('recovered', () => this.#listener.recovered?.(live.course.id)),
     });
-    const course: CatalogCourse = { id, path: join(this.#options.dir, name), label, live };
+    const course: CatalogCourse = { id, path, label, live };
     this.#entries.set(name, { kind: 'course', course, fingerprint });
     this.#ids.set(id, name);
     this.#logger.info({ course: id, file: label }, 'course started');
@@ -327,6 +338,10 @@ export class CourseCatalog {
       const code = (error as NodeJS.ErrnoException).code;
       return code === 'ENOENT' ? 'no such folder' : `cannot be read (${code ?? String(error)})`;
     }
+  }
+
+  #reading(path: string): { readonly read?: ReadOptions; readonly planTexts?: () => PlanTexts } {
+    return this.#options.readFor?.(path) ?? {};
   }
 
   #label(name: string): string {

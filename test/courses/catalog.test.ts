@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { planTextsReader } from '../../src/course-file/plan.js';
 import { formatIssue } from '../../src/course-file/read.js';
-import { type CatalogListener, CatalogError, CourseCatalog, isCourseFileName } from '../../src/courses/catalog.js';
+import { type CatalogListener, type CatalogOptions, CatalogError, CourseCatalog, isCourseFileName } from '../../src/courses/catalog.js';
 import { captureLogger } from '../support/log.js';
 
 function courseYaml(id: string, name = `Course ${id}`, topic = 'Intro'): string {
@@ -27,7 +28,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A catalog of `dir` (labelled `courses`) whose events are recorded as lines. */
-function open(options: { offThread?: boolean } = {}) {
+function open(options: { offThread?: boolean; readFor?: CatalogOptions['readFor'] } = {}) {
   const events: string[] = [];
   const listener: CatalogListener = {
     added: (course) => events.push(`added ${course.id} ${course.label}`),
@@ -38,7 +39,14 @@ function open(options: { offThread?: boolean } = {}) {
     recovered: (id) => events.push(`recovered ${id}`),
   };
   const { logger, lines } = captureLogger();
-  const catalog = new CourseCatalog({ dir, label: 'courses', logger, listener, offThread: options.offThread ?? false });
+  const catalog = new CourseCatalog({
+    dir,
+    label: 'courses',
+    logger,
+    listener,
+    offThread: options.offThread ?? false,
+    ...(options.readFor && { readFor: options.readFor }),
+  });
   return { catalog, events, lines };
 }
 
@@ -206,6 +214,31 @@ describe('CourseCatalog.rescan', () => {
     const { catalog } = open();
     catalog.load();
     expect(catalog.courses.map((course) => course.id)).toEqual(['linked']);
+  });
+});
+
+describe('CourseCatalog readFor', () => {
+  const plan = (topic: string) => `## Week 1\n\n| Day | Topic |\n|-----|-------|\n| Monday | ${topic} |\n`;
+  const pointer = (id: string) =>
+    `course: { id: ${id}, name: Course ${id}, timezone: Europe/Copenhagen }\nplan:\n  source: https://plans.example.org/${id}.md\n  start: 2027-01-04\n`;
+
+  it("reads each course's plan URL with that course's own reader", async () => {
+    write('a.yaml', pointer('a'));
+    write('b.yaml', pointer('b'));
+    const texts = (id: string) => ({ [`https://plans.example.org/${id}.md`]: { text: plan(`Topic of ${id}`), name: `${id}.md` } });
+    const asked: string[] = [];
+    const readFor = (path: string) => {
+      const id = path.endsWith('a.yaml') ? 'a' : 'b';
+      asked.push(id);
+      return { read: { plan: planTextsReader(texts(id)) }, planTexts: () => texts(id) };
+    };
+    const { catalog, events } = open({ readFor });
+    catalog.load();
+    expect(catalog.courses.map((course) => `${course.id}: ${course.live.course.sessions[0]?.topic}`)).toEqual(['a: Topic of a', 'b: Topic of b']);
+    write('c.yaml', pointer('c'));
+    await catalog.rescan('test');
+    expect(events.at(-1)).toBe('refused courses/c.yaml: courses/c.yaml:3:3 plan.source: https://plans.example.org/c.md has not been fetched yet');
+    expect([...new Set(asked)]).toEqual(['a', 'b', 'c']);
   });
 });
 
