@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planTextsReader } from '../../src/course-file/plan.js';
 import { formatIssue } from '../../src/course-file/read.js';
@@ -225,10 +225,11 @@ describe('CourseCatalog readFor', () => {
   it("reads each course's plan URL with that course's own reader", async () => {
     write('a.yaml', pointer('a'));
     write('b.yaml', pointer('b'));
-    const texts = (id: string) => ({ [`https://plans.example.org/${id}.md`]: { text: plan(`Topic of ${id}`), name: `${id}.md` } });
+    // Course c's plan has not been fetched: c alone is refused.
+    const texts = (id: string) => (id === 'c' ? {} : { [`https://plans.example.org/${id}.md`]: { text: plan(`Topic of ${id}`), name: `${id}.md` } });
     const asked: string[] = [];
     const readFor = (path: string) => {
-      const id = path.endsWith('a.yaml') ? 'a' : 'b';
+      const id = basename(path, '.yaml');
       asked.push(id);
       return { read: { plan: planTextsReader(texts(id)) }, planTexts: () => texts(id) };
     };
