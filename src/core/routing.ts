@@ -135,12 +135,14 @@ function pick(courses: readonly RoutedCourse[], reason: string | undefined): Mes
 }
 
 /**
- * The `course` option's suggestions while the user types: the courses of the place (all on the platform
- * when none is), whose id or name holds what is typed; those starting with it first; at most 25.
+ * The `course` option's suggestions while the user types: where the place decides the course, that one
+ * course; else the courses of the place (all on the platform when none is); those whose id or name holds
+ * what is typed, those starting with it first; at most 25.
  */
 export function suggestCourses(courses: readonly RoutedCourse[], place: RequestPlace, typed: string): Choice[] {
   const here = coursesAt(courses, place);
-  const choices = here.length > 0 ? here : onPlatform(courses, place.platform);
+  const decided = decide(here, place);
+  const choices = decided ? [decided.course] : here.length > 0 ? here : onPlatform(courses, place.platform);
   const wanted = fold(typed);
   const rank = (course: RoutedCourse): number => {
     const id = course.id;

@@ -131,6 +131,9 @@ describe('suggestCourses', () => {
     expect(suggestCourses(ALL, at('discord', G1), 'BASE')).toEqual([{ name: 'Databases (databases)', value: 'databases' }]);
     expect(suggestCourses(ALL, at('discord'), 'o').map((choice) => choice.value)).toEqual(['os', 'mlops']);
     expect(suggestCourses(ALL, at('slack', 'T1'), 'web')).toEqual([{ name: 'Web Development (web)', value: 'web' }]);
+    // Where the place decides (a course's channel, a server with one course), only that course.
+    expect(suggestCourses(ALL, at('discord', G1, CH_ML), '')).toEqual([{ name: 'Machine Learning Operations (mlops)', value: 'mlops' }]);
+    expect(suggestCourses(ALL, at('discord', G2, CH_LOBBY), 'data')).toEqual([]);
     expect(suggestCourses(ALL, at('discord', G1), 'zzz')).toEqual([]);
   });
 
