@@ -55,6 +55,8 @@ const visibility = optionalText.transform((value) => value?.toLowerCase()).pipe(
 export const MAX_EVENT_DAYS = 90;
 
 const envSchema = z.object({
+  /** A folder of course files, one course each: the alternative to `COURSE_FILE`. */
+  COURSES_DIR: optionalText,
   COURSE_FILE: optionalText,
   STATE_DB: optionalText.default('var/course-bot.db'),
   LOG_LEVEL: optionalText.transform((value) => value?.toLowerCase()).pipe(
@@ -185,6 +187,8 @@ export interface Config {
   readonly courseFileLabel: string;
   /** Whether the course file is the package's bundled one because none was configured or found. */
   readonly courseFileIsBundled: boolean;
+  /** `COURSES_DIR`: the folder of course files (many courses), instead of `courseFile`; absolute, and its label. */
+  readonly coursesDir?: { readonly path: string; readonly label: string };
   /** Absolute path of the SQLite state database, or `:memory:`. */
   readonly stateDb: string;
   readonly logLevel: LogLevel;
@@ -266,6 +270,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (values.DISCORD_EVENTS === 'on' && values.DISCORD_TOKEN !== undefined && values.DISCORD_GUILD_ID === undefined) {
     throw new ConfigError(['DISCORD_EVENTS: needs DISCORD_GUILD_ID (the server whose Events list the bot keeps)']);
   }
+  if (values.COURSES_DIR !== undefined && values.COURSE_FILE !== undefined) {
+    throw new ConfigError(['COURSES_DIR: set COURSE_FILE (one course) or COURSES_DIR (a folder of course files), not both']);
+  }
+  const coursesDir = values.COURSES_DIR === undefined ? undefined : resolve(cwd, values.COURSES_DIR);
   const configured = values.COURSE_FILE !== undefined;
   const local = resolve(cwd, values.COURSE_FILE ?? 'data/course.yaml');
   const bundled = !configured && !existsSync(local);
@@ -274,6 +282,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     courseFile,
     courseFileLabel: label(courseFile, cwd),
     courseFileIsBundled: bundled,
+    ...(coursesDir !== undefined && { coursesDir: { path: coursesDir, label: label(coursesDir, cwd) } }),
     stateDb: values.STATE_DB === ':memory:' ? ':memory:' : resolve(cwd, values.STATE_DB),
     logLevel: values.LOG_LEVEL,
     logLevelSet: env.LOG_LEVEL !== undefined && env.LOG_LEVEL.trim() !== '',

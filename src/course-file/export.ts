@@ -22,6 +22,7 @@ export function exportable(file: CourseFile): CourseFileInput {
     })) as CourseFileInput['weeks'],
     ...(file.resources.length > 0 && { resources: file.resources.map((resource) => compact({ ...resource })) as CourseFileInput['resources'] }),
     ...(file.setup.length > 0 && { setup: file.setup }),
+    ...(file.targets !== undefined && { targets: file.targets }),
   };
 }
 

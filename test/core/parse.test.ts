@@ -27,7 +27,7 @@ describe('parseCourse', () => {
     const twice = courseDoc();
     expect(
       issues({ ...twice, resources: [...twice.resources!, { id: 'hydra', title: 'Again', url: 'https://hydra.cc/' }], sesions: [] }),
-    ).toEqual(['sesions: unknown field "sesions" (known: course, announcements, weeks, resources, setup, plan)', 'resources[3].id: resource id "hydra" is used twice (also resources[1])']);
+    ).toEqual(['sesions: unknown field "sesions" (known: course, announcements, weeks, resources, setup, plan, targets)', 'resources[3].id: resource id "hydra" is used twice (also resources[1])']);
   });
 
   it('treats empty fields as absent, ignores top-level x- keys and spells zones canonically', () => {

@@ -253,6 +253,57 @@ export const planSchema = z.strictObject({
   refresh: planRefresh.optional(),
 });
 
+/**
+ * An id a chat platform gave: written in quotes in YAML. An unquoted Discord id is a number to YAML, and
+ * one past 2^53 comes back with other last digits, so a number is refused with the fix, not converted.
+ */
+const platformId = (pattern: RegExp, what: string, example: string, hint: string) =>
+  z
+    .string({
+      error: (issue) =>
+        typeof issue.input === 'number'
+          ? `write the ${what} in quotes ("${example}"): YAML reads an unquoted id as a number and may change its last digits`
+          : expected(`a ${what} such as "${example}"`)(issue),
+    })
+    .trim()
+    .regex(pattern, { error: (issue) => `${input(issue)} is not a ${what} (${hint}, such as "${example}")` });
+
+/** The same id formats `src/config.ts` checks for the single-course environment variables. */
+const discordId = platformId(/^\d{15,21}$/, 'Discord id', '123456789012345678', '15–21 digits: Developer Mode → right-click → Copy ID');
+const slackChannel = platformId(/^[CG][A-Z0-9]{6,}$/, 'Slack channel id', 'C0123ABCD', 'not a #name: channel details → Copy channel ID');
+const slackUser = platformId(/^[UW][A-Z0-9]{6,}$/, 'Slack user id', 'U0123ABCD', 'profile → ⋮ → Copy member ID');
+const slackUsergroup = platformId(/^S[A-Z0-9]{6,}$/, 'Slack user group id', 'S0123ABCD', 'S followed by letters and digits');
+
+/** `targets.discord`: the server this course lives in, where it announces, and who its instructors are. */
+export const discordTargetsSchema = z.strictObject({
+  guildId: discordId.optional(),
+  announceChannelId: discordId.optional(),
+  /** Members with this role are the course's instructors. */
+  instructorRoleId: discordId.optional(),
+  /** The role mentioned in announcements. */
+  announceRoleId: discordId.optional(),
+  /** Where refused files and failed posts are reported. */
+  instructorChannelId: discordId.optional(),
+  /** Channels whose commands are this course's (where several courses share a server). */
+  channels: z.array(discordId, { error: expected('a list of Discord channel ids') }).default([]),
+});
+
+/** `targets.slack`: the channels of this course in its workspace and who its instructors are. */
+export const slackTargetsSchema = z.strictObject({
+  announceChannel: slackChannel.optional(),
+  instructorChannel: slackChannel.optional(),
+  instructorUserIds: z.array(slackUser, { error: expected('a list of Slack user ids') }).default([]),
+  instructorUsergroup: slackUsergroup.optional(),
+  /** Channels whose commands are this course's (where several courses share a workspace). */
+  channels: z.array(slackChannel, { error: expected('a list of Slack channel ids') }).default([]),
+});
+
+/** `targets:` — where the course lives on each platform; absent: the environment variables say (one course). */
+export const targetsSchema = z.strictObject({
+  discord: discordTargetsSchema.optional(),
+  slack: slackTargetsSchema.optional(),
+});
+
 export const courseFileSchema = z.strictObject({
   course: courseInfoSchema,
   announcements: announcementsSchema.default({ time: '08:00', catchUpUntil: '12:00', weeklyOverview: false }),
@@ -261,6 +312,8 @@ export const courseFileSchema = z.strictObject({
   setup: z.array(setupStepSchema, { error: expected('a list of setup steps') }).default([]),
   /** Where the weeks come from instead of `weeks` (which the plan fills in when the file is read). */
   plan: planSchema.optional(),
+  /** Where the course lives on Discord and Slack (many courses in one deployment). */
+  targets: targetsSchema.optional(),
 });
 
 /** The course file as written (after defaults), before dates are resolved. */
@@ -270,5 +323,8 @@ export type SessionEntry = z.infer<typeof sessionSchema>;
 export type ResourceEntry = z.infer<typeof resourceSchema>;
 export type SetupStep = z.infer<typeof setupStepSchema>;
 export type PlanEntry = z.infer<typeof planSchema>;
+export type CourseTargets = z.infer<typeof targetsSchema>;
+export type DiscordTargets = z.infer<typeof discordTargetsSchema>;
+export type SlackTargets = z.infer<typeof slackTargetsSchema>;
 
 export type { IsoDate, Weekday };

@@ -86,6 +86,12 @@ export class Guilds {
     for (const spec of specs) this.#add(spec);
   }
 
+  /** The bot joins another guild while running (a course naming a new server). */
+  join(spec: FakeGuildSpec): void {
+    if (this.guilds.has(spec.id)) throw new Error(`addGuild: the fake already serves guild ${spec.id}`);
+    this.#add(spec);
+  }
+
   #add(spec: FakeGuildSpec): void {
     const channelIds: string[] = [];
     (spec.channels ?? [this.context.nextId()]).forEach((entry, position) => {

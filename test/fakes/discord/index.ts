@@ -4,6 +4,7 @@ import {
   type APIInteraction,
   type APIInteractionResponse,
   type APIMessage,
+  GatewayIntentBits,
   MessageFlags,
 } from 'discord-api-types/v10';
 import type { InteractionInput } from './builders.js';
@@ -344,6 +345,12 @@ export class FakeDiscord {
   }
 
   // ---------------------------------------------------------------- driving the gateway
+
+  /** The bot joins another guild while running: served from now on, its GUILD_CREATE sent to live sessions (how many). */
+  addGuild(spec: FakeGuildSpec): number {
+    this.#world.guilds.join(spec);
+    return this.#gateway.dispatch('GUILD_CREATE', this.#world.guilds.guildCreate(spec.id), GatewayIntentBits.Guilds);
+  }
 
   /** Sends a dispatch (op 0) with the next sequence number to every live session. Returns how many it went to. */
   dispatch(event: string, data: unknown): number {
