@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { isUserFacingError } from '../core/errors.js';
+import type { InvocationOutcome } from '../core/commands/invoke.js';
+import { UserFacingError, isUserFacingError } from '../core/errors.js';
 import type { Message } from '../core/messages.js';
 import type { Logger } from '../log.js';
+import type { CommandOutcome } from '../observability/metrics.js';
+import { StateDbError } from '../store/state-db-error.js';
 
 export type Outcome<T = Message> =
   | { readonly ok: true; readonly message: T }
@@ -42,4 +45,22 @@ function failure(error: unknown, logger: Logger, fields: Record<string, unknown>
   const ref = errorRef();
   logger.error({ err: error, ref, ...fields }, 'command failed');
   return { ok: false, kind: 'internal', text: `Something went wrong (ref ${ref}). Please tell an instructor.` };
+}
+
+/**
+ * What a user is told about an error the core cannot know: a store that cannot keep a write (its file deleted
+ * or replaced, the disk full) is `Not saved: ` and the store's own line, which says what whoever runs the bot
+ * must do. Undefined for anything else (a bug).
+ */
+export function explainError(error: unknown): UserFacingError | undefined {
+  if (!(error instanceof StateDbError)) return undefined;
+  const line = error.message.charAt(0).toLowerCase() + error.message.slice(1);
+  return new UserFacingError('unavailable', `Not saved: ${error.message.startsWith('STATE_DB') ? error.message : line}`);
+}
+
+/** An invocation's outcome as the metrics count it. */
+export function commandOutcome(outcome: InvocationOutcome): CommandOutcome {
+  if (outcome.ok) return 'ok';
+  if (outcome.kind === 'refused') return 'refused';
+  return outcome.kind === 'internal' ? 'error' : 'user_error';
 }
