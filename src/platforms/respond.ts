@@ -1,50 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { InvocationOutcome } from '../core/commands/invoke.js';
-import { UserFacingError, isUserFacingError } from '../core/errors.js';
-import type { Message } from '../core/messages.js';
-import type { Logger } from '../log.js';
+import { UserFacingError } from '../core/errors.js';
 import type { CommandOutcome } from '../observability/metrics.js';
 import { StateDbError } from '../store/state-db-error.js';
-
-export type Outcome<T = Message> =
-  | { readonly ok: true; readonly message: T }
-  | { readonly ok: false; readonly kind: 'user' | 'internal'; readonly text: string; readonly code?: string };
 
 /** A short id that ties what a user sees to the log line of an unexpected error. */
 export function errorRef(): string {
   return randomBytes(4).toString('hex');
-}
-
-/**
- * Runs a command for a platform dispatcher: a `UserFacingError` becomes its message; anything else
- * is logged with a reference the user is shown instead of the details.
- */
-export function respond<T = Message>(run: () => T, logger: Logger, fields: Record<string, unknown> = {}): Outcome<T> {
-  try {
-    return { ok: true, message: run() };
-  } catch (error) {
-    return failure(error, logger, fields);
-  }
-}
-
-/** `respond` for commands that may answer later (instructor commands act first). */
-export async function respondLater<T = Message>(
-  run: () => T | Promise<T>,
-  logger: Logger,
-  fields: Record<string, unknown> = {},
-): Promise<Outcome<T>> {
-  try {
-    return { ok: true, message: await run() };
-  } catch (error) {
-    return failure(error, logger, fields);
-  }
-}
-
-function failure(error: unknown, logger: Logger, fields: Record<string, unknown>): Outcome<never> {
-  if (isUserFacingError(error)) return { ok: false, kind: 'user', text: error.message, code: error.code };
-  const ref = errorRef();
-  logger.error({ err: error, ref, ...fields }, 'command failed');
-  return { ok: false, kind: 'internal', text: `Something went wrong (ref ${ref}). Please tell an instructor.` };
 }
 
 /**
