@@ -273,18 +273,18 @@ export class Invoker {
   constructor(readonly options: InvokerOptions) {}
 
   /**
-   * Step one, at once: the request's scope and the commands it names. An outcome instead when there is no
-   * scope (the message says which courses exist) or no such command.
+   * Step one, at once: the commands the request names and its scope. An outcome instead when there is no
+   * such command, or no scope (the message says which courses exist).
    */
   prepare(request: CommandRequest, spoken: Spoken, log: InvocationLog): PreparedInvocation | InvocationOutcome {
     try {
-      const scope = this.options.scope(request);
-      if ('choose' in scope) return { ok: false, kind: 'user', code: 'choose-course', text: scope.choose.text };
       const family = this.#family(spoken);
       if (family.length === 0) {
         log.warn({}, 'request for a command the bot does not know (stale registration?)');
         return { ok: false, kind: 'unknown', text: NO_LONGER_AVAILABLE };
       }
+      const scope = this.options.scope(request);
+      if ('choose' in scope) return { ok: false, kind: 'user', code: 'choose-course', text: scope.choose.text };
       return new PreparedInvocation(this, request, scope, spoken, family, log);
     } catch (error) {
       return this.failure(error, log);

@@ -163,6 +163,25 @@ describe('Invoker', () => {
     expect(checks).toEqual(['teacher']);
   });
 
+  it('takes an asker whose instructor check fails for a student, and logs why', async () => {
+    const invoker = new Invoker({
+      commands,
+      clock,
+      scope: () => ({ course, admin, instructor: () => Promise.reject(new Error('users.info timed out')) }),
+    });
+    const log = recordingLog();
+    expect(await invoker.invoke(request('teacher'), { line: '/course undo' }, log)).toEqual({ ok: false, kind: 'refused', text: INSTRUCTORS_ONLY });
+    expect(JSON.stringify(await invoker.invoke(request('teacher'), { line: '/help' }, log))).not.toContain('/course edit');
+    expect(log.lines.filter((line) => line.startsWith('error could not tell whether the asker is an instructor'))).toHaveLength(2);
+    expect(log.lines.join('\n')).toContain('users.info timed out');
+  });
+
+  it('says a command is unknown before asking for a scope: a typo is a typo in every course', async () => {
+    const invoker = new Invoker({ commands, clock, scope: () => ({ choose: message({ title: 'Which course?' }) }) });
+    const outcome = await invoker.invoke(request(), { line: '/tody' }, recordingLog());
+    expect(outcome.ok ? '' : outcome.text).toMatch(/^Unknown command \/tody\. Did you mean \/today\?/);
+  });
+
   it('never asks about students’ commands, and tells personal ones (/help) who asks, within the platform’s bound', async () => {
     const { invoke, checks } = setup();
     await invoke('/today', request('teacher'));
