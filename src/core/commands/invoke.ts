@@ -12,18 +12,18 @@ import { lookupCommand, parseCommandLine, resolveArgs } from './parse.js';
 export interface Place {
   /** `discord`, `slack`, `terminal`. */
   readonly platform: string;
-  /** Discord: the guild id; Slack: the team id. */
-  readonly space?: string;
-  readonly channel?: string;
+  /** Discord: the server (guild) id, absent in a DM; Slack: the team id. */
+  readonly guildId?: string;
+  readonly channelId?: string;
 }
 
 /** Who asks, as the platform knows them: enough for a scope to tell whether they instruct its course. */
 export interface Asker {
   readonly actor?: Actor;
-  /** Discord: the member's role ids. */
-  readonly roles?: readonly string[];
-  /** Discord: the member may manage the server (Manage Server), which makes them an instructor of its courses. */
-  readonly manager?: boolean;
+  /** Discord: the member's role ids in the server asked in. */
+  readonly roleIds?: readonly string[];
+  /** Discord: the member holds Manage Server there. */
+  readonly manageGuild?: boolean;
 }
 
 /** One request, before the command is known: where, who, and the course the asker named (if any). */

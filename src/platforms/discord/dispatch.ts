@@ -110,8 +110,8 @@ function invoker(deps: DispatchDeps): Invoker {
 
 /** Whether someone is an instructor of a course whose instructors have `instructorRoleId`, or Manage Server. */
 export function instructorOf(asker: Asker, instructorRoleId: string | undefined): boolean {
-  if (asker.manager) return true;
-  return instructorRoleId !== undefined && (asker.roles ?? []).includes(instructorRoleId);
+  if (asker.manageGuild) return true;
+  return instructorRoleId !== undefined && (asker.roleIds ?? []).includes(instructorRoleId);
 }
 
 /** Who asks: the user, and (in a server) their roles and whether they may manage it. */
@@ -119,15 +119,15 @@ export function askerOf(interaction: ChatInputCommandInteraction | AutocompleteI
   const roles = interaction.member?.roles;
   return {
     actor: { platform: 'discord', id: interaction.user.id, name: interaction.user.username },
-    manager: Boolean(interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)),
-    roles: !roles ? [] : Array.isArray(roles) ? roles : [...roles.cache.keys()],
+    manageGuild: Boolean(interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)),
+    roleIds: !roles ? [] : Array.isArray(roles) ? roles : [...roles.cache.keys()],
   };
 }
 
 /** Where the interaction was asked, and who asks. */
 function requestOf(interaction: ChatInputCommandInteraction | AutocompleteInteraction): CommandRequest {
   return {
-    place: { platform: 'discord', ...(interaction.guildId && { space: interaction.guildId }), ...(interaction.channelId && { channel: interaction.channelId }) },
+    place: { platform: 'discord', ...(interaction.guildId && { guildId: interaction.guildId }), ...(interaction.channelId && { channelId: interaction.channelId }) },
     asker: askerOf(interaction),
   };
 }

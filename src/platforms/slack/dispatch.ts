@@ -104,7 +104,7 @@ export async function handleSlashCommand(
   const log = deps.logger.child(fields);
   const actor: Actor = { platform: 'slack', id: payload.user_id, ...(payload.user_name && { name: payload.user_name }) };
   const asked: CommandRequest = {
-    place: { platform: 'slack', ...(payload.team_id && { space: payload.team_id }), ...(payload.channel_id && { channel: payload.channel_id }) },
+    place: { platform: 'slack', ...(payload.team_id && { guildId: payload.team_id }), ...(payload.channel_id && { channelId: payload.channel_id }) },
     asker: { actor },
   };
   const prepared = invoker(deps).prepare(asked, { line: `/${name} ${payload.text}`.trim() }, log);

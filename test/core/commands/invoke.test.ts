@@ -80,7 +80,7 @@ const admin: ScheduleAdmin = {
 };
 
 const request = (id = 'u1', extra: Partial<CommandRequest> = {}): CommandRequest => ({
-  place: { platform: 'test', space: 'g1', channel: 'c1' },
+  place: { platform: 'test', guildId: 'g1', channelId: 'c1' },
   asker: { actor: { platform: 'test', id } },
   ...extra,
 });
@@ -218,15 +218,15 @@ describe('Invoker', () => {
       scope: (asked) => {
         seen.push(asked);
         if (asked.course === 'other') return { course: other, instructor: () => false };
-        return asked.place.channel === 'c1' ? { course, instructor: () => false } : { choose };
+        return asked.place.channelId === 'c1' ? { course, instructor: () => false } : { choose };
       },
     });
     const log = recordingLog();
     expect(title(await invoker.invoke(request('u7'), { line: '/whoami' }, log))).toBe('test:u7 in demo');
     expect(title(await invoker.invoke(request('u7', { course: 'other' }), { line: '/whoami' }, log))).toBe('test:u7 in other');
-    const nowhere = await invoker.invoke({ ...request('u7'), place: { platform: 'test', space: 'g1', channel: 'c9' } }, { line: '/today' }, log);
+    const nowhere = await invoker.invoke({ ...request('u7'), place: { platform: 'test', guildId: 'g1', channelId: 'c9' } }, { line: '/today' }, log);
     expect(nowhere).toEqual({ ok: false, kind: 'user', code: 'choose-course', text: choose.text });
-    expect(seen.map((asked) => [asked.place.channel, asked.course])).toEqual([['c1', undefined], ['c1', 'other'], ['c9', undefined]]);
+    expect(seen.map((asked) => [asked.place.channelId, asked.course])).toEqual([['c1', undefined], ['c1', 'other'], ['c9', undefined]]);
   });
 
   it('shares student answers per course and minute through the cache, never the asker’s own or personal ones across askers', async () => {

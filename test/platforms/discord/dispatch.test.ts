@@ -28,10 +28,10 @@ describe('autocomplete choices', () => {
 
 describe('who is an instructor of a course on Discord', () => {
   it('is whoever may manage the server, or has the course’s instructor role; nobody else', () => {
-    expect(instructorOf({ manager: true, roles: [] }, undefined)).toBe(true);
-    expect(instructorOf({ manager: false, roles: ['r1', 'r2'] }, 'r2')).toBe(true);
-    expect(instructorOf({ manager: false, roles: ['r1'] }, 'r2')).toBe(false);
-    expect(instructorOf({ manager: false, roles: ['r2'] }, undefined)).toBe(false);
+    expect(instructorOf({ manageGuild: true, roleIds: [] }, undefined)).toBe(true);
+    expect(instructorOf({ manageGuild: false, roleIds: ['r1', 'r2'] }, 'r2')).toBe(true);
+    expect(instructorOf({ manageGuild: false, roleIds: ['r1'] }, 'r2')).toBe(false);
+    expect(instructorOf({ manageGuild: false, roleIds: ['r2'] }, undefined)).toBe(false);
     expect(instructorOf({}, 'r2')).toBe(false);
   });
 });

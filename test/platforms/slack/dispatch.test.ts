@@ -224,7 +224,7 @@ describe('Slack slash command dispatch', () => {
     const { run, steps } = harness({
       scope: (request) => {
         asked.push(request);
-        return request.place.channel === 'C0COURSE'
+        return request.place.channelId === 'C0COURSE'
           ? { course, instructor: () => false }
           : { choose: message({ title: 'Which course? These are here: demo, other.' }) };
       },
@@ -232,8 +232,8 @@ describe('Slack slash command dispatch', () => {
     expect(await run({ command: '/today', text: '', user_id: STUDENT, channel_id: 'C0COURSE', team_id: 'T0TEAM' })).toBe('ok');
     expect(await run({ command: '/today', text: '', user_id: STUDENT, channel_id: 'C0ELSE', team_id: 'T0TEAM' })).toBe('user_error');
     expect(asked).toEqual([
-      { place: { platform: 'slack', space: 'T0TEAM', channel: 'C0COURSE' }, asker: { actor: { platform: 'slack', id: STUDENT } } },
-      { place: { platform: 'slack', space: 'T0TEAM', channel: 'C0ELSE' }, asker: { actor: { platform: 'slack', id: STUDENT } } },
+      { place: { platform: 'slack', guildId: 'T0TEAM', channelId: 'C0COURSE' }, asker: { actor: { platform: 'slack', id: STUDENT } } },
+      { place: { platform: 'slack', guildId: 'T0TEAM', channelId: 'C0ELSE' }, asker: { actor: { platform: 'slack', id: STUDENT } } },
     ]);
     expect((steps[0]![1] as SlackReply).text).toMatch(/^Week 1 · Monday 4 January 2027/);
     expect(steps[1]).toEqual(['ack', expect.objectContaining({ response_type: 'ephemeral', text: 'Which course? These are here: demo, other.' })]);
