@@ -1,4 +1,10 @@
-import { revisedMorningAnnouncement, weekOverview } from '../core/announcement.js';
+import {
+  type AnnouncementKey,
+  announcementKeyPrefix,
+  parseAnnouncementKey,
+  revisedMorningAnnouncement,
+  weekOverview,
+} from '../core/announcement.js';
 import type { Clock } from '../core/clock.js';
 import { today } from '../core/course/calendar.js';
 import { type IsoDate, weekNumberOf } from '../core/course/dates.js';
@@ -165,17 +171,16 @@ export class Announcer {
    * to match the course as it is now. Returns the keys edited; failures are logged, not thrown.
    */
   async revisePosted(dates: readonly IsoDate[]): Promise<string[]> {
-    const { store, logger } = this.#options;
+    const { logger } = this.#options;
     const course = this.#options.course();
     const weeks = new Set(dates.map((date) => weekNumberOf(course.start, date)));
     const edited: string[] = [];
     for (const messenger of this.#options.messengers) {
       if (!messenger.edit) continue;
-      const suffix = `:${messenger.target}`;
-      for (const record of store.listClaims(`${course.id}:`)) {
-        if (record.status !== 'sent' || !record.messageId || !record.key.endsWith(suffix)) continue;
-        const [date, kind] = record.key.slice(course.id.length + 1, -suffix.length).split(':');
-        if (date === undefined || kind === undefined) continue;
+      for (const record of this.#claims(course.id)) {
+        const key = parseAnnouncementKey(record.key);
+        if (record.status !== 'sent' || !record.messageId || !key || key.target !== messenger.target) continue;
+        const { date, kind } = key;
         let message: Message | undefined;
         if (kind === 'daily' && dates.includes(date)) message = revisedMorningAnnouncement(course, date);
         if (kind === 'weekly' && weeks.has(weekNumberOf(course.start, date))) {
@@ -204,8 +209,15 @@ export class Announcer {
     await this.#running?.catch(() => undefined);
   }
 
+  /** The claims of this course's posts (a key that only starts like one, such as another course's reminder, is left out). */
+  #claims(courseId: string): ClaimRecord[] {
+    return this.#options.store
+      .listClaims(announcementKeyPrefix(courseId))
+      .filter((record) => parseAnnouncementKey(record.key)?.courseId === courseId);
+  }
+
   #pending(): ClaimRecord[] {
-    return this.#options.store.listClaims(`${this.#options.course().id}:`).filter((record) => record.status === 'pending');
+    return this.#claims(this.#options.course().id).filter((record) => record.status === 'pending');
   }
 
   async #runOnce(ignoreTime: boolean): Promise<RunReport> {
@@ -240,14 +252,12 @@ export class Announcer {
     const now = this.#options.clock.now().getTime();
     const due = new Set(plan.due.map((entry) => entry.key));
     // Today's notices are not the plan's: whoever publishes the schedule posts them (taking the claim over).
-    const todaysNotices = `${this.#options.course().id}:${today(this.#options.course(), this.#options.clock.now())}:notice-`;
-    return this.#pending().filter(
-      (record) =>
-        !due.has(record.key) &&
-        !record.key.startsWith(todaysNotices) &&
-        record.leaseUntil <= now &&
-        this.targets.some((target) => record.key.endsWith(`:${target}`)),
-    );
+    const todaysDate = today(this.#options.course(), this.#options.clock.now());
+    const todaysNotice = (key: AnnouncementKey) => key.date === todaysDate && key.kind.startsWith('notice-');
+    return this.#pending().filter((record) => {
+      const key = parseAnnouncementKey(record.key);
+      return key !== undefined && !due.has(record.key) && !todaysNotice(key) && record.leaseUntil <= now && this.targets.includes(key.target);
+    });
   }
 
   /** A post a crashed instance left pending and that is no longer due: record it if it landed, else report it. */
@@ -276,7 +286,8 @@ export class Announcer {
   }
 
   #messenger(key: string): Messenger {
-    return this.#options.messengers.find((candidate) => key.endsWith(`:${candidate.target}`))!;
+    const target = parseAnnouncementKey(key)?.target;
+    return this.#options.messengers.find((candidate) => candidate.target === target)!;
   }
 
   async #deliver(due: DueAnnouncement, retryFailed: boolean): Promise<Outcome> {

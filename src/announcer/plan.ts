@@ -1,17 +1,14 @@
-import { morningAnnouncement, weeklyAnnouncement } from '../core/announcement.js';
+import { type AnnouncementKind, type PostKind, formatAnnouncementKey, morningAnnouncement, weeklyAnnouncement } from '../core/announcement.js';
 import { nextSessionAfter, sessionOn, today } from '../core/course/calendar.js';
 import { type IsoDate, zonedInstant } from '../core/course/dates.js';
 import type { Course } from '../core/course/model.js';
 import type { Message } from '../core/messages.js';
 
-export type AnnouncementKind = 'daily' | 'weekly';
+export type { AnnouncementKind, PostKind } from '../core/announcement.js';
 
-/** What a post is: a planned announcement, or a notice such as a schedule change (`notice-…`). */
-export type PostKind = AnnouncementKind | `notice-${string}`;
-
-/** `<course id>:<local date>:<kind>:<target>`: one post, whatever restarts or instances happen. */
+/** The key of a course's post, as a string (see `AnnouncementKey`): one post, whatever restarts or instances happen. */
 export function announcementKey(course: Course, date: IsoDate, kind: PostKind, target: string): string {
-  return `${course.id}:${date}:${kind}:${target}`;
+  return formatAnnouncementKey({ courseId: course.id, date, kind, target });
 }
 
 /** A platform nonce (≤ 25 characters) derived from the key: the same key always gives the same nonce. */

@@ -7,10 +7,10 @@ import {
   type DirectMessenger,
   type DueReminder,
   type ReminderPlan,
-  REMINDER_KEY_PREFIX,
   RecipientError,
   parseReminderKey,
   planReminders,
+  reminderKeyPrefix,
 } from '../core/reminders.js';
 import type { Logger } from '../log.js';
 import type { ReminderBook } from '../store/reminders.js';
@@ -83,7 +83,7 @@ export class Reminders {
   nextWakeUp(): Date | undefined {
     const now = this.#options.clock.now().getTime();
     const leases = this.#options.store
-      .listClaims(`${REMINDER_KEY_PREFIX}${this.#options.course().id}:`)
+      .listClaims(reminderKeyPrefix(this.#options.course().id))
       .filter((record) => record.status === 'pending' && record.leaseUntil > now)
       .map((record) => record.leaseUntil);
     const next = this.plan().nextAt;
@@ -128,7 +128,7 @@ export class Reminders {
     const now = this.#options.clock.now().getTime();
     const keys = new Set(due.map((entry) => entry.key));
     return this.#options.store
-      .listClaims(`${REMINDER_KEY_PREFIX}${this.#options.course().id}:`)
+      .listClaims(reminderKeyPrefix(this.#options.course().id))
       .filter((record) => record.status === 'pending' && record.leaseUntil <= now && !keys.has(record.key))
       .map((record) => record.key);
   }

@@ -1,6 +1,6 @@
 import { findWeek, sessionOn } from './course/calendar.js';
 import type { DayChange, SessionDigest } from './course/changes.js';
-import { type IsoDate, formatShortDate } from './course/dates.js';
+import { type IsoDate, formatShortDate, isIsoDate } from './course/dates.js';
 import type { Course, Week } from './course/model.js';
 import type { Message } from './messages.js';
 import { relativeDay, sessionCard, sessionHeadline, sessionTitle, weekHeading, weekMessage } from './views.js';
@@ -83,4 +83,59 @@ export function scheduleChangeNotice(course: Course, changes: readonly DayChange
     description: changes.map((change) => dayChangeLine(change, today)).join('\n'),
     footer: `${course.name} · /week shows the whole week`,
   });
+}
+
+/** A planned post: the morning announcement or the weekly overview. */
+export type AnnouncementKind = 'daily' | 'weekly';
+
+/** What a post is: a planned announcement, or a notice such as a schedule change (`notice-…`). */
+export type PostKind = AnnouncementKind | `notice-${string}`;
+
+/**
+ * One post, whatever restarts or instances happen: the claim key in the store and the nonce's source.
+ * Its string form is `<course id>:<local date>:<kind>:<target>` (see {@link formatAnnouncementKey}); a
+ * target such as `discord:123` may contain colons, a course id (a slug) and a kind may not.
+ */
+export interface AnnouncementKey {
+  readonly courseId: string;
+  readonly date: IsoDate;
+  readonly kind: PostKind;
+  /** Where it is posted, such as `discord:123` or `slack:C123`. */
+  readonly target: string;
+}
+
+function isPostKind(text: string): text is PostKind {
+  return text === 'daily' || text === 'weekly' || /^notice-[^:]+$/.test(text);
+}
+
+/**
+ * The key's string form, the one the store holds. Throws on a key that could not be read back (a colon
+ * in the course id or the kind, an empty part): a bug, since course ids are slugs.
+ */
+export function formatAnnouncementKey(key: AnnouncementKey): string {
+  const { courseId, date, kind, target } = key;
+  if (courseId === '' || courseId.includes(':') || !isIsoDate(date) || !isPostKind(kind) || target === '') {
+    throw new Error(`not an announcement key: ${JSON.stringify(key)}`);
+  }
+  return `${courseId}:${date}:${kind}:${target}`;
+}
+
+/**
+ * The parts of a key's string form, or undefined when it is not one (a reminder's `remind:…` key, a
+ * key of another format). The exact inverse of {@link formatAnnouncementKey}.
+ */
+export function parseAnnouncementKey(text: string): AnnouncementKey | undefined {
+  const match = /^([^:]+):(\d{4}-\d{2}-\d{2}):([^:]+):(.+)$/s.exec(text);
+  if (!match) return undefined;
+  const [, courseId, date, kind, target] = match as unknown as [string, string, string, string, string];
+  if (!isIsoDate(date) || !isPostKind(kind)) return undefined;
+  return { courseId, date, kind, target };
+}
+
+/**
+ * The start every key of a course has (`listClaims` takes it), or of its keys of one date. Keys with it
+ * may still be of another kind: parse each with {@link parseAnnouncementKey}.
+ */
+export function announcementKeyPrefix(courseId: string, date?: IsoDate): string {
+  return date === undefined ? `${courseId}:` : `${courseId}:${date}:`;
 }

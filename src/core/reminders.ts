@@ -1,5 +1,5 @@
 import { sessionOn, today } from './course/calendar.js';
-import { type IsoDate, addDays, zonedInstant } from './course/dates.js';
+import { type IsoDate, addDays, isIsoDate, zonedInstant } from './course/dates.js';
 import type { Course, Session, SetupStep } from './course/model.js';
 import { type Message, type Section, message } from './messages.js';
 import { resourceLink, sessionCard, sessionHeadline, sessionResources, sessionTitle } from './views.js';
@@ -40,20 +40,44 @@ export interface Subscriber {
   readonly closedDays: readonly IsoDate[];
 }
 
+/** One reminder: of one student (on a platform), of the session of one date of one course. */
+export interface ReminderKey {
+  readonly courseId: string;
+  readonly date: IsoDate;
+  /** `discord`, `slack`, `terminal`: no colon. */
+  readonly platform: string;
+  /** May contain colons (Slack's `T1:U2`). */
+  readonly userId: string;
+}
+
 /** `remind:<course>:<session date>:<platform>:<user>`: one reminder per student and session, whatever the kind. */
 export function reminderKey(course: Course, date: IsoDate, platform: string, userId: string): string {
-  return `${REMINDER_KEY_PREFIX}${course.id}:${date}:${platform}:${userId}`;
+  return formatReminderKey({ courseId: course.id, date, platform, userId });
 }
 
 /** Every reminder claim key starts with this. */
 export const REMINDER_KEY_PREFIX = 'remind:';
 
-/** The parts of a reminder key, or undefined when it is none. */
-export function parseReminderKey(key: string): { courseId: string; date: IsoDate; platform: string; userId: string } | undefined {
-  if (!key.startsWith(REMINDER_KEY_PREFIX)) return undefined;
-  const [courseId, date, platform, ...rest] = key.slice(REMINDER_KEY_PREFIX.length).split(':');
-  if (!courseId || !date || !platform || rest.length === 0) return undefined;
-  return { courseId, date, platform, userId: rest.join(':') };
+/** The start of every reminder key of a course (`listClaims` takes it). */
+export function reminderKeyPrefix(courseId: string): string {
+  return `${REMINDER_KEY_PREFIX}${courseId}:`;
+}
+
+/** The key's string form; throws on one that could not be read back (a colon in the course id or platform, an empty part): a bug. */
+export function formatReminderKey(key: ReminderKey): string {
+  const { courseId, date, platform, userId } = key;
+  if (courseId === '' || courseId.includes(':') || !isIsoDate(date) || platform === '' || platform.includes(':') || userId === '') {
+    throw new Error(`not a reminder key: ${JSON.stringify(key)}`);
+  }
+  return `${reminderKeyPrefix(courseId)}${date}:${platform}:${userId}`;
+}
+
+/** The parts of a reminder key, or undefined when it is none: the exact inverse of {@link formatReminderKey}. */
+export function parseReminderKey(key: string): ReminderKey | undefined {
+  const match = /^remind:([^:]+):(\d{4}-\d{2}-\d{2}):([^:]+):(.+)$/s.exec(key);
+  if (!match) return undefined;
+  const [, courseId, date, platform, userId] = match as unknown as [string, string, string, string, string];
+  return isIsoDate(date) ? { courseId, date, platform, userId } : undefined;
 }
 
 /** `HH:MM` one hour before `time` (never before midnight). */

@@ -1,7 +1,37 @@
 import { isHeld, sessionOn, today } from '../core/course/calendar.js';
-import { type IsoDate, addDays, zonedInstant } from '../core/course/dates.js';
+import { type IsoDate, addDays, isIsoDate, zonedInstant } from '../core/course/dates.js';
 import type { Course, Session } from '../core/course/model.js';
 import { sessionResources } from '../core/views.js';
+
+/**
+ * Where the store keeps the event of one session: `events:<scope>:<course id>:<date>`. The scope
+ * (`discord:<guild id>`) may contain colons, a course id (a slug) may not.
+ */
+export interface EventKey {
+  readonly scope: string;
+  readonly courseId: string;
+  readonly date: IsoDate;
+}
+
+/** The key's string form; throws on one that could not be read back (a colon in the course id, an empty part): a bug. */
+export function formatEventKey(key: EventKey): string {
+  const { scope, courseId, date } = key;
+  if (scope === '' || courseId === '' || courseId.includes(':') || !isIsoDate(date)) throw new Error(`not an event key: ${JSON.stringify(key)}`);
+  return `${eventKeyPrefix(scope, courseId)}${date}`;
+}
+
+/** The parts of an event key, or undefined when it is none: the exact inverse of {@link formatEventKey}. */
+export function parseEventKey(text: string): EventKey | undefined {
+  const match = /^events:(.+):([^:]+):(\d{4}-\d{2}-\d{2})$/s.exec(text);
+  if (!match) return undefined;
+  const [, scope, courseId, date] = match as unknown as [string, string, string, string];
+  return isIsoDate(date) ? { scope, courseId, date } : undefined;
+}
+
+/** The start of every event key of a course in a scope (`listKeys` takes it). */
+export function eventKeyPrefix(scope: string, courseId: string): string {
+  return `events:${scope}:${courseId}:`;
+}
 
 /** Discord's limits on a guild scheduled event. */
 export const EVENT_LIMITS = {

@@ -4,7 +4,17 @@ import type { IsoDate } from '../core/course/dates.js';
 import type { Course } from '../core/course/model.js';
 import type { StateStore } from '../core/ports.js';
 import type { Logger } from '../log.js';
-import { type EventAction, type EventSpec, type OwnEvent, type RemoteEvent, markedDate, planSync } from './plan.js';
+import {
+  type EventAction,
+  type EventSpec,
+  type OwnEvent,
+  type RemoteEvent,
+  eventKeyPrefix,
+  formatEventKey,
+  markedDate,
+  parseEventKey,
+  planSync,
+} from './plan.js';
 
 /** A platform's scheduled events in one server (Discord: a guild), as the sync needs them. */
 export interface EventPort {
@@ -148,7 +158,7 @@ export class EventSync {
   }
 
   #key(date: IsoDate): string {
-    return `events:${this.#options.port.scope}:${this.#options.course().id}:${date}`;
+    return formatEventKey({ scope: this.#options.port.scope, courseId: this.#options.course().id, date });
   }
 
   #read(date: IsoDate): { raw: string | undefined; record: EventRecord | undefined } {
@@ -166,9 +176,10 @@ export class EventSync {
   #own(remote: readonly RemoteEvent[]): OwnEvent[] {
     const course = this.#options.course();
     const recorded = new Map<string, IsoDate>();
-    const prefix = `events:${this.#options.port.scope}:${course.id}:`;
-    for (const key of this.#options.store.listKeys(prefix)) {
-      const date = key.slice(prefix.length);
+    for (const key of this.#options.store.listKeys(eventKeyPrefix(this.#options.port.scope, course.id))) {
+      const parsed = parseEventKey(key);
+      if (parsed?.courseId !== course.id || parsed.scope !== this.#options.port.scope) continue;
+      const { date } = parsed;
       const { record } = this.#read(date);
       if (record && 'id' in record) recorded.set(record.id, date);
     }

@@ -66,10 +66,9 @@ export class ReminderBook implements ReminderSettings {
   /** Everyone with a reminder on. */
   subscribers(): Subscriber[] {
     return this.#store.listKeys(SUBSCRIPTION_PREFIX).flatMap((key) => {
-      const [platform, ...rest] = key.slice(SUBSCRIPTION_PREFIX.length).split(':');
-      const userId = rest.join(':');
+      const who = parseSubscriptionKey(key);
       const sub = parse(this.#store.getValue(key));
-      return platform && userId && sub?.kind ? [{ platform, userId, kind: sub.kind, closedDays: sub.closedDays }] : [];
+      return who && sub?.kind ? [{ ...who, kind: sub.kind, closedDays: sub.closedDays }] : [];
     });
   }
 
@@ -136,6 +135,12 @@ export class ReminderBook implements ReminderSettings {
 
 function subscriptionKey(platform: string, userId: string): string {
   return `${SUBSCRIPTION_PREFIX}${platform}:${userId}`;
+}
+
+/** The student of a subscription key (the platform has no colon, the user id may have), or undefined when it is none. */
+function parseSubscriptionKey(key: string): { platform: string; userId: string } | undefined {
+  const match = /^reminder:sub:([^:]+):(.+)$/s.exec(key);
+  return match ? { platform: match[1]!, userId: match[2]! } : undefined;
 }
 
 function dmChannelKey(platform: string, userId: string): string {

@@ -9,7 +9,7 @@ import type { Message } from '../../src/core/messages.js';
 import { type Messenger, type PostOptions, PostError, type StateStore } from '../../src/core/ports.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { at, buildCourse } from '../support/course.js';
+import { at, buildCourse, courseDoc } from '../support/course.js';
 import { captureLogger } from '../support/log.js';
 
 const course = buildCourse();
@@ -212,6 +212,19 @@ describe('Announcer', () => {
     expect(await lost.announcer.run()).toMatchObject({ failed: [yesterday] });
     expect(lost.messenger.reports[0]).toContain('it was not posted, and the bot was down until it was too late');
     expect(lost.messenger.posts).toHaveLength(0);
+  });
+
+  it('leaves alone claims that only start like its own: a course named "remind" and another course’s reminders', async () => {
+    const base = courseDoc();
+    const remind = buildCourse({ ...base, course: { ...base.course, id: 'remind' } });
+    const reminder = 'remind:demo:2027-01-04:fake:1';
+    const { announcer, store, messenger } = setup({ course: () => remind, local: '2027-01-05T09:00' });
+    store.claim(reminder, { owner: 'crashed', now: at(course, '2027-01-04T08:00').getTime(), leaseMs: 1_000 });
+    const report = await announcer.run();
+    expect(report.recovered).toEqual([]);
+    expect(report.failed).toEqual([]);
+    expect(messenger.lookups).toBe(0);
+    expect(store.getClaim(reminder)).toMatchObject({ status: 'pending', owner: 'crashed' });
   });
 
   it('stops during a retry wait at once, handing the claim back (pending, lease ended) for the next start', async () => {

@@ -116,6 +116,12 @@ describe('/remind', () => {
     expect(reminders.subscribers()).toEqual([]);
   });
 
+  it('lists subscribers whose user ids contain colons (Slack team and user) as they were set', () => {
+    const reminders = book();
+    reminders.set('slack', 'T1:U2', 'evening');
+    expect(reminders.subscribers()).toEqual([{ platform: 'slack', userId: 'T1:U2', kind: 'evening', closedDays: [] }]);
+  });
+
   it('refuses an unknown setting in one line, and says so where reminders are unavailable', () => {
     expect(userError(() => run('/remind weekly')).message).toBe('"weekly" is no reminder setting: use /remind evening, /remind morning or /remind off.');
     expect(userError(() => runCommandLine('/remind', contextAt(course, '2027-01-05T10:00'))).message).toBe('Reminders are not available here.');

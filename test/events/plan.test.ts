@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_LIMITS, type OwnEvent, desiredEvents, eventFor, eventMarker, markedDate, planSync } from '../../src/events/plan.js';
+import {
+  EVENT_LIMITS,
+  type OwnEvent,
+  desiredEvents,
+  eventFor,
+  eventKeyPrefix,
+  eventMarker,
+  formatEventKey,
+  markedDate,
+  parseEventKey,
+  planSync,
+} from '../../src/events/plan.js';
 import { at, buildCourse, courseDoc } from '../support/course.js';
 
 const doc = courseDoc();
@@ -114,5 +125,26 @@ describe('planSync', () => {
     const plan = planSync({ course, now, days: 14, own: [own('2027-01-04')], others: 97 });
     expect(plan.actions.map((action) => (action.kind === 'create' ? action.spec.date : action.kind))).toEqual(['2027-01-06', '2027-01-08']);
     expect(plan.full).toEqual(['2027-01-12']);
+  });
+});
+
+describe('EventKey', () => {
+  it('keeps the string form the store holds and parses it back, scopes with colons and odd course ids included', () => {
+    expect(formatEventKey({ scope: 'discord:1', courseId: 'demo', date: '2027-01-04' })).toBe('events:discord:1:demo:2027-01-04');
+    expect(eventKeyPrefix('discord:1', 'demo')).toBe('events:discord:1:demo:');
+    for (const key of [
+      { scope: 'discord:1', courseId: 'mlops-2027', date: '2027-01-04' },
+      { scope: 'a:b:c', courseId: 'x.y', date: '2028-02-29' },
+      { scope: 'slack', courseId: 'events', date: '2027-12-31' },
+    ]) {
+      expect(parseEventKey(formatEventKey(key))).toEqual(key);
+    }
+  });
+
+  it('reads nothing else as an event key, and refuses to format one it could not read back', () => {
+    expect(parseEventKey('events:discord:1:denied')).toBeUndefined();
+    expect(parseEventKey('events:discord:1:demo:2027-02-30')).toBeUndefined();
+    expect(parseEventKey('demo:2027-01-04:daily:discord:1')).toBeUndefined();
+    expect(() => formatEventKey({ scope: 'discord:1', courseId: 'de:mo', date: '2027-01-04' })).toThrow(/not an event key/);
   });
 });

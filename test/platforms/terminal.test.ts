@@ -6,6 +6,8 @@ import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.js';
 import { commands } from '../../src/core/commands/registry.js';
+import type { ScopeResolver } from '../../src/core/commands/invoke.js';
+import { message } from '../../src/core/messages.js';
 import type { Course } from '../../src/core/course/model.js';
 import { OutputError } from '../../src/cli/output.js';
 import { loadConfig } from '../../src/config.js';
@@ -100,7 +102,7 @@ describe('runTerminal', () => {
   /** Runs a chat over PassThrough streams; resolves with everything written once the chat ends. */
   async function chat(
     lines: string,
-    options: { course?: () => Course; logger?: ReturnType<typeof createLogger>; endInput?: boolean } = {},
+    options: { course?: () => Course; logger?: ReturnType<typeof createLogger>; endInput?: boolean; scope?: ScopeResolver } = {},
   ): Promise<string> {
     const input = new PassThrough();
     const output = new PassThrough();
@@ -115,6 +117,7 @@ describe('runTerminal', () => {
       clock: monday,
       logger: options.logger ?? silent,
       banner: 'BANNER',
+      ...(options.scope && { scope: options.scope }),
     });
     output.end();
     return written;
@@ -164,6 +167,21 @@ describe('runTerminal', () => {
     const out = await chat('/help\n');
     expect(out).toContain('For instructors');
     expect(out).toContain('/course edit');
+  });
+
+  it('asks its scope resolver for each line’s course, as asked in the terminal, and prints its choice when it has none', async () => {
+    const asked: string[] = [];
+    let lines = 0;
+    const out = await chat('/today\n/today\n', {
+      scope: (request) => {
+        asked.push(request.place.platform);
+        lines += 1;
+        return lines === 1 ? { course, instructor: () => false } : { choose: message({ title: 'Which course? demo or other.' }) };
+      },
+    });
+    expect(asked).toEqual(['terminal', 'terminal']);
+    expect(out).toContain('Week 1 · Monday 4 January 2027');
+    expect(out).toContain('Which course? demo or other.');
   });
 
   it('shows a user error and keeps answering', async () => {

@@ -6,12 +6,13 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Announcer } from '../../src/announcer/announcer.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { commands } from '../../src/core/commands/registry.js';
-import { runCommandLine } from '../../src/core/commands/parse.js';
+import { Invoker } from '../../src/core/commands/invoke.js';
 import type { Message } from '../../src/core/messages.js';
 import type { Actor, Messenger, PostOptions } from '../../src/core/ports.js';
 import { LiveCourse } from '../../src/course-file/live-course.js';
 import { loadCourseFile } from '../../src/course-file/read.js';
-import { respondLater } from '../../src/platforms/respond.js';
+import type { Logger } from '../../src/log.js';
+import { explainError } from '../../src/platforms/respond.js';
 import { LiveSchedule } from '../../src/schedule/live-schedule.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { StateDbError } from '../../src/store/state-db-error.js';
@@ -286,19 +287,30 @@ describe('the bot on a state database that was replaced', () => {
   }
 
 
+  /** Runs a chat line as ALICE, an instructor, the way every platform does: through the invocation step. */
+  function asInstructor(schedule: LiveSchedule, logger: Logger) {
+    const invoker = new Invoker({
+      commands,
+      clock: morning,
+      scope: () => ({ course: schedule.course, admin: schedule, instructor: () => true }),
+      explain: explainError,
+    });
+    return (line: string) => invoker.invoke({ place: { platform: 'test' }, asker: { actor: ALICE } }, { line }, logger);
+  }
+
   it('/course cancel and /course undo answer the instructor that nothing was saved, and store nothing', async () => {
     const { path, schedule, store } = bot();
     await schedule.change({ kind: 'cancel', date: '2027-01-08' }, ALICE);
     await schedule.settle();
     replaceWithAnother(path);
     const { logger } = captureLogger();
-    const context = { course: schedule.course, now: morning.now(), commands, admin: schedule, actor: ALICE };
-    // What a platform shows: the dispatcher runs the command through respondLater.
-    const cancel = await respondLater(() => runCommandLine('/course cancel 2027-01-06 ill', context), logger);
+    // What a platform shows: the dispatcher runs the command through the invocation step.
+    const invoke = asInstructor(schedule, logger);
+    const cancel = await invoke('/course cancel 2027-01-06 ill');
     // The store's own line, which says what whoever runs the bot must do.
     const notSaved = `Not saved: ${replaced(path)}`;
     expect(cancel).toEqual({ ok: false, kind: 'user', code: 'unavailable', text: notSaved });
-    const undo = await respondLater(() => runCommandLine('/course undo', context), logger);
+    const undo = await invoke('/course undo');
     expect(undo).toEqual({ ok: false, kind: 'user', code: 'unavailable', text: notSaved });
     // The running bot still shows what it had; the change that was refused is nowhere.
     expect(schedule.course.sessions.find((session) => session.date === '2027-01-08')?.cancelled).toEqual({});
@@ -324,8 +336,7 @@ describe('the bot on a state database that was replaced', () => {
     replaceWithAnother(path);
     expect(schedule.course.sessions).toHaveLength(4);
     const { logger } = captureLogger();
-    const context = { course: schedule.course, now: morning.now(), commands, admin: schedule, actor: ALICE };
-    const outcome = await respondLater(() => runCommandLine('/course announce', context), logger);
+    const outcome = await asInstructor(schedule, logger)('/course announce');
     expect(outcome).toEqual({
       ok: false,
       kind: 'user',

@@ -8,16 +8,23 @@ import {
   PermissionFlagsBits,
 } from 'discord.js';
 import type { Clock } from '../../core/clock.js';
-import { type Choice, type Command, type CommandContext, type OptionDefinition, commandPath } from '../../core/commands/command.js';
+import { AnswerCache } from '../../core/commands/answers.js';
+import { type Choice, type Command, type OptionDefinition, commandPath } from '../../core/commands/command.js';
+import {
+  type Asker,
+  type CommandRequest,
+  Invoker,
+  PreparedInvocation,
+  type ScopeResolver,
+} from '../../core/commands/invoke.js';
 import { UserFacingError } from '../../core/errors.js';
-import { resolveArgs } from '../../core/commands/parse.js';
 import type { Course } from '../../core/course/model.js';
 import type { Message } from '../../core/messages.js';
-import type { Actor, ScheduleAdmin } from '../../core/ports.js';
+import type { ScheduleAdmin } from '../../core/ports.js';
 import type { ReminderSettings } from '../../core/reminders.js';
 import type { Logger } from '../../log.js';
 import type { CommandObserver, CommandOutcome } from '../../observability/metrics.js';
-import { errorRef, respond, respondLater } from '../respond.js';
+import { commandOutcome, errorRef, explainError } from '../respond.js';
 import { type DiscordPayload, renderMessage, renderText } from './render.js';
 
 export interface DispatchDeps {
@@ -36,35 +43,27 @@ export interface DispatchDeps {
   readonly observe?: CommandObserver;
   /** Students' reminder settings (`/remind`). */
   readonly reminders?: ReminderSettings;
+  /**
+   * Chooses each request's course (by where it was asked); without one, every request is for `course`, its
+   * instructors those with `instructorRoleId` or Manage Server.
+   */
+  readonly scope?: ScopeResolver;
 }
 
-/**
- * Rendered answers of student commands, per course and minute. Their answers depend only on the course
- * and the time to the minute (dates, and `dayStart` as HH:MM), so a burst of students asking the same
- * thing at 09:00 costs one render. Emptied whenever the minute or the course changes.
- */
-class AnswerCache {
-  #course: Course | undefined;
-  #minute = -1;
-  readonly #answers = new Map<string, DiscordPayload>();
-
-  get(course: Course, now: Date, key: string, render: () => DiscordPayload): DiscordPayload {
-    const minute = Math.floor(now.getTime() / 60_000);
-    if (course !== this.#course || minute !== this.#minute) {
-      this.#answers.clear();
-      this.#course = course;
-      this.#minute = minute;
-    }
-    let answer = this.#answers.get(key);
-    if (!answer) {
-      answer = render();
-      if (this.#answers.size < 1_000) this.#answers.set(key, answer);
-    }
-    return answer;
-  }
-}
-
+/** Student answers shared by every Discord dispatcher of the process, per course and minute. */
 const answers = new AnswerCache();
+
+/** A cached answer is rendered once: a burst of students asking the same thing at 09:00 costs one render. */
+const rendered = new WeakMap<Message, DiscordPayload>();
+
+function render(message: Message): DiscordPayload {
+  let payload = rendered.get(message);
+  if (!payload) {
+    payload = renderMessage(message);
+    rendered.set(message, payload);
+  }
+  return payload;
+}
 
 /** What a user sees when Discord sent options the bot cannot read. */
 export const MALFORMED_OPTIONS = 'The options of this command arrived garbled, so nothing was done. Please run the command again.';
@@ -88,48 +87,64 @@ export async function handleInteraction(interaction: Interaction, deps: Dispatch
   }
 }
 
-function context(deps: DispatchDeps, actor?: Actor): CommandContext {
-  return {
+/** The one course's scope, for dispatchers given no resolver: its instructors are by role, or Manage Server. */
+function singleCourse(deps: DispatchDeps): ScopeResolver {
+  return ({ asker }) => ({
     course: deps.course(),
-    now: deps.clock.now(),
-    commands: deps.commands,
-    ...(actor && { actor }),
     ...(deps.admin && { admin: deps.admin }),
     ...(deps.reminders && { reminders: deps.reminders }),
+    instructor: () => instructorOf(asker, deps.instructorRoleId),
+  });
+}
+
+function invoker(deps: DispatchDeps): Invoker {
+  return new Invoker({
+    commands: deps.commands,
+    clock: deps.clock,
+    scope: deps.scope ?? singleCourse(deps),
+    explain: explainError,
+    answers,
+    ref: errorRef,
+  });
+}
+
+/** Whether someone is an instructor of a course whose instructors have `instructorRoleId`, or Manage Server. */
+export function instructorOf(asker: Asker, instructorRoleId: string | undefined): boolean {
+  if (asker.manageGuild) return true;
+  return instructorRoleId !== undefined && (asker.roleIds ?? []).includes(instructorRoleId);
+}
+
+/** Who asks: the user, and (in a server) their roles and whether they may manage it. */
+export function askerOf(interaction: ChatInputCommandInteraction | AutocompleteInteraction): Asker {
+  const roles = interaction.member?.roles;
+  return {
+    actor: { platform: 'discord', id: interaction.user.id, name: interaction.user.username },
+    manageGuild: Boolean(interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)),
+    roleIds: !roles ? [] : Array.isArray(roles) ? roles : [...roles.cache.keys()],
+  };
+}
+
+/** Where the interaction was asked, and who asks. */
+function requestOf(interaction: ChatInputCommandInteraction | AutocompleteInteraction): CommandRequest {
+  return {
+    place: { platform: 'discord', ...(interaction.guildId && { guildId: interaction.guildId }), ...(interaction.channelId && { channelId: interaction.channelId }) },
+    asker: askerOf(interaction),
   };
 }
 
 /**
- * The command an interaction names: `/today`, or a group's subcommand such as `/course edit`. The bot
- * registers no subcommand groups: one in the interaction names nothing it knows.
+ * The path of the command an interaction names: `['today']`, or a group's subcommand such as
+ * `['course', 'edit']`. The bot registers no subcommand groups: one in the interaction makes a path it does not know.
  */
-function findCommand(
-  commands: readonly Command[],
-  name: string,
-  subcommand: string | null,
-  group: string | null = null,
-): Command | undefined {
-  if (group !== null) return undefined;
-  return commands.find((candidate) =>
-    subcommand === null
-      ? candidate.group === undefined && candidate.name === name
-      : candidate.group === name && candidate.name === subcommand,
-  );
-}
-
-/** Student commands answer at once (their answers are cached); a promise here is a bug. */
-function now(answer: Message | Promise<Message>): Message {
-  if (answer instanceof Promise) throw new Error('a student command answered asynchronously');
-  return answer;
+function pathOf(interaction: ChatInputCommandInteraction | AutocompleteInteraction): string[] {
+  const group = interaction.options.getSubcommandGroup(false);
+  const subcommand = interaction.options.getSubcommand(false);
+  return [interaction.commandName, ...(group === null ? [] : [group]), ...(subcommand === null ? [] : [subcommand])];
 }
 
 /** Whether the member may use instructor commands: the configured role, or Manage Server. */
 export function isInstructor(interaction: ChatInputCommandInteraction, instructorRoleId: string | undefined): boolean {
-  if (interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)) return true;
-  if (!instructorRoleId) return false;
-  const roles = interaction.member?.roles;
-  if (!roles) return false;
-  return Array.isArray(roles) ? roles.includes(instructorRoleId) : roles.cache.has(instructorRoleId);
+  return instructorOf(askerOf(interaction), instructorRoleId);
 }
 
 /**
@@ -158,54 +173,35 @@ async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDe
     command: subcommand ? `${interaction.commandName} ${subcommand}` : interaction.commandName,
     user: interaction.user.id,
   };
-  const command = findCommand(deps.commands, interaction.commandName, subcommand, interaction.options.getSubcommandGroup(false));
-  if (!command) {
-    deps.logger.warn(fields, 'interaction for a command the bot does not know (stale registration?)');
-    await interaction.reply({ ...renderText('This command is no longer available.'), flags: MessageFlags.Ephemeral });
-    return 'user_error';
+  const log = deps.logger.child(fields);
+  const given = subcommand ? (interaction.options.data[0]?.options ?? []) : interaction.options.data;
+  const prepared = invoker(deps).prepare(
+    requestOf(interaction),
+    { path: pathOf(interaction), options: (command) => optionValues(command, given) },
+    log,
+  );
+  if (!(prepared instanceof PreparedInvocation)) {
+    await interaction.reply({ ...renderText(prepared.ok ? prepared.message.text : prepared.text), flags: MessageFlags.Ephemeral });
+    return commandOutcome(prepared);
   }
-  if (command.audience === 'instructors' && !isInstructor(interaction, deps.instructorRoleId)) {
-    // Hidden by default permissions too, but a server admin can change those: check here as well.
-    deps.logger.warn(fields, 'instructor command refused to a non-instructor');
-    await interaction.reply({ ...renderText('Only instructors can use this command.'), flags: MessageFlags.Ephemeral });
-    return 'refused';
+  // Hidden by default permissions too, but a server admin can change those: checked here as well.
+  const refused = await prepared.admit();
+  if (refused) {
+    await interaction.reply({ ...renderText(refused.ok ? refused.message.text : refused.text), flags: MessageFlags.Ephemeral });
+    return commandOutcome(refused);
   }
-  const ephemeral = deps.replyVisibility === 'ephemeral' || command.audience === 'instructors' || Boolean(command.own);
+  const ephemeral = deps.replyVisibility === 'ephemeral' || !prepared.shareable;
   // Discord: the interaction token must be answered within 3 s; a slow command acknowledges first,
   // ephemerally, so that an error never ends up public. A public answer is then a follow-up.
-  if (command.slow) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-  const given = subcommand ? (interaction.options.data[0]?.options ?? []) : interaction.options.data;
-  const actor: Actor = { platform: 'discord', id: interaction.user.id, name: interaction.user.username };
-  const instructor = command.personal ? isInstructor(interaction, deps.instructorRoleId) : undefined;
-  const current = { ...context(deps, actor), ...(instructor !== undefined && { instructor }) };
-  const outcome =
-    command.own
-      ? respond(() => renderMessage(now(command.run(current, resolveArgs(command, optionValues(command, given))))), deps.logger, fields)
-      : command.audience === 'everyone'
-      ? respond(
-          () => {
-            const raw = optionValues(command, given);
-            const who = instructor === undefined ? '' : instructor ? ' instructor' : ' student';
-            return answers.get(current.course, current.now, `${command.name}${who} ${JSON.stringify(raw)}`, () =>
-              renderMessage(now(command.run(current, resolveArgs(command, raw)))),
-            );
-          },
-          deps.logger,
-          fields,
-        )
-      : await respondLater(
-          async () => renderMessage(await command.run(current, resolveArgs(command, optionValues(command, given)))),
-          deps.logger,
-          fields,
-        );
+  if (prepared.slow) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  const outcome = await prepared.run();
   if (outcome.ok) {
-    await send(interaction, outcome.message, { ephemeral, deferred: Boolean(command.slow) }, deps, fields);
+    await send(interaction, render(outcome.message), { ephemeral, deferred: prepared.slow }, deps, fields);
     deps.logger.debug(fields, 'answered');
-    return 'ok';
+  } else {
+    await send(interaction, renderText(outcome.text), { ephemeral: true, deferred: prepared.slow }, deps, fields);
   }
-  if (outcome.kind === 'user') deps.logger.debug({ ...fields, code: outcome.code }, 'refused');
-  await send(interaction, renderText(outcome.text), { ephemeral: true, deferred: Boolean(command.slow) }, deps, fields);
-  return outcome.kind === 'user' ? 'user_error' : 'error';
+  return commandOutcome(outcome);
 }
 
 /**
@@ -258,19 +254,13 @@ export function validChoices(option: OptionDefinition, choices: readonly Choice[
 
 async function suggest(interaction: AutocompleteInteraction, deps: DispatchDeps): Promise<void> {
   let choices: Choice[] = [];
+  const log = deps.logger.child({ command: interaction.commandName });
   try {
     const focused = interaction.options.getFocused(true);
-    const option = findCommand(
-      deps.commands,
-      interaction.commandName,
-      interaction.options.getSubcommand(false),
-      interaction.options.getSubcommandGroup(false),
-    )?.options.find(
-      (candidate) => candidate.name === focused.name,
-    );
-    if (option?.suggest) choices = validChoices(option, option.suggest(context(deps), String(focused.value)));
+    const found = invoker(deps).suggest(requestOf(interaction), pathOf(interaction), focused.name, String(focused.value), log);
+    if (found) choices = validChoices(found.option, found.choices);
   } catch (error) {
-    deps.logger.error({ err: error, command: interaction.commandName }, 'autocomplete failed');
+    log.error({ err: error }, 'autocomplete failed');
   }
   await interaction.respond(choices);
 }

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
-import type { Command, CommandContext } from '../../core/commands/command.js';
-import { parseCommandLine } from '../../core/commands/parse.js';
+import type { Command } from '../../core/commands/command.js';
+import { type CommandRequest, Invoker, PreparedInvocation, type ScopeResolver } from '../../core/commands/invoke.js';
 import type { Course } from '../../core/course/model.js';
 import type { Actor, ScheduleAdmin } from '../../core/ports.js';
 import type { ReminderSettings } from '../../core/reminders.js';
 import type { Logger } from '../../log.js';
 import type { CommandOutcome } from '../../observability/metrics.js';
-import { type Outcome, respond as run, respondLater } from '../respond.js';
+import { commandOutcome, errorRef, explainError } from '../respond.js';
 import { mapText, type Message } from '../../core/messages.js';
 import { commandNamer, renderMessage, renderText } from './render.js';
 
@@ -18,6 +18,7 @@ export interface SlashCommandPayload {
   readonly user_id: string;
   readonly user_name?: string;
   readonly channel_id?: string;
+  readonly team_id?: string;
 }
 
 /** The fields the bot reads, as Slack sends them; `text` may be left out when empty. */
@@ -28,6 +29,7 @@ const payloadSchema = z
     user_id: z.string().min(1).max(64),
     user_name: z.string().max(200).optional(),
     channel_id: z.string().max(64).optional(),
+    team_id: z.string().max(64).optional(),
   })
   .loose();
 
@@ -53,6 +55,8 @@ export interface SlackDispatchDeps {
   readonly admin?: ScheduleAdmin;
   /** Students' reminder settings (`/remind`). */
   readonly reminders?: ReminderSettings;
+  /** Chooses each request's course (by where it was asked); without one, every request is for `course`. */
+  readonly scope?: ScopeResolver;
 }
 
 /** The names the bot answers as Slack slash commands: `/today`…, and one `/course` for the group. */
@@ -96,60 +100,53 @@ export async function handleSlashCommand(
   }
   const payload = checked.data;
   const name = payload.command.replace(/^\//, '').slice(deps.prefix.length);
-  const line = `/${name} ${payload.text}`.trim();
   const fields = { command: name, user: payload.user_id };
+  const log = deps.logger.child(fields);
   const actor: Actor = { platform: 'slack', id: payload.user_id, ...(payload.user_name && { name: payload.user_name }) };
-  const context = (instructor?: boolean): CommandContext => ({
-    course: deps.course(),
-    now: deps.clock.now(),
-    commands: deps.commands,
-    actor,
-    ...(instructor !== undefined && { instructor }),
-    ...(deps.admin && { admin: deps.admin }),
-    ...(deps.reminders && { reminders: deps.reminders }),
-  });
-  const family = deps.commands.filter((command) => (command.group ?? command.name) === name.toLowerCase());
-  if (family.length > 0 && family.every((command) => command.audience === 'instructors')) {
+  const asked: CommandRequest = {
+    place: { platform: 'slack', ...(payload.team_id && { guildId: payload.team_id }), ...(payload.channel_id && { channelId: payload.channel_id }) },
+    asker: { actor },
+  };
+  const prepared = invoker(deps).prepare(asked, { line: `/${name} ${payload.text}`.trim() }, log);
+  if (!(prepared instanceof PreparedInvocation)) {
+    await ack(ephemeral(prepared.ok ? prepared.message.text : prepared.text));
+    return commandOutcome(prepared);
+  }
+  if (prepared.instructorsOnly) {
     // Instructor commands may take a while (posting, reloading), and the check may ask Slack: acknowledge first.
     await ack();
-    if (!(await deps.isInstructor(payload.user_id))) {
-      deps.logger.warn(fields, 'instructor command refused to a non-instructor');
-      await respond(ephemeral('Only instructors can use this command.'));
-      return 'refused';
-    }
-    const answer = await respondLater(
-      async () => {
-        const { command, args } = parseCommandLine(line, deps.commands);
-        return rendered(await command.run(context(true), args));
-      },
-      deps.logger,
-      fields,
-    );
-    await respond(answer.ok ? { response_type: 'ephemeral', ...answer.message } : ephemeral(answer.text));
-    return outcomeOf(answer);
+    const answer = await prepared.run();
+    await respond(answer.ok ? { response_type: 'ephemeral', ...rendered(answer.message) } : ephemeral(answer.text));
+    return commandOutcome(answer);
   }
-  const personal = family.some((command) => command.personal);
-  const instructor = personal ? await instructorWithin(deps.isInstructor(payload.user_id), INSTRUCTOR_CHECK_MS) : undefined;
-  const answer = run(
-    () => {
-      const { command, args } = parseCommandLine(line, deps.commands);
-      const message = command.run(context(instructor), args);
-      if (message instanceof Promise) throw new Error(`/${command.name} answered asynchronously`);
-      return rendered(message);
-    },
-    deps.logger,
-    fields,
-  );
-  const own = family.some((command) => command.own);
+  const answer = await prepared.run();
   await ack(
     answer.ok
-      ? { response_type: deps.replyVisibility === 'public' && !own ? 'in_channel' : 'ephemeral', ...answer.message }
+      ? { response_type: deps.replyVisibility === 'public' && prepared.shareable ? 'in_channel' : 'ephemeral', ...rendered(answer.message) }
       : ephemeral(answer.text),
   );
   deps.logger.debug(fields, answer.ok ? 'answered' : 'refused');
-  return outcomeOf(answer);
+  return commandOutcome(answer);
 }
 
-function outcomeOf(answer: Outcome<unknown>): CommandOutcome {
-  return answer.ok ? 'ok' : answer.kind === 'user' ? 'user_error' : 'error';
+/** The one course's scope, for dispatchers given no resolver: its instructors as `isInstructor` says. */
+function singleCourse(deps: SlackDispatchDeps): ScopeResolver {
+  return ({ asker }) => ({
+    course: deps.course(),
+    ...(deps.admin && { admin: deps.admin }),
+    ...(deps.reminders && { reminders: deps.reminders }),
+    instructor: () => (asker.actor ? deps.isInstructor(asker.actor.id) : false),
+  });
+}
+
+function invoker(deps: SlackDispatchDeps): Invoker {
+  return new Invoker({
+    commands: deps.commands,
+    clock: deps.clock,
+    scope: deps.scope ?? singleCourse(deps),
+    explain: explainError,
+    // `/help` is answered in the ack: a slow user-group lookup makes the asker a student, not the answer late.
+    personalCheck: (check) => instructorWithin(check, INSTRUCTOR_CHECK_MS),
+    ref: errorRef,
+  });
 }

@@ -1,13 +1,13 @@
 import { createInterface } from 'node:readline';
 import type { Clock } from '../../core/clock.js';
 import type { Command } from '../../core/commands/command.js';
-import { runCommandLine } from '../../core/commands/parse.js';
+import { type CommandRequest, Invoker, type ScopeResolver } from '../../core/commands/invoke.js';
 import type { Course } from '../../core/course/model.js';
 import type { Logger } from '../../log.js';
 import type { Actor, ScheduleAdmin } from '../../core/ports.js';
 import type { ReminderSettings } from '../../core/reminders.js';
 import { writeToStream } from '../../cli/output.js';
-import { respondLater } from '../respond.js';
+import { errorRef, explainError } from '../respond.js';
 import { PromptScreen } from './screen.js';
 
 export interface TerminalOptions {
@@ -30,6 +30,18 @@ export interface TerminalOptions {
   readonly reminders?: ReminderSettings;
   /** Where text that arrives while the prompt is shown goes (logs, announcements); one is made if not given. */
   readonly screen?: PromptScreen;
+  /** Chooses each line's course; without one, every line is for `course`, and whoever runs the terminal is its instructor. */
+  readonly scope?: ScopeResolver;
+}
+
+/** The one course's scope: whoever runs the terminal is the course's instructor. */
+function singleCourse(options: TerminalOptions): ScopeResolver {
+  return () => ({
+    course: options.course(),
+    ...(options.admin && { admin: options.admin }),
+    ...(options.reminders && { reminders: options.reminders }),
+    instructor: () => true,
+  });
 }
 
 const QUIT = new Set(['/quit', '/exit', 'quit', 'exit']);
@@ -51,6 +63,14 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
   // Each answer is handed to the output before the next line is read: output that cannot be written (its
   // reader gone, `| head -2`: EPIPE) ends the chat with an OutputError instead of answering into nothing.
   const write = (text: string) => writeToStream(output, `${text}\n`);
+  const invoker = new Invoker({
+    commands: options.commands,
+    clock: options.clock,
+    scope: options.scope ?? singleCourse(options),
+    explain: explainError,
+    ref: errorRef,
+  });
+  const request: CommandRequest = { place: { platform: 'terminal' }, asker: { ...(options.actor && { actor: options.actor }) } };
   // Ctrl-C at the prompt: readline pauses instead of ending unless someone listens.
   rl.on('SIGINT', () => rl.close());
   if (options.signal?.aborted) rl.close();
@@ -64,21 +84,7 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
       const line = raw.trim();
       if (QUIT.has(line.toLowerCase())) break;
       if (line) {
-        const outcome = await respondLater(
-          () =>
-            runCommandLine(line, {
-              course: options.course(),
-              now: options.clock.now(),
-              commands: options.commands,
-              // Whoever runs the terminal is the course's instructor.
-              instructor: true,
-              ...(options.admin && { admin: options.admin }),
-              ...(options.reminders && { reminders: options.reminders }),
-              ...(options.actor && { actor: options.actor }),
-            }),
-          logger,
-          { line },
-        );
+        const outcome = await invoker.invoke(request, { line }, logger.child({ line }));
         await write(`${outcome.ok ? outcome.message.text : outcome.text}\n`);
       }
       if (interactive) screen.prompt();

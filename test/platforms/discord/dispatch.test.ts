@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OptionDefinition } from '../../../src/core/commands/command.js';
-import { validChoices } from '../../../src/platforms/discord/dispatch.js';
+import { instructorOf, validChoices } from '../../../src/platforms/discord/dispatch.js';
 
 describe('autocomplete choices', () => {
   const integer: OptionDefinition = { name: 'number', type: 'integer', description: 'n' };
@@ -23,5 +23,15 @@ describe('autocomplete choices', () => {
       { name: `${'n'.repeat(99)}…`, value: 'long name' },
     ]);
     expect(validChoices(text, Array.from({ length: 40 }, (_, index) => ({ name: `t${index}`, value: `t${index}` })))).toHaveLength(25);
+  });
+});
+
+describe('who is an instructor of a course on Discord', () => {
+  it('is whoever may manage the server, or has the course’s instructor role; nobody else', () => {
+    expect(instructorOf({ manageGuild: true, roleIds: [] }, undefined)).toBe(true);
+    expect(instructorOf({ manageGuild: false, roleIds: ['r1', 'r2'] }, 'r2')).toBe(true);
+    expect(instructorOf({ manageGuild: false, roleIds: ['r1'] }, 'r2')).toBe(false);
+    expect(instructorOf({ manageGuild: false, roleIds: ['r2'] }, undefined)).toBe(false);
+    expect(instructorOf({}, 'r2')).toBe(false);
   });
 });

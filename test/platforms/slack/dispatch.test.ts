@@ -4,7 +4,10 @@ import { defineCommand } from '../../../src/core/commands/command.js';
 import { commands } from '../../../src/core/commands/registry.js';
 import { UserFacingError } from '../../../src/core/errors.js';
 import { message } from '../../../src/core/messages.js';
+import type { CommandRequest } from '../../../src/core/commands/invoke.js';
 import type { Actor, ScheduleAdmin } from '../../../src/core/ports.js';
+import type { ReminderSettings } from '../../../src/core/reminders.js';
+import { StateDbError } from '../../../src/store/state-db-error.js';
 import {
   MALFORMED_REQUEST,
   type SlackDispatchDeps,
@@ -214,6 +217,42 @@ describe('Slack slash command dispatch', () => {
     expect(JSON.stringify(help!.blocks)).toContain('/mlops-week');
     expect(unknown!.text).toMatch(/Did you mean \/mlops-week\?/);
     expect(unknown!.text).not.toMatch(/(^|\s)\/help/);
+  });
+
+  it('asks its scope for the course with where the command was asked, and shows the scope’s choice when it has none', async () => {
+    const asked: CommandRequest[] = [];
+    const { run, steps } = harness({
+      scope: (request) => {
+        asked.push(request);
+        return request.place.channelId === 'C0COURSE'
+          ? { course, instructor: () => false }
+          : { choose: message({ title: 'Which course? These are here: demo, other.' }) };
+      },
+    });
+    expect(await run({ command: '/today', text: '', user_id: STUDENT, channel_id: 'C0COURSE', team_id: 'T0TEAM' })).toBe('ok');
+    expect(await run({ command: '/today', text: '', user_id: STUDENT, channel_id: 'C0ELSE', team_id: 'T0TEAM' })).toBe('user_error');
+    expect(asked).toEqual([
+      { place: { platform: 'slack', guildId: 'T0TEAM', channelId: 'C0COURSE' }, asker: { actor: { platform: 'slack', id: STUDENT } } },
+      { place: { platform: 'slack', guildId: 'T0TEAM', channelId: 'C0ELSE' }, asker: { actor: { platform: 'slack', id: STUDENT } } },
+    ]);
+    expect((steps[0]![1] as SlackReply).text).toMatch(/^Week 1 · Monday 4 January 2027/);
+    expect(steps[1]).toEqual(['ack', expect.objectContaining({ response_type: 'ephemeral', text: 'Which course? These are here: demo, other.' })]);
+  });
+
+  it('tells a student whose setting the state database cannot keep "Not saved" and what to do, not an error reference', async () => {
+    const reminders: ReminderSettings = {
+      evening: '18:00',
+      get: () => ({}),
+      set: () => {
+        throw new StateDbError('/var/lib/bot/state.db', 'STATE_DB /var/lib/bot/state.db: the disk is full; free space, then try again.', { problem: 'full' });
+      },
+    };
+    const { run, steps, lines } = harness({ reminders });
+    expect(await run({ command: '/remind', text: 'evening', user_id: STUDENT })).toBe('user_error');
+    expect(steps).toEqual([
+      ['ack', expect.objectContaining({ response_type: 'ephemeral', text: 'Not saved: STATE_DB /var/lib/bot/state.db: the disk is full; free space, then try again.' })],
+    ]);
+    expect(lines.some((line) => line.includes('command failed'))).toBe(false);
   });
 
   it('registers each command once, and one command per group', () => {
