@@ -21,7 +21,7 @@ import { OutputError, writeFileAtomically, writeToStream } from './cli/output.js
 import { createLogger, registerSecrets } from './log.js';
 import { platformFailure } from './platforms/failure.js';
 import { FileRefusal, readRegularFile } from './regular-file.js';
-import { effectiveCourse } from './schedule/live-schedule.js';
+import { effectiveCourse } from './schedule/effective-course.js';
 import { MemoryStore } from './store/memory-store.js';
 import { StateDbError } from './store/state-db-error.js';
 

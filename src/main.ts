@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { Announcer, DEFAULT_RETRY } from './announcer/announcer.js';
-import { LiveSchedule } from './schedule/live-schedule.js';
+import { courseSchedule } from './schedule/course-schedule.js';
+import { NO_ANNOUNCEMENTS } from './schedule/publisher.js';
 import { type Clock, systemClock } from './core/clock.js';
 import type { Course } from './core/course/model.js';
 import { commands } from './core/commands/registry.js';
@@ -319,8 +320,6 @@ export async function start(options: StartOptions): Promise<void> {
     });
     const loaded = await plans.load(config.courseFile, config.courseFileLabel);
     const clock = options.clock?.(loaded.course) ?? systemClock;
-    // Undefined while starting; `off` when no announcement channel is configured.
-    let announcer: Announcer | 'off' | undefined;
     store = openStore();
     logger.debug({ db: config.stateDb }, 'state store open');
     // A change made by editing the file is announced once the file has been quiet (a half-saved file
@@ -351,12 +350,11 @@ export async function start(options: StartOptions): Promise<void> {
     });
     // The scheduled events being kept (Discord with DISCORD_EVENTS=on), once the platforms are up.
     const eventSyncs: RunningEventSync[] = [];
-    const schedule = new LiveSchedule({
+    const { effective, publisher: schedule, admin } = courseSchedule({
       live,
       store,
       clock,
       logger: logger.child({ subsystem: 'schedule' }),
-      announcer: () => announcer,
       onPublish: () => {
         for (const sync of eventSyncs) sync.trigger();
       },
@@ -375,7 +373,7 @@ export async function start(options: StartOptions): Promise<void> {
       planWatch.stop();
       stopFollowing();
     };
-    const course = () => schedule.course;
+    const course = () => effective.course;
     logger.info(
       { file: config.courseFileLabel, bundled: config.courseFileIsBundled, sessions: loaded.course.sessions.length },
       'course loaded',
@@ -411,7 +409,7 @@ export async function start(options: StartOptions): Promise<void> {
         logger: logger.child({ subsystem: 'http' }),
         metrics,
         health: () => health(),
-        calendar: cachedCalendar({ course: () => schedule.course, now: () => clock.now() }),
+        calendar: cachedCalendar({ course: () => effective.course, now: () => clock.now() }),
         planHook: planHook({
           ...(config.plan.webhookSecret !== undefined && { secret: config.plan.webhookSecret }),
           refresh: () => void plans.refresh('webhook').catch((error: unknown) => logger.error({ err: error }, 'plan refresh failed')),
@@ -434,7 +432,7 @@ export async function start(options: StartOptions): Promise<void> {
         store: platformStore,
         course,
         clock,
-        admin: schedule,
+        admin,
         reminders,
         ...(metrics && { metrics }),
         ...(config.discordEvents && { discordEvents: config.discordEvents }),
@@ -468,10 +466,10 @@ export async function start(options: StartOptions): Promise<void> {
           const messengers = platforms.flatMap((platform) => platform.messengers());
           if (messengers.length > 0) {
             const started = startAnnouncer({ config, logger, store: platformStore, clock, course, messengers, ...(metrics && { metrics }) });
-            announcer = started.announcer;
+            schedule.connect(started.announcer);
             stopTicking = started.stop;
           } else {
-            announcer = 'off';
+            schedule.connect(NO_ANNOUNCEMENTS);
             logger.info('no announcement channel (DISCORD_ANNOUNCE_CHANNEL_ID, SLACK_ANNOUNCE_CHANNEL): morning announcements are off');
           }
           for (const platform of platforms) {
@@ -547,12 +545,12 @@ export async function start(options: StartOptions): Promise<void> {
             course,
             messengers: [printer],
           });
-          announcer = started.announcer;
+          schedule.connect(started.announcer);
           stopTicking = started.stop;
           stopReminders = startReminders({ config, logger, store: terminalStore, clock, course, book: reminders, messengers: [new TerminalDirectMessenger(printer.output)] });
           schedule.publishInBackground('start');
         },
-        admin: schedule,
+        admin,
         reminders,
         actor: { platform: 'terminal', id: userInfo().username },
         logger: logger.child({ platform: 'terminal' }),

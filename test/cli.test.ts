@@ -8,7 +8,7 @@ import { parseInstant, shiftedClock } from '../src/core/clock.js';
 import { runCommandLine } from '../src/core/commands/parse.js';
 import { commands } from '../src/core/commands/registry.js';
 import { loadCourseFile } from '../src/course-file/read.js';
-import { databaseId } from '../src/schedule/live-schedule.js';
+import { databaseId } from '../src/schedule/effective-course.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { ROOT, type Run, SPAWN_TIMEOUT, runChild, runCli } from './support/child.js';
 import { runMain } from './support/main.js';

@@ -12,7 +12,7 @@ import type { Actor, Messenger, PostOptions } from '../../src/core/ports.js';
 import { LiveCourse } from '../../src/course-file/live-course.js';
 import { loadCourseFile } from '../../src/course-file/read.js';
 import { respondLater } from '../../src/platforms/respond.js';
-import { LiveSchedule } from '../../src/schedule/live-schedule.js';
+import { type TestSchedule, testSchedule } from '../support/schedule.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { StateDbError } from '../../src/store/state-db-error.js';
 import { at, buildCourse, courseDoc } from '../support/course.js';
@@ -281,7 +281,7 @@ describe('the bot on a state database that was replaced', () => {
       sleep: () => Promise.resolve(),
       random: () => 1,
     });
-    const schedule: LiveSchedule = new LiveSchedule({ live, store, clock: morning, logger, announcer: () => announcer });
+    const schedule: TestSchedule = testSchedule({ live, store, clock: morning, logger, announcer });
     return { path, store, lost, schedule, announcer, channel, lines };
   }
 
