@@ -489,7 +489,7 @@ async function announceNow(settings: Config, io: CliIo, print: (text: string) =>
   const logger = loggerFor(settings);
   const [{ SqliteStore }, { createAnnouncer }, { cachedPlanReader }] = await Promise.all([
     import('./store/sqlite-store.js'),
-    import('./main.js'),
+    import('./courses/announcing.js'),
     import('./cli/plan.js'),
   ]);
   const store = new SqliteStore(settings.stateDb);
