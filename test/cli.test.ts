@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOT_PERMISSIONS, EVENTS_PERMISSION } from '../src/cli.js';
+import { BOT_PERMISSIONS, EVENTS_PERMISSION } from '../src/cli/invite-url.js';
 import { parseInstant, shiftedClock } from '../src/core/clock.js';
 import { runCommandLine } from '../src/core/commands/parse.js';
 import { commands } from '../src/core/commands/registry.js';
