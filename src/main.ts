@@ -6,7 +6,8 @@ import type { Config } from './config.js';
 import { CourseRuntime, InstructorLine } from './courses/runtime.js';
 import { courseSummary } from './course-file/summary.js';
 import { type Logger, chatLogLevel, createLogger } from './log.js';
-import type { HealthChecks } from './observability/http.js';
+import type { HealthChecks, RunningHttpServer } from './observability/http.js';
+import type { Metrics } from './observability/metrics.js';
 import { FAILED_STARTS_KEY, backOffAfterFailedStarts, markStartGood } from './startup.js';
 import { type PlatformFailure, PlatformError } from './platforms/failure.js';
 import { type Platform, type PlatformDeps, chatConfigured, configuredPlatforms, environmentTargets } from './platforms/platform.js';
@@ -106,6 +107,38 @@ function storeHealth(store: BotStore): HealthChecks {
   }
 }
 
+/** What the HTTP server serves: health, metrics, the course's calendar, and the plan webhook. */
+interface HttpInput {
+  readonly http: NonNullable<Config['http']>;
+  readonly plan: Config['plan'];
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly health: () => HealthChecks;
+  readonly course: CourseRuntime;
+}
+
+/** Starts the health, metrics and calendar server (`HTTP_PORT`); loaded only when configured. */
+async function serveHttp(input: HttpInput): Promise<RunningHttpServer> {
+  const { logger, course } = input;
+  const [{ startHttpServer }, { cachedCalendar }, { planHook }] = await Promise.all([
+    import('./observability/http.js'),
+    import('./calendar/ics.js'),
+    import('./course-file/plan-hook.js'),
+  ]);
+  return startHttpServer({
+    ...input.http,
+    logger: logger.child({ subsystem: 'http' }),
+    metrics: input.metrics,
+    health: input.health,
+    calendar: cachedCalendar({ course: course.course, now: () => course.clock.now() }),
+    planHook: planHook({
+      ...(input.plan.webhookSecret !== undefined && { secret: input.plan.webhookSecret }),
+      refresh: () => void course.refreshPlan('webhook').catch((error: unknown) => logger.error({ err: error }, 'plan refresh failed')),
+      logger: logger.child({ subsystem: 'plan-hook' }),
+    }),
+  });
+}
+
 /**
  * The composition root: config → logger → course → store → platforms (Discord and/or Slack when their
  * tokens are set, else the terminal chat) → the course's announcer, events and reminders → signals.
@@ -187,23 +220,7 @@ export async function start(options: StartOptions): Promise<void> {
           : { platforms: 'starting (waiting after failed starts)' })),
     });
     if (config.http && metrics) {
-      const [{ startHttpServer }, { cachedCalendar }, { planHook }] = await Promise.all([
-        import('./observability/http.js'),
-        import('./calendar/ics.js'),
-        import('./course-file/plan-hook.js'),
-      ]);
-      const server = await startHttpServer({
-        ...config.http,
-        logger: logger.child({ subsystem: 'http' }),
-        metrics,
-        health,
-        calendar: cachedCalendar({ course: course.course, now: () => course.clock.now() }),
-        planHook: planHook({
-          ...(config.plan.webhookSecret !== undefined && { secret: config.plan.webhookSecret }),
-          refresh: () => void course.refreshPlan('webhook').catch((error: unknown) => logger.error({ err: error }, 'plan refresh failed')),
-          logger: logger.child({ subsystem: 'plan-hook' }),
-        }),
-      });
+      const server = await serveHttp({ http: config.http, plan: config.plan, logger, metrics, health, course });
       running.add('http server', () => void server.close());
     }
     // A chat platform that keeps failing to start waits first (Discord allows 1000 logins a day).
