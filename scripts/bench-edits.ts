@@ -1,6 +1,6 @@
 /**
  * `npx tsx scripts/bench-edits.ts [edits…]`: the cost of a `/course edit` as the stored history grows. For each
- * count, a new state database and the seed course; that many edits through `LiveSchedule.change` (stored, the
+ * count, a new state database and the seed course; that many edits through `CourseAdmin.change` (stored, the
  * effective course read back, the change published), one after another. Prints the total and the mean time of
  * the last 20 edits. `BENCH_PREFILL=1` stores all but the last 20 edits directly (no schedule in between) and
  * times only those 20: the per-edit cost at that history without waiting for the whole run.
@@ -16,7 +16,8 @@ import { systemClock } from '../src/core/clock.js';
 import type { ScheduleChange } from '../src/core/course/changes.js';
 import { LiveCourse } from '../src/course-file/live-course.js';
 import { loadCourseFile } from '../src/course-file/read.js';
-import { LiveSchedule } from '../src/schedule/live-schedule.js';
+import { courseSchedule } from '../src/schedule/course-schedule.js';
+import { NO_ANNOUNCEMENTS } from '../src/schedule/publisher.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -32,18 +33,19 @@ async function run(edits: number): Promise<void> {
     const logger = pino({ level: 'silent' });
     const initial = loadCourseFile(COURSE, 'course.yaml');
     const live = new LiveCourse({ path: COURSE, label: 'course.yaml', initial, logger });
-    const schedule = new LiveSchedule({ live, store, clock: systemClock, logger });
+    const { effective, admin, publisher } = courseSchedule({ live, store, clock: systemClock, logger });
+    publisher.connect(NO_ANNOUNCEMENTS);
     const dates = initial.course.sessions.map((session) => session.date);
     const change = (index: number): ScheduleChange => ({ kind: 'edit', date: dates[index % dates.length]!, topic: `Topic ${index}` });
     const first = prefill ? Math.max(0, edits - LAST) : 0;
     for (let index = 0; index < first; index += 1) store.addChange(initial.course.id, change(index), actor, Date.now());
-    void schedule.course;
+    void effective.course;
     const times: number[] = [];
     const started = performance.now();
     for (let index = first; index < edits; index += 1) {
       const before = performance.now();
-      await schedule.change(change(index), actor);
-      await schedule.settle();
+      await admin.change(change(index), actor);
+      await publisher.settle();
       times.push(performance.now() - before);
     }
     const total = performance.now() - started;

@@ -64,12 +64,12 @@ describe('course-bot runs the source as it is now (bin/course-bot.js and scripts
     expect(before.code).toBe(0);
     expect(before.stdout).toMatch(/^data\/course\.yaml: valid\. Machine Learning Operations/);
 
-    edit(dir, 'cli.ts', ': valid. ${', ': fine. ${');
+    edit(dir, 'cli/validate.ts', ': valid. ${', ': fine. ${');
     const after = await validate(dir);
     expect(after.code).toBe(0);
-    expect(after.stderr).toBe('Compiling src/cli.ts to dist/ …\n');
+    expect(after.stderr).toBe('Compiling src/cli/validate.ts to dist/ …\n');
     expect(after.stdout).toMatch(/^data\/course\.yaml: fine\. Machine Learning Operations/);
-    expect(readFileSync(join(dir, 'dist/cli.js'), 'utf8')).toContain(': fine. ${');
+    expect(readFileSync(join(dir, 'dist/cli/validate.js'), 'utf8')).toContain(': fine. ${');
 
     const again = await validate(dir);
     expect(again.stderr).toBe('');
@@ -118,10 +118,10 @@ describe('course-bot runs the source as it is now (bin/course-bot.js and scripts
     mkdirSync(join(dir, 'dist.lock'));
     writeFileSync(join(dir, 'dist.lock', 'owner'), String(gone));
     mkdirSync(join(dir, `dist.tmp-${gone}-0123abcd`));
-    edit(dir, 'cli.ts', ': valid. ${', ': fine. ${');
+    edit(dir, 'cli/validate.ts', ': valid. ${', ': fine. ${');
     const run = await validate(dir);
     expect(run.code).toBe(0);
-    expect(run.stderr).toBe('Compiling src/cli.ts to dist/ …\n');
+    expect(run.stderr).toBe('Compiling src/cli/validate.ts to dist/ …\n');
     expect(run.stdout).toContain(': fine. ');
     expect(leftovers(dir)).toEqual([]);
   });
@@ -144,7 +144,7 @@ describe('course-bot runs the source as it is now (bin/course-bot.js and scripts
     const current = await validate(dir);
     expect(current.code).toBe(0);
     expect(current.stdout).toContain(': valid. ');
-    edit(dir, 'cli.ts', ': valid. ${', ': fine. ${');
+    edit(dir, 'cli/validate.ts', ': valid. ${', ': fine. ${');
     const stale = await validate(dir);
     expect(stale.code).toBe(1);
     expect(stale.stdout).toBe('');

@@ -6,7 +6,7 @@ import { cachedCalendar } from '../../src/calendar/ics.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { LiveCourse } from '../../src/course-file/live-course.js';
 import { loadCourseFile } from '../../src/course-file/read.js';
-import { LiveSchedule } from '../../src/schedule/live-schedule.js';
+import { testSchedule } from '../support/schedule.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { captureLogger } from '../support/log.js';
 
@@ -26,7 +26,7 @@ describe('the calendar feed of the live schedule, as main wires it', () => {
     const { logger } = captureLogger();
     const clock = fixedClock(new Date('2027-01-04T09:00:00Z'));
     const live = new LiveCourse({ path, label: 'course.yaml', initial: loadCourseFile(path, 'course.yaml'), logger });
-    const schedule = new LiveSchedule({ live, store: new MemoryStore(), clock, logger, announcer: () => 'off' });
+    const schedule = testSchedule({ live, store: new MemoryStore(), clock, logger });
     const feed = cachedCalendar({ course: () => schedule.course, now: () => clock.now() });
     const alice = { platform: 'discord', id: '42', name: 'alice' };
 

@@ -8,7 +8,7 @@ import { commands } from '../../src/core/commands/registry.js';
 import type { Actor } from '../../src/core/ports.js';
 import { LiveCourse } from '../../src/course-file/live-course.js';
 import { loadCourseFile } from '../../src/course-file/read.js';
-import { LiveSchedule } from '../../src/schedule/live-schedule.js';
+import { testSchedule } from '../support/schedule.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { captureLogger } from '../support/log.js';
 
@@ -39,7 +39,7 @@ describe('/course reload after a refused course file', () => {
     const store = new SqliteStore(join(dir, 'state.db'));
     try {
       const clock = fixedClock(new Date('2027-01-05T09:00:00Z'));
-      const schedule = new LiveSchedule({ live, store, clock, logger });
+      const schedule = testSchedule({ live, store, clock, logger });
       const reload = async () => {
         const answer = await runCommandLine('/course reload', { course: schedule.course, now: clock.now(), commands, admin: schedule, actor: alice });
         return `${answer.title}: ${answer.description ?? ''}`;

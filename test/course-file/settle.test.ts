@@ -9,7 +9,7 @@ import type { Actor, Messenger, PostOptions } from '../../src/core/ports.js';
 import { LiveCourse } from '../../src/course-file/live-course.js';
 import { loadCourseFile } from '../../src/course-file/read.js';
 import { FILE_SETTLE_MS, Settle } from '../../src/course-file/settle.js';
-import { LiveSchedule } from '../../src/schedule/live-schedule.js';
+import { type TestSchedule, testSchedule } from '../support/schedule.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { captureLogger } from '../support/log.js';
 
@@ -84,7 +84,7 @@ async function bot(name: string) {
     sleep: () => Promise.resolve(),
     random: () => 1,
   });
-  const schedule: LiveSchedule = new LiveSchedule({ live, store, clock, logger, announcer: () => announcer });
+  const schedule: TestSchedule = testSchedule({ live, store, clock, logger, announcer });
   await schedule.publish('start');
   /** Saves the file and reloads it, as the watcher does. */
   const save = (text: string) => {

@@ -16,7 +16,8 @@ import type { Actor, Messenger, PostOptions } from '../../src/core/ports.js';
 import { exportYaml } from '../../src/course-file/export.js';
 import { LiveCourse } from '../../src/course-file/live-course.js';
 import { loadCourseFile, parseCourseText } from '../../src/course-file/read.js';
-import { LiveSchedule, effectiveCourse } from '../../src/schedule/live-schedule.js';
+import { effectiveCourse } from '../../src/schedule/effective-course.js';
+import { type TestSchedule, testSchedule } from '../support/schedule.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { answerNow, at, buildCourse, courseDoc } from '../support/course.js';
@@ -128,13 +129,13 @@ function instance(paths: { course: string; db: string }, clock: Clock, channel: 
     sleep: () => Promise.resolve(),
     random: () => 1,
   });
-  const schedule: LiveSchedule = new LiveSchedule({ live, store, clock, logger, announcer: () => announcer });
+  const schedule: TestSchedule = testSchedule({ live, store, clock, logger, announcer });
   const errors = () => lines.filter((line) => line.includes('"level":50'));
   return { store, live, announcer, schedule, lines, refused, errors };
 }
 
 /** A change, then the notice it causes (posted in the background) settled. */
-async function change(schedule: LiveSchedule, what: ScheduleChange, actor = alice) {
+async function change(schedule: TestSchedule, what: ScheduleChange, actor = alice) {
   const outcome = await schedule.change(what, actor);
   await schedule.settle();
   return outcome;
@@ -360,7 +361,7 @@ describe('LiveSchedule: instances and restarts', () => {
     }
     const store = new FailingCommit();
     const live = new LiveCourse({ path: paths.course, label: 'course.yaml', initial: loadCourseFile(paths.course), logger });
-    const schedule = new LiveSchedule({ live, store, clock, logger });
+    const schedule = testSchedule({ live, store, clock, logger });
     void schedule.course;
     store.failNext = true;
     await expect(schedule.change({ kind: 'add', date: '2027-01-07', topic: 'Extra' }, alice)).rejects.toThrow('SQLITE_FULL at commit');
@@ -394,7 +395,7 @@ describe('LiveSchedule: instances and restarts', () => {
     }
     const store = new Interleaved();
     const live = new LiveCourse({ path: paths.course, label: 'course.yaml', initial: loadCourseFile(paths.course), logger });
-    const schedule = new LiveSchedule({ live, store, clock, logger });
+    const schedule = testSchedule({ live, store, clock, logger });
     store.meanwhile.push({ kind: 'add', date: '2027-01-07', topic: 'Extra' }, { kind: 'edit', date: '2027-01-07', topic: 'Extra, renamed' });
     expect(sessionOn(schedule.course, '2027-01-07')?.topic).toBe('Extra, renamed');
     expect(schedule.history().map((entry) => [entry.record.id, entry.skipped])).toEqual([
@@ -715,7 +716,7 @@ describe('LiveSchedule: /course announce', () => {
     const live = new LiveCourse({ path: paths.course, label: 'course.yaml', initial: loadCourseFile(paths.course), logger });
     const store = new SqliteStore(paths.db);
     stores.push(store);
-    const without = new LiveSchedule({ live, store, clock, logger });
+    const without = testSchedule({ live, store, clock, logger });
     expect(await without.announce(alice)).toMatchObject({ nothing: 'No announcement channel is configured.' });
   });
 });
@@ -789,13 +790,13 @@ describe('LiveSchedule: notices under concurrency, stops and start-up', () => {
     const clock = mutableClock('2027-01-05T10:00');
     const channel = new Channel();
     const { store, live, announcer } = instance(paths, clock, channel);
-    await new LiveSchedule({ live, store, clock, logger: captureLogger().logger, announcer: () => announcer }).publish('first run');
-    const platforms: { ready?: Announcer } = {};
-    const starting = new LiveSchedule({ live, store, clock, logger: captureLogger().logger, announcer: () => platforms.ready });
+    await testSchedule({ live, store, clock, logger: captureLogger().logger, announcer }).publish('first run');
+    const starting = testSchedule({ live, store, clock, logger: captureLogger().logger, announcer: 'starting' });
     await starting.change({ kind: 'cancel', date: '2027-01-08' }, alice);
     await starting.settle();
     expect(JSON.parse(store.getValue(PUBLISHED)!)).toMatchObject({ rev: 0 });
-    platforms.ready = announcer;
+    expect(await starting.announce(alice)).toMatchObject({ sent: [], nothing: 'The bot is still starting; try again in a moment.' });
+    starting.connect(announcer);
     await starting.publish('start');
     expect(channel.notices.map((sent) => sent.message.description)).toEqual(['Fri 8 Jan (in 3 days): cancelled: Project work']);
   });

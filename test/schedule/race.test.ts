@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../src/core/course/dates.js';
 import { LiveCourse } from '../../src/course-file/live-course.js';
 import { loadCourseFile } from '../../src/course-file/read.js';
-import { LiveSchedule } from '../../src/schedule/live-schedule.js';
+import { testSchedule } from '../support/schedule.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { courseDoc } from '../support/course.js';
 import { captureLogger } from '../support/log.js';
@@ -23,14 +23,17 @@ const INSTANCE = (course: string, db: string) => `
   const { pino } = await import('pino');
   const { LiveCourse } = await import('./src/course-file/live-course.ts');
   const { loadCourseFile } = await import('./src/course-file/read.ts');
-  const { LiveSchedule } = await import('./src/schedule/live-schedule.ts');
+  const { courseSchedule } = await import('./src/schedule/course-schedule.ts');
   const { SqliteStore } = await import('./src/store/sqlite-store.ts');
   const me = process.argv[1];
   const logger = pino({ level: 'silent' });
   const store = new SqliteStore(${JSON.stringify(db)});
   const live = new LiveCourse({ path: ${JSON.stringify(course)}, label: 'course.yaml', initial: loadCourseFile(${JSON.stringify(course)}), logger });
-  const schedule = new LiveSchedule({ live, store, clock: { now: () => new Date('2027-01-05T09:00:00Z') }, logger });
-  void schedule.course;
+  const { NO_ANNOUNCEMENTS } = await import('./src/schedule/publisher.ts');
+  const units = courseSchedule({ live, store, clock: { now: () => new Date('2027-01-05T09:00:00Z') }, logger });
+  units.publisher.connect(NO_ANNOUNCEMENTS);
+  const schedule = { change: (change, actor) => units.admin.change(change, actor), settle: () => units.publisher.settle() };
+  void units.effective.course;
   const attempt = async (change) => {
     try {
       await schedule.change(change, { platform: 'test', id: me });
@@ -82,7 +85,7 @@ describe('two instances changing the schedule at the same moment', () => {
       expect(stored.map((record) => record.change.kind === 'add' && record.change.date).sort()).toEqual(DATES);
       const { logger } = captureLogger();
       const live = new LiveCourse({ path: course, label: 'course.yaml', initial: loadCourseFile(course), logger });
-      const schedule = new LiveSchedule({ live, store, clock: { now: () => new Date('2027-01-05T09:00:00Z') }, logger });
+      const schedule = testSchedule({ live, store, clock: { now: () => new Date('2027-01-05T09:00:00Z') }, logger });
       expect(schedule.history().filter((entry) => entry.skipped !== undefined)).toEqual([]);
       for (const [index, date] of DATES.entries()) {
         const winner = a![index]!.ok ? 'a' : 'b';
@@ -126,7 +129,7 @@ describe('two instances changing the schedule at the same moment', () => {
     try {
       const { logger } = captureLogger();
       const live = new LiveCourse({ path: course, label: 'course.yaml', initial: loadCourseFile(course), logger });
-      const schedule = new LiveSchedule({ live, store, clock: { now: () => new Date('2027-01-05T09:00:00Z') }, logger });
+      const schedule = testSchedule({ live, store, clock: { now: () => new Date('2027-01-05T09:00:00Z') }, logger });
       expect(schedule.history().filter((entry) => entry.skipped !== undefined)).toEqual([]);
       expect(store.listChanges('demo')).toHaveLength(DATES.length * 2 + a!.filter((outcome) => outcome.ok).length);
       for (const [index, date] of DATES.entries()) {

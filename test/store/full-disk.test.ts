@@ -10,7 +10,7 @@ import { UserFacingError } from '../../src/core/errors.js';
 import type { Actor } from '../../src/core/ports.js';
 import { LiveCourse } from '../../src/course-file/live-course.js';
 import { loadCourseFile } from '../../src/course-file/read.js';
-import { LiveSchedule } from '../../src/schedule/live-schedule.js';
+import { testSchedule } from '../support/schedule.js';
 import { FREE_SPACE_FLOOR, SqliteStore } from '../../src/store/sqlite-store.js';
 import { StateDbError } from '../../src/store/state-db-error.js';
 import { at, buildCourse, courseDoc } from '../support/course.js';
@@ -56,7 +56,7 @@ function scenario(options: { folder?: string; free?: () => number | undefined } 
   const { logger } = captureLogger();
   const clock = fixedClock(at(buildCourse(), '2027-01-05T10:00'));
   const live = new LiveCourse({ path: coursePath, label: 'course.yaml', initial: loadCourseFile(coursePath), logger });
-  const schedule = new LiveSchedule({ live, store, clock, logger });
+  const schedule = testSchedule({ live, store, clock, logger });
   return { folder, path, store, trouble, recovered, schedule, clock, logger };
 }
 

@@ -13,7 +13,7 @@ import { LiveCourse } from '../../src/course-file/live-course.js';
 import { loadCourseFile } from '../../src/course-file/read.js';
 import type { Logger } from '../../src/log.js';
 import { explainError } from '../../src/platforms/respond.js';
-import { LiveSchedule } from '../../src/schedule/live-schedule.js';
+import { type TestSchedule, testSchedule } from '../support/schedule.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { StateDbError } from '../../src/store/state-db-error.js';
 import { at, buildCourse, courseDoc } from '../support/course.js';
@@ -282,17 +282,17 @@ describe('the bot on a state database that was replaced', () => {
       sleep: () => Promise.resolve(),
       random: () => 1,
     });
-    const schedule: LiveSchedule = new LiveSchedule({ live, store, clock: morning, logger, announcer: () => announcer });
+    const schedule: TestSchedule = testSchedule({ live, store, clock: morning, logger, announcer });
     return { path, store, lost, schedule, announcer, channel, lines };
   }
 
 
   /** Runs a chat line as ALICE, an instructor, the way every platform does: through the invocation step. */
-  function asInstructor(schedule: LiveSchedule, logger: Logger) {
+  function asInstructor(schedule: TestSchedule, logger: Logger) {
     const invoker = new Invoker({
       commands,
       clock: morning,
-      scope: () => ({ course: schedule.course, admin: schedule, instructor: () => true }),
+      scope: () => ({ course: schedule.course, admin: schedule.admin, instructor: () => true }),
       explain: explainError,
     });
     return (line: string) => invoker.invoke({ place: { platform: 'test' }, asker: { actor: ALICE } }, { line }, logger);

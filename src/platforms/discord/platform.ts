@@ -1,0 +1,96 @@
+import type { REST } from 'discord.js';
+import type { DiscordConfig } from '../../config.js';
+import { commands } from '../../core/commands/registry.js';
+import type { CourseBinding, CoursePorts, Platform, PlatformModule, Poster } from '../platform.js';
+import { observed, settled } from '../platform.js';
+
+interface PosterInput {
+  readonly config: DiscordConfig;
+  /** `DISCORD_EVENTS=on`: the course's sessions kept as the server's scheduled events. */
+  readonly events: boolean;
+  readonly botUserId: () => string | undefined;
+}
+
+/** A course's messengers on Discord (posting needs no gateway connection: the HTTP API only). */
+async function discordPoster(input: PosterInput): Promise<Poster> {
+  const [{ discordRest }, { DiscordMessenger, postNotice }, { DiscordDirectMessenger }, { DiscordEventPort }] = await Promise.all([
+    import('./bot.js'),
+    import('./messenger.js'),
+    import('./direct.js'),
+    import('./events.js'),
+  ]);
+  const { config } = input;
+  // Posting does not retry on its own: the announcer looks for an earlier attempt before posting again.
+  const posting = (): REST => discordRest(config, { retries: 0 });
+  return {
+    forCourse(course: CourseBinding): CoursePorts {
+      const targets = course.targets.discord ?? {};
+      const botUserId = input.botUserId();
+      const { announceChannelId, instructorChannelId, guildId } = targets;
+      const reporting = instructorChannelId ? discordRest(config) : undefined;
+      return {
+        platform: 'discord',
+        announce: announceChannelId
+          ? [
+              new DiscordMessenger({
+                rest: posting(),
+                channelId: announceChannelId,
+                ...(botUserId && { botUserId }),
+                ...(targets.announceRoleId && { mentionRoleId: targets.announceRoleId }),
+                ...(instructorChannelId && { instructorChannelId }),
+              }),
+            ]
+          : [],
+        direct: [
+          new DiscordDirectMessenger({ rest: posting(), book: course.reminders, ...(guildId && { guildId }), ...(botUserId && { botUserId }) }),
+        ],
+        ...(reporting && instructorChannelId && { report: (text: string) => postNotice(reporting, instructorChannelId, text) }),
+        ...(input.events && guildId && { events: new DiscordEventPort({ rest: posting(), guildId, botUserId: input.botUserId }) }),
+      };
+    },
+  };
+}
+
+/** Discord: the gateway client (commands), and the HTTP API for posts, direct messages, reports and events. */
+export const discordPlatform: PlatformModule = {
+  name: 'discord',
+  async start(deps): Promise<Platform> {
+    const config = deps.config.discord!;
+    const { DiscordBot } = await import('./bot.js');
+    const { scope, metrics } = deps;
+    const bot = new DiscordBot({
+      config,
+      commands,
+      store: deps.store,
+      clock: deps.clock,
+      logger: deps.logger,
+      course: scope.course,
+      admin: scope.admin,
+      reminders: scope.reminders,
+      ...(metrics && { metrics, observe: metrics.command }),
+      ...(deps.config.discordEvents && { discordEvents: deps.config.discordEvents }),
+    });
+    metrics?.gatewayPing('discord', () => bot.client.ws.ping);
+    const ready = observed(bot.start());
+    const poster = await discordPoster({ config, events: deps.config.discordEvents !== undefined, botUserId: () => bot.client.user?.id });
+    return {
+      name: 'discord',
+      health: () => (bot.connected ? 'ok' : 'not connected to the gateway'),
+      ready,
+      lost: bot.lost,
+      ended: new Promise<void>(() => undefined),
+      forCourse: (course) => poster.forCourse(course),
+      stop: async () => {
+        await bot.stop();
+        await settled(ready);
+      },
+    };
+  },
+  async poster(config) {
+    const discord = config.discord!;
+    const [{ Routes }, { discordRest }] = await Promise.all([import('discord.js'), import('./bot.js')]);
+    // Who the bot is, to find an announcement it already posted; asked only when there is a channel to post to.
+    const me = discord.announceChannelId ? ((await discordRest(discord, { retries: 0 }).get(Routes.user())) as { id: string }) : undefined;
+    return discordPoster({ config: discord, events: false, botUserId: () => me?.id });
+  },
+};
