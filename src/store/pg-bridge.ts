@@ -106,6 +106,8 @@ export class SyncBridge {
     const options: WorkerOptions = {
       workerData: { port: port2, signal, url: this.#url, timeoutMs: this.#timeoutMs, pg: createRequire(import.meta.url).resolve('pg') },
       transferList: [port2],
+      // None of this process's flags (`--input-type=module` would make the CommonJS source a module).
+      execArgv: [],
     };
     // Plain JavaScript evaluated in the worker: the same under tsx, vitest and the compiled dist/.
     const worker = new Worker(WORKER_SOURCE, { ...options, eval: true });
@@ -125,21 +127,28 @@ export class SyncBridge {
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { port, signal, url, timeoutMs } = workerData;
-const pg = require(workerData.pg);
-// Epoch milliseconds and counts are BIGINT: well inside a double.
-pg.types.setTypeParser(pg.types.builtins.INT8, (text) => Number(text));
-const pool = new pg.Pool({
-  connectionString: url,
-  max: 2,
-  connectionTimeoutMillis: timeoutMs,
-  statement_timeout: timeoutMs,
-  lock_timeout: timeoutMs,
-  query_timeout: timeoutMs,
-  idle_in_transaction_session_timeout: timeoutMs * 6,
-  application_name: 'course-bot',
-});
-// An idle client whose server went away: the next request finds out and says so.
-pool.on('error', () => undefined);
+// A worker that cannot set up answers every request with why, rather than leaving the main thread waiting.
+let pool;
+let broken;
+try {
+  const pg = require(workerData.pg);
+  // Epoch milliseconds and counts are BIGINT: well inside a double.
+  pg.types.setTypeParser(pg.types.builtins.INT8, (text) => Number(text));
+  pool = new pg.Pool({
+    connectionString: url,
+    max: 2,
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs,
+    lock_timeout: timeoutMs,
+    query_timeout: timeoutMs,
+    idle_in_transaction_session_timeout: timeoutMs * 6,
+    application_name: 'course-bot',
+  });
+  // An idle client whose server went away: the next request finds out and says so.
+  pool.on('error', () => undefined);
+} catch (error) {
+  broken = error;
+}
 let pinned;
 const result = (r) => ({ rows: r.rows, rowCount: r.rowCount ?? 0 });
 async function inTransaction(first, work) {
@@ -156,6 +165,7 @@ async function inTransaction(first, work) {
   }
 }
 async function handle(request) {
+  if (broken) throw broken;
   switch (request.op) {
     case 'query':
       return result(await (pinned ?? pool).query(request.sql, request.params));
