@@ -422,12 +422,12 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
       const settings = config();
       if (!settings.discord) throw new SetupError('register-commands needs DISCORD_TOKEN (see .env.example)');
       const logger = loggerFor(settings);
-      const [{ applicationId, discordRest, syncCommands }, { commandsJson }, { SqliteStore }] = await Promise.all([
+      const [{ applicationId, discordRest, syncCommands }, { commandsJson }, { openStateStore }] = await Promise.all([
         import('./platforms/discord/bot.js'),
         import('./platforms/discord/command-json.js'),
-        import('./store/sqlite-store.js'),
+        import('./store/open.js'),
       ]);
-      const store = new SqliteStore(settings.stateDb);
+      const store = openStateStore(settings);
       try {
         const rest = discordRest(settings.discord);
         const guildId = options.guild ?? settings.discord.guildId;
@@ -487,12 +487,12 @@ async function announceNow(settings: Config, io: CliIo, print: (text: string) =>
     }
   })();
   const logger = loggerFor(settings);
-  const [{ SqliteStore }, { createAnnouncer }, { cachedPlanReader }] = await Promise.all([
-    import('./store/sqlite-store.js'),
+  const [{ openStateStore }, { createAnnouncer }, { cachedPlanReader }] = await Promise.all([
+    import('./store/open.js'),
     import('./main.js'),
     import('./cli/plan.js'),
   ]);
-  const store = new SqliteStore(settings.stateDb);
+  const store = openStateStore(settings);
   try {
     const file = plain ?? loadCourseFile(settings.courseFile, settings.courseFileLabel, { plan: cachedPlanReader(store) });
     // What the bot posts: the file with the instructors' changes.

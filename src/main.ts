@@ -23,7 +23,7 @@ import { type PlatformFailure, type PlatformName, PlatformError } from './platfo
 import { TerminalMessenger } from './platforms/terminal/messenger.js';
 import { PromptScreen } from './platforms/terminal/screen.js';
 import { runTerminal } from './platforms/terminal/terminal.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { openStateStore } from './store/open.js';
 import { type EventPort, EventSync } from './events/sync.js';
 import { type RunningEventSync, runEventSync } from './events/run.js';
 import { DiscordEventPort } from './platforms/discord/events.js';
@@ -291,13 +291,13 @@ export async function start(options: StartOptions): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  let store: SqliteStore | undefined;
+  let store: StateStore | undefined;
   let cleanUp: () => void = () => undefined;
   try {
     // Where a refused course file is reported, once a platform is up.
     let tellInstructors: (text: string) => void = () => undefined;
-    const openStore = (): SqliteStore =>
-      (store ??= new SqliteStore(config.stateDb, {
+    const openStore = (): StateStore =>
+      (store ??= openStateStore(config, {
         // Once per incident (the file deleted or replaced, the disk full or failing), found by a write, the
         // health check or the minute check below.
         onTrouble: (error) => {

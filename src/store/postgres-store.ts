@@ -11,6 +11,7 @@ import type {
   StateStore,
 } from '../core/ports.js';
 import { decideClaim } from './claims.js';
+import { shownUrl } from './database-url.js';
 import { BridgeError, SyncBridge } from './pg-bridge.js';
 import { changeRow, claimRow, keyRow, valueRow, versionRow } from './rows.js';
 import { StateDbError } from './state-db-error.js';
@@ -68,17 +69,6 @@ export interface PostgresStoreOptions {
   readonly onTrouble?: (error: StateDbError) => void;
   /** Told, with a line to log and pass on, when the server answers again. */
   readonly onRecovered?: (message: string) => void;
-}
-
-/** `postgres://user@host:port/db`: the URL as it may be shown (logs, errors), without its password or query. */
-export function shownUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    const user = parsed.username ? `${decodeURIComponent(parsed.username)}@` : '';
-    return `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`;
-  } catch {
-    return 'postgres://…';
-  }
 }
 
 /** SQLSTATE classes that mean the server cannot serve us now: connection, resources, shutdown, login, database. */
