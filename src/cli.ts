@@ -17,6 +17,7 @@ import { type Config, ConfigError, PACKAGE_ROOT, label, loadConfig } from './con
 import { ImportError, courseYaml, importPlan } from './course-file/import-markdown.js';
 import { COURSE_FILE_LIMITS, CourseFileError, type ExportMarker, type LoadedCourse, loadCourseFile } from './course-file/read.js';
 import { courseSummary } from './course-file/summary.js';
+import { registerMigrate } from './cli/migrate.js';
 import { OutputError, writeFileAtomically, writeToStream } from './cli/output.js';
 import { createLogger, registerSecrets } from './log.js';
 import { platformFailure } from './platforms/failure.js';
@@ -471,6 +472,7 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
       setStatus(await announceNow(config(), io, print));
     });
 
+  registerMigrate(cli, { config, print, cwd });
   return cli;
 }
 
