@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../../src/store/postgres-store.js';
+import { FakeDiscord } from '../fakes/discord/index.js';
+import { type RunningChild, spawnCli, SPAWN_TIMEOUT } from '../support/child.js';
+import { type TestPostgres, startPostgres } from '../support/postgres.js';
+
+const TIMEOUT = SPAWN_TIMEOUT;
+
+/**
+ * Two hosts on one PostgreSQL (DATABASE_URL): the real bot, twice, against the local fake Discord and one real
+ * PostgreSQL server (a fresh database per test); each announcement must be posted once. The SQLite version of
+ * this is in announcer.test.ts.
+ */
+describe('the morning announcement from two instances on one PostgreSQL, exactly once', () => {
+  let postgres: TestPostgres | undefined;
+  let fake: FakeDiscord;
+  let dir: string;
+  let url: string;
+  let bots: RunningChild[];
+  const key = () => `mlops:2027-01-05:daily:discord:${fake.channelId}`;
+  const posts = () => fake.messages(fake.channelId).filter((message) => message.embeds?.[0]?.footer?.text.includes(key()));
+  const postRequests = () => fake.requests.filter((entry) => entry.method === 'POST' && entry.path === `/channels/${fake.channelId}/messages`);
+  const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  const startBot = (at: string) => {
+    const bot = spawnCli(['start', '--at', at], {
+      DISCORD_TOKEN: fake.token,
+      DISCORD_API_URL: fake.apiUrl,
+      DISCORD_GUILD_ID: fake.guildId,
+      DISCORD_ANNOUNCE_CHANNEL_ID: fake.channelId,
+      // Each "host" has a SQLite file of its own: only the PostgreSQL state is shared.
+      STATE_DB: join(dir, `host-${bots.length}.db`),
+      DATABASE_URL: url,
+      ANNOUNCE_LEASE_SECONDS: '2',
+    });
+    bots.push(bot);
+    return bot;
+  };
+
+  const claim = () => {
+    const store = new PostgresStore(url);
+    try {
+      return store.getClaim(key());
+    } finally {
+      store.close();
+    }
+  };
+  const sent = () => fake.waitFor(() => (claim()?.status === 'sent' ? claim() : undefined), { timeoutMs: 30_000, what: 'the claim recorded as sent' });
+
+  beforeAll(async () => {
+    postgres = await startPostgres();
+  });
+  afterAll(async () => {
+    await postgres?.stop();
+  });
+
+  beforeEach(async () => {
+    // No nonce deduplication in the fake: the bot's own claims and lookups must keep it to one post.
+    fake = await FakeDiscord.start({ heartbeatInterval: 1_000, nonceWindowMs: 0 });
+    dir = mkdtempSync(join(tmpdir(), 'course-bot-announce-pg-'));
+    url = await postgres!.database();
+    bots = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(bots.map((bot) => bot.stop('SIGKILL')));
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('two instances: one POST, one message, recorded as sent in PostgreSQL', { timeout: TIMEOUT }, async () => {
+    const [a, b] = [startBot('2027-01-05T07:59:58'), startBot('2027-01-05T07:59:58')];
+    await Promise.all([a.waitForOutput(/slash commands/), b.waitForOutput(/slash commands/)]);
+    const record = await sent();
+    await settle(3_000);
+    expect(postRequests()).toHaveLength(1);
+    expect(posts()).toHaveLength(1);
+    expect(record).toMatchObject({ status: 'sent', messageId: posts()[0]!.id, attempts: 1 });
+  });
+
+  it('both killed while the post is in flight (it lands), a third instance started: one message, recorded', { timeout: TIMEOUT }, async () => {
+    fake.failNext(`POST /channels/${fake.channelId}/messages`, { delayMs: 2_500 });
+    startBot('2027-01-05T08:00');
+    startBot('2027-01-05T08:00');
+    await fake.waitFor(() => fake.requests.find((entry) => entry.method === 'POST' && entry.path.startsWith('/channels/')), {
+      timeoutMs: 20_000,
+      what: 'the announcement POST',
+    });
+    await Promise.all(bots.map((bot) => bot.stop('SIGKILL')));
+    expect(claim()).toMatchObject({ status: 'pending' });
+    await fake.waitForMessage(fake.channelId, undefined, { timeoutMs: 10_000 });
+    const third = startBot('2027-01-05T08:00:10');
+    await third.waitForOutput(/announcement was already posted; recorded it/, 20_000);
+    expect(posts()).toHaveLength(1);
+    expect(await sent()).toMatchObject({ status: 'sent', messageId: posts()[0]!.id });
+    expect(postRequests()).toHaveLength(1);
+  });
+});
