@@ -98,4 +98,42 @@ describe('the morning announcement from two instances on one PostgreSQL, exactly
     expect(await sent()).toMatchObject({ status: 'sent', messageId: posts()[0]!.id });
     expect(postRequests()).toHaveLength(1);
   });
+
+  it('a PostgreSQL server that goes away: /healthz says 503 with "database unreachable", the bot keeps running', { timeout: TIMEOUT }, async () => {
+    // A server of its own, stopped halfway.
+    const own = await startPostgres();
+    try {
+      url = await own.database();
+      const bot = spawnCli(['start', '--at', '2027-01-05T10:00'], {
+        DISCORD_TOKEN: fake.token,
+        DISCORD_API_URL: fake.apiUrl,
+        DISCORD_GUILD_ID: fake.guildId,
+        STATE_DB: join(dir, 'host.db'),
+        DATABASE_URL: url,
+        HTTP_PORT: '0',
+        HTTP_HOST: '127.0.0.1',
+      });
+      bots.push(bot);
+      await bot.waitForOutput(/slash commands (registered|unchanged)/, 45_000);
+      const port = Number(/"port":(\d+),"host":"127\.0\.0\.1".*http server listening/.exec(bot.output().stderr)?.[1]);
+      const health = async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+        return { status: response.status, body: (await response.json()) as { checks: Record<string, string> } };
+      };
+      expect((await health()).status).toBe(200);
+      await own.stop();
+      const unhealthy = await health();
+      expect(unhealthy.status).toBe(503);
+      expect(unhealthy.body.checks.database).toMatch(
+        new RegExp(`^DATABASE_URL ${url.replace(':test-secret', '').replace(/[.]/g, '\\.')}: database unreachable \\(.+\\): check that the PostgreSQL server runs`),
+      );
+      // Failing fast: the next check answers at once with the same line.
+      expect((await health()).body.checks.database).toBe(unhealthy.body.checks.database);
+      expect(bot.output().stderr).not.toContain('test-secret');
+      expect(bot.output().stderr).toMatch(/database unreachable/);
+      expect(await Promise.race([bot.exited.then(() => 'exited'), settle(500).then(() => 'running')])).toBe('running');
+    } finally {
+      await own.stop();
+    }
+  });
 });
