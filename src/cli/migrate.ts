@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type Config, ConfigError } from '../config.js';
+import { registerSecrets } from '../log.js';
+import { databaseSecrets } from '../store/open.js';
 
 /** What `migrate` needs from the command line around it. */
 export interface MigrateCommandDeps {
@@ -25,6 +27,7 @@ export function registerMigrate(cli: Command, deps: MigrateCommandDeps): void {
       if (!settings.database) {
         throw new ConfigError(['DATABASE_URL is not set: migrate copies STATE_DB into the PostgreSQL database it names (see .env.example)'], null);
       }
+      registerSecrets(databaseSecrets(settings.database.url));
       const from = options.from === undefined ? settings.stateDb : resolve(deps.cwd, options.from);
       const { migrateToPostgres, migrationReport } = await import('../store/migrate.js');
       const counts = await migrateToPostgres({

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { StateStore } from '../core/ports.js';
+import { registerSecrets } from '../log.js';
 import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { StateDbError } from './state-db-error.js';
@@ -14,9 +15,22 @@ export interface StoreHooks {
 
 /**
  * The state store the configuration names: PostgreSQL when `DATABASE_URL` is set (instances on several hosts),
- * else the SQLite file `STATE_DB`. Throws a `StateDbError` with one line when it cannot be used.
+ * else the SQLite file `STATE_DB`. The URL's password is registered as a secret first: no log line shows it. Throws a `StateDbError` with one line when it cannot be used.
  */
 export function openStateStore(config: Pick<Config, 'stateDb' | 'database'>, hooks: StoreHooks = {}): StateStore {
-  if (config.database) return new PostgresStore(config.database.url, { shown: config.database.shown, ...hooks });
+  if (config.database) {
+    registerSecrets(databaseSecrets(config.database.url));
+    return new PostgresStore(config.database.url, { shown: config.database.shown, ...hooks });
+  }
   return new SqliteStore(config.stateDb, hooks);
+}
+
+/** The password of a database URL (as written and decoded) and the URL itself: never to be logged. */
+export function databaseSecrets(url: string): string[] {
+  try {
+    const password = new URL(url).password;
+    return password ? [url, password, decodeURIComponent(password)] : [url];
+  } catch {
+    return [url];
+  }
 }
