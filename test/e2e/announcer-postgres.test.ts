@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { PostgresStore } from '../../src/store/postgres-store.js';
 import { FakeDiscord } from '../fakes/discord/index.js';
 import { type RunningChild, spawnCli, SPAWN_TIMEOUT } from '../support/child.js';
-import { type TestPostgres, startPostgres } from '../support/postgres.js';
+import { type TestPostgres, startPostgres, startProxy } from '../support/postgres.js';
 
 const TIMEOUT = SPAWN_TIMEOUT;
 
@@ -99,17 +99,16 @@ describe('the morning announcement from two instances on one PostgreSQL, exactly
     expect(postRequests()).toHaveLength(1);
   });
 
-  it('a PostgreSQL server that goes away: /healthz says 503 with "database unreachable", the bot keeps running', { timeout: TIMEOUT }, async () => {
-    // A server of its own, stopped halfway.
-    const own = await startPostgres();
+  it('a PostgreSQL server that goes away: /healthz says 503 with "database unreachable", the bot keeps running and recovers', { timeout: TIMEOUT }, async () => {
+    // The bot reaches the server through a proxy, taken down halfway and brought back.
+    const proxy = await startProxy(postgres!.port);
     try {
-      url = await own.database();
       const bot = spawnCli(['start', '--at', '2027-01-05T10:00'], {
         DISCORD_TOKEN: fake.token,
         DISCORD_API_URL: fake.apiUrl,
         DISCORD_GUILD_ID: fake.guildId,
         STATE_DB: join(dir, 'host.db'),
-        DATABASE_URL: url,
+        DATABASE_URL: url.replace(`:${postgres!.port}/`, `:${proxy.port}/`),
         HTTP_PORT: '0',
         HTTP_HOST: '127.0.0.1',
       });
@@ -121,19 +120,25 @@ describe('the morning announcement from two instances on one PostgreSQL, exactly
         return { status: response.status, body: (await response.json()) as { checks: Record<string, string> } };
       };
       expect((await health()).status).toBe(200);
-      await own.stop();
+      await proxy.down();
       const unhealthy = await health();
       expect(unhealthy.status).toBe(503);
       expect(unhealthy.body.checks.database).toMatch(
-        new RegExp(`^DATABASE_URL ${url.replace(':test-secret', '').replace(/[.]/g, '\\.')}: database unreachable \\(.+\\): check that the PostgreSQL server runs`),
+        new RegExp(`^DATABASE_URL ${url.replace(':test-secret', '').replace(`:${postgres!.port}/`, `:${proxy.port}/`).replace(/[.]/g, '\\.')}: database unreachable \\(.+\\): check that the PostgreSQL server runs`),
       );
       // Failing fast: the next check answers at once with the same line.
       expect((await health()).body.checks.database).toBe(unhealthy.body.checks.database);
       expect(bot.output().stderr).not.toContain('test-secret');
       expect(bot.output().stderr).toMatch(/database unreachable/);
       expect(await Promise.race([bot.exited.then(() => 'exited'), settle(500).then(() => 'running')])).toBe('running');
+      // Back: once the fail-fast pause (10 s) is over, the next check reaches it, and the bot says so.
+      await proxy.up();
+      const deadline = Date.now() + 45_000;
+      while ((await health()).status !== 200 && Date.now() < deadline) await settle(1_000);
+      expect((await health()).body.checks.database).toBe('ok');
+      await bot.waitForOutput(/answers again: schedule changes and announcements are stored again/, 10_000);
     } finally {
-      await own.stop();
+      await proxy.stop();
     }
   });
 });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { MemoryStore } from '../../src/store/memory-store.js';
 import { PG_MIGRATIONS, PostgresStore } from '../../src/store/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { StateDbError } from '../../src/store/state-db-error.js';
-import { type TestPostgres, freePort, startPostgres } from '../support/postgres.js';
+import { type TestPostgres, freePort, startPostgres, startProxy } from '../support/postgres.js';
 
 const scratch: string[] = [];
 const ALICE: Actor = { platform: 'discord', id: '42', name: 'alice' };
@@ -806,56 +805,3 @@ describe('SqliteStore only', () => {
     expect(open(source).getValue('k')).toBe('v');
   });
 });
-
-/**
- * A TCP proxy to the test server in a child process (this process blocks while the store waits), which can be
- * taken down (connections cut, new ones refused) and brought up again on the same port.
- */
-async function startProxy(target: number): Promise<{ port: number; down(): Promise<void>; up(): Promise<void>; stop(): Promise<void> }> {
-  const port = await freePort();
-  const script = `
-    const net = require('node:net');
-    const sockets = new Set();
-    let server;
-    const up = (done) => {
-      server = net.createServer((socket) => {
-        const upstream = net.connect(${target}, '127.0.0.1');
-        sockets.add(socket); sockets.add(upstream);
-        socket.pipe(upstream).pipe(socket);
-        const drop = () => { socket.destroy(); upstream.destroy(); };
-        socket.on('error', drop); upstream.on('error', drop); socket.on('close', drop); upstream.on('close', drop);
-      });
-      server.listen(${port}, '127.0.0.1', done);
-    };
-    up(() => process.stdout.write('ok\\n'));
-    require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
-      if (line === 'down') {
-        for (const socket of sockets) socket.destroy();
-        sockets.clear();
-        server.close(() => process.stdout.write('ok\\n'));
-      } else if (line === 'up') up(() => process.stdout.write('ok\\n'));
-    });
-  `;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let pending: (() => void)[] = [];
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    for (const _ of chunk.split('\n').filter(Boolean)) pending.shift()?.();
-  });
-  const answer = () => new Promise<void>((resolve) => pending.push(resolve));
-  await answer();
-  const send = async (line: string) => {
-    const done = answer();
-    child.stdin.write(`${line}\n`);
-    await done;
-  };
-  return {
-    port,
-    down: () => send('down'),
-    up: () => send('up'),
-    stop: async () => {
-      pending = [];
-      child.kill();
-      await new Promise((resolve) => child.once('exit', resolve));
-    },
-  };
-}

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -71,6 +72,59 @@ export async function startPostgres(): Promise<TestPostgres> {
     async stop() {
       await server.stop().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A TCP proxy to the test server in a child process (this process blocks while the store waits), which can be
+ * taken down (connections cut, new ones refused) and brought up again on the same port.
+ */
+export async function startProxy(target: number): Promise<{ port: number; down(): Promise<void>; up(): Promise<void>; stop(): Promise<void> }> {
+  const port = await freePort();
+  const script = `
+    const net = require('node:net');
+    const sockets = new Set();
+    let server;
+    const up = (done) => {
+      server = net.createServer((socket) => {
+        const upstream = net.connect(${target}, '127.0.0.1');
+        sockets.add(socket); sockets.add(upstream);
+        socket.pipe(upstream).pipe(socket);
+        const drop = () => { socket.destroy(); upstream.destroy(); };
+        socket.on('error', drop); upstream.on('error', drop); socket.on('close', drop); upstream.on('close', drop);
+      });
+      server.listen(${port}, '127.0.0.1', done);
+    };
+    up(() => process.stdout.write('ok\\n'));
+    require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
+      if (line === 'down') {
+        for (const socket of sockets) socket.destroy();
+        sockets.clear();
+        server.close(() => process.stdout.write('ok\\n'));
+      } else if (line === 'up') up(() => process.stdout.write('ok\\n'));
+    });
+  `;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let pending: (() => void)[] = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    for (const _ of chunk.split('\n').filter(Boolean)) pending.shift()?.();
+  });
+  const answer = () => new Promise<void>((resolve) => pending.push(resolve));
+  await answer();
+  const send = async (line: string) => {
+    const done = answer();
+    child.stdin.write(`${line}\n`);
+    await done;
+  };
+  return {
+    port,
+    down: () => send('down'),
+    up: () => send('up'),
+    stop: async () => {
+      pending = [];
+      child.kill();
+      await new Promise((resolve) => child.once('exit', resolve));
     },
   };
 }
