@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { MessageChannel, type MessagePort, Worker, type WorkerOptions, receiveMessageOnPort } from 'node:worker_threads';
 
-/** What the main thread asks the worker ({@link WORKER_SOURCE}). */
+/** What the main thread asks the worker (`WORKER_SOURCE` below), with the id its answer carries. */
 export type BridgeRequest = { readonly id: number } & (
   | { readonly op: 'query'; readonly sql: string; readonly params: readonly unknown[] }
   /** One statement in a transaction of its own that runs `first` (taking locks) before it. */
@@ -32,7 +32,9 @@ export class BridgeError extends Error {
 type Ask =
   | { op: 'query'; sql: string; params: readonly unknown[] }
   | { op: 'write'; sql: string; params: readonly unknown[]; first: readonly string[] }
-  | { op: 'begin'; first: readonly string[] } | { op: 'end'; commit: boolean } | { op: 'close' };
+  | { op: 'begin'; first: readonly string[] }
+  | { op: 'end'; commit: boolean }
+  | { op: 'close' };
 
 /**
  * A synchronous call into an asynchronous `pg` pool: the pool lives in a worker thread; `call` posts a request
