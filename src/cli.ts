@@ -14,6 +14,7 @@ import { type CliIo, EXIT_INVALID, EXIT_USAGE, SetupError, UsageError, cliContex
 import { registerExport } from './cli/export.js';
 import { registerImport } from './cli/import.js';
 import { registerInviteUrl } from './cli/invite-url.js';
+import { registerMigrate } from './cli/migrate.js';
 import { OutputError, writeToStream } from './cli/output.js';
 import { registerPlan } from './cli/plan.js';
 import { registerRegisterCommands } from './cli/register-commands.js';
@@ -48,6 +49,7 @@ const SUBCOMMANDS = [
   registerSlackManifest,
   registerRegisterCommands,
   registerAnnounce,
+  registerMigrate,
 ] as const;
 
 function program(io: CliIo, setStatus: (code: number) => void): Program {

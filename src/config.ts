@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { specialKind, tooLargeMessage } from './regular-file.js';
+import { shownUrl } from './store/database-url.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -59,6 +60,12 @@ const envSchema = z.object({
   COURSES_DIR: optionalText,
   COURSE_FILE: optionalText,
   STATE_DB: optionalText.default('var/course-bot.db'),
+  DATABASE_URL: optionalText.pipe(
+    z
+      .string()
+      .refine(databaseUrlProblem, 'must be a PostgreSQL URL such as postgres://user:password@host:5432/database')
+      .optional(),
+  ),
   LOG_LEVEL: optionalText.transform((value) => value?.toLowerCase()).pipe(
     z
       .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
@@ -191,6 +198,11 @@ export interface Config {
   readonly coursesDir?: { readonly path: string; readonly label: string };
   /** Absolute path of the SQLite state database, or `:memory:`. */
   readonly stateDb: string;
+  /**
+   * `DATABASE_URL`: the state store on a PostgreSQL server instead of `stateDb` (instances on several hosts).
+   * `shown` is the URL without its password, for logs and messages.
+   */
+  readonly database?: { readonly url: string; readonly shown: string };
   readonly logLevel: LogLevel;
   /** Whether `LOG_LEVEL` was set (the terminal chat hides info lines unless it was). */
   readonly logLevelSet: boolean;
@@ -256,7 +268,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     throw new ConfigError(
       result.error.issues.map((issue) => {
         const name = String(issue.path[0]);
-        const shown = SECRET_NAME.test(name) ? 'a hidden value' : `"${String(env[name])}"`;
+        const shown = SECRET_NAME.test(name)
+          ? 'a hidden value'
+          : name === 'DATABASE_URL'
+            ? databaseUrlShown(String(env[name]))
+            : `"${String(env[name])}"`;
         return `${name}: ${issue.message} (got ${shown})`;
       }),
     );
@@ -284,6 +300,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     courseFileIsBundled: bundled,
     ...(coursesDir !== undefined && { coursesDir: { path: coursesDir, label: label(coursesDir, cwd) } }),
     stateDb: values.STATE_DB === ':memory:' ? ':memory:' : resolve(cwd, values.STATE_DB),
+    ...(values.DATABASE_URL !== undefined && { database: { url: values.DATABASE_URL, shown: shownUrl(values.DATABASE_URL) } }),
     logLevel: values.LOG_LEVEL,
     logLevelSet: env.LOG_LEVEL !== undefined && env.LOG_LEVEL.trim() !== '',
     logFormat: values.LOG_FORMAT,
@@ -511,4 +528,27 @@ function defined<T extends Record<string, string | undefined>>(values: T): Parti
 export function label(path: string, cwd: string = process.cwd()): string {
   const rel = relative(cwd, path);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+/** Whether `value` is a URL the PostgreSQL store can connect to: postgres(ql)://, a host, a database name. */
+function databaseUrlProblem(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return /^postgres(ql)?:$/.test(url.protocol) && url.hostname !== '' && url.pathname.length > 1;
+  } catch {
+    return false;
+  }
+}
+
+
+/** How a bad `DATABASE_URL` is shown: without its password; not at all when it is no URL with a host (it may hold one). */
+function databaseUrlShown(value: string): string {
+  let host = '';
+  try {
+    host = new URL(value).host;
+  } catch {
+    // Shown as no URL below.
+  }
+  // Without a host (`user:password@db`), the password would be read as a scheme and a path.
+  return host === '' ? 'a value that is not a URL, not shown: it may hold a password' : `"${shownUrl(value)}"`;
 }

@@ -12,7 +12,7 @@ import { FAILED_STARTS_KEY, backOffAfterFailedStarts, markStartGood } from './st
 import { type PlatformFailure, PlatformError } from './platforms/failure.js';
 import { type Platform, type PlatformDeps, chatConfigured, configuredPlatforms, environmentTargets } from './platforms/platform.js';
 import { PromptScreen } from './platforms/terminal/screen.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { type StoreHooks, openStateStore } from './store/open.js';
 import { StateDbError } from './store/state-db-error.js';
 
 export interface StartOptions {
@@ -26,18 +26,12 @@ export interface StartOptions {
   readonly errorOutput?: NodeJS.WritableStream;
 }
 
-/** What the state store tells whoever runs the bot, once per incident (a file deleted or replaced, a full disk). */
-export interface StoreHooks {
-  readonly onTrouble: (error: StateDbError) => void;
-  readonly onRecovered: (message: string) => void;
-}
-
 /** The state store the bot keeps its claims, changes and settings in, and closes when it stops. */
-export type BotStore = StateStore & { assertWritable(): void; close(): void };
+export type BotStore = StateStore;
 
 /** Opens the configured state store: the one place that chooses which store a deployment uses. */
 export function openStore(config: Config, hooks: StoreHooks): BotStore {
-  return new SqliteStore(config.stateDb, hooks);
+  return openStateStore(config, hooks);
 }
 
 /** How long the other platforms may take to say whether they could start, once one could not. */

@@ -14,13 +14,13 @@ export function registerRegisterCommands(cli: Program, ctx: CliContext): void {
       const settings = ctx.config();
       if (!settings.discord) throw new SetupError('register-commands needs DISCORD_TOKEN (see .env.example)');
       const logger = loggerFor(settings);
-      const [{ applicationId, discordRest, syncCommands }, { commandsJson }, { SqliteStore }, { commands }] = await Promise.all([
+      const [{ applicationId, discordRest, syncCommands }, { commandsJson }, { openStateStore }, { commands }] = await Promise.all([
         import('../platforms/discord/bot.js'),
         import('../platforms/discord/command-json.js'),
-        import('../store/sqlite-store.js'),
+        import('../store/open.js'),
         import('../core/commands/registry.js'),
       ]);
-      const store = new SqliteStore(settings.stateDb);
+      const store = openStateStore(settings);
       try {
         const rest = discordRest(settings.discord);
         const guildId = options.guild ?? settings.discord.guildId;

@@ -3,23 +3,41 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StateStore } from '../../src/core/ports.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
+import { PostgresStore } from '../../src/store/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { ROOT } from '../support/child.js';
+import { type TestPostgres, startPostgres } from '../support/postgres.js';
+import { race } from './racers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'course-bot-claims-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// One real PostgreSQL server for this file, with a fresh database per test.
+let postgres: TestPostgres | undefined;
+let pgUrl = '';
+beforeAll(async () => {
+  postgres = await startPostgres();
+});
+afterAll(async () => {
+  await postgres?.stop();
+});
 
 let files = 0;
 const stores: [string, () => StateStore][] = [
   ['MemoryStore', () => new MemoryStore()],
   ['SqliteStore', () => new SqliteStore(join(dir, `contract-${(files += 1)}.db`))],
+  // A fresh database for each test (made before it: see beforeEach below).
+  ['PostgresStore', () => new PostgresStore(pgUrl)],
 ];
 
-describe.each(stores)('announcement claims: %s', (_name, open) => {
+describe.each(stores)('announcement claims: %s', (name, open) => {
   const lease = { leaseMs: 1_000 };
+  beforeEach(async () => {
+    if (name === 'PostgresStore') pgUrl = await postgres!.database();
+  });
 
   it('gives a key to the first claimant only, while its lease lasts', () => {
     const store = open();
@@ -107,6 +125,35 @@ describe('announcement claims across processes', () => {
     const [a, b] = await Promise.all([race('a'), race('b')]);
     expect(a.length + b.length).toBe(300);
     expect(new Set([...a, ...b]).size).toBe(300);
+  });
+});
+
+describe('announcement claims on one PostgreSQL server, across processes', () => {
+  it('give each key to exactly one of two processes racing for it', async () => {
+    const url = await postgres!.database();
+    new PostgresStore(url).close();
+    const script = `
+      const { PostgresStore } = await import('./src/store/postgres-store.ts');
+      const store = new PostgresStore(${JSON.stringify(url)});
+      ready();
+      await start;
+      const won = [];
+      for (let i = 0; i < 300; i += 1) {
+        if (store.claim('key-' + i, { owner: process.argv[1], now: Date.now(), leaseMs: 60_000 }).kind === 'claimed') won.push(i);
+      }
+      store.close();
+      process.stdout.write(JSON.stringify(won));
+    `;
+    const [a, b] = await race<number[]>(script, ['a', 'b']);
+    expect(a!.length + b!.length).toBe(300);
+    expect(new Set([...a!, ...b!]).size).toBe(300);
+    const store = new PostgresStore(url);
+    try {
+      for (const i of a!) expect(store.getClaim(`key-${i}`)).toMatchObject({ owner: 'a', status: 'pending', attempts: 1 });
+      for (const i of b!) expect(store.getClaim(`key-${i}`)).toMatchObject({ owner: 'b', status: 'pending', attempts: 1 });
+    } finally {
+      store.close();
+    }
   });
 });
 

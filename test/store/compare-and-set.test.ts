@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../../src/store/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { type TestPostgres, startPostgres } from '../support/postgres.js';
 import { race } from './racers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'course-bot-cas-'));
@@ -34,6 +36,44 @@ describe('compareAndSetValue across processes', () => {
     expect(a!.length + b!.length).toBe(KEYS);
     expect(new Set([...a!, ...b!]).size).toBe(KEYS);
     const store = new SqliteStore(path);
+    try {
+      for (const i of a!) expect(store.getValue(`key-${i}`)).toBe('a');
+      for (const i of b!) expect(store.getValue(`key-${i}`)).toBe('b');
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('compareAndSetValue across processes on one PostgreSQL server', () => {
+  let postgres: TestPostgres | undefined;
+  beforeAll(async () => {
+    postgres = await startPostgres();
+  });
+  afterAll(async () => {
+    await postgres?.stop();
+  });
+
+  it('gives each key to exactly one of two processes racing for it, and stores that one’s value', { timeout: 120_000 }, async () => {
+    const url = await postgres!.database();
+    new PostgresStore(url).close();
+    const script = `
+      const { PostgresStore } = await import('./src/store/postgres-store.ts');
+      const store = new PostgresStore(${JSON.stringify(url)});
+      const me = process.argv[1];
+      ready();
+      await start;
+      const won = [];
+      for (let i = 0; i < ${KEYS}; i += 1) {
+        if (store.compareAndSetValue('key-' + i, undefined, me)) won.push(i);
+      }
+      store.close();
+      process.stdout.write(JSON.stringify(won));
+    `;
+    const [a, b] = await race<number[]>(script, ['a', 'b']);
+    expect(a!.length + b!.length).toBe(KEYS);
+    expect(new Set([...a!, ...b!]).size).toBe(KEYS);
+    const store = new PostgresStore(url);
     try {
       for (const i of a!) expect(store.getValue(`key-${i}`)).toBe('a');
       for (const i of b!) expect(store.getValue(`key-${i}`)).toBe('b');

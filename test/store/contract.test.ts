@@ -2,12 +2,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ScheduleChange } from '../../src/core/course/changes.js';
 import type { Actor, StateStore } from '../../src/core/ports.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
+import { PG_MIGRATIONS, PostgresStore } from '../../src/store/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { StateDbError } from '../../src/store/state-db-error.js';
+import { type TestPostgres, freePort, startPostgres, startProxy } from '../support/postgres.js';
 
 const scratch: string[] = [];
 const ALICE: Actor = { platform: 'discord', id: '42', name: 'alice' };
@@ -409,6 +411,162 @@ describe('SqliteStore on a temp file', () => {
 });
 
 describeStoreContract('SqliteStore (:memory:)', () => new SqliteStore(':memory:'));
+
+// One real server for this file; each test gets a new, empty database.
+let postgres: TestPostgres | undefined;
+const server = (): TestPostgres => {
+  if (!postgres) throw new Error('the PostgreSQL server did not start');
+  return postgres;
+};
+beforeAll(async () => {
+  postgres = await startPostgres();
+});
+afterAll(async () => {
+  await postgres?.stop();
+});
+
+describe('PostgresStore on a real server', () => {
+  let url = '';
+  beforeEach(async () => {
+    url = await server().database();
+  });
+  describeStoreContract('PostgresStore', () => new PostgresStore(url));
+});
+
+describe('PostgresStore only', () => {
+  const opened: PostgresStore[] = [];
+  const open = (url: string, options?: ConstructorParameters<typeof PostgresStore>[1]): PostgresStore => {
+    const store = new PostgresStore(url, options);
+    opened.push(store);
+    return store;
+  };
+  afterEach(() => {
+    for (const store of opened.splice(0)) store.close();
+  });
+
+  it('records the schema version, keeps values across close and reopen, and migrates once', async () => {
+    const url = await server().database();
+    const first = open(url);
+    expect(first.schemaVersion()).toBe(PG_MIGRATIONS.length);
+    first.setValue('k', 'v');
+    first.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1_000);
+    first.close();
+    const second = open(url);
+    expect(second.schemaVersion()).toBe(PG_MIGRATIONS.length);
+    expect(second.getValue('k')).toBe('v');
+    expect(second.listChanges('demo')).toHaveLength(1);
+  });
+
+  it('refuses a database written by a newer schema with one line naming DATABASE_URL, and leaves it untouched', async () => {
+    const url = await server().database();
+    const store = open(url);
+    store.setValue('k', 'v');
+    // What a newer course-bot would have written.
+    const client = (await import('pg')).default;
+    const direct = new client.Client({ connectionString: url });
+    await direct.connect();
+    await direct.query('UPDATE course_bot_schema SET version = $1', [PG_MIGRATIONS.length + 1]);
+    await direct.end();
+    store.close();
+    let error: unknown;
+    try {
+      new PostgresStore(url);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(StateDbError);
+    const shown = url.replace(':test-secret', '');
+    expect((error as Error).message).toBe(
+      `DATABASE_URL ${shown} was written by a newer course-bot (schema ${PG_MIGRATIONS.length + 1} > ${PG_MIGRATIONS.length}): ` +
+        'run that version or a newer one, or point DATABASE_URL at another database.',
+    );
+    expect((error as Error).message).not.toContain('test-secret');
+    const after = new client.Client({ connectionString: url });
+    await after.connect();
+    const version = await after.query('SELECT version FROM course_bot_schema');
+    const kept = await after.query("SELECT value FROM kv WHERE key = 'k'");
+    await after.end();
+    expect(version.rows).toEqual([{ version: PG_MIGRATIONS.length + 1 }]);
+    expect(kept.rows).toEqual([{ value: 'v' }]);
+  });
+
+  it('a transaction holds the write lock from its first read: another instance cannot write in between', async () => {
+    const url = await server().database();
+    const mine = open(url);
+    // The other instance gives up after 300 ms instead of waiting for this transaction.
+    const other = open(url, { timeoutMs: 300, failFastMs: 0 });
+    mine.setValue('k', 'v0');
+    const seen = mine.transaction(() => {
+      const value = mine.getValue('k');
+      expect(other.getValue('k')).toBe('v0');
+      expect(() => other.setValue('k', 'from other')).toThrow(/lock timeout|unreachable|canceling/i);
+      expect(() => other.compareAndSetValue('k', 'v0', 'from other')).toThrow(/lock timeout|unreachable|canceling/i);
+      expect(() => other.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, BOB, 1)).toThrow(/lock timeout|unreachable|canceling/i);
+      mine.setValue('k', `${value}+1`);
+      return value;
+    });
+    expect(seen).toBe('v0');
+    expect(other.getValue('k')).toBe('v0+1');
+    expect(other.listChanges('demo')).toEqual([]);
+    other.setValue('k', 'from other');
+    expect(mine.getValue('k')).toBe('from other');
+  });
+
+  it('a server that does not answer fails within the timeout, then at once with one line, without the password', async () => {
+    const port = await freePort();
+    const url = `postgres://bot:hunter2@127.0.0.1:${port}/state`;
+    let error: unknown;
+    try {
+      open(url, { timeoutMs: 500 });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(StateDbError);
+    const message = (error as Error).message;
+    expect(message).toMatch(new RegExp(`^DATABASE_URL postgres://bot@127\\.0\\.0\\.1:${port}/state: database cannot be used \\(.*ECONNREFUSED.*\\): check that the PostgreSQL server runs`));
+    expect(message).not.toContain('hunter2');
+    expect(message).not.toContain('\n');
+  });
+
+  it('after losing the server, calls fail fast with "database unreachable" and health says so; they work again once it answers', async () => {
+    const url = await server().database();
+    const proxy = await startProxy(server().port);
+    try {
+      const told: string[] = [];
+      const store = open(url.replace(`:${server().port}/`, `:${proxy.port}/`), {
+        timeoutMs: 1_000,
+        failFastMs: 1_000,
+        onTrouble: (error) => told.push(error.message),
+        onRecovered: (line) => told.push(line),
+      });
+      store.setValue('k', 'v');
+      await proxy.down();
+      let first: unknown;
+      try {
+        store.getValue('k');
+      } catch (caught) {
+        first = caught;
+      }
+      expect(first).toBeInstanceOf(StateDbError);
+      expect((first as Error).message).toMatch(
+        /^DATABASE_URL postgres:\/\/course_bot_test@127\.0\.0\.1:\d+\/\w+: database unreachable \(.+\): check that the PostgreSQL server runs/,
+      );
+      expect((first as Error).message).not.toContain('test-secret');
+      // Failing fast: the same error, at once, for writes and health checks alike; told once.
+      expect(() => store.setValue('k', 'w')).toThrow((first as Error).message);
+      expect(() => store.assertWritable()).toThrow((first as Error).message);
+      expect(told).toEqual([(first as Error).message]);
+      await proxy.up();
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect(store.getValue('k')).toBe('v');
+      expect(() => store.assertWritable()).not.toThrow();
+      expect(told).toEqual([(first as Error).message, expect.stringMatching(/answers again/)]);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+});
 
 describe('SqliteStore only', () => {
   const opened: SqliteStore[] = [];

@@ -1,0 +1,10 @@
+/** `postgres://user@host:port/db`: a database URL as it may be shown (logs, errors), without its password or query. */
+export function shownUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const user = parsed.username ? `${decodeURIComponent(parsed.username)}@` : '';
+    return `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`;
+  } catch {
+    return 'postgres://…';
+  }
+}

@@ -1,0 +1,233 @@
+import { createRequire } from 'node:module';
+import { MessageChannel, type MessagePort, Worker, type WorkerOptions, receiveMessageOnPort } from 'node:worker_threads';
+
+/** What the main thread asks the worker (`WORKER_SOURCE` below), with the id its answer carries. */
+export type BridgeRequest = { readonly id: number } & (
+  | { readonly op: 'query'; readonly sql: string; readonly params: readonly unknown[] }
+  /** One statement in a transaction of its own that runs `first` (taking locks) before it. */
+  | { readonly op: 'write'; readonly sql: string; readonly params: readonly unknown[]; readonly first: readonly string[] }
+  /** Pins a client and runs BEGIN, then `first` (taking locks) on it: queries go to it until `end`. */
+  | { readonly op: 'begin'; readonly first: readonly string[] }
+  | { readonly op: 'end'; readonly commit: boolean }
+  | { readonly op: 'close' }
+);
+
+/** The worker's answer to the request with the same id. */
+export type BridgeReply =
+  | { readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: { readonly message: string; readonly code?: string } };
+
+/** An error the worker reported (the server's SQLSTATE or Node's code in `code`), or a wait that ran out (`timeout`). */
+export class BridgeError extends Error {
+  override readonly name = 'BridgeError';
+
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+type Ask =
+  | { op: 'query'; sql: string; params: readonly unknown[] }
+  | { op: 'write'; sql: string; params: readonly unknown[]; first: readonly string[] }
+  | { op: 'begin'; first: readonly string[] }
+  | { op: 'end'; commit: boolean }
+  | { op: 'close' };
+
+/**
+ * A synchronous call into an asynchronous `pg` pool: the pool lives in a worker thread; `call` posts a request
+ * and blocks this thread with `Atomics.wait` on a shared counter until the worker answers (or `waitMs` passes),
+ * then takes the answer off the port with `receiveMessageOnPort`. The approach of `synckit`, in a few lines.
+ * A wait that runs out ends the worker (its connections close, so the server rolls back what it had open); the
+ * next call starts a new one.
+ */
+export class SyncBridge {
+  readonly #url: string;
+  readonly #timeoutMs: number;
+  readonly #firstWaitMs: number;
+  #worker: { worker: Worker; port: MessagePort; signal: Int32Array } | undefined;
+  #next = 0;
+  /** Whether the current worker has answered once (its first answer waits for it to start). */
+  #started = false;
+
+  /**
+   * @param url the connection string (it stays in this process's memory only)
+   * @param timeoutMs how long the server may take to connect or to run one statement
+   * @param firstWaitMs how long a new worker may take to start (loading `pg`, or TypeScript in development)
+   */
+  constructor(url: string, timeoutMs: number, firstWaitMs: number) {
+    this.#url = url;
+    this.#timeoutMs = timeoutMs;
+    this.#firstWaitMs = firstWaitMs;
+  }
+
+  /** Runs one request in the worker and returns its value; throws a `BridgeError` for its error or a wait run out. */
+  call(ask: Ask): unknown {
+    const current = (this.#worker ??= this.#start());
+    const id = (this.#next += 1);
+    const request = { ...ask, id } as BridgeRequest;
+    current.port.postMessage(request);
+    // The worker needs time for the server's timeout to fire and to answer it: a margin over it.
+    const waitMs = (this.#started ? 0 : this.#firstWaitMs) + this.#timeoutMs + 1_000;
+    const deadline = performance.now() + waitMs;
+    for (;;) {
+      const seen = Atomics.load(current.signal, 0);
+      const received = receiveMessageOnPort(current.port);
+      if (received) {
+        const reply = received.message as BridgeReply;
+        // An answer to a request given up on earlier: not this one's.
+        if (reply.id !== id) continue;
+        this.#started = true;
+        if (reply.ok) return reply.value;
+        throw new BridgeError(reply.error.message, reply.error.code);
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        this.stop();
+        throw new BridgeError(`no answer within ${Math.round(waitMs / 1000)} s`, 'timeout');
+      }
+      Atomics.wait(current.signal, 0, seen, left);
+    }
+  }
+
+  /** Ends the worker at once (its connections close with it). */
+  stop(): void {
+    const current = this.#worker;
+    this.#worker = undefined;
+    this.#started = false;
+    if (!current) return;
+    current.port.close();
+    void current.worker.terminate();
+  }
+
+  #start(): { worker: Worker; port: MessagePort; signal: Int32Array } {
+    const { port1, port2 } = new MessageChannel();
+    const signal = new Int32Array(new SharedArrayBuffer(4));
+    const options: WorkerOptions = {
+      workerData: { port: port2, signal, url: this.#url, timeoutMs: this.#timeoutMs, pg: createRequire(import.meta.url).resolve('pg') },
+      transferList: [port2],
+      // None of this process's flags (`--input-type=module` would make the CommonJS source a module).
+      execArgv: [],
+    };
+    // Plain JavaScript evaluated in the worker: the same under tsx, vitest and the compiled dist/.
+    const worker = new Worker(WORKER_SOURCE, { ...options, eval: true });
+    // The worker must not keep the process alive, nor crash it.
+    worker.unref();
+    worker.on('error', () => undefined);
+    port1.unref();
+    return { worker, port: port1, signal };
+  }
+}
+
+/**
+ * The worker: it owns the `pg` pool and runs what the main thread asks, one request at a time, answering on the
+ * port and then bumping the shared counter the main thread waits on. A client is pinned from `begin` to `end`.
+ * CommonJS evaluated as a string (`pg` is required by the path the main thread resolved).
+ */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { port, signal, url, timeoutMs } = workerData;
+// A worker that cannot set up answers every request with why, rather than leaving the main thread waiting.
+let pool;
+let broken;
+try {
+  const pg = require(workerData.pg);
+  // Epoch milliseconds and counts are BIGINT: well inside a double.
+  pg.types.setTypeParser(pg.types.builtins.INT8, (text) => Number(text));
+  pool = new pg.Pool({
+    connectionString: url,
+    max: 2,
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs,
+    lock_timeout: timeoutMs,
+    query_timeout: timeoutMs,
+    idle_in_transaction_session_timeout: timeoutMs * 6,
+    application_name: 'course-bot',
+  });
+  // An idle client whose server went away: the next request finds out and says so.
+  pool.on('error', () => undefined);
+} catch (error) {
+  broken = error;
+}
+let pinned;
+const result = (r) => ({ rows: r.rows, rowCount: r.rowCount ?? 0 });
+async function inTransaction(first, work) {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    for (const sql of first) await client.query(sql);
+    const value = await work(client);
+    return { client, value };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release(true);
+    throw error;
+  }
+}
+async function handle(request) {
+  if (broken) throw broken;
+  switch (request.op) {
+    case 'query':
+      return result(await (pinned ?? pool).query(request.sql, request.params));
+    case 'write': {
+      if (pinned) return result(await pinned.query(request.sql, request.params));
+      const { client, value } = await inTransaction(request.first, (c) => c.query(request.sql, request.params));
+      try {
+        await client.query('COMMIT');
+        client.release();
+      } catch (error) {
+        client.release(true);
+        throw error;
+      }
+      return result(value);
+    }
+    case 'begin': {
+      if (pinned) throw new Error('a transaction is open already');
+      pinned = (await inTransaction(request.first, async () => null)).client;
+      return null;
+    }
+    case 'end': {
+      const client = pinned;
+      pinned = undefined;
+      if (!client) return null;
+      try {
+        await client.query(request.commit ? 'COMMIT' : 'ROLLBACK');
+        client.release();
+      } catch (error) {
+        client.release(true);
+        throw error;
+      }
+      return null;
+    }
+    case 'close': {
+      const client = pinned;
+      pinned = undefined;
+      client?.release(true);
+      await pool.end();
+      return null;
+    }
+  }
+  throw new Error('unknown request ' + request.op);
+}
+function failure(error) {
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof error?.code === 'string' ? { message, code: error.code } : { message };
+}
+let queue = Promise.resolve();
+port.on('message', (request) => {
+  queue = queue.then(async () => {
+    let reply;
+    try {
+      reply = { id: request.id, ok: true, value: await handle(request) };
+    } catch (error) {
+      reply = { id: request.id, ok: false, error: failure(error) };
+    }
+    port.postMessage(reply);
+    Atomics.add(signal, 0, 1);
+    Atomics.notify(signal, 0);
+    if (request.op === 'close') port.close();
+  });
+});
+`;

