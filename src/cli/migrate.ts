@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type Config, ConfigError } from '../config.js';
 import { registerSecrets } from '../log.js';
-import { databaseSecrets } from '../store/open.js';
+import { databaseSecrets } from '../store/database-url.js';
 
 /** What `migrate` needs from the command line around it. */
 export interface MigrateCommandDeps {

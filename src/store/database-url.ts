@@ -8,3 +8,13 @@ export function shownUrl(url: string): string {
     return 'postgres://…';
   }
 }
+
+/** The password of a database URL (as written and decoded) and the URL itself: never to be logged. */
+export function databaseSecrets(url: string): string[] {
+  try {
+    const password = new URL(url).password;
+    return password ? [url, password, decodeURIComponent(password)] : [url];
+  } catch {
+    return [url];
+  }
+}

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { StateStore } from '../core/ports.js';
 import { registerSecrets } from '../log.js';
+import { databaseSecrets } from './database-url.js';
 import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { StateDbError } from './state-db-error.js';
@@ -23,14 +24,4 @@ export function openStateStore(config: Pick<Config, 'stateDb' | 'database'>, hoo
     return new PostgresStore(config.database.url, { shown: config.database.shown, ...hooks });
   }
   return new SqliteStore(config.stateDb, hooks);
-}
-
-/** The password of a database URL (as written and decoded) and the URL itself: never to be logged. */
-export function databaseSecrets(url: string): string[] {
-  try {
-    const password = new URL(url).password;
-    return password ? [url, password, decodeURIComponent(password)] : [url];
-  } catch {
-    return [url];
-  }
 }

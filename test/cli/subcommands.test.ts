@@ -17,6 +17,7 @@ const SUBCOMMANDS = [
   'slack-manifest',
   'register-commands',
   'announce',
+  'migrate',
 ];
 
 /** The modules a file imports at load time (not `import()` inside an action). */
