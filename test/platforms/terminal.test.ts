@@ -217,6 +217,12 @@ describe('runTerminal', () => {
     expect(out).toContain('ds — Data Science');
   });
 
+  it('with one course, answers a line naming it and refuses one naming another course, in one line', async () => {
+    const out = await chat('/week 2 course:demo\n/today course:ds\n');
+    expect(out).toContain('Deployment');
+    expect(out).toContain('No such course here\nThis bot serves one course, Demo Course (demo), not "ds": leave out the course option.');
+  });
+
   it('shows a user error and keeps answering', async () => {
     const out = await chat('/nope\n/week two\n/today\n');
     expect(out).toContain('Unknown command /nope.');

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Course } from '../course/model.js';
 import { UserFacingError, isUserFacingError } from '../errors.js';
-import type { Message } from '../messages.js';
+import { type Message, message } from '../messages.js';
 import type { Actor, ScheduleAdmin } from '../ports.js';
 import type { ReminderSettings } from '../reminders.js';
 import type { AnswerCache } from './answers.js';
@@ -77,6 +77,29 @@ export interface ScopeChoice {
 
 /** Chooses the scope of each request (today: the one course; later: by place or the `course` argument). */
 export type ScopeResolver = (request: CommandRequest) => Scope | ScopeChoice;
+
+/** Lowercase with runs of space as one: how a typed course name is compared (as routing compares it). */
+function folded(text: string): string {
+  return text.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+/**
+ * The scope of a deployment with one course, for the request: that course, unless the request names
+ * another one (`course:<id>`), which is refused with a line naming the course served rather than
+ * answered for the wrong course.
+ */
+export function oneCourseScope(request: CommandRequest, scope: Scope): Scope | ScopeChoice {
+  const typed = request.course?.trim();
+  if (!typed) return scope;
+  const { id, name } = scope.course;
+  if (typed === id || folded(typed) === folded(name)) return scope;
+  return {
+    choose: message({
+      title: 'No such course here',
+      description: `This bot serves one course, ${name} (${id}), not "${typed.slice(0, 100)}": leave out the course option.`,
+    }),
+  };
+}
 
 /** Where the invocation logs (a pino logger fits). */
 export interface InvocationLog {

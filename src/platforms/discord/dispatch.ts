@@ -16,6 +16,7 @@ import {
   Invoker,
   PreparedInvocation,
   type ScopeResolver,
+  oneCourseScope,
 } from '../../core/commands/invoke.js';
 import { UserFacingError } from '../../core/errors.js';
 import { COURSE_OPTION, type RoutedCourse, suggestCourses } from '../../core/routing.js';
@@ -95,12 +96,13 @@ export async function handleInteraction(interaction: Interaction, deps: Dispatch
 
 /** The one course's scope, for dispatchers given no resolver: its instructors are by role, or Manage Server. */
 function singleCourse(deps: DispatchDeps): ScopeResolver {
-  return ({ asker }) => ({
-    course: deps.course(),
-    ...(deps.admin && { admin: deps.admin }),
-    ...(deps.reminders && { reminders: deps.reminders }),
-    instructor: () => instructorOf(asker, deps.instructorRoleId),
-  });
+  return (request) =>
+    oneCourseScope(request, {
+      course: deps.course(),
+      ...(deps.admin && { admin: deps.admin }),
+      ...(deps.reminders && { reminders: deps.reminders }),
+      instructor: () => instructorOf(request.asker, deps.instructorRoleId),
+    });
 }
 
 function invoker(deps: DispatchDeps): Invoker {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
 import type { Command, CourseEntry } from '../../core/commands/command.js';
-import { type CommandRequest, Invoker, PreparedInvocation, type ScopeResolver } from '../../core/commands/invoke.js';
+import { type CommandRequest, Invoker, PreparedInvocation, type ScopeResolver, oneCourseScope } from '../../core/commands/invoke.js';
 import type { Course } from '../../core/course/model.js';
 import type { Actor, ScheduleAdmin } from '../../core/ports.js';
 import type { ReminderSettings } from '../../core/reminders.js';
@@ -134,12 +134,13 @@ export async function handleSlashCommand(
 
 /** The one course's scope, for dispatchers given no resolver: its instructors as `isInstructor` says. */
 function singleCourse(deps: SlackDispatchDeps): ScopeResolver {
-  return ({ asker }) => ({
-    course: deps.course(),
-    ...(deps.admin && { admin: deps.admin }),
-    ...(deps.reminders && { reminders: deps.reminders }),
-    instructor: () => (asker.actor ? deps.isInstructor(asker.actor.id) : false),
-  });
+  return (request) =>
+    oneCourseScope(request, {
+      course: deps.course(),
+      ...(deps.admin && { admin: deps.admin }),
+      ...(deps.reminders && { reminders: deps.reminders }),
+      instructor: () => (request.asker.actor ? deps.isInstructor(request.asker.actor.id) : false),
+    });
 }
 
 function invoker(deps: SlackDispatchDeps): Invoker {

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Clock } from '../../core/clock.js';
 import type { Command, CourseEntry } from '../../core/commands/command.js';
-import { type CommandRequest, Invoker, type ScopeResolver } from '../../core/commands/invoke.js';
+import { type CommandRequest, Invoker, type ScopeResolver, oneCourseScope } from '../../core/commands/invoke.js';
 import type { Course } from '../../core/course/model.js';
 import type { Logger } from '../../log.js';
 import type { Actor, ScheduleAdmin } from '../../core/ports.js';
@@ -38,12 +38,13 @@ export interface TerminalOptions {
 
 /** The one course's scope: whoever runs the terminal is the course's instructor. */
 function singleCourse(options: TerminalOptions): ScopeResolver {
-  return () => ({
-    course: options.course(),
-    ...(options.admin && { admin: options.admin }),
-    ...(options.reminders && { reminders: options.reminders }),
-    instructor: () => true,
-  });
+  return (request) =>
+    oneCourseScope(request, {
+      course: options.course(),
+      ...(options.admin && { admin: options.admin }),
+      ...(options.reminders && { reminders: options.reminders }),
+      instructor: () => true,
+    });
 }
 
 const QUIT = new Set(['/quit', '/exit', 'quit', 'exit']);

@@ -13,6 +13,7 @@ import {
   PreparedInvocation,
   type Scope,
   type ScopeResolver,
+  oneCourseScope,
 } from '../../../src/core/commands/invoke.js';
 import { commands } from '../../../src/core/commands/registry.js';
 import { UserFacingError } from '../../../src/core/errors.js';
@@ -333,5 +334,14 @@ describe('the course named in a chat line', () => {
       expect(JSON.stringify(alone)).not.toContain('course:<id>');
       expect(alone.ok && alone.message.sections?.map((section) => section.heading)).toEqual(['Commands']);
     }
+  });
+
+  it('in a deployment of one course, answers for it when named by id or name, and refuses another in one line', () => {
+    const scope: Scope = { course, instructor: () => false };
+    for (const named of [undefined, '', 'demo', ' demo ', 'Demo Course', 'demo   COURSE']) {
+      expect(oneCourseScope({ ...request(), ...(named !== undefined && { course: named }) }, scope)).toBe(scope);
+    }
+    const other = oneCourseScope({ ...request(), course: 'ds' }, scope);
+    expect('choose' in other && other.choose.text).toBe('No such course here\nThis bot serves one course, Demo Course (demo), not "ds": leave out the course option.');
   });
 });
