@@ -124,7 +124,7 @@ async function serveHttp(input: HttpInput): Promise<RunningHttpServer> {
     logger: logger.child({ subsystem: 'http' }),
     metrics: input.metrics,
     health: input.health,
-    calendar: cachedCalendar({ course: course.course, now: () => course.clock.now() }),
+    calendars: cachedCalendar({ course: course.course, now: () => course.clock.now() }),
     planHook: planHook({
       ...(input.plan.webhookSecret !== undefined && { secret: input.plan.webhookSecret }),
       refresh: () => void course.refreshPlan('webhook').catch((error: unknown) => logger.error({ err: error }, 'plan refresh failed')),

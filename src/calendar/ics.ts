@@ -2,6 +2,7 @@ import { DateTime, IANAZone } from 'luxon';
 import { sessionStart } from '../core/course/calendar.js';
 import type { Course, Session } from '../core/course/model.js';
 import { sessionHeadline, sessionResources, sessionSections } from '../core/views.js';
+import type { Calendars } from '../observability/http.js';
 
 /** How long a timed session lasts: the teaching day (lecture, then exercises or project work). */
 export const SESSION_HOURS = 8;
@@ -57,19 +58,25 @@ export interface CalendarFile {
 }
 
 /**
+ * A course's feed, and the one-course set of calendars the HTTP server takes: the feed at
+ * `/calendar/<course id>.ics` (and so at `/calendar.ics`).
+ */
+export type CachedCalendar = (() => Promise<CalendarFile>) & Calendars;
+
+/**
  * The feed of the course as it is now, built once per course revision: `course()` returns the same
  * object while neither the file nor the stored changes changed, and a new one after, so the object is
  * the revision. Built in pieces ({@link calendarIcsInPieces}); requests during a build share it, and
- * every `DTSTAMP` is the instant the build started.
+ * every `DTSTAMP` is the instant the build started. The feed is served under the course's id.
  */
 export function cachedCalendar(options: {
   readonly course: () => Course;
   readonly now: () => Date;
   readonly url?: string;
   readonly sessionsPerPiece?: number;
-}): () => Promise<CalendarFile> {
+}): CachedCalendar {
   let built: { readonly course: Course; readonly file: Promise<CalendarFile> } | undefined;
-  return () => {
+  const feed = (): Promise<CalendarFile> => {
     const course = options.course();
     if (built?.course !== course) {
       const file = calendarIcsInPieces(
@@ -85,6 +92,27 @@ export function cachedCalendar(options: {
       });
     }
     return built.file;
+  };
+  return Object.assign(feed, {
+    ids: () => [options.course().id],
+    get: (id: string) => (id === options.course().id ? feed : undefined),
+  });
+}
+
+/**
+ * The calendars of several courses as one set for the HTTP server: each course's feed under its id, in
+ * the order given (asked per request, so courses added or removed are served or not at once).
+ */
+export function courseCalendars(feeds: () => readonly Calendars[]): Calendars {
+  return {
+    ids: () => feeds().flatMap((feed) => feed.ids()),
+    get: (id) => {
+      for (const feed of feeds()) {
+        const found = feed.get(id);
+        if (found) return found;
+      }
+      return undefined;
+    },
   };
 }
 

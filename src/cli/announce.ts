@@ -1,6 +1,7 @@
 import type { Command as Program } from 'commander';
 import type { Config } from '../config.js';
 import type { Course } from '../core/course/model.js';
+import type { CourseTargets } from '../core/course/schema.js';
 import { COURSE_OPTION, type CliContext, EXIT_INVALID, STATE_DB_OPTION, type SourceOptions, UsageError, loggerFor } from './context.js';
 import { writeToStream } from './output.js';
 
@@ -17,17 +18,20 @@ async function announcementText(current: Course, date: string): Promise<string> 
  * Posts through the platform modules' messengers for the course's targets, as the running bot does (so the
  * same keys); through standard output when no platform is configured.
  */
-async function announceNow(settings: Config, ctx: CliContext): Promise<number> {
+async function announceNow(settings: Config, ctx: CliContext, courseOption: string | undefined): Promise<number> {
   const [{ CourseFileError, loadCourseFile }, { effectiveCourse }, { cachedPlanReader }] = await Promise.all([
     import('../course-file/read.js'),
     import('../schedule/effective-course.js'),
     import('./plan-reading.js'),
   ]);
+  // With COURSES_DIR, the course `--course <id>` names (needed when there are several), posted to its own targets.
+  const { path: courseFile, courseLabel } =
+    settings.coursesDir === undefined ? { path: settings.courseFile, courseLabel: settings.courseFileLabel } : await ctx.sources({ course: courseOption });
   // The course is checked first (a broken file creates nothing); a plan URL is then read from the copy the
   // bot keeps in the state database, as the bot itself starts when the URL is down.
   const plain = (() => {
     try {
-      return loadCourseFile(settings.courseFile, settings.courseFileLabel);
+      return loadCourseFile(courseFile, courseLabel);
     } catch (error) {
       if (error instanceof CourseFileError && error.issues.every((issue) => issue.path === 'plan.source')) return undefined;
       throw error;
@@ -45,11 +49,13 @@ async function announceNow(settings: Config, ctx: CliContext): Promise<number> {
     ]);
   const store = openStore(settings, { onTrouble: () => undefined, onRecovered: () => undefined });
   try {
-    const file = plain ?? loadCourseFile(settings.courseFile, settings.courseFileLabel, { plan: cachedPlanReader(store) });
+    const file = plain ?? loadCourseFile(courseFile, courseLabel, { plan: cachedPlanReader(store) });
     // What the bot posts: the file with the instructors' changes.
     const loaded = effectiveCourse(file, store);
-    // The same targets, and so the same keys, as the running bot: every configured announcement channel.
-    const binding = { targets: environmentTargets(settings), reminders: new ReminderBook(store, settings.reminders.evening) };
+    // The same targets, and so the same keys, as the running bot: every configured announcement channel (a
+    // course of COURSES_DIR: its own `targets:`, on the platforms configured).
+    const targets = settings.coursesDir === undefined ? environmentTargets(settings) : configuredTargets(file.file.targets, settings);
+    const binding = { targets, reminders: new ReminderBook(store, settings.reminders.evening) };
     const modules = await configuredPlatforms(settings);
     const posters = await Promise.all(modules.map((module) => module.poster(settings, logger)));
     const messengers = posters.flatMap((poster) => poster.forCourse(binding).announce);
@@ -80,6 +86,14 @@ async function announceNow(settings: Config, ctx: CliContext): Promise<number> {
   }
 }
 
+/** A course file's own targets, on the platforms the configuration has a token for. */
+function configuredTargets(targets: CourseTargets | undefined, settings: Config): CourseTargets {
+  return {
+    ...(settings.discord && targets?.discord && { discord: targets.discord }),
+    ...(settings.slack && targets?.slack && { slack: targets.slack }),
+  };
+}
+
 /** `course-bot announce`: today's announcement posted now, or a day's printed. */
 export function registerAnnounce(cli: Program, ctx: CliContext): void {
   cli
@@ -88,7 +102,7 @@ export function registerAnnounce(cli: Program, ctx: CliContext): void {
     .option('--now', "post today's announcement now, through the same exactly-once path as the morning post")
     .option('--dry-run', 'print the announcement instead of posting it (schedule changes made in chat included)')
     .option('--date <YYYY-MM-DD>', 'with --dry-run: the day to show (default: today in the course zone)')
-    .option(COURSE_OPTION[0], `with --dry-run: ${COURSE_OPTION[1]}`)
+    .option(COURSE_OPTION[0], `with --dry-run, or with --now when COURSES_DIR is set: ${COURSE_OPTION[1]}`)
     .option(STATE_DB_OPTION[0], `with --dry-run: ${STATE_DB_OPTION[1]}`)
     .action(async (options: SourceOptions & { now?: boolean; dryRun?: boolean; date?: string }) => {
       if (options.dryRun) {
@@ -102,9 +116,16 @@ export function registerAnnounce(cli: Program, ctx: CliContext): void {
         return;
       }
       if (!options.now) throw new UsageError('announce needs --now (post) or --dry-run (print)');
-      if (options.date !== undefined || options.course !== undefined || options.stateDb !== undefined) {
-        throw new UsageError('--date, --course and --state-db go with --dry-run; --now posts today’s announcement of the configured course');
+      const settings = ctx.config();
+      // With COURSES_DIR, --course <id> says which course posts; otherwise --now posts the configured course.
+      const courseGoes = settings.coursesDir !== undefined;
+      if (options.date !== undefined || (options.course !== undefined && !courseGoes) || options.stateDb !== undefined) {
+        throw new UsageError(
+          courseGoes
+            ? '--date and --state-db go with --dry-run; --now posts today’s announcement of the course --course <id> names'
+            : '--date, --course and --state-db go with --dry-run; --now posts today’s announcement of the configured course',
+        );
       }
-      ctx.setStatus(await announceNow(ctx.config(), ctx));
+      ctx.setStatus(await announceNow(settings, ctx, options.course));
     });
 }

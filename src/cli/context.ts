@@ -92,7 +92,10 @@ export interface Effective {
   readonly courseLabel: string;
 }
 
-export const COURSE_OPTION = ['--course <file>', 'the course file (default: COURSE_FILE or data/course.yaml)'] as const;
+export const COURSE_OPTION = [
+  '--course <id or file>',
+  'the course: its course.id when COURSES_DIR is set, else a course file (default: COURSE_FILE or data/course.yaml)',
+] as const;
 export const STATE_DB_OPTION = [
   '--state-db <file>',
   'the state database whose schedule changes apply (default: STATE_DB); not created when missing',
@@ -108,10 +111,15 @@ export interface CliContext {
   warn(text: string): Promise<void>;
   /** The configuration; its secrets are kept out of every line printed from now on. */
   config(): Config;
-  /** The course named by `--course`, or the configured one; a plan URL is fetched. */
+  /** The course file named on the command line, or the configured one; a plan URL is fetched. */
   course(file: string | undefined): Promise<LoadedCourse>;
-  /** The course file and state database `--course` and `--state-db` name, else the configured ones. */
-  sources(options: SourceOptions): { readonly path: string; readonly courseLabel: string; readonly stateDb: string };
+  /**
+   * The course file and state database `--course` and `--state-db` name, else the configured ones. With
+   * `COURSES_DIR`, `--course` is a course id (needed when the folder holds several courses).
+   */
+  sources(options: SourceOptions): Promise<{ readonly path: string; readonly courseLabel: string; readonly stateDb: string }>;
+  /** The state database `--state-db` names, else the configured one. */
+  stateDb(options: Pick<SourceOptions, 'stateDb'>): string;
   /** The effective course of those sources; skipped changes are warned about as `skippedAs`. */
   effective(options: SourceOptions, skippedAs: string): Promise<Effective>;
   /** Prints `text`, or writes it to `--out` and prints `summary` of it. */
@@ -147,17 +155,36 @@ export function cliContext(io: CliIo, setStatus: (code: number) => void): CliCon
     return loadFetchingPlan(resolve(cwd, file), label(resolve(cwd, file), cwd), token);
   };
 
-  const sources = (options: SourceOptions) => {
+  /** The course file `--course` names: an id of `COURSES_DIR` (a file name still works there), else a file. */
+  const courseSource = async (settings: Config, course: string | undefined): Promise<{ path: string; courseLabel: string }> => {
+    if (course?.trim() === '') throw new UsageError('--course needs a course id or file');
+    if (settings.coursesDir !== undefined) {
+      const { dirCourses, looksLikeFile, pickDirCourse } = await import('./courses-dir.js');
+      const byFile = course !== undefined && looksLikeFile(course) && !dirCourses(settings.coursesDir).some((entry) => entry.id === course.trim());
+      if (!byFile) {
+        const picked = pickDirCourse(settings, course);
+        return { path: picked.path, courseLabel: picked.label };
+      }
+    }
+    if (course === undefined) return { path: settings.courseFile, courseLabel: settings.courseFileLabel };
+    const path = resolve(cwd, course);
+    return { path, courseLabel: label(path, cwd) };
+  };
+
+  const stateDb = (options: Pick<SourceOptions, 'stateDb'>): string => {
     if (options.stateDb?.trim() === '') throw new UsageError('--state-db needs a file name (the bot’s STATE_DB)');
-    const settings = config();
-    const path = options.course === undefined ? settings.courseFile : resolve(cwd, options.course);
-    const courseLabel = options.course === undefined ? settings.courseFileLabel : label(path, cwd);
-    const stateDb = options.stateDb === undefined ? settings.stateDb : options.stateDb === ':memory:' ? ':memory:' : resolve(cwd, options.stateDb);
-    return { path, courseLabel, stateDb };
+    if (options.stateDb === undefined) return config().stateDb;
+    return options.stateDb === ':memory:' ? ':memory:' : resolve(cwd, options.stateDb);
+  };
+
+  const sources = async (options: SourceOptions) => {
+    const database = stateDb(options);
+    const { path, courseLabel } = await courseSource(config(), options.course);
+    return { path, courseLabel, stateDb: database };
   };
 
   const effective = async (options: SourceOptions, skippedAs: string): Promise<Effective> => {
-    const { path, courseLabel, stateDb } = sources(options);
+    const { path, courseLabel, stateDb } = await sources(options);
     const [{ cachedPlanReader }, { loadCourseFile }, { effectiveCourse }, store] = await Promise.all([
       import('./plan-reading.js'),
       import('../course-file/read.js'),
@@ -189,5 +216,5 @@ export function cliContext(io: CliIo, setStatus: (code: number) => void): CliCon
     await print(`${out}: ${summary()}`);
   };
 
-  return { io, cwd, setStatus, print, warn, config, course, sources, effective, emit };
+  return { io, cwd, setStatus, print, warn, config, course, sources, stateDb, effective, emit };
 }

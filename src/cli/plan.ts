@@ -9,7 +9,7 @@ export function registerPlan(cli: Program, ctx: CliContext): void {
     .option(...COURSE_OPTION)
     .option(...STATE_DB_OPTION)
     .action(async (options: SourceOptions) => {
-      const { path, courseLabel, stateDb } = ctx.sources(options);
+      const { path, courseLabel, stateDb } = await ctx.sources(options);
       const [{ planReport }, store] = await Promise.all([import('./plan-reading.js'), readingStore(stateDb)]);
       try {
         await ctx.print(planReport(path, courseLabel, store));

@@ -8,7 +8,7 @@ export function registerReminders(cli: Program, ctx: CliContext): void {
     .description('Count the reminders students opted into with /remind, by kind (counts only: subscriptions are student data)')
     .option(...STATE_DB_OPTION)
     .action(async (options: Pick<SourceOptions, 'stateDb'>) => {
-      const { stateDb } = ctx.sources(options);
+      const stateDb = ctx.stateDb(options);
       const [{ ReminderBook }, store] = await Promise.all([import('../store/reminders.js'), readingStore(stateDb)]);
       try {
         const counts = new ReminderBook(store, ctx.config().reminders.evening).counts();

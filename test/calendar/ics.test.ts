@@ -1,7 +1,10 @@
 import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { cachedCalendar, calendarIcs, calendarIcsInPieces } from '../../src/calendar/ics.js';
+import { cachedCalendar, calendarIcs, calendarIcsInPieces, courseCalendars } from '../../src/calendar/ics.js';
+import { startHttpServer } from '../../src/observability/http.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import { captureLogger } from '../support/log.js';
 import { sessionStart } from '../../src/core/course/calendar.js';
 import type { Course } from '../../src/core/course/model.js';
 import { loadCourseFile } from '../../src/course-file/read.js';
@@ -373,6 +376,49 @@ describe('cachedCalendar', () => {
     expect(() => feed()).toThrow('clock broken');
     fail = false;
     expect((await feed()).ics).toContain('BEGIN:VCALENDAR');
+  });
+
+  it('is itself the calendars of one course, under its id as it is now: served at /calendar/<id>.ics and /calendar.ics', async () => {
+    let course = buildCourse();
+    const feed = cachedCalendar({ course: () => course, now: () => NOW });
+    expect(feed.ids()).toEqual(['demo']);
+    expect(feed.get('demo')).toBe(feed);
+    expect(feed.get('other')).toBeUndefined();
+    const server = await startHttpServer({
+      port: 0,
+      host: '127.0.0.1',
+      logger: captureLogger().logger,
+      metrics: new Metrics(),
+      health: () => ({}),
+      calendars: feed,
+    });
+    try {
+      const url = (path: string) => `http://127.0.0.1:${server.port}${path}`;
+      const byId = await fetch(url('/calendar/demo.ics'));
+      expect(byId.status).toBe(200);
+      expect(await byId.text()).toBe((await feed()).ics);
+      expect(await (await fetch(url('/calendar.ics'))).text()).toBe((await feed()).ics);
+      course = buildCourse(courseDoc({ course: { ...courseDoc().course, id: 'renamed' } }));
+      expect((await fetch(url('/calendar/demo.ics'))).status).toBe(404);
+      expect((await fetch(url('/calendar/renamed.ics'))).headers.get('content-disposition')).toBe('inline; filename="renamed.ics"');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('courseCalendars', () => {
+  it('serves each course’s feed under its id, as the courses are at each request', async () => {
+    const demo = cachedCalendar({ course: () => buildCourse(), now: () => NOW });
+    const ds = cachedCalendar({ course: () => buildCourse(courseDoc({ course: { ...courseDoc().course, id: 'ds', name: 'Data Science' } })), now: () => NOW });
+    let feeds = [demo, ds];
+    const calendars = courseCalendars(() => feeds);
+    expect(calendars.ids()).toEqual(['demo', 'ds']);
+    expect(contentLines((await calendars.get('ds')!()).ics)).toContain('NAME:Data Science');
+    expect(calendars.get('nope')).toBeUndefined();
+    feeds = [ds];
+    expect(calendars.ids()).toEqual(['ds']);
+    expect(calendars.get('demo')).toBeUndefined();
   });
 });
 

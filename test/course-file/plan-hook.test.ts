@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PLAN_HOOK_MAX_BYTES, githubSignatureValid, planHook } from '../../src/course-file/plan-hook.js';
-import { type RunningHttpServer, startHttpServer } from '../../src/observability/http.js';
+import { type RunningHttpServer, oneCalendar, startHttpServer } from '../../src/observability/http.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { captureLogger } from '../support/log.js';
 
@@ -25,7 +25,7 @@ describe('POST /hooks/plan', () => {
       logger,
       metrics: new Metrics(),
       health: () => ({ database: 'ok' }),
-      calendar: () => ({ ics: '', name: 'x' }),
+      calendars: oneCalendar('x', () => ({ ics: '', name: 'x' })),
       planHook: planHook({ ...(secret !== null && { secret }), refresh: () => refreshes.push(1), logger }),
     });
     const post = (headers: Record<string, string>, body: string = BODY) =>

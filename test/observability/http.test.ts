@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type HealthChecks, type RunningHttpServer, startHttpServer } from '../../src/observability/http.js';
+import { type Calendars, type HealthChecks, type RunningHttpServer, oneCalendar, startHttpServer } from '../../src/observability/http.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { captureLogger } from '../support/log.js';
 
@@ -22,7 +22,7 @@ describe('the HTTP server: /healthz, /metrics, /calendar.ics', () => {
       logger: captureLogger().logger,
       metrics,
       health,
-      calendar: async () => ({ ics: typeof ics === 'string' ? ics : await ics(), name: 'mlops' }),
+      calendars: oneCalendar('mlops', async () => ({ ics: typeof ics === 'string' ? ics : await ics(), name: 'mlops' })),
     });
     return { metrics, url: (path: string) => `http://127.0.0.1:${server!.port}${path}` };
   };
@@ -92,7 +92,7 @@ describe('the HTTP server: /healthz, /metrics, /calendar.ics', () => {
       logger,
       metrics,
       health: () => ({ database: 'ok' }),
-      calendar: () => ({ ics: '', name: 'x' }),
+      calendars: oneCalendar('x', () => ({ ics: '', name: 'x' })),
     });
     const port = server.port;
     const reply = await new Promise<string>((resolve, reject) => {
@@ -143,7 +143,7 @@ describe('the HTTP server: /healthz, /metrics, /calendar.ics', () => {
       logger,
       metrics,
       health: () => ({ database: 'ok' }),
-      calendar: () => Promise.reject(new Error('build failed')),
+      calendars: oneCalendar('x', () => Promise.reject(new Error('build failed'))),
     });
     const response = await fetch(`http://127.0.0.1:${server.port}/calendar.ics`);
     expect(response.status).toBe(500);
@@ -157,5 +157,65 @@ describe('the HTTP server: /healthz, /metrics, /calendar.ics', () => {
     const post = await fetch(url('/healthz'), { method: 'POST' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  describe('a calendar per course', () => {
+    const feed = (id: string) => () => ({ ics: `BEGIN:VCALENDAR\r\nX-WR-CALNAME:${id}\r\nEND:VCALENDAR\r\n`, name: id });
+    const serve = async (calendars: Calendars) => {
+      server = await startHttpServer({ port: 0, host: '127.0.0.1', logger: captureLogger().logger, metrics: new Metrics(), health: () => ({}), calendars });
+      return (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${server!.port}${path}`, init);
+    };
+    const several = (ids: () => readonly string[]): Calendars => ({ ids, get: (id) => (ids().includes(id) ? feed(id) : undefined) });
+
+    it('serves /calendar/<id>.ics for each course, with its own file name and ETag', async () => {
+      const get = await serve(several(() => ['mlops', 'ds']));
+      const mlops = await get('/calendar/mlops.ics');
+      const ds = await get('/calendar/ds.ics');
+      expect([mlops.status, ds.status]).toEqual([200, 200]);
+      expect(await mlops.text()).toContain('X-WR-CALNAME:mlops');
+      expect(await ds.text()).toContain('X-WR-CALNAME:ds');
+      expect(ds.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
+      expect(ds.headers.get('content-disposition')).toBe('inline; filename="ds.ics"');
+      expect(mlops.headers.get('etag')).not.toBe(ds.headers.get('etag'));
+      expect((await get('/calendar/ds.ics', { headers: { 'if-none-match': ds.headers.get('etag')! } })).status).toBe(304);
+      expect((await get('/calendar/ds.ics', { headers: { 'if-none-match': mlops.headers.get('etag')! } })).status).toBe(200);
+      expect((await get('/calendar/ds.ics', { method: 'HEAD' })).status).toBe(200);
+    });
+
+    it('answers an unknown course with a 404 line naming the calendars there are', async () => {
+      const get = await serve(several(() => ['mlops', 'ds']));
+      for (const path of ['/calendar/nope.ics', '/calendar/%0Anope.ics']) {
+        const response = await get(path);
+        expect(response.status).toBe(404);
+        expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+        expect(await response.text()).toBe(`Not found: no course "${path.includes('%0A') ? '?nope' : 'nope'}"; calendars: /calendar/mlops.ics, /calendar/ds.ics\n`);
+      }
+      expect((await get('/calendar/a/b.ics')).status).toBe(404);
+      expect((await get('/calendar/%E0%A4%A.ics')).status).toBe(404);
+    });
+
+    it('keeps /calendar.ics for one course; with several it is a 404 line listing each course’s path', async () => {
+      let ids: readonly string[] = ['mlops'];
+      const get = await serve(several(() => ids));
+      const one = await get('/calendar.ics');
+      expect(one.status).toBe(200);
+      expect(await one.text()).toContain('X-WR-CALNAME:mlops');
+      expect((await get('/calendar/mlops.ics')).status).toBe(200);
+      ids = ['mlops', 'ds'];
+      const two = await get('/calendar.ics');
+      expect(two.status).toBe(404);
+      expect(await two.text()).toBe('Not found: this deployment serves 2 courses; their calendars are at /calendar/mlops.ics, /calendar/ds.ics\n');
+      // A course added is served at once; one removed is gone.
+      ids = ['ds'];
+      expect((await get('/calendar/mlops.ics')).status).toBe(404);
+      expect(await (await get('/calendar.ics')).text()).toContain('X-WR-CALNAME:ds');
+      ids = [];
+      expect(await (await get('/calendar.ics')).text()).toBe('Not found: no course calendar is served\n');
+    });
+
+    it('names the calendar paths in the 404 of an unknown path', async () => {
+      const get = await serve(several(() => ['mlops']));
+      expect(await (await get('/nope')).text()).toBe('Not found: try /healthz, /metrics, /calendar.ics or /calendar/<course id>.ics\n');
+    });
   });
 });

@@ -184,6 +184,45 @@ describe('runTerminal', () => {
     expect(out).toContain('Which course? demo or other.');
   });
 
+  it('takes a course:<id> word out of each line as its course, and lists the courses in /help where there are several', async () => {
+    const other = buildCourse(courseDoc({ course: { id: 'ds', name: 'Data Science', timezone: 'UTC', start: '2027-01-04' } }));
+    const asked: (string | undefined)[] = [];
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const written = text(output);
+    input.end('/today course:ds\ncourse:"Demo Course" /today\n/help\n');
+    await runTerminal({
+      input,
+      output,
+      course: () => course,
+      commands,
+      clock: monday,
+      logger: silent,
+      banner: 'BANNER',
+      scope: (request) => {
+        asked.push(request.course);
+        return { course: request.course === 'ds' ? other : course, instructor: () => true };
+      },
+      courses: () => [
+        { id: 'demo', name: 'Demo Course' },
+        { id: 'ds', name: 'Data Science' },
+      ],
+    });
+    output.end();
+    const out = await written;
+    expect(asked).toEqual(['ds', 'Demo Course', undefined]);
+    expect(out).toContain('— Data Science\n');
+    expect(out).toContain('— Demo Course\n');
+    expect(out).toContain('Every command takes [course]: add course:<id>');
+    expect(out).toContain('ds — Data Science');
+  });
+
+  it('with one course, answers a line naming it and refuses one naming another course, in one line', async () => {
+    const out = await chat('/week 2 course:demo\n/today course:ds\n');
+    expect(out).toContain('Deployment');
+    expect(out).toContain('No such course here\nThis bot serves one course, Demo Course (demo), not "ds": leave out the course option.');
+  });
+
   it('shows a user error and keeps answering', async () => {
     const out = await chat('/nope\n/week two\n/today\n');
     expect(out).toContain('Unknown command /nope.');

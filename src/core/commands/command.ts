@@ -42,6 +42,14 @@ export interface CommandContext {
   readonly admin?: ScheduleAdmin;
   /** Students' reminder settings (`/remind`), where the platform offers them. */
   readonly reminders?: ReminderSettings;
+  /** The courses of the deployment, where it serves more than one (`/help` tells how to pick one). */
+  readonly courses?: readonly CourseEntry[];
+}
+
+/** A course as `/help` names it: the id the `course` option takes, and its name. */
+export interface CourseEntry {
+  readonly id: string;
+  readonly name: string;
 }
 
 type ValueOf<T extends OptionType> = T extends 'integer' ? number : string;

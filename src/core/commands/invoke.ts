@@ -1,12 +1,20 @@
 import type { Clock } from '../clock.js';
 import type { Course } from '../course/model.js';
 import { UserFacingError, isUserFacingError } from '../errors.js';
-import type { Message } from '../messages.js';
+import { type Message, message } from '../messages.js';
 import type { Actor, ScheduleAdmin } from '../ports.js';
 import type { ReminderSettings } from '../reminders.js';
 import type { AnswerCache } from './answers.js';
-import { type ArgsOf, type Choice, type Command, type CommandContext, type OptionDefinition, commandPath } from './command.js';
-import { lookupCommand, parseCommandLine, resolveArgs } from './parse.js';
+import {
+  type ArgsOf,
+  type Choice,
+  type Command,
+  type CommandContext,
+  type CourseEntry,
+  type OptionDefinition,
+  commandPath,
+} from './command.js';
+import { lookupCommand, parseCommandLine, resolveArgs, takeCourseToken } from './parse.js';
 
 /** Where a command was asked: the platform, its server or workspace, the channel. Routing to a course goes by it. */
 export interface Place {
@@ -70,6 +78,29 @@ export interface ScopeChoice {
 /** Chooses the scope of each request (today: the one course; later: by place or the `course` argument). */
 export type ScopeResolver = (request: CommandRequest) => Scope | ScopeChoice;
 
+/** Lowercase with runs of space as one: how a typed course name is compared (as routing compares it). */
+function folded(text: string): string {
+  return text.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+/**
+ * The scope of a deployment with one course, for the request: that course, unless the request names
+ * another one (`course:<id>`), which is refused with a line naming the course served rather than
+ * answered for the wrong course.
+ */
+export function oneCourseScope(request: CommandRequest, scope: Scope): Scope | ScopeChoice {
+  const typed = request.course?.trim();
+  if (!typed) return scope;
+  const { id, name } = scope.course;
+  if (typed === id || folded(typed) === folded(name)) return scope;
+  return {
+    choose: message({
+      title: 'No such course here',
+      description: `This bot serves one course, ${name} (${id}), not "${typed.slice(0, 100)}": leave out the course option.`,
+    }),
+  };
+}
+
 /** Where the invocation logs (a pino logger fits). */
 export interface InvocationLog {
   debug(fields: object, message: string): void;
@@ -110,6 +141,11 @@ export interface InvokerOptions {
   readonly answers?: AnswerCache;
   /** A short id tying what a user sees to the log line of an unexpected error. */
   readonly ref?: () => string;
+  /**
+   * The courses the deployment serves, as they are now; with more than one, `/help` tells how to pick one
+   * (the `course` option). Without it (one course), nothing is said about courses.
+   */
+  readonly courses?: () => readonly CourseEntry[];
 }
 
 /** What a user sees when an instructor command is asked by someone who is not one. */
@@ -141,6 +177,17 @@ function byPath(commands: readonly Command[], path: readonly string[]): Command 
   return commands.find((candidate) =>
     sub === undefined ? candidate.group === undefined && candidate.name === name : candidate.group === name && candidate.name === sub,
   );
+}
+
+/**
+ * A chat line's `course:<id>` taken out of it and into the request (`takeCourseToken`): Slack and the
+ * terminal name the course in the line, Discord in an option of its own. A request by path is left as it is.
+ */
+function withCourseToken(request: CommandRequest, spoken: Spoken): { request: CommandRequest; spoken: Spoken } {
+  if (!('line' in spoken)) return { request, spoken };
+  const { line, course } = takeCourseToken(spoken.line);
+  if (course === undefined) return { request, spoken };
+  return { request: { ...request, course }, spoken: { line } };
 }
 
 /**
@@ -276,8 +323,9 @@ export class Invoker {
    * Step one, at once: the commands the request names and its scope. An outcome instead when there is no
    * such command, or no scope (the message says which courses exist).
    */
-  prepare(request: CommandRequest, spoken: Spoken, log: InvocationLog): PreparedInvocation | InvocationOutcome {
+  prepare(asked: CommandRequest, said: Spoken, log: InvocationLog): PreparedInvocation | InvocationOutcome {
     try {
+      const { request, spoken } = withCourseToken(asked, said);
       const family = this.#family(spoken);
       if (family.length === 0) {
         log.warn({}, 'request for a command the bot does not know (stale registration?)');
@@ -323,7 +371,9 @@ export class Invoker {
 
   /** @internal The context a command runs in: the scope's course and actions, the instant, who asks. */
   context(scope: Scope, actor: Actor | undefined, instructor: boolean | undefined): CommandContext {
+    const courses = this.options.courses?.() ?? [];
     return {
+      ...(courses.length > 1 && { courses }),
       course: scope.course,
       now: this.options.clock.now(),
       commands: this.options.commands,

@@ -5,6 +5,7 @@ import { closest, quoted, shown } from '../text.js';
 import type { ArgsOf, Command, CommandContext, OptionDefinition } from './command.js';
 import { commandPath, usage } from './command.js';
 import { commands } from './registry.js';
+import { COURSE_OPTION } from '../routing.js';
 
 /** A command with its checked arguments, ready to run. */
 export interface Invocation {
@@ -15,34 +16,91 @@ export interface Invocation {
 /** Quote characters that open a quoted word, and the characters that may close each. */
 const QUOTES: Readonly<Record<string, string>> = { '"': '"', "'": "'", '\u201C': '\u201D"', '\u2018': "\u2019'" };
 
+/** A word of a command line: its text (quotes taken off) and where it stands in the line. */
+export interface WordSpan {
+  readonly word: string;
+  /** The index of its first character in the line, its opening quote included. */
+  readonly start: number;
+  /** The index after its last character, its closing quote included. */
+  readonly end: number;
+}
+
 /**
- * Splits a command line into words. A quote at the start of a word (or right after `name:`) keeps
- * spaces inside it, straight or curly as chat apps type them; an apostrophe inside a word is a letter.
+ * The words of a command line with where each stands. A quote at the start of a word (or right after
+ * `name:`) keeps spaces inside it, straight or curly as chat apps type them; an apostrophe inside a word is a letter.
  */
-export function tokenize(line: string): string[] {
-  const words: string[] = [];
+export function wordSpans(line: string): WordSpan[] {
+  const words: WordSpan[] = [];
   let current = '';
+  let start = 0;
   let closers: string | undefined;
   let inWord = false;
+  let index = 0;
   for (const char of line) {
     if (closers !== undefined) {
       if (closers.includes(char)) closers = undefined;
       else current += char;
     } else if (char in QUOTES && (!inWord || /^[a-z][\w-]*:$/i.test(current))) {
       closers = QUOTES[char];
+      if (!inWord) start = index;
       inWord = true;
     } else if (/\s/.test(char)) {
-      if (inWord) words.push(current);
+      if (inWord) words.push({ word: current, start, end: index });
       current = '';
       inWord = false;
     } else {
+      if (!inWord) start = index;
       current += char;
       inWord = true;
     }
+    index += char.length;
   }
   if (closers !== undefined) throw new UserFacingError('bad-option', `Unclosed quote in ${quoted(line, 60)}: close it, or leave the quote out.`);
-  if (inWord) words.push(current);
+  if (inWord) words.push({ word: current, start, end: index });
   return words;
+}
+
+/**
+ * Splits a command line into words. A quote at the start of a word (or right after `name:`) keeps
+ * spaces inside it, straight or curly as chat apps type them; an apostrophe inside a word is a letter.
+ */
+export function tokenize(line: string): string[] {
+  return wordSpans(line).map((span) => span.word);
+}
+
+/** What `takeCourseToken` found: the line without the token, and the course it named (if any). */
+export interface CourseToken {
+  readonly line: string;
+  readonly course?: string;
+}
+
+/**
+ * Takes a `course:<id>` (or `course:"Name with spaces"`, or `course: <id>` as other options are written)
+ * out of a chat line, wherever it stands: the course a request is for is not an argument of the command.
+ * Only the lowercase name counts, so a title such as `Course: Intro` stays text. Given twice, or without a
+ * value, it is the user's to fix (a `UserFacingError` that says how).
+ */
+export function takeCourseToken(line: string): CourseToken {
+  const PREFIX = `${COURSE_OPTION}:`;
+  if (!line.includes(PREFIX)) return { line };
+  let spans: WordSpan[];
+  try {
+    spans = wordSpans(line);
+  } catch {
+    // An unclosed quote: the command's own parse says so, after the audience check.
+    return { line };
+  }
+  const found = spans.flatMap((span, index) => (line.startsWith(PREFIX, span.start) ? [index] : []));
+  if (found.length === 0) return { line };
+  if (found.length > 1) throw new UserFacingError('bad-option', `${PREFIX} is given twice: name one course, such as ${PREFIX}mlops.`);
+  const first = spans[found[0]!]!;
+  // `course: mlops`: the value is the next word.
+  const last = first.word === PREFIX && line.slice(first.start, first.end) === PREFIX ? spans[found[0]! + 1] : first;
+  const course = (last === first ? first.word.slice(PREFIX.length) : (last?.word ?? '')).trim();
+  if (last === undefined || course === '') {
+    throw new UserFacingError('bad-option', `${PREFIX} needs a course id after it, such as ${PREFIX}mlops.`);
+  }
+  return { line: `${line.slice(0, first.start)}${line.slice(last.end)}`, course };
 }
 
 /** Reads one option value from text; a `UserFacingError` names the option when it does not fit. */

@@ -6,6 +6,7 @@ import {
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import { type Command, type OptionDefinition, groupDescription } from '../../core/commands/command.js';
+import { COURSE_OPTION } from '../../core/routing.js';
 
 export type CommandJson = RESTPostAPIChatInputApplicationCommandsJSONBody;
 
@@ -29,6 +30,27 @@ function optionJson(option: OptionDefinition) {
   };
 }
 
+/** How the definitions are made: with the `course` option on every command where the deployment has several courses. */
+export interface CommandJsonOptions {
+  /** Add the optional `course` option (autocompleted) to every command and subcommand. */
+  readonly courseOption?: boolean;
+}
+
+/** The `course` option: optional, last, autocompleted from the deployment's courses. */
+const COURSE_OPTION_JSON = {
+  type: ApplicationCommandOptionType.String,
+  name: COURSE_OPTION,
+  description: 'The course this is for, where the channel does not decide it',
+  required: false,
+  autocomplete: true,
+  max_length: 100,
+} as const;
+
+/** A command's options as Discord takes them, with the `course` option last where asked for. */
+function optionsJson(command: Command, how: CommandJsonOptions) {
+  const options = command.options.map(optionJson);
+  return how.courseOption ? [...options, COURSE_OPTION_JSON] : options;
+}
 
 function permissions(commands: readonly Command[]): string | null {
   // Instructor commands are hidden from members without Manage Server unless a server admin allows more.
@@ -36,19 +58,19 @@ function permissions(commands: readonly Command[]): string | null {
 }
 
 /** The Discord definition of one command: a chat-input command usable in servers. */
-export function commandJson(command: Command): CommandJson {
+export function commandJson(command: Command, how: CommandJsonOptions = {}): CommandJson {
   return {
     type: ApplicationCommandType.ChatInput,
     name: command.name,
     description: command.description,
-    options: command.options.map(optionJson),
+    options: optionsJson(command, how),
     contexts: [0],
     default_member_permissions: permissions([command]),
   };
 }
 
 /** A group (`/course`) as one Discord command whose options are its subcommands. */
-function groupJson(name: string, members: readonly Command[]): CommandJson {
+function groupJson(name: string, members: readonly Command[], how: CommandJsonOptions): CommandJson {
   return {
     type: ApplicationCommandType.ChatInput,
     name,
@@ -57,22 +79,26 @@ function groupJson(name: string, members: readonly Command[]): CommandJson {
       type: ApplicationCommandOptionType.Subcommand,
       name: member.name,
       description: member.description,
-      options: member.options.map(optionJson),
+      options: optionsJson(member, how),
     })),
     contexts: [0],
     default_member_permissions: permissions(members),
   };
 }
 
-/** Every command as Discord registers it, groups folded into one command each, in registry order. */
-export function commandsJson(commands: readonly Command[]): CommandJson[] {
+/**
+ * Every command as Discord registers it, groups folded into one command each, in registry order; with
+ * `courseOption` (a deployment of several courses), each takes the `course` option too. Without it the
+ * definitions (and so their hash) are those of a single-course deployment.
+ */
+export function commandsJson(commands: readonly Command[], how: CommandJsonOptions = {}): CommandJson[] {
   const body: CommandJson[] = [];
   const groups = new Set<string>();
   for (const command of commands) {
-    if (command.group === undefined) body.push(commandJson(command));
+    if (command.group === undefined) body.push(commandJson(command, how));
     else if (!groups.has(command.group)) {
       groups.add(command.group);
-      body.push(groupJson(command.group, commands.filter((member) => member.group === command.group)));
+      body.push(groupJson(command.group, commands.filter((member) => member.group === command.group), how));
     }
   }
   return body;

@@ -16,8 +16,10 @@ import {
   Invoker,
   PreparedInvocation,
   type ScopeResolver,
+  oneCourseScope,
 } from '../../core/commands/invoke.js';
 import { UserFacingError } from '../../core/errors.js';
+import { COURSE_OPTION, type RoutedCourse, suggestCourses } from '../../core/routing.js';
 import type { Course } from '../../core/course/model.js';
 import type { Message } from '../../core/messages.js';
 import type { ScheduleAdmin } from '../../core/ports.js';
@@ -48,6 +50,11 @@ export interface DispatchDeps {
    * instructors those with `instructorRoleId` or Manage Server.
    */
   readonly scope?: ScopeResolver;
+  /**
+   * The courses the deployment serves, as they are now: the `course` option's autocomplete suggests from
+   * them, and `/help` lists them when there are several. Absent for a single course.
+   */
+  readonly courses?: () => readonly RoutedCourse[];
 }
 
 /** Student answers shared by every Discord dispatcher of the process, per course and minute. */
@@ -89,12 +96,13 @@ export async function handleInteraction(interaction: Interaction, deps: Dispatch
 
 /** The one course's scope, for dispatchers given no resolver: its instructors are by role, or Manage Server. */
 function singleCourse(deps: DispatchDeps): ScopeResolver {
-  return ({ asker }) => ({
-    course: deps.course(),
-    ...(deps.admin && { admin: deps.admin }),
-    ...(deps.reminders && { reminders: deps.reminders }),
-    instructor: () => instructorOf(asker, deps.instructorRoleId),
-  });
+  return (request) =>
+    oneCourseScope(request, {
+      course: deps.course(),
+      ...(deps.admin && { admin: deps.admin }),
+      ...(deps.reminders && { reminders: deps.reminders }),
+      instructor: () => instructorOf(request.asker, deps.instructorRoleId),
+    });
 }
 
 function invoker(deps: DispatchDeps): Invoker {
@@ -105,6 +113,7 @@ function invoker(deps: DispatchDeps): Invoker {
     explain: explainError,
     answers,
     ref: errorRef,
+    ...(deps.courses && { courses: deps.courses }),
   });
 }
 
@@ -124,12 +133,32 @@ export function askerOf(interaction: ChatInputCommandInteraction | AutocompleteI
   };
 }
 
-/** Where the interaction was asked, and who asks. */
-function requestOf(interaction: ChatInputCommandInteraction | AutocompleteInteraction): CommandRequest {
+/** Where the interaction was asked. */
+function placeOf(interaction: ChatInputCommandInteraction | AutocompleteInteraction) {
   return {
-    place: { platform: 'discord', ...(interaction.guildId && { guildId: interaction.guildId }), ...(interaction.channelId && { channelId: interaction.channelId }) },
-    asker: askerOf(interaction),
-  };
+    platform: 'discord',
+    ...(interaction.guildId && { guildId: interaction.guildId }),
+    ...(interaction.channelId && { channelId: interaction.channelId }),
+  } as const;
+}
+
+/** Where the interaction was asked, who asks, and the course they named (the `course` option). */
+function requestOf(interaction: ChatInputCommandInteraction | AutocompleteInteraction, course?: string): CommandRequest {
+  return { place: placeOf(interaction), asker: askerOf(interaction), ...(course !== undefined && { course }) };
+}
+
+/**
+ * The `course` option taken out of the options Discord sent: it names the request's course, it is no
+ * argument of the command. Only a text value counts; anything else stays, and is refused as garbled.
+ */
+export function takeCourseOption(given: readonly CommandInteractionOption[]): {
+  readonly course?: string;
+  readonly rest: readonly CommandInteractionOption[];
+} {
+  const isCourse = (option: CommandInteractionOption) => option.name === COURSE_OPTION && typeof option.value === 'string';
+  const found = given.filter(isCourse);
+  if (found.length !== 1) return { rest: given };
+  return { course: found[0]!.value as string, rest: given.filter((option) => !isCourse(option)) };
 }
 
 /**
@@ -174,9 +203,9 @@ async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDe
     user: interaction.user.id,
   };
   const log = deps.logger.child(fields);
-  const given = subcommand ? (interaction.options.data[0]?.options ?? []) : interaction.options.data;
+  const { course, rest: given } = takeCourseOption(subcommand ? (interaction.options.data[0]?.options ?? []) : interaction.options.data);
   const prepared = invoker(deps).prepare(
-    requestOf(interaction),
+    requestOf(interaction, course),
     { path: pathOf(interaction), options: (command) => optionValues(command, given) },
     log,
   );
@@ -252,13 +281,24 @@ export function validChoices(option: OptionDefinition, choices: readonly Choice[
     }));
 }
 
+/** The `course` option as the choices' check sees it: text. */
+const COURSE_CHOICE: OptionDefinition = { name: COURSE_OPTION, description: 'course', type: 'string' };
+
 async function suggest(interaction: AutocompleteInteraction, deps: DispatchDeps): Promise<void> {
   let choices: Choice[] = [];
   const log = deps.logger.child({ command: interaction.commandName });
   try {
     const focused = interaction.options.getFocused(true);
-    const found = invoker(deps).suggest(requestOf(interaction), pathOf(interaction), focused.name, String(focused.value), log);
-    if (found) choices = validChoices(found.option, found.choices);
+    if (focused.name === COURSE_OPTION) {
+      // The courses to pick from: where the place decides the course, that one; else the place's courses.
+      if (deps.courses) choices = validChoices(COURSE_CHOICE, suggestCourses(deps.courses(), placeOf(interaction), String(focused.value)));
+    } else {
+      // Another option's suggestions come from the course the request routes to, the course option included.
+      const subcommand = interaction.options.getSubcommand(false);
+      const { course } = takeCourseOption(subcommand ? (interaction.options.data[0]?.options ?? []) : interaction.options.data);
+      const found = invoker(deps).suggest(requestOf(interaction, course), pathOf(interaction), focused.name, String(focused.value), log);
+      if (found) choices = validChoices(found.option, found.choices);
+    }
   } catch (error) {
     log.error({ err: error }, 'autocomplete failed');
   }

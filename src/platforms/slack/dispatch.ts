@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
-import type { Command } from '../../core/commands/command.js';
-import { type CommandRequest, Invoker, PreparedInvocation, type ScopeResolver } from '../../core/commands/invoke.js';
+import type { Command, CourseEntry } from '../../core/commands/command.js';
+import { type CommandRequest, Invoker, PreparedInvocation, type ScopeResolver, oneCourseScope } from '../../core/commands/invoke.js';
 import type { Course } from '../../core/course/model.js';
 import type { Actor, ScheduleAdmin } from '../../core/ports.js';
 import type { ReminderSettings } from '../../core/reminders.js';
@@ -57,6 +57,8 @@ export interface SlackDispatchDeps {
   readonly reminders?: ReminderSettings;
   /** Chooses each request's course (by where it was asked); without one, every request is for `course`. */
   readonly scope?: ScopeResolver;
+  /** The courses the deployment serves, as they are now: `/help` lists them when there are several. */
+  readonly courses?: () => readonly CourseEntry[];
 }
 
 /** The names the bot answers as Slack slash commands: `/today`…, and one `/course` for the group. */
@@ -107,6 +109,7 @@ export async function handleSlashCommand(
     place: { platform: 'slack', ...(payload.team_id && { guildId: payload.team_id }), ...(payload.channel_id && { channelId: payload.channel_id }) },
     asker: { actor },
   };
+  // A `course:<id>` word in the text names the course; the invocation step takes it out of the line.
   const prepared = invoker(deps).prepare(asked, { line: `/${name} ${payload.text}`.trim() }, log);
   if (!(prepared instanceof PreparedInvocation)) {
     await ack(ephemeral(prepared.ok ? prepared.message.text : prepared.text));
@@ -131,12 +134,13 @@ export async function handleSlashCommand(
 
 /** The one course's scope, for dispatchers given no resolver: its instructors as `isInstructor` says. */
 function singleCourse(deps: SlackDispatchDeps): ScopeResolver {
-  return ({ asker }) => ({
-    course: deps.course(),
-    ...(deps.admin && { admin: deps.admin }),
-    ...(deps.reminders && { reminders: deps.reminders }),
-    instructor: () => (asker.actor ? deps.isInstructor(asker.actor.id) : false),
-  });
+  return (request) =>
+    oneCourseScope(request, {
+      course: deps.course(),
+      ...(deps.admin && { admin: deps.admin }),
+      ...(deps.reminders && { reminders: deps.reminders }),
+      instructor: () => (request.asker.actor ? deps.isInstructor(request.asker.actor.id) : false),
+    });
 }
 
 function invoker(deps: SlackDispatchDeps): Invoker {
@@ -148,5 +152,6 @@ function invoker(deps: SlackDispatchDeps): Invoker {
     // `/help` is answered in the ack: a slow user-group lookup makes the asker a student, not the answer late.
     personalCheck: (check) => instructorWithin(check, INSTRUCTOR_CHECK_MS),
     ref: errorRef,
+    ...(deps.courses && { courses: deps.courses }),
   });
 }

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Clock } from '../../core/clock.js';
-import type { Command } from '../../core/commands/command.js';
-import { type CommandRequest, Invoker, type ScopeResolver } from '../../core/commands/invoke.js';
+import type { Command, CourseEntry } from '../../core/commands/command.js';
+import { type CommandRequest, Invoker, type ScopeResolver, oneCourseScope } from '../../core/commands/invoke.js';
 import type { Course } from '../../core/course/model.js';
 import type { Logger } from '../../log.js';
 import type { Actor, ScheduleAdmin } from '../../core/ports.js';
@@ -32,16 +32,19 @@ export interface TerminalOptions {
   readonly screen?: PromptScreen;
   /** Chooses each line's course; without one, every line is for `course`, and whoever runs the terminal is its instructor. */
   readonly scope?: ScopeResolver;
+  /** The courses the deployment serves, as they are now: `/help` lists them when there are several. */
+  readonly courses?: () => readonly CourseEntry[];
 }
 
 /** The one course's scope: whoever runs the terminal is the course's instructor. */
 function singleCourse(options: TerminalOptions): ScopeResolver {
-  return () => ({
-    course: options.course(),
-    ...(options.admin && { admin: options.admin }),
-    ...(options.reminders && { reminders: options.reminders }),
-    instructor: () => true,
-  });
+  return (request) =>
+    oneCourseScope(request, {
+      course: options.course(),
+      ...(options.admin && { admin: options.admin }),
+      ...(options.reminders && { reminders: options.reminders }),
+      instructor: () => true,
+    });
 }
 
 const QUIT = new Set(['/quit', '/exit', 'quit', 'exit']);
@@ -69,6 +72,7 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
     scope: options.scope ?? singleCourse(options),
     explain: explainError,
     ref: errorRef,
+    ...(options.courses && { courses: options.courses }),
   });
   const request: CommandRequest = { place: { platform: 'terminal' }, asker: { ...(options.actor && { actor: options.actor }) } };
   // Ctrl-C at the prompt: readline pauses instead of ending unless someone listens.
@@ -84,6 +88,7 @@ export async function runTerminal(options: TerminalOptions): Promise<void> {
       const line = raw.trim();
       if (QUIT.has(line.toLowerCase())) break;
       if (line) {
+        // A `course:<id>` word names the line's course; the invocation step takes it out of the line.
         const outcome = await invoker.invoke(request, { line }, logger.child({ line }));
         await write(`${outcome.ok ? outcome.message.text : outcome.text}\n`);
       }

@@ -13,6 +13,7 @@ import {
   PreparedInvocation,
   type Scope,
   type ScopeResolver,
+  oneCourseScope,
 } from '../../../src/core/commands/invoke.js';
 import { commands } from '../../../src/core/commands/registry.js';
 import { UserFacingError } from '../../../src/core/errors.js';
@@ -253,5 +254,94 @@ describe('Invoker', () => {
     expect(invoker.suggest(request(), ['gone'], 'when', '', log)).toBeUndefined();
     const nowhere = new Invoker({ commands, clock, scope: () => ({ choose: message({ title: 'Which course?' }) }) });
     expect(nowhere.suggest(request(), ['remind'], 'when', 'ev', log)?.choices).toEqual([]);
+  });
+});
+
+describe('the course named in a chat line', () => {
+  const echo = defineCommand({
+    name: 'echo',
+    description: 'Says its text back',
+    audience: 'everyone',
+    options: [{ name: 'text', type: 'string', description: 'text' }],
+    run: (_context, { text }) => message({ title: `[${text ?? ''}]` }),
+  });
+
+  function routed(courses: readonly { id: string; name: string }[] = []) {
+    const seen: CommandRequest[] = [];
+    const invoker = new Invoker({
+      commands: [...commands, echo],
+      clock,
+      scope: (asked) => {
+        seen.push(asked);
+        return { course, instructor: () => false };
+      },
+      courses: () => courses,
+    });
+    const log = recordingLog();
+    return { seen, invoke: (line: string) => invoker.invoke(request(), { line }, log), invoker, log };
+  }
+
+  it('is taken out of the line wherever it stands, quoted or not, and handed to the scope as the request’s course', async () => {
+    const { seen, invoke } = routed();
+    expect(title(await invoke('/echo hello course:mlops world'))).toBe('[hello world]');
+    expect(title(await invoke('/echo course:"Applied ML 2027" two words'))).toBe('[two words]');
+    expect(title(await invoke('course:ds /echo first'))).toBe('[first]');
+    expect(title(await invoke('/echo text:"a b" course: ds'))).toBe('[a b]');
+    expect(title(await invoke('/week 2 course:mlops'))).toMatch(/^Week 2/);
+    expect(seen.map((asked) => asked.course)).toEqual(['mlops', 'Applied ML 2027', 'ds', 'ds', 'mlops']);
+  });
+
+  it('is left alone when it is not the lowercase option: a title such as “Course: Intro” stays text', async () => {
+    const { seen, invoke } = routed();
+    expect(title(await invoke('/echo Course: Intro'))).toBe('[Course: Intro]');
+    expect(title(await invoke('/echo discourse:x'))).toBe('[discourse:x]');
+    expect(seen.map((asked) => asked.course)).toEqual([undefined, undefined]);
+  });
+
+  it('given twice or without a value, says how to write it, in one line', async () => {
+    const { invoke, seen } = routed();
+    expect(await invoke('/today course:a course:b')).toEqual({
+      ok: false,
+      kind: 'user',
+      code: 'bad-option',
+      text: 'course: is given twice: name one course, such as course:mlops.',
+    });
+    expect(await invoke('/today course:')).toMatchObject({ ok: false, kind: 'user', text: 'course: needs a course id after it, such as course:mlops.' });
+    expect(await invoke('/today course:""')).toMatchObject({ ok: false, kind: 'user', text: 'course: needs a course id after it, such as course:mlops.' });
+    expect(seen).toEqual([]);
+  });
+
+  it('is not looked for in a request by path: Discord names the course in an option of its own', async () => {
+    const { invoker, seen, log } = routed();
+    await invoker.invoke({ ...request(), course: 'ds' }, { path: ['echo'], options: () => ({ text: 'course:mlops' }) }, log);
+    expect(seen.map((asked) => asked.course)).toEqual(['ds']);
+  });
+
+  it('is listed by /help, with the course ids, only where the deployment serves several courses', async () => {
+    const several = routed([
+      { id: 'mlops', name: 'MLOps' },
+      { id: 'ds', name: 'Data Science' },
+    ]);
+    const help = await several.invoke('/help');
+    const lines = help.ok ? help.message.sections?.find((section) => section.heading === 'Courses')?.lines : undefined;
+    expect(lines).toEqual([
+      'Every command takes [course]: add course:<id> (on Discord, the course option) where the channel does not decide the course.',
+      'mlops — MLOps',
+      'ds — Data Science',
+    ]);
+    for (const one of [routed([{ id: 'mlops', name: 'MLOps' }]), routed()]) {
+      const alone = await one.invoke('/help');
+      expect(JSON.stringify(alone)).not.toContain('course:<id>');
+      expect(alone.ok && alone.message.sections?.map((section) => section.heading)).toEqual(['Commands']);
+    }
+  });
+
+  it('in a deployment of one course, answers for it when named by id or name, and refuses another in one line', () => {
+    const scope: Scope = { course, instructor: () => false };
+    for (const named of [undefined, '', 'demo', ' demo ', 'Demo Course', 'demo   COURSE']) {
+      expect(oneCourseScope({ ...request(), ...(named !== undefined && { course: named }) }, scope)).toBe(scope);
+    }
+    const other = oneCourseScope({ ...request(), course: 'ds' }, scope);
+    expect('choose' in other && other.choose.text).toBe('No such course here\nThis bot serves one course, Demo Course (demo), not "ds": leave out the course option.');
   });
 });

@@ -96,4 +96,32 @@ describe('Discord command definitions', () => {
     expect(commandsHash(body, 'guild 1')).not.toBe(commandsHash(body, 'global'));
     expect(commandsHash(body.slice(1), 'guild 1')).not.toBe(commandsHash(body, 'guild 1'));
   });
+
+  it('give every command and subcommand an optional, autocompleted course option where the deployment has several courses', () => {
+    const single = commandsJson(commands);
+    const several = commandsJson(commands, { courseOption: true });
+    expect(definitionProblems(several)).toEqual([]);
+    const course = { type: 3, name: 'course', description: 'The course this is for, where the channel does not decide it', required: false, autocomplete: true, max_length: 100 };
+    expect(several.find((command) => command.name === 'week')?.options).toEqual([
+      { type: 4, name: 'number', description: 'Week number', required: false, autocomplete: true, min_value: 1, max_value: 5000 },
+      course,
+    ]);
+    expect(several.find((command) => command.name === 'help')?.options).toEqual([course]);
+    const group = several.find((command) => command.name === 'course')!;
+    for (const sub of group.options ?? []) expect((sub as { options: unknown[] }).options.at(-1)).toEqual(course);
+    // Taking the course option out again gives the single-course definitions exactly.
+    const stripped = (options: readonly { name: string; options?: unknown }[] | undefined): unknown =>
+      options
+        ?.filter((option) => option.name !== 'course' || 'options' in option)
+        .map((option) => ('options' in option ? { ...option, options: stripped(option.options as never) } : option));
+    expect(several.map((command) => ({ ...command, options: stripped(command.options) }))).toEqual(single);
+  });
+
+  it('are, and hash, exactly as before for a single course: the course option is never added unasked', () => {
+    const single = commandsJson(commands);
+    expect(commandsJson(commands, { courseOption: false })).toEqual(single);
+    expect(JSON.stringify(single)).not.toContain('"name":"course","description":"The course');
+    expect(commandsHash(commandsJson(commands, {}), 'guild 1')).toBe(commandsHash(single, 'guild 1'));
+    expect(commandsHash(commandsJson(commands, { courseOption: true }), 'guild 1')).not.toBe(commandsHash(single, 'guild 1'));
+  });
 });

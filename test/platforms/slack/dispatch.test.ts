@@ -17,7 +17,7 @@ import {
   slashCommandNames,
 } from '../../../src/platforms/slack/dispatch.js';
 import { renderText } from '../../../src/platforms/slack/render.js';
-import { at, buildCourse } from '../../support/course.js';
+import { at, buildCourse, courseDoc } from '../../support/course.js';
 import { captureLogger } from '../../support/log.js';
 
 const course = buildCourse();
@@ -237,6 +237,36 @@ describe('Slack slash command dispatch', () => {
     ]);
     expect((steps[0]![1] as SlackReply).text).toMatch(/^Week 1 · Monday 4 January 2027/);
     expect(steps[1]).toEqual(['ack', expect.objectContaining({ response_type: 'ephemeral', text: 'Which course? These are here: demo, other.' })]);
+  });
+
+  it('takes a course:<id> word out of the text as the request’s course; /help lists the courses where there are several', async () => {
+    const other = buildCourse(courseDoc({ course: { id: 'ds', name: 'Data Science', timezone: 'UTC', start: '2027-01-04' } }));
+    const asked: (string | undefined)[] = [];
+    const { run, steps } = harness({
+      scope: (request) => {
+        asked.push(request.course);
+        if (request.course === 'ds') return { course: other, instructor: () => false };
+        if (request.course === 'demo') return { course, instructor: () => false };
+        return { choose: message({ title: 'Which course? demo or ds.' }) };
+      },
+      courses: () => [
+        { id: 'demo', name: 'Demo Course' },
+        { id: 'ds', name: 'Data Science' },
+      ],
+    });
+    expect(await run({ command: '/week', text: 'course:ds 2', user_id: STUDENT, channel_id: 'C0ELSE' })).toBe('ok');
+    expect(await run({ command: '/week', text: '2 course:"demo"', user_id: STUDENT, channel_id: 'C0ELSE' })).toBe('ok');
+    expect(await run({ command: '/week', text: '2', user_id: STUDENT, channel_id: 'C0ELSE' })).toBe('user_error');
+    expect(await run({ command: '/help', text: 'course:ds', user_id: STUDENT, channel_id: 'C0ELSE' })).toBe('ok');
+    expect(asked).toEqual(['ds', 'demo', undefined, 'ds']);
+    const texts = steps.map((step) => (step[1] as SlackReply).text);
+    expect(texts[0]).toMatch(/^Week 2\n/);
+    expect(texts[0]).toContain('Data Science');
+    expect(texts[1]).toContain('Demo Course');
+    expect(texts[2]).toBe('Which course? demo or ds.');
+    const help = JSON.stringify(steps[3]![1]);
+    expect(help).toContain('add course:&lt;id&gt;');
+    expect(help).toContain('ds — Data Science');
   });
 
   it('tells a student whose setting the state database cannot keep "Not saved" and what to do, not an error reference', async () => {
