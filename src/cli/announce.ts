@@ -34,11 +34,12 @@ async function announceNow(settings: Config, ctx: CliContext): Promise<number> {
     }
   })();
   const logger = loggerFor(settings);
-  const [{ openStore }, { createAnnouncer }, { configuredPlatforms, environmentTargets }, { ReminderBook }, { systemClock }, { today }] =
+  const [{ openStore }, { createAnnouncer }, { configuredPlatforms }, { targetsFromConfig }, { ReminderBook }, { systemClock }, { today }] =
     await Promise.all([
       import('../main.js'),
       import('../courses/announcing.js'),
       import('../platforms/platform.js'),
+      import('../courses/targets.js'),
       import('../store/reminders.js'),
       import('../core/clock.js'),
       import('../core/course/calendar.js'),
@@ -49,7 +50,7 @@ async function announceNow(settings: Config, ctx: CliContext): Promise<number> {
     // What the bot posts: the file with the instructors' changes.
     const loaded = effectiveCourse(file, store);
     // The same targets, and so the same keys, as the running bot: every configured announcement channel.
-    const binding = { targets: environmentTargets(settings), reminders: new ReminderBook(store, settings.reminders.evening) };
+    const binding = { targets: targetsFromConfig(settings), reminders: new ReminderBook(store, settings.reminders.evening) };
     const modules = await configuredPlatforms(settings);
     const posters = await Promise.all(modules.map((module) => module.poster(settings, logger)));
     const messengers = posters.flatMap((poster) => poster.forCourse(binding).announce);
