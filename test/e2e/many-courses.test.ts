@@ -18,6 +18,8 @@ const CH_B_NEWS = '1100000000000000022';
 const CH_D = '1100000000000000041';
 const CH_D_NEWS = '1100000000000000042';
 const CH_LOBBY = '1100000000000000002';
+const GUILD_E = '1200000000000000001';
+const CH_E_NEWS = '1200000000000000002';
 const ROLE_A = '1100000000000000101';
 const ROLE_B = '1100000000000000102';
 /** Course C lives on Slack. */
@@ -31,10 +33,10 @@ function courseFile(id: string, name: string, targets: string): string {
   return `${seed}\ntargets:\n${targets}`;
 }
 
-const discordTargets = (channel: string, news: string, role?: string) =>
+const discordTargets = (channel: string, news: string, role?: string, guild = GUILD) =>
   [
     '  discord:',
-    `    guildId: "${GUILD}"`,
+    `    guildId: "${guild}"`,
     `    channels: ["${channel}"]`,
     `    announceChannelId: "${news}"`,
     ...(role ? [`    instructorRoleId: "${role}"`] : []),
@@ -167,5 +169,28 @@ describe('many courses from one deployment, end to end', () => {
     expect(after).not.toContain('course-d');
     expect((await ask(CH_A, 'schedule')).embeds?.[0]?.title).toBe('Course A: schedule');
     expect(bot.output().stderr).not.toMatch(/"level":(50|60)/);
+  });
+
+  it('registers the commands in a server a course added while running names, without a restart', { timeout: TIMEOUT }, async () => {
+    discord.addGuild({ id: GUILD_E, name: 'Another department', channels: [CH_E_NEWS] });
+    writeFileSync(join(courses, 'e.yaml'), courseFile('course-e', 'Course E', discordTargets(CH_E_NEWS, CH_E_NEWS, undefined, GUILD_E)));
+    await discord.waitFor(() => (discord.registrations.some((registration) => registration.scope === GUILD_E) ? true : undefined), { timeoutMs: 30_000 });
+    expect(discord.registrations.map((registration) => registration.scope)).toEqual([GUILD, GUILD_E]);
+    const { callback } = await discord.interact(chatInput('schedule', [], { guild_id: GUILD_E, channel_id: CH_E_NEWS }), { timeoutMs: 15_000 });
+    expect((dataOf(callback) as Reply).embeds?.[0]?.title).toBe('Course E: schedule');
+  });
+
+  it('a broken file, or one whose id is taken, is one log line; every course runs on', { timeout: TIMEOUT }, async () => {
+    const posts = () => [CH_LOBBY, CH_A, CH_A_NEWS, CH_B, CH_B_NEWS].map((channel) => discord.messages(channel).length);
+    const before = posts();
+    writeFileSync(join(courses, 'broken.yaml'), 'course: [not, a, course]\n');
+    writeFileSync(join(courses, 'twin.yaml'), courseFile('course-a', 'Course A again', discordTargets(CH_LOBBY, CH_LOBBY)));
+    await bot.waitForOutput(/broken\.yaml.*course file refused/, 30_000);
+    await bot.waitForOutput(/twin\.yaml.*course file refused/, 30_000);
+    const refusals = bot.output().stderr.split('\n').filter((line) => line.includes('course file refused'));
+    expect(refusals).toHaveLength(2);
+    expect(refusals.find((line) => line.includes('twin.yaml'))).toContain('is already the id of the course in');
+    expect((await ask(CH_A, 'schedule')).embeds?.[0]?.title).toBe('Course A: schedule');
+    expect(posts()).toEqual(before);
   });
 });
