@@ -194,7 +194,7 @@ async function loadCourses(input: { readonly config: Config; readonly logger: Lo
       );
     if (!started) loading.push(adding);
   };
-  const catalog = new CourseCatalog({
+  const catalog: InstanceType<typeof CourseCatalog> = new CourseCatalog({
     dir: config.coursesDir.path,
     label: config.coursesDir.label,
     logger: logger.child({ subsystem: 'courses' }),
@@ -205,6 +205,16 @@ async function loadCourses(input: { readonly config: Config; readonly logger: Lo
           () => changed(),
           (error: unknown) => logger.error({ course: id, err: error }, 'could not stop a course cleanly'),
         ),
+      // A course whose `targets:` changed starts again where they now say (its announcer, its channels, its
+      // registration); any other change the course follows itself.
+      changed: (id) => {
+        const course = catalog.course(id);
+        const runtime = fleet.runtimes.find((candidate) => candidate.id === id);
+        if (!course || !runtime) return;
+        if (JSON.stringify(course.live.loaded.file.targets ?? {}) === JSON.stringify(runtime.targets)) return;
+        logger.info({ course: id, file: course.label }, 'course targets changed; restarting the course');
+        add(course);
+      },
       // A refused file is the catalog's one log line; its own course (if any) goes on, and reports its own file.
     },
   });

@@ -20,6 +20,7 @@ const CH_D_NEWS = '1100000000000000042';
 const CH_LOBBY = '1100000000000000002';
 const GUILD_E = '1200000000000000001';
 const CH_E_NEWS = '1200000000000000002';
+const CH_E_MOVED = '1200000000000000003';
 const ROLE_A = '1100000000000000101';
 const ROLE_B = '1100000000000000102';
 /** Course C lives on Slack. */
@@ -172,7 +173,7 @@ describe('many courses from one deployment, end to end', () => {
   });
 
   it('registers the commands in a server a course added while running names, without a restart', { timeout: TIMEOUT }, async () => {
-    discord.addGuild({ id: GUILD_E, name: 'Another department', channels: [CH_E_NEWS] });
+    discord.addGuild({ id: GUILD_E, name: 'Another department', channels: [CH_E_NEWS, CH_E_MOVED] });
     writeFileSync(join(courses, 'e.yaml'), courseFile('course-e', 'Course E', discordTargets(CH_E_NEWS, CH_E_NEWS, undefined, GUILD_E)));
     await discord.waitFor(() => (discord.registrations.some((registration) => registration.scope === GUILD_E) ? true : undefined), { timeoutMs: 30_000 });
     expect(discord.registrations.map((registration) => registration.scope)).toEqual([GUILD, GUILD_E]);
@@ -192,5 +193,15 @@ describe('many courses from one deployment, end to end', () => {
     expect(refusals.find((line) => line.includes('twin.yaml'))).toContain('is already the id of the course in');
     expect((await ask(CH_A, 'schedule')).embeds?.[0]?.title).toBe('Course A: schedule');
     expect(posts()).toEqual(before);
+  });
+
+  it('a course whose targets change in its file starts again where they now say', { timeout: TIMEOUT }, async () => {
+    writeFileSync(join(courses, 'e.yaml'), courseFile('course-e', 'Course E', discordTargets(CH_E_NEWS, CH_E_MOVED, undefined, GUILD_E)));
+    await bot.waitForOutput(/"course":"course-e".*"msg":"course targets changed; restarting the course"/, 30_000);
+    await discord.waitFor(() => (daily(CH_E_MOVED).length > 0 ? true : undefined), { timeoutMs: 30_000 });
+    expect(daily(CH_E_MOVED).map((message) => message.embeds?.[0]?.footer?.text)).toEqual([
+      expect.stringContaining(`course-e:2027-01-05:daily:discord:${CH_E_MOVED}`),
+    ]);
+    expect((await ask(CH_A, 'schedule')).embeds?.[0]?.title).toBe('Course A: schedule');
   });
 });
