@@ -209,8 +209,10 @@ async function loadCourses(input: { readonly config: Config; readonly logger: Lo
       // registration); any other change the course follows itself.
       changed: (id) => {
         const course = catalog.course(id);
+        if (!course) return;
         const runtime = fleet.runtimes.find((candidate) => candidate.id === id);
-        if (!course || !runtime) return;
+        // A course the catalog took but that could not start (its file changed as it was read): try again.
+        if (!runtime) return add(course);
         if (JSON.stringify(course.live.loaded.file.targets ?? {}) === JSON.stringify(runtime.targets)) return;
         logger.info({ course: id, file: course.label }, 'course targets changed; restarting the course');
         add(course);
