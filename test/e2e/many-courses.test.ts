@@ -17,6 +17,9 @@ const CH_B = '1100000000000000021';
 const CH_B_NEWS = '1100000000000000022';
 const CH_D = '1100000000000000041';
 const CH_D_NEWS = '1100000000000000042';
+const CH_F_NEWS = '1100000000000000051';
+const CH_F_TEACH = '1100000000000000052';
+const CH_G_NEWS = '1100000000000000061';
 const CH_LOBBY = '1100000000000000002';
 const GUILD_E = '1200000000000000001';
 const CH_E_NEWS = '1200000000000000002';
@@ -85,7 +88,7 @@ describe('many courses from one deployment, end to end', () => {
     );
     discord = await FakeDiscord.start({
       heartbeatInterval: 1_000,
-      guilds: [{ id: GUILD, name: 'Department', channels: [CH_LOBBY, CH_A, CH_A_NEWS, CH_B, CH_B_NEWS, CH_D, CH_D_NEWS], roles: [ROLE_A, ROLE_B] }],
+      guilds: [{ id: GUILD, name: 'Department', channels: [CH_LOBBY, CH_A, CH_A_NEWS, CH_B, CH_B_NEWS, CH_D, CH_D_NEWS, CH_F_NEWS, CH_F_TEACH, CH_G_NEWS], roles: [ROLE_A, ROLE_B] }],
     });
     slack = await FakeSlack.start({ pingIntervalMs: 0 });
     // Tuesday 5 January 2027, just after the morning announcement time (08:00) of every course.
@@ -203,5 +206,21 @@ describe('many courses from one deployment, end to end', () => {
       expect.stringContaining(`course-e:2027-01-05:daily:discord:${CH_E_MOVED}`),
     ]);
     expect((await ask(CH_A, 'schedule')).embeds?.[0]?.title).toBe('Course A: schedule');
+  });
+
+  it('a course whose channel refuses the bot (Missing Permissions) is told in ITS instructor channel; another course announces on', { timeout: TIMEOUT }, async () => {
+    discord.failNext(`POST /channels/${CH_F_NEWS}/messages`, { status: 403, code: 50013, message: 'Missing Permissions' }, 100);
+    const others = () => [CH_A_NEWS, CH_B_NEWS, CH_LOBBY].map((channel) => discord.messages(channel).length);
+    const before = others();
+    writeFileSync(join(courses, 'f.yaml'), courseFile('course-f', 'Course F', `${discordTargets(CH_F_NEWS, CH_F_NEWS)}\n    instructorChannelId: "${CH_F_TEACH}"`));
+    writeFileSync(join(courses, 'g.yaml'), courseFile('course-g', 'Course G', discordTargets(CH_G_NEWS, CH_G_NEWS)));
+    await discord.waitFor(() => (daily(CH_G_NEWS).length > 0 ? true : undefined), { timeoutMs: 30_000 });
+    const told = await discord.waitForMessage(CH_F_TEACH, (message) => message.content.includes('could not be posted'), { timeoutMs: 30_000 });
+    expect(told.content).toContain(`course-f:2027-01-05:daily:discord:${CH_F_NEWS}`);
+    expect(discord.messages(CH_F_NEWS)).toEqual([]);
+    expect(daily(CH_G_NEWS)).toHaveLength(1);
+    expect(discord.messages(CH_G_NEWS).some((message) => message.content.includes('could not be posted'))).toBe(false);
+    expect(others()).toEqual(before);
+    discord.clearFaults();
   });
 });
