@@ -98,6 +98,8 @@ async function report(error: unknown, io: CliIo): Promise<number> {
   if (
     error instanceof SetupError ||
     error instanceof CourseFileError ||
+    // COURSES_DIR cannot be read (by name: the catalog is loaded only when a deployment has one).
+    (error instanceof Error && error.name === 'CatalogError') ||
     error instanceof ConfigError ||
     error instanceof ImportError ||
     error instanceof StateDbError

@@ -1,16 +1,20 @@
 import { userInfo } from 'node:os';
-import type { Clock } from './core/clock.js';
+import { type Clock, systemClock } from './core/clock.js';
 import type { Course } from './core/course/model.js';
 import type { StateStore } from './core/ports.js';
 import type { Config } from './config.js';
-import { CourseRuntime, InstructorLine } from './courses/runtime.js';
+import type { CatalogCourse } from './courses/catalog.js';
+import { CourseFleet } from './courses/fleet.js';
+import type { CourseRuntime } from './courses/runtime.js';
+import { courseScopes } from './courses/scope.js';
+import { singleCourseTargets } from './courses/targets.js';
 import { courseSummary } from './course-file/summary.js';
 import { type Logger, chatLogLevel, createLogger } from './log.js';
-import type { HealthChecks, RunningHttpServer } from './observability/http.js';
+import type { Calendars, HealthChecks, RunningHttpServer } from './observability/http.js';
 import type { Metrics } from './observability/metrics.js';
 import { FAILED_STARTS_KEY, backOffAfterFailedStarts, markStartGood } from './startup.js';
 import { type PlatformFailure, PlatformError } from './platforms/failure.js';
-import { type Platform, type PlatformDeps, chatConfigured, configuredPlatforms, environmentTargets } from './platforms/platform.js';
+import { type Platform, type PlatformDeps, chatConfigured, configuredPlatforms } from './platforms/platform.js';
 import { PromptScreen } from './platforms/terminal/screen.js';
 import { type StoreHooks, openStateStore } from './store/open.js';
 import { StateDbError } from './store/state-db-error.js';
@@ -108,29 +112,126 @@ interface HttpInput {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly health: () => HealthChecks;
-  readonly course: CourseRuntime;
+  /** The running courses: each served at `/calendar/<course id>.ics` (`/calendar.ics` while there is one). */
+  readonly courses: () => readonly CourseRuntime[];
 }
 
 /** Starts the health, metrics and calendar server (`HTTP_PORT`); loaded only when configured. */
 async function serveHttp(input: HttpInput): Promise<RunningHttpServer> {
-  const { logger, course } = input;
-  const [{ startHttpServer }, { cachedCalendar }, { planHook }] = await Promise.all([
+  const { logger, courses } = input;
+  const [{ startHttpServer }, { cachedCalendar, courseCalendars }, { planHook }] = await Promise.all([
     import('./observability/http.js'),
     import('./calendar/ics.js'),
     import('./course-file/plan-hook.js'),
   ]);
+  // One cached feed per running course, served at /calendar/<course id>.ics (and /calendar.ics for one course).
+  const feeds = new WeakMap<CourseRuntime, Calendars>();
+  const calendarOf = (runtime: CourseRuntime): Calendars => {
+    let feed = feeds.get(runtime);
+    if (!feed) {
+      feed = cachedCalendar({ course: () => runtime.course(), now: () => runtime.clock.now() });
+      feeds.set(runtime, feed);
+    }
+    return feed;
+  };
   return startHttpServer({
     ...input.http,
     logger: logger.child({ subsystem: 'http' }),
     metrics: input.metrics,
     health: input.health,
-    calendars: cachedCalendar({ course: course.course, now: () => course.clock.now() }),
+    calendars: courseCalendars(() => courses().map(calendarOf)),
     planHook: planHook({
       ...(input.plan.webhookSecret !== undefined && { secret: input.plan.webhookSecret }),
-      refresh: () => void course.refreshPlan('webhook').catch((error: unknown) => logger.error({ err: error }, 'plan refresh failed')),
+      // Every course fetches its own plan URL (a course without one has nothing to fetch).
+      refresh: () => {
+        for (const course of courses()) {
+          void course.refreshPlan('webhook').catch((error: unknown) => logger.error({ err: error, course: course.id }, 'plan refresh failed'));
+        }
+      },
       logger: logger.child({ subsystem: 'plan-hook' }),
     }),
   });
+}
+
+/** The courses of the deployment as they come and go: the catalog's folder, or the one course file. */
+interface LoadedCourses {
+  /** Called after a course was added or removed while running. */
+  onChange(listener: () => void): void;
+  /** Looks at the folder again (SIGHUP); absent for one course file. */
+  readonly rescan?: () => void;
+  close(): void;
+}
+
+/**
+ * Loads the deployment's courses into `fleet`: every file of `COURSES_DIR` (watched: a file added starts its
+ * course, one removed stops it; a broken file is one log line and never stops another course), or the one
+ * course of `COURSE_FILE` / the bundled course, whose targets are its file's `targets:` or else the
+ * environment's (a broken file throws `CourseFileError` before anything connects, as it always has).
+ */
+async function loadCourses(input: { readonly config: Config; readonly logger: Logger; readonly fleet: CourseFleet }): Promise<LoadedCourses> {
+  const { config, logger, fleet } = input;
+  if (!config.coursesDir) {
+    const file = { path: config.courseFile, label: config.courseFileLabel };
+    const course = await fleet.add('course', file, (loaded) => singleCourseTargets(loaded.file.targets, config));
+    logger.info({ file: config.courseFileLabel, bundled: config.courseFileIsBundled, sessions: course.loaded.course.sessions.length }, 'course loaded');
+    return { onChange: () => undefined, close: () => undefined };
+  }
+  const { CourseCatalog } = await import('./courses/catalog.js');
+  let changed: () => void = () => undefined;
+  const loading: Promise<unknown>[] = [];
+  let started = false;
+  const add = (course: CatalogCourse) => {
+    const adding = fleet
+      .add(course.id, { path: course.path, label: course.label }, (loaded) => loaded.file.targets ?? {})
+      .then(
+        (runtime) => {
+          logger.info({ course: runtime.id, file: course.label, sessions: runtime.loaded.course.sessions.length }, 'course loaded');
+          if (started) changed();
+        },
+        // Read again by the course itself a moment after the catalog took it (a file changed in between, say).
+        (error: unknown) => logger.error({ course: course.id, file: course.label, err: error }, 'course not started; the other courses run on'),
+      );
+    if (!started) loading.push(adding);
+  };
+  const catalog: InstanceType<typeof CourseCatalog> = new CourseCatalog({
+    dir: config.coursesDir.path,
+    label: config.coursesDir.label,
+    logger: logger.child({ subsystem: 'courses' }),
+    listener: {
+      added: add,
+      removed: (id) =>
+        void fleet.remove(id).then(
+          () => changed(),
+          (error: unknown) => logger.error({ course: id, err: error }, 'could not stop a course cleanly'),
+        ),
+      // A course whose `targets:` changed starts again where they now say (its announcer, its channels, its
+      // registration); any other change the course follows itself.
+      changed: (id) => {
+        const course = catalog.course(id);
+        if (!course) return;
+        const runtime = fleet.runtimes.find((candidate) => candidate.id === id);
+        // A course the catalog took but that could not start (its file changed as it was read): try again.
+        if (!runtime) return add(course);
+        if (JSON.stringify(course.live.loaded.file.targets ?? {}) === JSON.stringify(runtime.targets)) return;
+        logger.info({ course: id, file: course.label }, 'course targets changed; restarting the course');
+        add(course);
+      },
+      // A refused file is the catalog's one log line; its own course (if any) goes on, and reports its own file.
+    },
+  });
+  catalog.load();
+  await Promise.all(loading);
+  started = true;
+  logger.info({ dir: config.coursesDir.label, courses: fleet.runtimes.map((runtime) => runtime.id) }, 'courses loaded');
+  const stopWatching = catalog.watch();
+  return {
+    onChange: (listener) => (changed = listener),
+    rescan: () => void catalog.rescan('SIGHUP'),
+    close: () => {
+      stopWatching();
+      catalog.close();
+    },
+  };
 }
 
 /**
@@ -168,37 +269,35 @@ export async function start(options: StartOptions): Promise<void> {
   const running = new Stoppers(logger);
   try {
     const modules = await configuredPlatforms(config);
-    // Where a refused course file, a failing plan URL or a lost database is reported, once a platform is up.
-    const instructors = new InstructorLine(logger);
     let opened: BotStore | undefined;
+    // One store for every course. What goes wrong with it concerns every course's instructors.
     const store = (): BotStore =>
       (opened ??= openStore(config, {
         // Once per incident (the file deleted or replaced, the disk full or failing), found by a write, the
         // health check or the minute check below.
         onTrouble: (error) => {
           logger.error({ db: config.stateDb, problem: error.problem, ...(error.recovered && { recovered: error.recovered }) }, error.message);
-          instructors.tell(error.message);
+          fleet.tellAll(error.message);
         },
         onRecovered: (message) => {
           logger.info({ db: config.stateDb }, message);
-          instructors.tell(message);
+          fleet.tellAll(message);
         },
       }));
     running.add('state store', () => opened?.close());
     const metrics = config.http ? new (await import('./observability/metrics.js')).Metrics() : undefined;
-    const course = await CourseRuntime.load({
-      config,
-      store,
-      logger,
-      instructors,
-      targets: environmentTargets(config),
-      ...(options.clock && { clock: options.clock }),
-      ...(metrics && { metrics }),
-    });
-    running.add('course file watch', () => course.close());
-    logger.info({ file: config.courseFileLabel, bundled: config.courseFileIsBundled, sessions: course.loaded.course.sessions.length }, 'course loaded');
+    const fleet = new CourseFleet({ config, store, logger, ...(options.clock && { clock: options.clock }), ...(metrics && { metrics }) });
+    running.add('courses', () => fleet.stop());
+    const courses = await loadCourses({ config, logger, fleet });
+    running.add('course files watch', () => courses.close());
+    const first = fleet.runtimes[0];
+    // The clock commands read "now" from (an instant: each course's zone is its own).
+    const clock = first?.clock ?? systemClock;
     // Checked in a worker thread: the bot goes on answering (and can stop) while a large file is read.
-    const onHangUp = () => course.reload('SIGHUP');
+    const onHangUp = () => {
+      for (const runtime of fleet.runtimes) runtime.reload('SIGHUP');
+      courses.rescan?.();
+    };
     process.on('SIGHUP', onHangUp);
     running.add('SIGHUP', () => void process.off('SIGHUP', onHangUp));
     // A database deleted or replaced under the bot, or a disk that filled up, is found within a minute even when
@@ -214,12 +313,20 @@ export async function start(options: StartOptions): Promise<void> {
           : { platforms: 'starting (waiting after failed starts)' })),
     });
     if (config.http && metrics) {
-      const server = await serveHttp({ http: config.http, plan: config.plan, logger, metrics, health, course });
+      const server = await serveHttp({ http: config.http, plan: config.plan, logger, metrics, health, courses: () => fleet.runtimes });
       running.add('http server', () => void server.close());
     }
     // A chat platform that keeps failing to start waits first (Discord allows 1000 logins a day).
     const failedBefore = chat ? await backOffAfterFailedStarts(store(), logger, shutdown.signal) : 0;
-    const deps: PlatformDeps = { config, store: store(), clock: course.clock, logger, scope: course.scope, ...(metrics && { metrics }) };
+    const deps: PlatformDeps = {
+      config,
+      store: store(),
+      clock,
+      logger,
+      scopes: courseScopes(() => fleet.served()),
+      targets: () => fleet.targets(),
+      ...(metrics && { metrics }),
+    };
     if (!shutdown.signal.aborted) {
       for (const module of modules) {
         const platform = await module.start({ ...deps, logger: logger.child({ platform: module.name }) });
@@ -236,8 +343,12 @@ export async function start(options: StartOptions): Promise<void> {
           ...(screen && { screen }),
           actor: { platform: 'terminal', id: userInfo().username },
           banner: [
-            `course-bot: ${courseSummary(course.loaded)}`,
-            `Course file: ${config.courseFileLabel}${config.courseFileIsBundled ? ' (bundled default)' : ''}`,
+            ...(config.coursesDir
+              ? [`course-bot: ${fleet.runtimes.length} course(s) from ${config.coursesDir.label}: ${fleet.runtimes.map((runtime) => runtime.id).join(', ')}`]
+              : [
+                  `course-bot: ${first ? courseSummary(first.loaded) : ''}`,
+                  `Course file: ${config.courseFileLabel}${config.courseFileIsBundled ? ' (bundled default)' : ''}`,
+                ]),
             'No platform token: terminal mode. Type /help for the commands, /quit or Ctrl-D to leave.',
             '',
           ].join('\n'),
@@ -246,13 +357,19 @@ export async function start(options: StartOptions): Promise<void> {
         running.add('terminal', () => terminal.stop());
       }
     }
-    running.add('course', () => course.stop());
+    // The courses stop posting before the platforms they post through stop.
+    running.add('courses', () => fleet.stop());
     // A signal while still connecting stops the bots too; a platform that cannot start stops them all
     // and ends the process with exit 1, so that a supervisor restarts it.
     await allReady(platforms, stopped);
     const reachedReady = !shutdown.signal.aborted;
     if (reachedReady) {
-      course.start(platforms.map((platform) => platform.forCourse({ targets: course.targets, reminders: course.reminders })));
+      // Every course posts through every platform, each to its own targets; courses added later start at once,
+      // and Discord registers the commands where the new set of courses needs them.
+      fleet.start(platforms);
+      courses.onChange(() => {
+        for (const platform of platforms) void platform.coursesChanged?.();
+      });
       if (chat) markStartGood(store(), shutdown.signal, { logger });
     }
     const outcome = await Promise.race([

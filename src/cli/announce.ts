@@ -1,7 +1,6 @@
 import type { Command as Program } from 'commander';
 import type { Config } from '../config.js';
 import type { Course } from '../core/course/model.js';
-import type { CourseTargets } from '../core/course/schema.js';
 import { COURSE_OPTION, type CliContext, EXIT_INVALID, STATE_DB_OPTION, type SourceOptions, UsageError, loggerFor } from './context.js';
 import { writeToStream } from './output.js';
 
@@ -38,11 +37,12 @@ async function announceNow(settings: Config, ctx: CliContext, courseOption: stri
     }
   })();
   const logger = loggerFor(settings);
-  const [{ openStore }, { createAnnouncer }, { configuredPlatforms, environmentTargets }, { ReminderBook }, { systemClock }, { today }] =
+  const [{ openStore }, { createAnnouncer }, { configuredPlatforms }, { singleCourseTargets }, { ReminderBook }, { systemClock }, { today }] =
     await Promise.all([
       import('../main.js'),
       import('../courses/announcing.js'),
       import('../platforms/platform.js'),
+      import('../courses/targets.js'),
       import('../store/reminders.js'),
       import('../core/clock.js'),
       import('../core/course/calendar.js'),
@@ -52,9 +52,9 @@ async function announceNow(settings: Config, ctx: CliContext, courseOption: stri
     const file = plain ?? loadCourseFile(courseFile, courseLabel, { plan: cachedPlanReader(store) });
     // What the bot posts: the file with the instructors' changes.
     const loaded = effectiveCourse(file, store);
-    // The same targets, and so the same keys, as the running bot: every configured announcement channel (a
-    // course of COURSES_DIR: its own `targets:`, on the platforms configured).
-    const targets = settings.coursesDir === undefined ? environmentTargets(settings) : configuredTargets(file.file.targets, settings);
+    // The same targets, and so the same keys, as the running bot: the one course's file `targets:` or else the
+    // environment's channels (a course of COURSES_DIR: its own `targets:`, on the platforms configured).
+    const targets = settings.coursesDir === undefined ? singleCourseTargets(file.file.targets, settings) : (file.file.targets ?? {});
     const binding = { targets, reminders: new ReminderBook(store, settings.reminders.evening) };
     const modules = await configuredPlatforms(settings);
     const posters = await Promise.all(modules.map((module) => module.poster(settings, logger)));
@@ -84,14 +84,6 @@ async function announceNow(settings: Config, ctx: CliContext, courseOption: stri
   } finally {
     store.close();
   }
-}
-
-/** A course file's own targets, on the platforms the configuration has a token for. */
-function configuredTargets(targets: CourseTargets | undefined, settings: Config): CourseTargets {
-  return {
-    ...(settings.discord && targets?.discord && { discord: targets.discord }),
-    ...(settings.slack && targets?.slack && { slack: targets.slack }),
-  };
 }
 
 /** `course-bot announce`: today's announcement posted now, or a day's printed. */

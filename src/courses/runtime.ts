@@ -13,7 +13,8 @@ import { type RunningEventSync, runEventSync } from '../events/run.js';
 import { EventSync } from '../events/sync.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { CoursePorts, CourseScope, CourseTargets } from '../platforms/platform.js';
+import type { CourseTargets } from '../core/course/schema.js';
+import type { CoursePorts, CourseScope } from '../platforms/platform.js';
 import type { CourseAdmin } from '../schedule/admin.js';
 import { courseSchedule } from '../schedule/course-schedule.js';
 import type { LiveEffectiveCourse } from '../schedule/effective-course.js';
@@ -38,8 +39,16 @@ export class InstructorLine {
   }
 }
 
+/** A course file: its path, and how to name it to a person. */
+export interface CourseFileRef {
+  readonly path: string;
+  readonly label: string;
+}
+
 export interface CourseRuntimeOptions {
   readonly config: Config;
+  /** The course's file (`COURSE_FILE`, the bundled course, or one file of `COURSES_DIR`). */
+  readonly file: CourseFileRef;
   /** The state store; opened by the first call (a broken course file stops the start before it is created). */
   readonly store: () => StateStore;
   readonly logger: Logger;
@@ -48,8 +57,11 @@ export interface CourseRuntimeOptions {
   /** The clock, chosen once the course (and so its zone) is known. Default: the system clock. */
   readonly clock?: (course: Course) => Clock;
   readonly metrics?: Metrics;
-  /** Where the course posts and tells its instructors. */
-  readonly targets: CourseTargets;
+  /**
+   * Where the course posts and tells its instructors, from the file as first read (a `COURSE_FILE` course:
+   * `singleCourseTargets`; a `COURSES_DIR` course: its own `targets:`).
+   */
+  readonly targets: (loaded: LoadedCourse) => CourseTargets;
 }
 
 /** A stop of something running, awaited in turn. */
@@ -89,16 +101,16 @@ export class CourseRuntime {
       ...(config.plan.sourceToken !== undefined && { token: config.plan.sourceToken }),
       tell: (text) => instructors.tell(text),
     });
-    const loaded = await plans.load(config.courseFile, config.courseFileLabel);
+    const loaded = await plans.load(options.file.path, options.file.label);
     return new CourseRuntime(options, plans, loaded);
   }
 
   private constructor(options: CourseRuntimeOptions, plans: PlanSource, loaded: LoadedCourse) {
-    const { config, instructors, logger } = options;
+    const { config, instructors, logger, file } = options;
     this.#options = options;
     this.#plans = plans;
     this.loaded = loaded;
-    this.targets = options.targets;
+    this.targets = options.targets(loaded);
     this.clock = options.clock?.(loaded.course) ?? systemClock;
     this.#store = options.store();
     logger.debug({ db: config.stateDb }, 'state store open');
@@ -106,17 +118,17 @@ export class CourseRuntime {
     // is never announced); the notice compares with what students were last told.
     const fileNotices = new Settle(() => this.publisher.publishInBackground('course file changed'));
     this.#live = new LiveCourse({
-      path: config.courseFile,
-      label: config.courseFileLabel,
+      path: file.path,
+      label: file.label,
       initial: loaded,
       logger: logger.child({ subsystem: 'course-file' }),
       onInvalid: (error) => {
         fileNotices.postpone();
         // Problems named in another file than the course file are the time plan's (`plan:`).
-        const what = error.issues.some((issue) => issue.file !== config.courseFileLabel) ? 'The time plan was not taken' : 'The course file was not reloaded';
+        const what = error.issues.some((issue) => issue.file !== file.label) ? 'The time plan was not taken' : 'The course file was not reloaded';
         instructors.tell(`${what}; the last good schedule stays live.\n${error.message}`);
       },
-      onRecovered: () => instructors.tell(`Course file accepted again: ${config.courseFileLabel} has no errors now, and the schedule follows it.`),
+      onRecovered: () => instructors.tell(`Course file accepted again: ${file.label} has no errors now, and the schedule follows it.`),
       // A plan fetched from its URL is a whole push, told at once; an edited file (or plan file) once it has been quiet.
       onChange: (reason) => {
         planWatch.retarget();
@@ -148,6 +160,21 @@ export class CourseRuntime {
 
   /** The effective course as it is now. */
   readonly course = (): Course => this.effective.course;
+
+  /** The course's id (`course.id`), as first read: the key it runs under. */
+  get id(): string {
+    return this.loaded.course.id;
+  }
+
+  /** The course's name as it is now. */
+  get name(): string {
+    return this.course().name;
+  }
+
+  /** The file the course is read from. */
+  get file(): CourseFileRef {
+    return this.#options.file;
+  }
 
   /** What the platforms' commands answer for: this course, its admin, its students' reminders. */
   get scope(): CourseScope {

@@ -1,4 +1,6 @@
 import type { Clock } from '../core/clock.js';
+import type { ScopeResolver } from '../core/commands/invoke.js';
+import type { CourseTargets } from '../core/course/schema.js';
 import type { Course } from '../core/course/model.js';
 import type { Messenger, ScheduleAdmin, StateStore } from '../core/ports.js';
 import type { DirectMessenger, ReminderSettings } from '../core/reminders.js';
@@ -8,41 +10,6 @@ import type { EventPort } from '../events/sync.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { PlatformName } from './failure.js';
-
-/** Where one course is announced and its instructors told, per platform (today: the `DISCORD_*` / `SLACK_*` variables). */
-export interface CourseTargets {
-  readonly discord?: {
-    readonly guildId?: string;
-    readonly announceChannelId?: string;
-    readonly announceRoleId?: string;
-    readonly instructorChannelId?: string;
-  };
-  readonly slack?: {
-    readonly announceChannel?: string;
-    readonly instructorChannel?: string;
-  };
-}
-
-/** The targets of the one course the environment configures. */
-export function environmentTargets(config: Config): CourseTargets {
-  const { discord, slack } = config;
-  return {
-    ...(discord && {
-      discord: {
-        ...(discord.guildId && { guildId: discord.guildId }),
-        ...(discord.announceChannelId && { announceChannelId: discord.announceChannelId }),
-        ...(discord.announceRoleId && { announceRoleId: discord.announceRoleId }),
-        ...(discord.instructorChannelId && { instructorChannelId: discord.instructorChannelId }),
-      },
-    }),
-    ...(slack && {
-      slack: {
-        ...(slack.announceChannel && { announceChannel: slack.announceChannel }),
-        ...(slack.instructorChannel && { instructorChannel: slack.instructorChannel }),
-      },
-    }),
-  };
-}
 
 /** One course as a platform serves it: its targets, and the reminder settings its students keep. */
 export interface CourseBinding {
@@ -68,7 +35,7 @@ export interface Poster {
   forCourse(course: CourseBinding): CoursePorts;
 }
 
-/** The course a platform's commands answer for (one today; chosen per request once there are several). */
+/** What one course's commands may use: the course as it is now, its instructor actions, its students' reminders. */
 export interface CourseScope {
   readonly course: () => Course;
   readonly admin: ScheduleAdmin;
@@ -81,8 +48,35 @@ export interface PlatformDeps {
   readonly store: StateStore;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly scope: CourseScope;
+  /** Chooses each request's course among the running ones (see `src/courses/scope.ts`). */
+  readonly scopes: CourseScopes;
+  /**
+   * The targets of the running courses, as they are now: where Discord registers the commands (per guild the
+   * courses name, global where one names none).
+   */
+  readonly targets: () => readonly CourseTargets[];
   readonly metrics?: Metrics;
+}
+
+/** What a platform knows of who instructs a course beyond what a request carries. */
+export interface InstructorLookups {
+  /** Slack: the members of a user group (asked of Slack, cached by the adapter). */
+  readonly usergroupMembers?: (usergroupId: string) => Promise<ReadonlySet<string>>;
+}
+
+/**
+ * The single course a dispatcher falls back to when given no resolver: never asked for, since the composition
+ * root always hands one (`CourseScopes`). Throws, so that a dispatcher wired without its resolver is a bug found.
+ */
+export function routedOnly(platform: PlatformName | 'terminal'): () => Course {
+  return () => {
+    throw new Error(`the ${platform} platform answers through its course resolver`);
+  };
+}
+
+/** Hands each platform the resolver that chooses a request's course (and tells its instructors) there. */
+export interface CourseScopes {
+  resolver(platform: PlatformName | 'terminal', lookups?: InstructorLookups): ScopeResolver;
 }
 
 /** A chat platform once started: its health, its start and its loss, its stop, and the messengers it hands out. */
@@ -96,6 +90,8 @@ export interface Platform extends Poster {
   readonly lost: Promise<unknown>;
   /** Resolves when the platform's own session ends (the terminal's input closed); never for a chat server. */
   readonly ended: Promise<void>;
+  /** The running courses changed (one added or removed): Discord registers its commands where they are now needed. */
+  coursesChanged?(): Promise<void>;
   stop(): Promise<void>;
 }
 

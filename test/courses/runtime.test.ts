@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Message } from '../../src/core/messages.js';
 import type { Messenger, PostOptions } from '../../src/core/ports.js';
 import { CourseRuntime, InstructorLine } from '../../src/courses/runtime.js';
-import { environmentTargets } from '../../src/platforms/platform.js';
+import { singleCourseTargets } from '../../src/courses/targets.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { courseDoc } from '../support/course.js';
 import { captureLogger } from '../support/log.js';
@@ -40,7 +40,8 @@ async function runtime(name: string) {
     store: () => store,
     logger,
     instructors: new InstructorLine(logger),
-    targets: environmentTargets(config),
+    file: { path: config.courseFile, label: config.courseFileLabel },
+    targets: (loaded) => singleCourseTargets(loaded.file.targets, config),
     // Wednesday 6 January 2027, 10:00 in Copenhagen: a session day, after the morning announcement.
     clock: () => ({ now: () => new Date('2027-01-06T09:00:00Z') }),
   });

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { InstructorLine } from '../../src/courses/runtime.js';
-import { configuredPlatforms, environmentTargets } from '../../src/platforms/platform.js';
+import { configuredPlatforms } from '../../src/platforms/platform.js';
 import { terminalPoster } from '../../src/platforms/terminal/platform.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { ReminderBook } from '../../src/store/reminders.js';
@@ -21,14 +21,6 @@ const env = {
 };
 
 describe('platform modules', () => {
-  it('the environment’s variables are the targets of its one course, per platform', () => {
-    expect(environmentTargets(loadConfig({ env, dotenv: false }))).toEqual({
-      discord: { guildId: '100000000000000001', announceChannelId: '200000000000000002', announceRoleId: '400000000000000004', instructorChannelId: '300000000000000003' },
-      slack: { announceChannel: 'C0123ABCD', instructorChannel: 'C0123EFGH' },
-    });
-    expect(environmentTargets(loadConfig({ env: {}, dotenv: false }))).toEqual({});
-  });
-
   it('only the platforms whose token is set are composed, in the list’s order', async () => {
     expect((await configuredPlatforms(loadConfig({ env, dotenv: false }))).map((module) => module.name)).toEqual(['discord', 'slack']);
     const slackOnly = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' };
@@ -41,7 +33,7 @@ describe('platform modules', () => {
     const modules = await configuredPlatforms(config);
     const slack = await modules.find((module) => module.name === 'slack')!.poster(config, captureLogger().logger);
     const reminders = new ReminderBook(new MemoryStore(), '19:00');
-    const ports = slack.forCourse({ targets: { slack: { announceChannel: 'C0999ZZZZ' } }, reminders });
+    const ports = slack.forCourse({ targets: { slack: { announceChannel: 'C0999ZZZZ', instructorUserIds: [], channels: [] } }, reminders });
     expect(ports.announce.map((messenger) => messenger.target)).toEqual(['slack:C0999ZZZZ']);
     expect(ports.direct).toHaveLength(1);
     expect(ports.report).toBeUndefined();

@@ -1,6 +1,8 @@
 import { Client, Events, GatewayIntentBits, InteractionResponseType, MessageFlags, Options, REST, Routes } from 'discord.js';
 import type { Clock } from '../../core/clock.js';
 import type { Command } from '../../core/commands/command.js';
+import type { ScopeResolver } from '../../core/commands/invoke.js';
+import type { CourseTargets } from '../../core/course/schema.js';
 import type { Course } from '../../core/course/model.js';
 import type { ScheduleAdmin, StateStore } from '../../core/ports.js';
 import type { ReminderSettings } from '../../core/reminders.js';
@@ -8,6 +10,7 @@ import type { DiscordConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
 import { type CommandJson, commandsHash, commandsJson } from './command-json.js';
 import { MALFORMED_OPTIONS, handleInteraction } from './dispatch.js';
+import { registerGuildCommands } from './register-guilds.js';
 import { fromPlatform } from '../failure.js';
 import { SeenRequests } from '../seen-requests.js';
 import { answerable, interactionKind, interactionProblem } from './payload.js';
@@ -23,6 +26,13 @@ export interface DiscordBotOptions {
   readonly admin?: ScheduleAdmin;
   /** Students' reminder settings (`/remind`). */
   readonly reminders?: ReminderSettings;
+  /** Chooses each request's course; without one, every request is for `course` (its instructors by role or Manage Server). */
+  readonly scope?: ScopeResolver;
+  /**
+   * The targets of the running courses: commands are registered per guild they name (global where one names
+   * none), only where changed. Without it: once, in `DISCORD_GUILD_ID` or globally.
+   */
+  readonly registration?: () => readonly CourseTargets[];
 }
 
 /** What a registration did: where, which commands, and whether Discord was called. */
@@ -129,6 +139,8 @@ export class DiscordBot {
   readonly #seen: SeenRequests;
   /** Kinds of dropped interactions and events already logged at warn. */
   readonly #droppedKinds = new Set<string>();
+  /** The registration under way, if any: the next waits for it. */
+  #registering: Promise<void> = Promise.resolve();
 
   constructor(options: DiscordBotOptions) {
     this.#options = options;
@@ -212,10 +224,40 @@ export class DiscordBot {
     if (this.#stopped) return;
     const user = this.client.user;
     this.#logger.info({ user: user?.tag, id: user?.id, guilds: this.client.guilds.cache.size }, 'discord ready');
+    await this.registerCommands();
+  }
+
+  /**
+   * Registers the commands where the courses need them now (at the start, and when a course is added or
+   * removed), only where they changed. A refusal is logged with what to fix; the bot goes on.
+   */
+  async registerCommands(): Promise<void> {
+    if (!this.client.isReady()) return;
+    const applicationId = this.#options.config.applicationId ?? this.client.application.id;
+    const { registration } = this.#options;
+    if (registration) {
+      // One registration at a time: two courses added at once must not race their writes of the hashes.
+      const run = this.#registering.then(() =>
+        registerGuildCommands({
+          rest: this.client.rest,
+          applicationId,
+          targets: registration(),
+          commands: this.#options.commands,
+          store: this.#options.store,
+          logger: this.#logger,
+        }),
+      );
+      this.#registering = run.then(
+        () => undefined,
+        (error: unknown) => this.#logger.error({ err: error }, 'could not register slash commands'),
+      );
+      await this.#registering;
+      return;
+    }
     try {
       await syncCommands({
         rest: this.client.rest,
-        applicationId: this.#options.config.applicationId ?? this.client.application!.id,
+        applicationId,
         ...(this.#options.config.guildId && { guildId: this.#options.config.guildId }),
         commands: this.#options.commands,
         store: this.#options.store,

@@ -2,7 +2,7 @@ import type { REST } from 'discord.js';
 import type { DiscordConfig } from '../../config.js';
 import { commands } from '../../core/commands/registry.js';
 import type { CourseBinding, CoursePorts, Platform, PlatformModule, Poster } from '../platform.js';
-import { observed, settled } from '../platform.js';
+import { observed, routedOnly, settled } from '../platform.js';
 
 interface PosterInput {
   readonly config: DiscordConfig;
@@ -24,7 +24,7 @@ async function discordPoster(input: PosterInput): Promise<Poster> {
   const posting = (): REST => discordRest(config, { retries: 0 });
   return {
     forCourse(course: CourseBinding): CoursePorts {
-      const targets = course.targets.discord ?? {};
+      const targets: Partial<NonNullable<CourseBinding['targets']['discord']>> = course.targets.discord ?? {};
       const botUserId = input.botUserId();
       const { announceChannelId, instructorChannelId, guildId } = targets;
       const reporting = instructorChannelId ? discordRest(config) : undefined;
@@ -57,16 +57,16 @@ export const discordPlatform: PlatformModule = {
   async start(deps): Promise<Platform> {
     const config = deps.config.discord!;
     const { DiscordBot } = await import('./bot.js');
-    const { scope, metrics } = deps;
+    const { metrics } = deps;
     const bot = new DiscordBot({
       config,
       commands,
       store: deps.store,
       clock: deps.clock,
       logger: deps.logger,
-      course: scope.course,
-      admin: scope.admin,
-      reminders: scope.reminders,
+      course: routedOnly('discord'),
+      scope: deps.scopes.resolver('discord'),
+      registration: deps.targets,
       ...(metrics && { metrics, observe: metrics.command }),
       ...(deps.config.discordEvents && { discordEvents: deps.config.discordEvents }),
     });
@@ -80,6 +80,7 @@ export const discordPlatform: PlatformModule = {
       lost: bot.lost,
       ended: new Promise<void>(() => undefined),
       forCourse: (course) => poster.forCourse(course),
+      coursesChanged: () => bot.registerCommands(),
       stop: async () => {
         await bot.stop();
         await settled(ready);

@@ -12,6 +12,7 @@ import {
 } from '@slack/bolt';
 import type { Clock } from '../../core/clock.js';
 import type { Command } from '../../core/commands/command.js';
+import type { ScopeResolver } from '../../core/commands/invoke.js';
 import type { Course } from '../../core/course/model.js';
 import type { ScheduleAdmin, StateStore } from '../../core/ports.js';
 import type { ReminderSettings } from '../../core/reminders.js';
@@ -39,6 +40,8 @@ export interface SlackBotOptions {
   readonly now?: () => number;
   /** Told about every command answered (metrics). */
   readonly observe?: CommandObserver;
+  /** Chooses each request's course; without one, every request is for `course` (its instructors from `config`). */
+  readonly scope?: ScopeResolver;
 }
 
 /** Where Slack posts commands and interactions in HTTP mode. */
@@ -138,7 +141,8 @@ export class SlackBot {
   #server: Server | undefined;
   #botUserId: string | undefined;
   #connected = false;
-  readonly #groupMembers = { at: 0, ids: new Set<string>() };
+  /** The members of each user group asked about, and when Slack was asked. */
+  readonly #groupMembers = new Map<string, { at: number; ids: ReadonlySet<string> }>();
   readonly #seen: SeenRequests;
   #retry: NodeJS.Timeout | undefined;
   #lose: (error: unknown) => void = () => undefined;
@@ -224,6 +228,7 @@ export class SlackBot {
             isInstructor: (userId) => this.isInstructor(userId),
             ...(this.#options.admin && { admin: this.#options.admin }),
             ...(this.#options.reminders && { reminders: this.#options.reminders }),
+            ...(this.#options.scope && { scope: this.#options.scope }),
           },
         );
         // A metrics label from known names only: the first word of a group's text is the user's to choose.
@@ -423,15 +428,24 @@ export class SlackBot {
     const { config } = this.#options;
     if (config.instructorUserIds.includes(userId)) return true;
     if (!config.instructorUsergroup) return false;
-    if (Date.now() - this.#groupMembers.at > USERGROUP_TTL_MS) {
-      try {
-        const result = await this.#app!.client.usergroups.users.list({ usergroup: config.instructorUsergroup });
-        this.#groupMembers.ids = new Set(result.users ?? []);
-        this.#groupMembers.at = Date.now();
-      } catch (error) {
-        this.#logger.error({ err: error }, 'could not read the instructors user group (needs the usergroups:read scope)');
-      }
+    return (await this.usergroupMembers(config.instructorUsergroup)).has(userId);
+  }
+
+  /**
+   * The members of a user group, asked of Slack at most once a minute per group; when Slack cannot say, the
+   * last known members (none at first), with a line saying what to fix.
+   */
+  async usergroupMembers(usergroup: string): Promise<ReadonlySet<string>> {
+    const known = this.#groupMembers.get(usergroup);
+    if (known && Date.now() - known.at <= USERGROUP_TTL_MS) return known.ids;
+    try {
+      const result = await this.#app!.client.usergroups.users.list({ usergroup });
+      const ids = new Set(result.users ?? []);
+      this.#groupMembers.set(usergroup, { at: Date.now(), ids });
+      return ids;
+    } catch (error) {
+      this.#logger.error({ err: error, usergroup }, 'could not read the instructors user group (needs the usergroups:read scope)');
+      return known?.ids ?? new Set();
     }
-    return this.#groupMembers.ids.has(userId);
   }
 }

@@ -2,7 +2,7 @@ import type { SlackConfig } from '../../config.js';
 import { commands } from '../../core/commands/registry.js';
 import type { Logger } from '../../log.js';
 import type { CourseBinding, CoursePorts, Platform, PlatformModule, Poster } from '../platform.js';
-import { observed, settled } from '../platform.js';
+import { observed, routedOnly, settled } from '../platform.js';
 
 /** A course's messengers on Slack (the Web API: posting needs no Socket Mode or HTTP listener). */
 async function slackPoster(config: SlackConfig, logger: Logger): Promise<Poster> {
@@ -36,16 +36,16 @@ export const slackPlatform: PlatformModule = {
   async start(deps): Promise<Platform> {
     const config = deps.config.slack!;
     const { SlackBot } = await import('./bot.js');
-    const { scope, metrics } = deps;
-    const bot = new SlackBot({
+    const { metrics } = deps;
+    const bot: InstanceType<typeof SlackBot> = new SlackBot({
       config,
       commands,
       store: deps.store,
       clock: deps.clock,
       logger: deps.logger,
-      course: scope.course,
-      admin: scope.admin,
-      reminders: scope.reminders,
+      course: routedOnly('slack'),
+      // A course's user group is asked of Slack only when one of its instructor commands is asked.
+      scope: deps.scopes.resolver('slack', { usergroupMembers: (usergroup) => bot.usergroupMembers(usergroup) }),
       ...(metrics && { observe: metrics.command }),
     });
     const ready = observed(bot.start());

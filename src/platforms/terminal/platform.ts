@@ -1,6 +1,6 @@
 import type { Actor } from '../../core/ports.js';
 import { commands } from '../../core/commands/registry.js';
-import type { Platform, PlatformDeps, Poster } from '../platform.js';
+import { type Platform, type PlatformDeps, type Poster, routedOnly } from '../platform.js';
 import { TerminalDirectMessenger, TerminalMessenger } from './messenger.js';
 import type { PromptScreen } from './screen.js';
 
@@ -40,13 +40,12 @@ export async function startTerminal(deps: TerminalDeps): Promise<Platform> {
     input: deps.input,
     output: deps.output,
     ...(deps.screen && { screen: deps.screen }),
-    course: deps.scope.course,
+    course: routedOnly('terminal'),
+    scope: deps.scopes.resolver('terminal'),
     commands,
     clock: deps.clock,
     signal: stopping.signal,
     onReady: () => started(),
-    admin: deps.scope.admin,
-    reminders: deps.scope.reminders,
     actor: deps.actor,
     logger: deps.logger,
     banner: deps.banner,

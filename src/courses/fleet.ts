@@ -1,0 +1,153 @@
+import type { Clock } from '../core/clock.js';
+import type { Course } from '../core/course/model.js';
+import type { CourseTargets } from '../core/course/schema.js';
+import type { StateStore } from '../core/ports.js';
+import type { Config } from '../config.js';
+import type { LoadedCourse } from '../course-file/read.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Poster } from '../platforms/platform.js';
+import { type CourseFileRef, CourseRuntime, InstructorLine } from './runtime.js';
+import type { ServedCourse } from './scope.js';
+
+export interface FleetOptions {
+  readonly config: Config;
+  /** The one state store of the deployment, shared by every course (opened by the first call). */
+  readonly store: () => StateStore;
+  readonly logger: Logger;
+  /** Each course's clock, chosen once the course (and so its zone) is known. Default: the system clock. */
+  readonly clock?: (course: Course) => Clock;
+  readonly metrics?: Metrics;
+}
+
+interface Running {
+  readonly runtime: CourseRuntime;
+  readonly instructors: InstructorLine;
+}
+
+/**
+ * The courses of one deployment, one `CourseRuntime` each: one store and one connection per platform shared by
+ * all, each course with its own targets, clock, announcer, reminders and instructors. Courses may be added and
+ * removed while running; what happens to one course (a file that cannot be read, a channel that fails) never
+ * touches another.
+ */
+export class CourseFleet {
+  readonly #options: FleetOptions;
+  readonly #running = new Map<string, Running>();
+  /** Per key, the last add or remove: the next one for the same key waits for it. */
+  readonly #queues = new Map<string, Promise<void>>();
+  /** The platforms once they are up; until then courses are loaded but post nothing. */
+  #platforms: readonly Poster[] | undefined;
+  #stopped = false;
+
+  constructor(options: FleetOptions) {
+    this.#options = options;
+  }
+
+  /** The running courses, by id. */
+  get runtimes(): CourseRuntime[] {
+    return [...this.#running.values()].map((entry) => entry.runtime).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** The running courses as the request scope sees them (read per request). */
+  served(): ServedCourse[] {
+    return this.runtimes.map((runtime) => ({ id: runtime.id, name: runtime.name, targets: runtime.targets, scope: runtime.scope }));
+  }
+
+  /** The targets of the running courses (where Discord registers the commands). */
+  targets(): CourseTargets[] {
+    return this.runtimes.map((runtime) => runtime.targets);
+  }
+
+  /**
+   * Reads a course's file and runs the course under `key` (its id): posting at once when the platforms are
+   * up, else once they are. Throws `CourseFileError` for a file that cannot be read (nothing is kept then).
+   */
+  add(key: string, file: CourseFileRef, targets: (loaded: LoadedCourse) => CourseTargets): Promise<CourseRuntime> {
+    return this.#queue(key, async () => {
+      if (this.#stopped) throw new Error('the bot is stopping');
+      await this.#remove(key);
+      const { config, logger, metrics, clock } = this.#options;
+      const courseLogger = logger.child({ course: key });
+      const instructors = new InstructorLine(courseLogger);
+      const runtime = await CourseRuntime.load({
+        config,
+        file,
+        store: this.#options.store,
+        logger: courseLogger,
+        instructors,
+        targets,
+        ...(clock && { clock }),
+        ...(metrics && { metrics }),
+      });
+      if (this.#stopped) {
+        runtime.close();
+        throw new Error('the bot is stopping');
+      }
+      this.#running.set(key, { runtime, instructors });
+      if (this.#platforms) this.#start(runtime);
+      return runtime;
+    });
+  }
+
+  /** Stops the course under `key` (its announcer, reminders, events, file watch); nothing when there is none. */
+  remove(key: string): Promise<void> {
+    return this.#queue(key, () => this.#remove(key));
+  }
+
+  /** The platforms are up: every course loaded so far starts posting through them, and later ones at once. */
+  start(platforms: readonly Poster[]): void {
+    this.#platforms = platforms;
+    for (const runtime of this.runtimes) this.#start(runtime);
+  }
+
+  /** Tells the instructors of every course (what concerns them all: the state database). */
+  tellAll(text: string): void {
+    for (const { instructors } of this.#running.values()) instructors.tell(text);
+  }
+
+  /** Stops every course (each stop logged when it fails, the others go on), and waits for adds under way. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await Promise.all([...this.#queues.values()].map((queued) => queued.catch(() => undefined)));
+    for (const key of [...this.#running.keys()]) {
+      try {
+        await this.#remove(key);
+      } catch (error) {
+        this.#options.logger.error({ err: error, course: key }, 'could not stop a course cleanly');
+      }
+    }
+  }
+
+  #start(runtime: CourseRuntime): void {
+    const binding = { targets: runtime.targets, reminders: runtime.reminders };
+    runtime.start(this.#platforms!.map((platform) => platform.forCourse(binding)));
+  }
+
+  async #remove(key: string): Promise<void> {
+    const entry = this.#running.get(key);
+    if (!entry) return;
+    this.#running.delete(key);
+    // Nothing more is told to a course that stops, and nothing more is posted for it.
+    entry.instructors.connect([]);
+    try {
+      await entry.runtime.stop();
+    } finally {
+      entry.runtime.close();
+    }
+  }
+
+  #queue<T>(key: string, op: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(key) ?? Promise.resolve();
+    const result = previous.then(op);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#queues.set(key, settled);
+    void settled.then(() => {
+      if (this.#queues.get(key) === settled) this.#queues.delete(key);
+    });
+    return result;
+  }
+}

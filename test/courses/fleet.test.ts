@@ -1,0 +1,172 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import type { Message } from '../../src/core/messages.js';
+import type { Messenger, PostOptions } from '../../src/core/ports.js';
+import { CourseFileError } from '../../src/course-file/read.js';
+import { CourseFleet } from '../../src/courses/fleet.js';
+import type { CourseBinding, CoursePorts, Poster } from '../../src/platforms/platform.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { courseDoc } from '../support/course.js';
+import { captureLogger } from '../support/log.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'course-bot-fleet-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** One channel of a fake platform: what was posted there, or a refusal (a channel the bot may not post in). */
+class Channel implements Messenger {
+  readonly posts: { key: string; text: string }[] = [];
+  constructor(
+    readonly target: string,
+    private readonly refuse = false,
+  ) {}
+  post(message: Message, options: PostOptions): Promise<{ id: string }> {
+    if (this.refuse) return Promise.reject(Object.assign(new Error('Missing Permissions'), { code: 50013 }));
+    this.posts.push({ key: options.key, text: message.text });
+    return Promise.resolve({ id: `m${this.posts.length}` });
+  }
+  findPosted(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
+}
+
+/** A fake platform: each course's announcement channel and instructor channel, by its Slack targets. */
+class FakePlatform implements Poster {
+  readonly channels = new Map<string, Channel>();
+  readonly reports = new Map<string, string[]>();
+  constructor(private readonly refused: ReadonlySet<string> = new Set()) {}
+  channel(id: string): Channel {
+    let channel = this.channels.get(id);
+    if (!channel) this.channels.set(id, (channel = new Channel(`fake:${id}`, this.refused.has(id))));
+    return channel;
+  }
+  forCourse(course: CourseBinding): CoursePorts {
+    const { announceChannel, instructorChannel } = course.targets.slack ?? {};
+    return {
+      platform: 'fake',
+      announce: announceChannel ? [this.channel(announceChannel)] : [],
+      direct: [],
+      ...(instructorChannel && {
+        report: (text: string) => {
+          this.reports.set(instructorChannel, [...(this.reports.get(instructorChannel) ?? []), text]);
+          return Promise.resolve();
+        },
+      }),
+    };
+  }
+}
+
+/** A course's channels, as Slack ids: `C0…` to announce in, `C1…` for its instructors. */
+const announceOf = (id: string) => `C0${id.toUpperCase().padEnd(7, 'X')}`;
+const instructorsOf = (id: string) => `C1${id.toUpperCase().padEnd(7, 'X')}`;
+
+function courseFile(id: string, timezone: string): { path: string; label: string } {
+  const path = join(dir, `${id}.yaml`);
+  const doc = courseDoc({ course: { id, name: `Course ${id}`, timezone, start: '2027-01-04', dayStart: '09:00' } });
+  writeFileSync(path, stringify({ ...doc, targets: { slack: { announceChannel: announceOf(id), instructorChannel: instructorsOf(id) } } }));
+  return { path, label: `courses/${id}.yaml` };
+}
+
+const ownTargets = (loaded: { file: { targets?: unknown } }) => (loaded.file.targets ?? {}) as never;
+
+function fleet() {
+  const config = loadConfig({ env: { STATE_DB: ':memory:' }, dotenv: false });
+  const { logger, lines } = captureLogger();
+  const store = new MemoryStore();
+  return { fleet: new CourseFleet({ config, store: () => store, logger }), lines };
+}
+
+describe('CourseFleet: many courses, each on its own', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('announces each course at ITS local time (08:00 in Copenhagen, 08:00 in New York), once each', async () => {
+    // Wednesday 6 January 2027, 07:59:30 in Copenhagen, 01:59:30 in New York: nothing due yet anywhere.
+    vi.useFakeTimers({ now: new Date('2027-01-06T06:59:30Z') });
+    const { fleet: courses } = fleet();
+    await courses.add('cph', courseFile('cph', 'Europe/Copenhagen'), ownTargets);
+    await courses.add('nyc', courseFile('nyc', 'America/New_York'), ownTargets);
+    const platform = new FakePlatform();
+    try {
+      courses.start([platform]);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(platform.channel(announceOf('cph')).posts).toEqual([]);
+      expect(platform.channel(announceOf('nyc')).posts).toEqual([]);
+      // 08:00:30 in Copenhagen: its morning announcement; New York sleeps on.
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(platform.channel(announceOf('cph')).posts.map((post) => post.key)).toEqual(['cph:2027-01-06:daily:fake:' + announceOf('cph')]);
+      expect(platform.channel(announceOf('nyc')).posts).toEqual([]);
+      // 07:59:30 in New York, then 08:00:30.
+      vi.setSystemTime(new Date('2027-01-06T12:59:30Z'));
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(platform.channel(announceOf('nyc')).posts).toEqual([]);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(platform.channel(announceOf('nyc')).posts.map((post) => post.key)).toEqual(['nyc:2027-01-06:daily:fake:' + announceOf('nyc')]);
+      expect(platform.channel(announceOf('cph')).posts).toHaveLength(1);
+    } finally {
+      await courses.stop();
+    }
+  });
+
+  it('a channel that refuses one course never stops another’s announcement; a broken file refuses its course only', async () => {
+    // Wednesday 6 January 2027, 10:00 in Copenhagen: after the morning time, both catch up at start.
+    const clock = { now: () => new Date('2027-01-06T09:00:00Z') };
+    const config = loadConfig({ env: { STATE_DB: ':memory:' }, dotenv: false });
+    const withClock = new CourseFleet({ config, store: () => new MemoryStore(), logger: captureLogger().logger, clock: () => clock });
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, 'course: [not, a, course]\n');
+    await expect(withClock.add('broken', { path: broken, label: 'courses/broken.yaml' }, ownTargets)).rejects.toBeInstanceOf(CourseFileError);
+    await withClock.add('aaa', courseFile('aaa', 'Europe/Copenhagen'), ownTargets);
+    await withClock.add('bbb', courseFile('bbb', 'Europe/Copenhagen'), ownTargets);
+    expect(withClock.runtimes.map((runtime) => runtime.id)).toEqual(['aaa', 'bbb']);
+    const platform = new FakePlatform(new Set([announceOf('aaa')]));
+    try {
+      withClock.start([platform]);
+      await vi.waitFor(() => expect(platform.channel(announceOf('bbb')).posts.map((post) => post.key)).toEqual(['bbb:2027-01-06:daily:fake:' + announceOf('bbb')]));
+      expect(platform.channel(announceOf('aaa')).posts).toEqual([]);
+    } finally {
+      await withClock.stop();
+    }
+  });
+
+  it('tells a course’s own instructors what concerns it (its file refused), never another course’s', async () => {
+    const { fleet: courses } = fleet();
+    const aaa = courseFile('aaa2', 'Europe/Copenhagen');
+    await courses.add('aaa2', aaa, ownTargets);
+    await courses.add('bbb2', courseFile('bbb2', 'Europe/Copenhagen'), ownTargets);
+    const platform = new FakePlatform();
+    try {
+      courses.start([platform]);
+      writeFileSync(aaa.path, 'course: {id: aaa2}\nweeks: nope\n');
+      courses.runtimes.find((runtime) => runtime.id === 'aaa2')!.reload('test');
+      await vi.waitFor(() => expect(platform.reports.get(instructorsOf('aaa2'))?.join('\n')).toContain('The course file was not reloaded'), { timeout: 10_000 });
+      expect(platform.reports.get(instructorsOf('bbb2'))).toBeUndefined();
+      // Every course's instructors hear what concerns them all (the state database).
+      courses.tellAll('The state database is back.');
+      await vi.waitFor(() => expect(platform.reports.get(instructorsOf('bbb2'))).toEqual(['The state database is back.']));
+      expect(platform.reports.get(instructorsOf('aaa2'))).toContain('The state database is back.');
+    } finally {
+      await courses.stop();
+    }
+  });
+
+  it('a course added while running posts at once; removed, it is no longer served nor registered anywhere', async () => {
+    const clock = { now: () => new Date('2027-01-06T09:00:00Z') };
+    const config = loadConfig({ env: { STATE_DB: ':memory:' }, dotenv: false });
+    const courses = new CourseFleet({ config, store: () => new MemoryStore(), logger: captureLogger().logger, clock: () => clock });
+    const platform = new FakePlatform();
+    try {
+      courses.start([platform]);
+      await courses.add('late', courseFile('late', 'Europe/Copenhagen'), ownTargets);
+      await vi.waitFor(() => expect(platform.channel(announceOf('late')).posts.map((post) => post.key)).toEqual(['late:2027-01-06:daily:fake:' + announceOf('late')]));
+      expect(courses.served().map((course) => [course.id, course.name])).toEqual([['late', 'Course late']]);
+      await courses.remove('late');
+      expect(courses.served()).toEqual([]);
+      expect(courses.targets()).toEqual([]);
+    } finally {
+      await courses.stop();
+    }
+  });
+});
