@@ -1,16 +1,37 @@
 import { today } from '../course/calendar.js';
 import { dayView, normalize, sessionLine } from '../views.js';
-import { type Choice, type CommandContext, defineCommand } from './command.js';
+import type { Session } from '../course/model.js';
+import { type Choice, type CommandContext, MAX_CHOICES, defineCommand } from './command.js';
 
-/** Session days as choices, from today on first, then the past ones; what the user typed filters them. */
+/**
+ * Session days as choices, from today on first, then the past ones; what the user typed filters them. At
+ * most `MAX_CHOICES`: only those are built (a long course has thousands of days, and this runs per keystroke).
+ */
 export function suggestSessionDates({ course, now }: CommandContext, typed: string): Choice[] {
   const current = today(course, now);
   const query = normalize(typed);
-  const upcoming = course.sessions.filter((session) => session.date >= current);
-  const past = course.sessions.filter((session) => session.date < current).reverse();
-  return [...upcoming, ...past]
-    .map((session) => ({ name: `${session.date} · ${sessionLine(session)}`, value: session.date }))
-    .filter((choice) => normalize(choice.name).includes(query));
+  const { sessions } = course;
+  const firstUpcoming = firstOnOrAfter(sessions, current);
+  const choices: Choice[] = [];
+  for (let step = 0; step < sessions.length && choices.length < MAX_CHOICES; step += 1) {
+    // Upcoming days in order, then past days from the most recent back.
+    const session = sessions[step < sessions.length - firstUpcoming ? firstUpcoming + step : sessions.length - 1 - step]!;
+    const name = `${session.date} · ${sessionLine(session)}`;
+    if (normalize(name).includes(query)) choices.push({ name, value: session.date });
+  }
+  return choices;
+}
+
+/** The index of the first session on or after `date` (sessions are sorted by date); their count when none is. */
+function firstOnOrAfter(sessions: readonly Session[], date: string): number {
+  let low = 0;
+  let high = sessions.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sessions[middle]!.date < date) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 export const todayCommand = defineCommand({
