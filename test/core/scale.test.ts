@@ -7,7 +7,8 @@ import { applyChanges } from '../../src/core/course/changes.js';
 import { addDays, formatLongDate, formatShortDate } from '../../src/core/course/dates.js';
 import type { Course, Resource, Session } from '../../src/core/course/model.js';
 import { parseCourse } from '../../src/core/course/parse.js';
-import { message } from '../../src/core/messages.js';
+import { type Message, message } from '../../src/core/messages.js';
+import { commands } from '../../src/core/commands/registry.js';
 import { normalize, sessionLine, sessionResources } from '../../src/core/views.js';
 import { contextAt, courseDoc } from '../support/course.js';
 
@@ -108,6 +109,26 @@ describe('a long course costs no more than it must', () => {
     expect(matchResources(course, 'w&b').map((resource) => resource.id)).toEqual(['r3', 'r8', 'r13', 'r18', 'r23', 'r28']);
     // Nothing whole: the tags starting with it, then the resources of the sessions whose topic has a word starting with it.
     expect(matchResources(course, 'hydr').map((resource) => resource.id)).toEqual(['r1', 'r6', 'r11', 'r16', 'r21', 'r26', 'r3', 'r8', 'r13', 'r18', 'r23', 'r28']);
+  });
+
+  it('writes /schedule once per course revision, and answers a repeated /resources query from memory', () => {
+    const { course, file } = longCourse(3);
+    const context = contextAt(course, '2027-01-05T10:00');
+    const schedule = commands.find((command) => command.name === 'schedule')!;
+    const first = schedule.run(context, {});
+    expect(schedule.run(context, {})).toBe(first);
+    const edited = applyChanges(file as never, [{ id: 1, change: { kind: 'edit', date: '2027-01-05', topic: 'A new topic' } }]);
+    const after = schedule.run({ ...context, course: edited.course }, {}) as Message;
+    expect(after).not.toBe(first);
+    expect(after.sections[0]!.lines[1]).toContain('A new topic');
+    expect((first as Message).sections[0]!.lines[1]).not.toContain('A new topic');
+
+    const found = matchResources(course, 'hydra');
+    const ids = found.map((resource) => resource.id);
+    expect(ids.slice(0, 6)).toEqual(['r1', 'r6', 'r11', 'r16', 'r21', 'r26']);
+    // The caller's copy: emptying it does not change the next answer.
+    found.length = 0;
+    expect(matchResources(course, 'hydra').map((resource) => resource.id)).toEqual(ids);
   });
 
   it('keeps the first link of each URL in a message, in order', () => {

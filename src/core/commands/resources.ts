@@ -92,6 +92,22 @@ function wordStarts(text: Words, query: readonly string[]): boolean {
  * match the start of a longer word (`hydr`).
  */
 export function matchResources(course: Course, topic: string): Resource[] {
+  let answers = matchesByCourse.get(course);
+  if (!answers) matchesByCourse.set(course, (answers = new Map<string, Resource[]>()));
+  const known = answers.get(topic);
+  if (known) return [...known];
+  const found = findResources(course, topic);
+  // The oldest query is let go past the bound: what students ask is a few topics, over and over.
+  if (answers.size >= REMEMBERED_QUERIES) answers.delete(answers.keys().next().value!);
+  answers.set(topic, found);
+  return [...found];
+}
+
+/** How many `/resources` queries are remembered per course. */
+const REMEMBERED_QUERIES = 256;
+const matchesByCourse = new WeakMap<Course, Map<string, Resource[]>>();
+
+function findResources(course: Course, topic: string): Resource[] {
   // "and" joins words (`weights and biases`, `w&b`) but finds nothing on its own.
   const parts = words(topic).filter((part) => part !== 'and');
   if (parts.length === 0) return [];

@@ -1,6 +1,6 @@
 import { today } from '../course/calendar.js';
 import { dayView, normalize, sessionLine } from '../views.js';
-import type { Session } from '../course/model.js';
+import type { Course, Session } from '../course/model.js';
 import { type Choice, type CommandContext, MAX_CHOICES, defineCommand } from './command.js';
 
 /**
@@ -11,15 +11,34 @@ export function suggestSessionDates({ course, now }: CommandContext, typed: stri
   const current = today(course, now);
   const query = normalize(typed);
   const { sessions } = course;
+  const names = choiceNames(course);
   const firstUpcoming = firstOnOrAfter(sessions, current);
   const choices: Choice[] = [];
   for (let step = 0; step < sessions.length && choices.length < MAX_CHOICES; step += 1) {
     // Upcoming days in order, then past days from the most recent back.
-    const session = sessions[step < sessions.length - firstUpcoming ? firstUpcoming + step : sessions.length - 1 - step]!;
-    const name = `${session.date} · ${sessionLine(session)}`;
-    if (normalize(name).includes(query)) choices.push({ name, value: session.date });
+    const index = step < sessions.length - firstUpcoming ? firstUpcoming + step : sessions.length - 1 - step;
+    const choice = names(index);
+    if (choice.search.includes(query)) choices.push({ name: choice.name, value: sessions[index]!.date });
   }
   return choices;
+}
+
+const namesByCourse = new WeakMap<Course, { name: string; search: string }[]>();
+
+/** A session's choice name and its normalized text, by its index, each worked out once per course. */
+function choiceNames(course: Course): (index: number) => { readonly name: string; readonly search: string } {
+  let known = namesByCourse.get(course);
+  if (!known) namesByCourse.set(course, (known = []));
+  const names = known;
+  return (index) => {
+    let found = names[index];
+    if (!found) {
+      const session = course.sessions[index]!;
+      const name = `${session.date} · ${sessionLine(session)}`;
+      names[index] = found = { name, search: normalize(name) };
+    }
+    return found;
+  };
 }
 
 /** The index of the first session on or after `date` (sessions are sorted by date); their count when none is. */
