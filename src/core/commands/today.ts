@@ -17,8 +17,9 @@ export function suggestSessionDates({ course, now }: CommandContext, typed: stri
   for (let step = 0; step < sessions.length && choices.length < MAX_CHOICES; step += 1) {
     // Upcoming days in order, then past days from the most recent back.
     const index = step < sessions.length - firstUpcoming ? firstUpcoming + step : sessions.length - 1 - step;
-    const choice = names(index);
-    if (choice.search.includes(query)) choices.push({ name: choice.name, value: sessions[index]!.date });
+    const { date } = sessions[index]!;
+    // A date being typed (`2031-0`) is found in the date alone: the rest of the name is written only when shown.
+    if (date.includes(query) || names(index).search.includes(query)) choices.push({ name: names(index).name, value: date });
   }
   return choices;
 }
