@@ -43,9 +43,9 @@ export type MessageParts = Omit<Message, 'text' | 'sections' | 'links'> &
 /** Builds a message and its plain-text fallback from its parts. */
 export function message(parts: MessageParts): Message {
   const sections = parts.sections ?? [];
-  const links = (parts.links ?? []).filter(
-    (link, index, all) => all.findIndex((other) => other.url === link.url) === index,
-  );
+  // The first link of each URL (a Set: a search over the list per link grew with the square of its length).
+  const seen = new Set<string>();
+  const links = (parts.links ?? []).filter((link) => !seen.has(link.url) && seen.add(link.url));
   const built = { ...parts, sections, links };
   let text: string | undefined;
   return {

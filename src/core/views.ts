@@ -30,10 +30,40 @@ export function sessionResources(course: Course, session: Session): Resource[] {
   return resources;
 }
 
+/** A course's resources by id and by normalized tag (in file order), made once per course. */
+interface ResourceIndex {
+  readonly byId: ReadonlyMap<string, Resource>;
+  readonly byTag: ReadonlyMap<string, readonly Resource[]>;
+  readonly order: ReadonlyMap<Resource, number>;
+}
+
+const resourceIndexes = new WeakMap<Course, ResourceIndex>();
+
+/** The course's resources indexed by id and tag, and their places in the file (see `ResourceIndex`). */
+export function resourceIndex(course: Course): ResourceIndex {
+  let index = resourceIndexes.get(course);
+  if (index) return index;
+  const byId = new Map<string, Resource>();
+  const byTag = new Map<string, Resource[]>();
+  const order = new Map<Resource, number>();
+  course.resources.forEach((resource, place) => {
+    byId.set(resource.id, resource);
+    order.set(resource, place);
+    for (const tag of new Set(resource.tags.map(normalize))) {
+      const tagged = byTag.get(tag);
+      if (tagged) tagged.push(resource);
+      else byTag.set(tag, [resource]);
+    }
+  });
+  resourceIndexes.set(course, (index = { byId, byTag, order }));
+  return index;
+}
+
 function findSessionResources(course: Course, session: Session): Resource[] {
-  const named = session.resources.map((id) => course.resources.find((resource) => resource.id === id)!);
-  const frameworks = new Set(session.frameworks.map(normalize));
-  const matched = course.resources.filter((resource) => resource.tags.some((tag) => frameworks.has(normalize(tag))));
+  const { byId, byTag, order } = resourceIndex(course);
+  const named = session.resources.map((id) => byId.get(id)!);
+  const matched = [...new Set(session.frameworks.flatMap((framework) => byTag.get(normalize(framework)) ?? []))];
+  matched.sort((a, b) => order.get(a)! - order.get(b)!);
   return [...new Set([...named, ...matched])];
 }
 

@@ -17,6 +17,9 @@ export interface OptionDefinition {
   readonly max?: number;
 }
 
+/** The most suggestions a platform shows (Discord: 25 autocomplete choices); `suggest` need build no more. */
+export const MAX_CHOICES = 25;
+
 /** A suggested value for an option, with the text the user sees. */
 export interface Choice {
   readonly name: string;

@@ -1,6 +1,6 @@
 import type { Course, Resource, Session } from '../course/model.js';
 import { message } from '../messages.js';
-import { normalize, resourceLink, sessionResources } from '../views.js';
+import { normalize, resourceIndex, resourceLink, sessionResources } from '../views.js';
 import { quoted } from '../text.js';
 import { defineCommand } from './command.js';
 
@@ -28,37 +28,60 @@ function words(text: string): string[] {
   return normalize(text).replace(/&/g, ' and ').match(/[\p{L}\p{N}]+[+#]*/gu) ?? [];
 }
 
+/** A text's words (see `words`), as a list and a set, and the spellings it is known by (see `spellings`). */
+interface Words {
+  readonly list: readonly string[];
+  readonly set: ReadonlySet<string>;
+  readonly spellings: readonly string[];
+}
+
 /**
  * The spellings a name is known by, without spaces and punctuation: the whole name (`W & B`, `w&b`
  * and `wandb` are all `wandb`; `CI/CD` and `ci-cd` are `cicd`) and, for a name of several words, its
  * initials with "and" kept (`Weights & Biases` is `wandb` too).
  */
-function spellings(text: string): string[] {
-  const parts = words(text);
+function spellings(parts: readonly string[]): string[] {
   const whole = parts.join('');
   const initials = parts.map((part) => (part === 'and' ? part : part.charAt(0))).join('');
   return parts.length > 1 && initials.length > 1 ? [whole, initials] : [whole];
 }
 
-/** Whether a name is the query, spelled another way. */
-function sameName(text: string, query: string): boolean {
-  const wanted = words(query).join('');
-  return wanted.length > 0 && spellings(text).includes(wanted);
+const wordsByCourse = new WeakMap<Course, Map<string, Words>>();
+
+/**
+ * The words of the texts of a course (topics, frameworks, tags, titles), worked out once per course: a query
+ * looks at every session, and a long course has thousands.
+ */
+function wordsOf(course: Course): (text: string) => Words {
+  let known = wordsByCourse.get(course);
+  if (!known) wordsByCourse.set(course, (known = new Map<string, Words>()));
+  const cache = known;
+  return (text) => {
+    let found = cache.get(text);
+    if (!found) {
+      const list = words(text);
+      cache.set(text, (found = { list, set: new Set(list), spellings: spellings(list) }));
+    }
+    return found;
+  };
+}
+
+/** Whether a name is the query (its words `wanted`, joined), spelled another way. */
+function sameName(text: Words, wanted: string): boolean {
+  return wanted.length > 0 && text.spellings.includes(wanted);
 }
 
 /** Whether every word of the query is a whole word of the text (`git` is not `GitHub`). */
-function wholeWords(text: string, query: readonly string[]): boolean {
-  const available = new Set(words(text));
-  return query.every((part) => available.has(part));
+function wholeWords(text: Words, query: readonly string[]): boolean {
+  return query.every((part) => text.set.has(part));
 }
 
 /**
  * Whether every word of the query starts a word of the text (`light` finds `PyTorch Lightning`), for a
  * query that matched nothing whole. Query words shorter than three letters must match a whole word.
  */
-function wordStarts(text: string, query: readonly string[]): boolean {
-  const available = words(text);
-  return query.every((part) => available.some((word) => (part.length < 3 ? word === part : word.startsWith(part))));
+function wordStarts(text: Words, query: readonly string[]): boolean {
+  return query.every((part) => text.list.some((word) => (part.length < 3 ? word === part : word.startsWith(part))));
 }
 
 /**
@@ -69,6 +92,22 @@ function wordStarts(text: string, query: readonly string[]): boolean {
  * match the start of a longer word (`hydr`).
  */
 export function matchResources(course: Course, topic: string): Resource[] {
+  let answers = matchesByCourse.get(course);
+  if (!answers) matchesByCourse.set(course, (answers = new Map<string, Resource[]>()));
+  const known = answers.get(topic);
+  if (known) return [...known];
+  const found = findResources(course, topic);
+  // The oldest query is let go past the bound: what students ask is a few topics, over and over.
+  if (answers.size >= REMEMBERED_QUERIES) answers.delete(answers.keys().next().value!);
+  answers.set(topic, found);
+  return [...found];
+}
+
+/** How many `/resources` queries are remembered per course. */
+const REMEMBERED_QUERIES = 256;
+const matchesByCourse = new WeakMap<Course, Map<string, Resource[]>>();
+
+function findResources(course: Course, topic: string): Resource[] {
   // "and" joins words (`weights and biases`, `w&b`) but finds nothing on its own.
   const parts = words(topic).filter((part) => part !== 'and');
   if (parts.length === 0) return [];
@@ -80,29 +119,30 @@ function rankResources(
   course: Course,
   topic: string,
   parts: readonly string[],
-  matches: (text: string, query: readonly string[]) => boolean,
+  matches: (text: Words, query: readonly string[]) => boolean,
 ): Resource[] {
+  const known = wordsOf(course);
+  const wanted = words(topic).join('');
   const score = new Map<Resource, number>();
   const raise = (resource: Resource, value: number) => score.set(resource, Math.max(score.get(resource) ?? 0, value));
   for (const resource of course.resources) {
-    if ([...resource.tags, resource.id].some((tag) => sameName(tag, topic))) raise(resource, 4);
-    else if (resource.tags.some((tag) => matches(tag, parts))) raise(resource, 3);
-    else if (matches(resource.title, parts)) raise(resource, 2);
+    if ([...resource.tags, resource.id].some((tag) => sameName(known(tag), wanted))) raise(resource, 4);
+    else if (resource.tags.some((tag) => matches(known(tag), parts))) raise(resource, 3);
+    else if (matches(known(resource.title), parts)) raise(resource, 2);
   }
   const sessionMatches = (matched: (session: Session) => boolean) => {
     for (const session of course.sessions) {
       if (matched(session)) for (const resource of sessionResources(course, session)) raise(resource, 1);
     }
   };
-  sessionMatches((session) => session.topic !== undefined && matches(session.topic, parts));
+  sessionMatches((session) => session.topic !== undefined && matches(known(session.topic), parts));
   // A framework's own resources are found by their tags; the resources of the sessions that use it
   // (its siblings' docs too) only when nothing names it.
   if (score.size === 0) {
-    sessionMatches((session) => session.frameworks.some((framework) => matches(framework, parts) || sameName(framework, topic)));
+    sessionMatches((session) => session.frameworks.some((framework) => matches(known(framework), parts) || sameName(known(framework), wanted)));
   }
-  return [...score.entries()]
-    .sort((a, b) => b[1] - a[1] || course.resources.indexOf(a[0]) - course.resources.indexOf(b[0]))
-    .map(([resource]) => resource);
+  const { order } = resourceIndex(course);
+  return [...score.entries()].sort((a, b) => b[1] - a[1] || order.get(a[0])! - order.get(b[0])!).map(([resource]) => resource);
 }
 
 export const resourcesCommand = defineCommand({

@@ -1,16 +1,57 @@
 import { today } from '../course/calendar.js';
 import { dayView, normalize, sessionLine } from '../views.js';
-import { type Choice, type CommandContext, defineCommand } from './command.js';
+import type { Course, Session } from '../course/model.js';
+import { type Choice, type CommandContext, MAX_CHOICES, defineCommand } from './command.js';
 
-/** Session days as choices, from today on first, then the past ones; what the user typed filters them. */
+/**
+ * Session days as choices, from today on first, then the past ones; what the user typed filters them. At
+ * most `MAX_CHOICES`: only those are built (a long course has thousands of days, and this runs per keystroke).
+ */
 export function suggestSessionDates({ course, now }: CommandContext, typed: string): Choice[] {
   const current = today(course, now);
   const query = normalize(typed);
-  const upcoming = course.sessions.filter((session) => session.date >= current);
-  const past = course.sessions.filter((session) => session.date < current).reverse();
-  return [...upcoming, ...past]
-    .map((session) => ({ name: `${session.date} · ${sessionLine(session)}`, value: session.date }))
-    .filter((choice) => normalize(choice.name).includes(query));
+  const { sessions } = course;
+  const names = choiceNames(course);
+  const firstUpcoming = firstOnOrAfter(sessions, current);
+  const choices: Choice[] = [];
+  for (let step = 0; step < sessions.length && choices.length < MAX_CHOICES; step += 1) {
+    // Upcoming days in order, then past days from the most recent back.
+    const index = step < sessions.length - firstUpcoming ? firstUpcoming + step : sessions.length - 1 - step;
+    const { date } = sessions[index]!;
+    // A date being typed (`2031-0`) is found in the date alone: the rest of the name is written only when shown.
+    if (date.includes(query) || names(index).search.includes(query)) choices.push({ name: names(index).name, value: date });
+  }
+  return choices;
+}
+
+const namesByCourse = new WeakMap<Course, { name: string; search: string }[]>();
+
+/** A session's choice name and its normalized text, by its index, each worked out once per course. */
+function choiceNames(course: Course): (index: number) => { readonly name: string; readonly search: string } {
+  let known = namesByCourse.get(course);
+  if (!known) namesByCourse.set(course, (known = []));
+  const names = known;
+  return (index) => {
+    let found = names[index];
+    if (!found) {
+      const session = course.sessions[index]!;
+      const name = `${session.date} · ${sessionLine(session)}`;
+      names[index] = found = { name, search: normalize(name) };
+    }
+    return found;
+  };
+}
+
+/** The index of the first session on or after `date` (sessions are sorted by date); their count when none is. */
+function firstOnOrAfter(sessions: readonly Session[], date: string): number {
+  let low = 0;
+  let high = sessions.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sessions[middle]!.date < date) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 export const todayCommand = defineCommand({

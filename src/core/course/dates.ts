@@ -12,17 +12,18 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const LOCAL_TIME = /^([01]?\d|2[0-3]):([0-5]\d)$/;
 
 /**
- * Remembers a pure function's results by key (date formatting is called on every answer).
- * Bounded: the cache is emptied when it grows past `limit` entries.
+ * Remembers a pure function's results by key. Bounded: past `limit` entries the oldest is let go, one at a
+ * time (emptying the whole cache when it filled made every call of a course with more dates than the limit a
+ * miss, and each miss a luxon computation).
  */
-function memoize<A extends unknown[], R>(fn: (...args: A) => R, key: (...args: A) => string, limit = 2000): (...args: A) => R {
+function memoize<A extends unknown[], R>(fn: (...args: A) => R, key: (...args: A) => string, limit = 20_000): (...args: A) => R {
   const cache = new Map<string, R>();
   return (...args: A) => {
     const id = key(...args);
     const hit = cache.get(id);
     if (hit !== undefined) return hit;
     const value = fn(...args);
-    if (cache.size >= limit) cache.clear();
+    if (cache.size >= limit) cache.delete(cache.keys().next().value!);
     cache.set(id, value);
     return value;
   };
@@ -180,17 +181,31 @@ function computeZonedInstant(date: IsoDate, time: string, zone: string): DateTim
   return first;
 }
 
+const WEEKDAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'] as const;
+/** en-GB's short months (CLDR): September is `Sept`. */
+const SHORT_MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sept', 'Oct', 'Nov', 'Dec'] as const;
+
+/**
+ * The weekday, day, month and year of a `YYYY-MM-DD` date, by plain arithmetic (what luxon's en-GB
+ * `cccc d LLLL yyyy` gives, at a small part of its cost: `/schedule` of a long course formats every date).
+ */
+function dateParts(date: IsoDate): { weekday: string; day: number; month: number; year: string } {
+  const weekday = WEEKDAY_NAMES[weekdayIndex(mustDay(date))]!;
+  return { weekday, day: Number(date.slice(8, 10)), month: Number(date.slice(5, 7)) - 1, year: date.slice(0, 4) };
+}
+
 /** `Monday 4 January 2027` */
-export const formatLongDate = memoize(
-  (date: IsoDate) => mustDate(date).setLocale('en-GB').toFormat('cccc d LLLL yyyy'),
-  (date) => date,
-);
+export function formatLongDate(date: IsoDate): string {
+  const { weekday, day, month, year } = dateParts(date);
+  return `${weekday} ${day} ${MONTH_NAMES[month]!} ${year}`;
+}
 
 /** `Mon 4 Jan` */
-export const formatShortDate = memoize(
-  (date: IsoDate) => mustDate(date).setLocale('en-GB').toFormat('ccc d LLL'),
-  (date) => date,
-);
+export function formatShortDate(date: IsoDate): string {
+  const { weekday, day, month } = dateParts(date);
+  return `${weekday.slice(0, 3)} ${day} ${SHORT_MONTH_NAMES[month]!}`;
+}
 
 export function capitalize(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1);

@@ -1,0 +1,66 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, SPAWN_TIMEOUT, runCli } from '../support/child.js';
+
+let tmp: string;
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'course-bot-modules-'));
+});
+
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** The packages under node_modules a run of the CLI loaded (`@scope/name` or `name`), sorted. */
+async function packagesLoaded(
+  name: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<{ code: number | null; stderr: string; packages: string[] }> {
+  const trace = join(tmp, `${name}.txt`);
+  const hook = pathToFileURL(join(ROOT, 'test/support/module-trace.mjs')).href;
+  const run = await runCli(args, {
+    env: { MODULE_TRACE: trace, NODE_OPTIONS: `--import ${hook}`, STATE_DB: join(tmp, `${name}-state.db`), ...env },
+  });
+  const lines = readFileSync(trace, 'utf8').split('\n');
+  const packages = new Set(lines.map((line) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(line)?.[1]).filter((found) => found !== undefined));
+  return { code: run.code, stderr: run.stderr, packages: [...packages].sort() };
+}
+
+/** What only the commands that connect (or read a state database) need. */
+const PLATFORM_OR_DATABASE = /^(discord\.js|@discordjs\/.*|@slack\/.*|better-sqlite3|pg|pg-.*|ws|undici|node-cron|prom-client)$/;
+
+describe('CLI commands that do not connect load neither discord.js nor SQLite', () => {
+  it('validate of the seed course loads the course modules only', { timeout: SPAWN_TIMEOUT }, async () => {
+    const run = await packagesLoaded('validate', ['validate']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    // The trace works: what reading a course file needs is there.
+    expect(run.packages).toEqual(expect.arrayContaining(['commander', 'luxon', 'yaml', 'zod']));
+    expect(run.packages.filter((name) => PLATFORM_OR_DATABASE.test(name))).toEqual([]);
+  });
+
+  it('export, calendar and import (no state database yet) load no platform and no database driver', { timeout: SPAWN_TIMEOUT }, async () => {
+    const runs = await Promise.all([
+      packagesLoaded('export', ['export', '--out', join(tmp, 'course.yaml')]),
+      packagesLoaded('calendar', ['calendar', '--out', join(tmp, 'course.ics')]),
+      packagesLoaded('import', ['import', 'test/fixtures/plans/iso-weekly.md', '--out', join(tmp, 'imported.yaml')]),
+    ]);
+    for (const run of runs) {
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.packages).toContain('yaml');
+      expect(run.packages.filter((name) => PLATFORM_OR_DATABASE.test(name))).toEqual([]);
+    }
+  });
+
+  it('the trace does see discord.js loaded by a command that connects', { timeout: SPAWN_TIMEOUT }, async () => {
+    // Looks the application id up (nothing listens on port 9: it fails, once discord.js is loaded).
+    const run = await packagesLoaded('invite', ['invite-url'], { DISCORD_TOKEN: 'MTIz.abc.def', DISCORD_API_URL: 'http://127.0.0.1:9' });
+    expect(run.stderr).toBe('Could not reach Discord (connect ECONNREFUSED 127.0.0.1:9): check the network and DISCORD_API_URL.\n');
+    expect(run.packages).toContain('discord.js');
+  });
+});
