@@ -63,13 +63,22 @@ function nothingAt(path: string): boolean {
   }
 }
 
+/** Where a command reads the bot's state: a SQLite file (`STATE_DB`, `--state-db`), or PostgreSQL (`DATABASE_URL`). */
+export type StateDbRef = string | NonNullable<Config['database']>;
+
 /**
  * The state database for a command that only reads the schedule, opened so that it creates and changes
  * nothing (see `openForReading`): a user who may read the bot's database but not write it can run it. A
  * database that does not exist holds no changes yet: it is not created (only the bot and the commands that
  * post create it).
  */
-export async function readingStore(path: string): Promise<StateStore & { close(): void }> {
+export async function readingStore(where: StateDbRef): Promise<StateStore & { close(): void }> {
+  if (typeof where !== 'string') {
+    // DATABASE_URL: the PostgreSQL database the bots share (its password is kept out of every line).
+    const { openStateStore } = await import('../store/open.js');
+    return openStateStore({ stateDb: ':memory:', database: where });
+  }
+  const path = where;
   if (path === ':memory:' || nothingAt(path)) return new (await import('../store/memory-store.js')).MemoryStore();
   // The store refuses what is not a database file (a folder, a FIFO, a device) in one line of its own.
   const { openForReading } = await import('../store/sqlite-store.js');
@@ -117,9 +126,9 @@ export interface CliContext {
    * The course file and state database `--course` and `--state-db` name, else the configured ones. With
    * `COURSES_DIR`, `--course` is a course id (needed when the folder holds several courses).
    */
-  sources(options: SourceOptions): Promise<{ readonly path: string; readonly courseLabel: string; readonly stateDb: string }>;
+  sources(options: SourceOptions): Promise<{ readonly path: string; readonly courseLabel: string; readonly stateDb: StateDbRef }>;
   /** The state database `--state-db` names, else the configured one. */
-  stateDb(options: Pick<SourceOptions, 'stateDb'>): string;
+  stateDb(options: Pick<SourceOptions, 'stateDb'>): StateDbRef;
   /** The effective course of those sources; skipped changes are warned about as `skippedAs`. */
   effective(options: SourceOptions, skippedAs: string): Promise<Effective>;
   /** Prints `text`, or writes it to `--out` and prints `summary` of it. */
@@ -171,9 +180,13 @@ export function cliContext(io: CliIo, setStatus: (code: number) => void): CliCon
     return { path, courseLabel: label(path, cwd) };
   };
 
-  const stateDb = (options: Pick<SourceOptions, 'stateDb'>): string => {
+  const stateDb = (options: Pick<SourceOptions, 'stateDb'>): StateDbRef => {
     if (options.stateDb?.trim() === '') throw new UsageError('--state-db needs a file name (the bot’s STATE_DB)');
-    if (options.stateDb === undefined) return config().stateDb;
+    // `--state-db` names a SQLite file; without it, the bot's own store (PostgreSQL when DATABASE_URL is set).
+    if (options.stateDb === undefined) {
+      const settings = config();
+      return settings.database ?? settings.stateDb;
+    }
     return options.stateDb === ':memory:' ? ':memory:' : resolve(cwd, options.stateDb);
   };
 

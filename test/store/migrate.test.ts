@@ -132,3 +132,31 @@ describe('migrateToPostgres', () => {
     });
   });
 });
+
+describe('the read-only commands read the bot’s PostgreSQL store when DATABASE_URL is set', () => {
+  it('ask shows a day cancelled in chat (stored in PostgreSQL); --state-db still names a SQLite file', async () => {
+    const url = await postgres!.database();
+    const store = new PostgresStore(url);
+    try {
+      store.addChange('mlops', { kind: 'cancel', date: '2027-01-05', reason: 'Snow day' }, ALICE, 1);
+    } finally {
+      store.close();
+    }
+    const cli = async (argv: string[], env: NodeJS.ProcessEnv) => {
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      let out = '';
+      let err = '';
+      stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      const code = await main(argv, { stdout, stderr, env, cwd: dir });
+      return { code, out, err };
+    };
+    const fromPostgres = await cli(['ask', '/today', '--at', '2027-01-05 10:00'], { DATABASE_URL: url, STATE_DB: join(dir, 'unused.db') });
+    expect(fromPostgres).toMatchObject({ code: 0, err: '' });
+    expect(fromPostgres.out).toContain('Cancelled: Code organisation: why it matters');
+    expect(fromPostgres.out).toContain('Snow day');
+    const fromFile = await cli(['ask', '/today', '--at', '2027-01-05 10:00', '--state-db', join(dir, 'none.db')], { DATABASE_URL: url });
+    expect(fromFile.out).not.toContain('Snow day');
+  });
+});
