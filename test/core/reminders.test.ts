@@ -96,7 +96,7 @@ describe('reminderMessage', () => {
 });
 
 describe('/remind', () => {
-  const book = () => new ReminderBook(new MemoryStore(), '18:00');
+  const book = () => new ReminderBook(new MemoryStore(), '18:00', course.id);
   const run = (line: string, reminders = book(), platform = 'discord') =>
     runCommandLine(line, { ...contextAt(course, '2027-01-05T10:00'), actor: { platform, id: 'u1' }, reminders }) as Message;
 
