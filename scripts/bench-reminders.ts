@@ -32,7 +32,7 @@ export async function benchReminders(count = Number(process.env.BENCH_REMINDERS 
     const { SqliteStore } = await import('../src/store/sqlite-store.js');
     const { ReminderBook } = await import('../src/store/reminders.js');
     const store = new SqliteStore(stateDb);
-    const book = new ReminderBook(store, '18:00');
+    const book = new ReminderBook(store, '18:00', 'mlops');
     store.transaction(() => {
       for (let index = 0; index < count; index += 1) book.set('discord', `4${String(index).padStart(17, '0')}`, 'evening');
     });

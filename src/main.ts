@@ -289,6 +289,11 @@ export async function start(options: StartOptions): Promise<void> {
     const fleet = new CourseFleet({ config, store, logger, ...(options.clock && { clock: options.clock }), ...(metrics && { metrics }) });
     running.add('courses', () => fleet.stop());
     const courses = await loadCourses({ config, logger, fleet });
+    // Reminder subscriptions made before they belonged to a course go to the course they were made in.
+    if (fleet.runtimes.length > 0) {
+      const { adoptOldReminders } = await import('./courses/old-reminders.js');
+      adoptOldReminders({ store: store(), courses: fleet.runtimes.map((runtime) => runtime.id), ...(config.coursesDir && { dir: config.coursesDir.label }), logger });
+    }
     running.add('course files watch', () => courses.close());
     const first = fleet.runtimes[0];
     // The clock commands read "now" from (an instant: each course's zone is its own).

@@ -55,7 +55,7 @@ async function announceNow(settings: Config, ctx: CliContext, courseOption: stri
     // The same targets, and so the same keys, as the running bot: the one course's file `targets:` or else the
     // environment's channels (a course of COURSES_DIR: its own `targets:`, on the platforms configured).
     const targets = settings.coursesDir === undefined ? singleCourseTargets(file.file.targets, settings) : (file.file.targets ?? {});
-    const binding = { targets, reminders: new ReminderBook(store, settings.reminders.evening) };
+    const binding = { targets, reminders: new ReminderBook(store, settings.reminders.evening, loaded.course.id) };
     const modules = await configuredPlatforms(settings);
     const posters = await Promise.all(modules.map((module) => module.poster(settings, logger)));
     const messengers = posters.flatMap((poster) => poster.forCourse(binding).announce);

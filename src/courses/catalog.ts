@@ -50,6 +50,21 @@ export interface CatalogOptions {
   readonly timeLimitMs?: number;
 }
 
+/** What a course of the folder whose `plan:` is a URL is told, while the catalog reads files only (no `readFor`). */
+export const PLAN_URL_REFUSED =
+  'is a URL: plan URLs work only with COURSE_FILE for now; in COURSES_DIR give plan.source as a Markdown file next to the course file (the other courses run on)';
+
+/**
+ * The refusal of a course file with its plan URL's unreadable copy (`has not been fetched yet`, `is a URL, which
+ * this command does not read`) said as {@link PLAN_URL_REFUSED}; any other refusal as it is.
+ */
+export function planUrlRefused(error: CourseFileError): CourseFileError {
+  const isUrlLine = (message: string) => /^(?:\S+ has not been fetched yet|is a URL, which this command does not read\b.*)$/s.test(message);
+  if (!error.issues.some((issue) => issue.path === 'plan.source' && isUrlLine(issue.message))) return error;
+  const issues = error.issues.map((issue) => (issue.path === 'plan.source' && isUrlLine(issue.message) ? { ...issue, message: PLAN_URL_REFUSED } : issue));
+  return new CourseFileError(error.file, issues, { count: error.count });
+}
+
 /** The folder of courses cannot be read at all (missing, not a folder, no permission). */
 export class CatalogError extends Error {
   override readonly name = 'CatalogError';
@@ -276,7 +291,10 @@ export class CourseCatalog {
       ...(reading.read !== undefined && { read: reading.read }),
       ...(reading.planTexts !== undefined && { planTexts: reading.planTexts }),
       ...(this.#options.timeLimitMs !== undefined && { timeLimitMs: this.#options.timeLimitMs }),
-      onInvalid: (error) => this.#tell('invalid', () => this.#listener.invalid?.(live.course.id, error)),
+      onInvalid: (error) => {
+        const told = this.#options.readFor ? error : planUrlRefused(error);
+        this.#tell('invalid', () => this.#listener.invalid?.(live.course.id, told));
+      },
       onChange: (why) => this.#tell('changed', () => this.#listener.changed?.(live.course.id, why)),
       onRecovered: () => this.#tell('recovered', () => this.#listener.recovered?.(live.course.id)),
     });
@@ -288,7 +306,8 @@ export class CourseCatalog {
     return undefined;
   }
 
-  #refuse(name: string, fingerprint: string, error: CourseFileError, takenId?: string): CourseFileError {
+  #refuse(name: string, fingerprint: string, refusal: CourseFileError, takenId?: string): CourseFileError {
+    const error = this.#options.readFor ? refusal : planUrlRefused(refusal);
     this.#entries.set(name, { kind: 'refused', fingerprint, ...(takenId !== undefined && { takenId }) });
     this.#logger.error({ file: error.file, problems: error.issues.map(formatIssue) }, 'course file refused; the other courses run on');
     this.#tell('refused', () => this.#listener.refused?.(error.file, error));

@@ -150,7 +150,7 @@ export class CourseRuntime {
     this.effective = effective;
     this.admin = admin;
     this.publisher = publisher;
-    this.reminders = new ReminderBook(this.#store, config.reminders.evening);
+    this.reminders = new ReminderBook(this.#store, config.reminders.evening, loaded.course.id);
     const stopWatching = this.#live.watch();
     const planWatch = watchPlanFile(this.#live);
     const stopFollowing = plans.follow(this.#live);

@@ -10,8 +10,48 @@ import {
   type Subscriber,
 } from '../core/reminders.js';
 
-/** Where subscriptions live in the state store's values: `reminder:sub:<platform>:<user>`. */
+/** Where subscriptions live in the state store's values: `reminder:sub:<course id>:<platform>:<user>`. */
 export const SUBSCRIPTION_PREFIX = 'reminder:sub:';
+
+/** One student's subscription to the reminders of one course (on one platform). */
+export interface SubscriptionKey {
+  /** A `course.id` (a slug: no colon). */
+  readonly courseId: string;
+  /** `discord`, `slack`, `terminal`: lowercase letters only. */
+  readonly platform: string;
+  /** May contain colons (Slack's `T1:U2`). */
+  readonly userId: string;
+}
+
+/** The start of every subscription key of a course (`listKeys` takes it). */
+export function subscriptionKeyPrefix(courseId: string): string {
+  return `${SUBSCRIPTION_PREFIX}${courseId}:`;
+}
+
+/** The key's string form; throws on one that could not be read back (a colon in the course id, a platform not in lowercase letters, an empty part): a bug. */
+export function formatSubscriptionKey(key: SubscriptionKey): string {
+  const { courseId, platform, userId } = key;
+  if (courseId === '' || courseId.includes(':') || !/^[a-z]+$/.test(platform) || userId === '') {
+    throw new Error(`not a subscription key: ${JSON.stringify(key)}`);
+  }
+  return `${subscriptionKeyPrefix(courseId)}${platform}:${userId}`;
+}
+
+/** The parts of a subscription key, or undefined when it is none: the exact inverse of {@link formatSubscriptionKey}. */
+export function parseSubscriptionKey(key: string): SubscriptionKey | undefined {
+  const match = /^reminder:sub:([^:]+):([a-z]+):(.+)$/s.exec(key);
+  return match ? { courseId: match[1]!, platform: match[2]!, userId: match[3]! } : undefined;
+}
+
+/**
+ * The student of a subscription from before subscriptions belonged to a course (`reminder:sub:<platform>:<user>`),
+ * or undefined when the key is none, or is a course's ({@link parseSubscriptionKey} reads it).
+ */
+export function parseOldSubscriptionKey(key: string): { readonly platform: string; readonly userId: string } | undefined {
+  if (parseSubscriptionKey(key)) return undefined;
+  const match = /^reminder:sub:([a-z]+):(.+)$/s.exec(key);
+  return match ? { platform: match[1]!, userId: match[2]! } : undefined;
+}
 /** Cached DM channel ids: `reminder:dm:<platform>:<user>`. */
 export const DM_CHANNEL_PREFIX = 'reminder:dm:';
 
@@ -35,16 +75,20 @@ export interface ReminderCounts {
 }
 
 /**
- * Students' reminder subscriptions and DM channel ids, kept in the state store keyed per platform and user.
+ * The reminder subscriptions of one course, and the DM channel ids (per platform and user, shared by every
+ * course), kept in the state store. A student subscribed in one course is reminded of that course only.
  * They are student data: never exported with the course, never logged above debug.
  */
 export class ReminderBook implements ReminderSettings {
   readonly #store: StateStore;
   readonly evening: string;
+  /** The course whose subscriptions these are. */
+  readonly courseId: string;
 
-  constructor(store: StateStore, evening: string) {
+  constructor(store: StateStore, evening: string, courseId: string) {
     this.#store = store;
     this.evening = evening;
+    this.courseId = courseId;
   }
 
   get(platform: string, userId: string): ReminderStatus {
@@ -52,7 +96,7 @@ export class ReminderBook implements ReminderSettings {
   }
 
   set(platform: string, userId: string, kind: ReminderKind | 'off'): ReminderStatus {
-    const key = subscriptionKey(platform, userId);
+    const key = this.#key(platform, userId);
     if (kind === 'off') {
       this.#store.deleteValue(key);
       return {};
@@ -63,12 +107,14 @@ export class ReminderBook implements ReminderSettings {
     return status(next);
   }
 
-  /** Everyone with a reminder on. */
+  /** Everyone with a reminder of this course on. */
   subscribers(): Subscriber[] {
-    return this.#store.listKeys(SUBSCRIPTION_PREFIX).flatMap((key) => {
+    return this.#store.listKeys(subscriptionKeyPrefix(this.courseId)).flatMap((key) => {
       const who = parseSubscriptionKey(key);
       const sub = parse(this.#store.getValue(key));
-      return who && sub?.kind ? [{ ...who, kind: sub.kind, closedDays: sub.closedDays }] : [];
+      return who?.courseId === this.courseId && sub?.kind
+        ? [{ platform: who.platform, userId: who.userId, kind: sub.kind, closedDays: sub.closedDays }]
+        : [];
     });
   }
 
@@ -77,7 +123,7 @@ export class ReminderBook implements ReminderSettings {
    * reminder is turned off (and `/remind` says why).
    */
   recordClosed(platform: string, userId: string, day: IsoDate): Undeliverable {
-    const key = subscriptionKey(platform, userId);
+    const key = this.#key(platform, userId);
     let outcome: Undeliverable = { turnedOff: false, closedDays: 0 };
     this.#store.transaction(() => {
       const sub = parse(this.#store.getValue(key));
@@ -110,37 +156,85 @@ export class ReminderBook implements ReminderSettings {
     this.#store.setValue(dmChannelKey(platform, userId), channelId);
   }
 
+  /** This course's subscriptions, counted. */
   counts(): ReminderCounts {
-    const counts = { evening: 0, morning: 0, stoppedClosedDms: 0, stoppedLeft: 0 };
-    for (const key of this.#store.listKeys(SUBSCRIPTION_PREFIX)) {
-      const sub = parse(this.#store.getValue(key));
-      if (sub?.kind) counts[sub.kind] += 1;
-      else if (sub?.stopped === 'closed-dms') counts.stoppedClosedDms += 1;
-      else if (sub?.stopped === 'left') counts.stoppedLeft += 1;
-    }
-    return counts;
+    return reminderCounts(this.#store).get(this.courseId) ?? NO_REMINDERS;
   }
 
   #stop(platform: string, userId: string, reason: ReminderStopReason): void {
-    const key = subscriptionKey(platform, userId);
+    const key = this.#key(platform, userId);
     const sub = parse(this.#store.getValue(key));
     if (!sub?.kind) return;
     this.#store.setValue(key, JSON.stringify({ stopped: reason, closedDays: sub.closedDays } satisfies Subscription));
   }
 
   #read(platform: string, userId: string): Subscription | undefined {
-    return parse(this.#store.getValue(subscriptionKey(platform, userId)));
+    return parse(this.#store.getValue(this.#key(platform, userId)));
+  }
+
+  #key(platform: string, userId: string): string {
+    return formatSubscriptionKey({ courseId: this.courseId, platform, userId });
   }
 }
 
-function subscriptionKey(platform: string, userId: string): string {
-  return `${SUBSCRIPTION_PREFIX}${platform}:${userId}`;
+const NO_REMINDERS: ReminderCounts = { evening: 0, morning: 0, stoppedClosedDms: 0, stoppedLeft: 0 };
+
+/** What {@link reminderCounts} files the subscriptions from before they belonged to a course under. */
+export const OLD_SUBSCRIPTIONS = '';
+
+/**
+ * Every course's subscriptions counted, by course id; those from before subscriptions belonged to a course
+ * (not moved to one yet) under {@link OLD_SUBSCRIPTIONS}.
+ */
+export function reminderCounts(store: Pick<StateStore, 'listKeys' | 'getValue'>): Map<string, ReminderCounts> {
+  const byCourse = new Map<string, { evening: number; morning: number; stoppedClosedDms: number; stoppedLeft: number }>();
+  for (const key of store.listKeys(SUBSCRIPTION_PREFIX)) {
+    const courseId = parseSubscriptionKey(key)?.courseId ?? (parseOldSubscriptionKey(key) ? OLD_SUBSCRIPTIONS : undefined);
+    const sub = courseId === undefined ? undefined : parse(store.getValue(key));
+    if (courseId === undefined || !sub) continue;
+    let counts = byCourse.get(courseId);
+    if (!counts) byCourse.set(courseId, (counts = { ...NO_REMINDERS }));
+    if (sub.kind) counts[sub.kind] += 1;
+    else if (sub.stopped === 'closed-dms') counts.stoppedClosedDms += 1;
+    else if (sub.stopped === 'left') counts.stoppedLeft += 1;
+  }
+  return byCourse;
 }
 
-/** The student of a subscription key (the platform has no colon, the user id may have), or undefined when it is none. */
-function parseSubscriptionKey(key: string): { platform: string; userId: string } | undefined {
-  const match = /^reminder:sub:([^:]+):(.+)$/s.exec(key);
-  return match ? { platform: match[1]!, userId: match[2]! } : undefined;
+/** What {@link adoptOldSubscriptions} did. */
+export interface Adopted {
+  /** Old subscriptions moved to the course now (0 when there were none, or another instance moved them first). */
+  readonly moved: number;
+  /** Old subscriptions skipped because the course already had one for the same student (the course's wins). */
+  readonly kept: number;
+}
+
+/**
+ * Moves the subscriptions from before they belonged to a course (`reminder:sub:<platform>:<user>`) to `courseId`:
+ * one transaction under the store's write lock, so that of two instances starting at once one moves them and
+ * the other finds none; running it again moves nothing. A student who already has a subscription in the
+ * course keeps that one (their old key is dropped).
+ */
+export function adoptOldSubscriptions(store: StateStore, courseId: string): Adopted {
+  return store.transaction(() => {
+    let moved = 0;
+    let kept = 0;
+    for (const key of store.listKeys(SUBSCRIPTION_PREFIX)) {
+      const who = parseOldSubscriptionKey(key);
+      const value = who && store.getValue(key);
+      if (!who || value === undefined) continue;
+      const target = formatSubscriptionKey({ courseId, ...who });
+      if (store.compareAndSetValue(target, undefined, value)) moved += 1;
+      else kept += 1;
+      store.deleteValue(key);
+    }
+    return { moved, kept };
+  });
+}
+
+/** How many subscriptions from before they belonged to a course are in the store. */
+export function countOldSubscriptions(store: Pick<StateStore, 'listKeys'>): number {
+  return store.listKeys(SUBSCRIPTION_PREFIX).filter((key) => parseOldSubscriptionKey(key) !== undefined).length;
 }
 
 function dmChannelKey(platform: string, userId: string): string {

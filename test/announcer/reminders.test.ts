@@ -63,7 +63,7 @@ function clockAt(local: string) {
 
 function instance(store: StateStore, dms: DirectMessenger, clock: Clock, owner: string) {
   const { logger, lines } = captureLogger('info');
-  const book = new ReminderBook(store, '18:00');
+  const book = new ReminderBook(store, '18:00', course.id);
   const reminders = new Reminders({ course: () => course, clock, store, book, messengers: [dms], logger, owner, leaseMs: 30_000, concurrency: 8 });
   return { reminders, book, lines };
 }
@@ -90,6 +90,30 @@ describe('Reminders', () => {
     expect(inbox.get('m1')!.map((entry) => entry.key)).toEqual(['remind:demo:2027-01-06:discord:m1']);
     // No user id reaches the logs above debug.
     expect(lines.join('')).not.toMatch(/9000\d|m1/);
+  });
+
+  it('two courses on one store: a student subscribed in course A only is reminded of A only', async () => {
+    const store = new MemoryStore();
+    const other = { ...course, id: 'other', name: 'Other Course' };
+    const inbox = new Map<string, { key: string; message: Message }[]>();
+    const clock = clockAt('2027-01-05T18:00');
+    const { logger } = captureLogger('info');
+    const books = { a: new ReminderBook(store, '18:00', course.id), b: new ReminderBook(store, '18:00', other.id) };
+    const run = (of: typeof course, book: ReminderBook) =>
+      new Reminders({ course: () => of, clock, store, book, messengers: [new FakeDms(inbox)], logger, owner: 'x', leaseMs: 30_000 }).run();
+    books.a.set('discord', 'a1', 'evening');
+    books.b.set('discord', 'b1', 'evening');
+    expect(await run(course, books.a)).toMatchObject({ sent: 1 });
+    expect(await run(other, books.b)).toMatchObject({ sent: 1 });
+    expect(inbox.get('a1')!.map((entry) => [entry.key, entry.message.title])).toEqual([
+      ['remind:demo:2027-01-06:discord:a1', 'Tomorrow in Demo Course: Week 1 · Wednesday 6 January 2027'],
+    ]);
+    expect(inbox.get('b1')!.map((entry) => [entry.key, entry.message.title])).toEqual([
+      ['remind:other:2027-01-06:discord:b1', 'Tomorrow in Other Course: Week 1 · Wednesday 6 January 2027'],
+    ]);
+    // /remind off in course B leaves course A's reminder on.
+    books.b.set('discord', 'a1', 'off');
+    expect(books.a.get('discord', 'a1')).toEqual({ kind: 'evening' });
   });
 
   it('a crash mid-fan-out, then a restart: every subscriber exactly once', async () => {

@@ -96,7 +96,7 @@ describe('reminderMessage', () => {
 });
 
 describe('/remind', () => {
-  const book = () => new ReminderBook(new MemoryStore(), '18:00');
+  const book = () => new ReminderBook(new MemoryStore(), '18:00', course.id);
   const run = (line: string, reminders = book(), platform = 'discord') =>
     runCommandLine(line, { ...contextAt(course, '2027-01-05T10:00'), actor: { platform, id: 'u1' }, reminders }) as Message;
 
@@ -114,6 +114,20 @@ describe('/remind', () => {
     expect(reminders.subscribers()).toEqual([{ platform: 'discord', userId: 'u1', kind: 'morning', closedDays: [] }]);
     expect(run('/remind off', reminders).title).toContain('Done. Reminders: off.');
     expect(reminders.subscribers()).toEqual([]);
+  });
+
+  it('acts on the course the request was routed to (its scope\'s reminders), never on another course on the same store', () => {
+    const store = new MemoryStore();
+    const other = { ...course, id: 'other', name: 'Other Course' };
+    const a = new ReminderBook(store, '18:00', course.id);
+    const b = new ReminderBook(store, '18:00', other.id);
+    const inB = (line: string) => runCommandLine(line, { ...contextAt(other, '2027-01-05T10:00'), actor: { platform: 'discord', id: 'u1' }, reminders: b }) as Message;
+    expect(run('/remind evening', a).title).toContain('Done. Reminders: on');
+    expect(inB('/remind').title).toContain('Reminders: off.');
+    expect(inB('/remind morning').title).toContain('Done. Reminders: on, on the morning');
+    expect(inB('/remind off').title).toContain('Done. Reminders: off.');
+    expect(run('/remind', a).title).toContain('Reminders: on, the evening before each session');
+    expect(store.listKeys('reminder:sub:')).toEqual(['reminder:sub:demo:discord:u1']);
   });
 
   it('lists subscribers whose user ids contain colons (Slack team and user) as they were set', () => {

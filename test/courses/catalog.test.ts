@@ -241,6 +241,24 @@ describe('CourseCatalog readFor', () => {
     expect(events.at(-1)).toBe('refused courses/c.yaml: courses/c.yaml:3:3 plan.source: https://plans.example.org/c.md has not been fetched yet');
     expect([...new Set(asked)]).toEqual(['a', 'b', 'c']);
   });
+
+  it.each([false, true])(
+    'without a reader (the running bot): a plan URL refuses its course with one line saying COURSE_FILE only, the others run (worker thread: %s)',
+    { timeout: 60_000 },
+    async (offThread) => {
+      write('a.yaml', courseYaml('a'));
+      const { catalog, events, lines } = open({ offThread });
+      catalog.load();
+      write('c.yaml', pointer('c'));
+      await catalog.rescan('test');
+      expect(catalog.courses.map((course) => course.id)).toEqual(['a']);
+      expect(events.at(-1)).toBe(
+        'refused courses/c.yaml: courses/c.yaml:3:3 plan.source: is a URL: plan URLs work only with COURSE_FILE for now; in COURSES_DIR give plan.source as a Markdown file next to the course file (the other courses run on)',
+      );
+      expect(lines.join('\n')).toContain('plan URLs work only with COURSE_FILE for now');
+      expect(lines.join('\n')).not.toContain('has not been fetched yet');
+    },
+  );
 });
 
 describe('CourseCatalog.watch', () => {

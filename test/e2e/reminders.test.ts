@@ -35,7 +35,7 @@ describe('reminders students opt into, on Discord', () => {
   const withStore = <T>(work: (store: SqliteStore, book: ReminderBook) => T): T => {
     const store = new SqliteStore(db());
     try {
-      return work(store, new ReminderBook(store, '18:00'));
+      return work(store, new ReminderBook(store, '18:00', 'mlops'));
     } finally {
       store.close();
     }
@@ -99,8 +99,12 @@ describe('reminders students opt into, on Discord', () => {
     // Slow enough to kill it in the middle: 5 requests a second, a DM costs two.
     fake = await FakeDiscord.start({ heartbeatInterval: 1_000, globalRateLimit: 5 });
     const students = Array.from({ length: 30 }, (_, index) => `32000000000000${String(index).padStart(4, '0')}`);
-    withStore((_store, book) => {
-      for (const student of students) book.set('discord', student, 'evening');
+    // Half subscribed before reminders belonged to a course (the old key): the start moves them to the course.
+    withStore((store, book) => {
+      for (const [index, student] of students.entries()) {
+        if (index % 2 === 0) book.set('discord', student, 'evening');
+        else store.setValue(`reminder:sub:discord:${student}`, '{"kind":"evening","closedDays":[]}');
+      }
     });
     const first = startBot('2027-01-05T18:00');
     await fake.waitFor(() => (students.filter((student) => dmsOf(student).length > 0).length >= 5 ? true : undefined), {
@@ -116,6 +120,7 @@ describe('reminders students opt into, on Discord', () => {
       { timeoutMs: 90_000, what: 'every reminder recorded as sent' },
     );
     for (const student of students) expect(dmsOf(student), student).toHaveLength(1);
+    expect(withStore((store) => store.listKeys('reminder:sub:').filter((key) => !key.startsWith('reminder:sub:mlops:discord:')))).toEqual([]);
     expect(await second.waitForOutput(/"msg":"reminders sent"/, 30_000)).toMatch(/"recovered":\d+/);
     expect(fake.unhandled).toEqual([]);
   });

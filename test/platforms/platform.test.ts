@@ -32,7 +32,7 @@ describe('platform modules', () => {
     const config = loadConfig({ env, dotenv: false });
     const modules = await configuredPlatforms(config);
     const slack = await modules.find((module) => module.name === 'slack')!.poster(config, captureLogger().logger);
-    const reminders = new ReminderBook(new MemoryStore(), '19:00');
+    const reminders = new ReminderBook(new MemoryStore(), '19:00', 'mlops');
     const ports = slack.forCourse({ targets: { slack: { announceChannel: 'C0999ZZZZ', instructorUserIds: [], channels: [] } }, reminders });
     expect(ports.announce.map((messenger) => messenger.target)).toEqual(['slack:C0999ZZZZ']);
     expect(ports.direct).toHaveLength(1);
@@ -44,7 +44,7 @@ describe('platform modules', () => {
     const output = new PassThrough();
     let printed = '';
     output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-    const ports = terminalPoster(output).forCourse({ targets: {}, reminders: new ReminderBook(new MemoryStore(), '19:00') });
+    const ports = terminalPoster(output).forCourse({ targets: {}, reminders: new ReminderBook(new MemoryStore(), '19:00', 'mlops') });
     await ports.announce[0]!.post({ text: 'Today: Configs' } as never, { key: 'k', nonce: 'n' });
     await ports.direct[0]!.send('me', { text: 'Tomorrow: Deployment' } as never, { key: 'r', nonce: 'n' });
     await ports.report!('The course file was not reloaded');

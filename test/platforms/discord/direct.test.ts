@@ -20,7 +20,7 @@ describe('Discord direct messages on the fake Discord', () => {
 
   beforeEach(async () => {
     fake = await FakeDiscord.start();
-    book = new ReminderBook(new MemoryStore(), '18:00');
+    book = new ReminderBook(new MemoryStore(), '18:00', 'mlops');
     dms = new DiscordDirectMessenger({
       rest: discordRest({ token: fake.token, apiUrl: fake.apiUrl, replyVisibility: 'ephemeral' }, { retries: 0 }),
       book,

@@ -20,7 +20,7 @@ describe('/remind on Discord', () => {
   beforeEach(async () => {
     fake = await FakeDiscord.start({ heartbeatInterval: 1_000 });
     const store = new MemoryStore();
-    book = new ReminderBook(store, '19:30');
+    book = new ReminderBook(store, '19:30', 'mlops');
     bot = new DiscordBot({
       // Public answers for students: /remind stays the asker's own.
       config: { token: fake.token, apiUrl: fake.apiUrl, replyVisibility: 'public', guildId: fake.guildId },

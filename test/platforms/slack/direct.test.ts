@@ -18,7 +18,7 @@ describe('Slack direct messages on the fake Slack', () => {
 
   beforeEach(async () => {
     fake = await FakeSlack.start();
-    book = new ReminderBook(new MemoryStore(), '18:00');
+    book = new ReminderBook(new MemoryStore(), '18:00', 'mlops');
     const config = { botToken: fake.botToken, signingSecret: 'x'.repeat(32), port: 0, host: '127.0.0.1', instructorUserIds: [], commandPrefix: '', apiUrl: fake.apiUrl, replyVisibility: 'ephemeral' as const };
     dms = new SlackDirectMessenger({ client: slackClient(config, captureLogger().logger, { retries: 0 }), book });
   });

@@ -11,7 +11,7 @@ const course = buildCourse();
 
 describe('/remind on Slack', () => {
   it('sets the asker’s reminder and answers only them, even with public replies', async () => {
-    const book = new ReminderBook(new MemoryStore(), '18:00');
+    const book = new ReminderBook(new MemoryStore(), '18:00', 'mlops');
     const acks: (SlackReply | undefined)[] = [];
     const run = (text: string, user: string) =>
       handleSlashCommand(
