@@ -202,6 +202,10 @@ describe('many courses from one deployment, end to end', () => {
     expect(JSON.stringify(forB)).not.toContain('Cancelled');
     expect((await ask(CH_LOBBY, 'schedule', [pick('course-b')])).embeds?.[0]?.title).toBe('Course B: schedule');
 
+    // /help in a course's channel tells how to pick a course, and lists the running ones.
+    const help = JSON.stringify(await ask(CH_A, 'help'));
+    expect(help).toContain('course-b — Course B');
+
     const { callback } = await discord.interact(
       autocomplete('today', [{ name: 'course', type: ApplicationCommandOptionType.String, value: '', focused: true }], { channel_id: CH_LOBBY }),
       { timeoutMs: 15_000 },
