@@ -76,12 +76,15 @@ describe('start() in this process', () => {
     let printed = '';
     output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
     const running = start({ config, logger: createLogger({ level: 'silent' }), input, output });
-    input.end('/schedule\n');
+    input.end('/schedule\n/schedule course:course-b\n/help course:course-b\n');
     await running;
     expect(printed).toContain('course-bot: 2 course(s) from');
     expect(printed).toContain('course-a, course-b');
     expect(printed).toContain('Which course?');
     expect(printed).toContain('course-a — Course A');
     expect(printed).toContain('course-b — Course B');
+    // The course option picks the course; /help tells how, listing the running courses.
+    expect(printed).toContain('Course B: schedule');
+    expect(printed).toContain('Every command takes [course]: add course:<id>');
   });
 });

@@ -35,6 +35,10 @@ function terminalRoute(courses: readonly ServedCourse[], request: CommandRequest
  */
 export function courseScopes(courses: () => readonly ServedCourse[]): CourseScopes {
   return {
+    courses(platform) {
+      const routed = courses().map(({ id, name, targets }): RoutedCourse => ({ id, name, targets }));
+      return platform === 'terminal' ? routed : routed.filter((course) => course.targets[platform] !== undefined);
+    },
     resolver(platform, lookups: InstructorLookups = {}): ScopeResolver {
       return (request) => {
         const live = courses();

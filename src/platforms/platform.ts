@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { ScopeResolver } from '../core/commands/invoke.js';
 import type { CourseTargets } from '../core/course/schema.js';
 import type { Course } from '../core/course/model.js';
+import type { RoutedCourse } from '../core/routing.js';
 import type { Messenger, ScheduleAdmin, StateStore } from '../core/ports.js';
 import type { DirectMessenger, ReminderSettings } from '../core/reminders.js';
 import type { ReminderBook } from '../store/reminders.js';
@@ -77,6 +78,11 @@ export function routedOnly(platform: PlatformName | 'terminal'): () => Course {
 /** Hands each platform the resolver that chooses a request's course (and tells its instructors) there. */
 export interface CourseScopes {
   resolver(platform: PlatformName | 'terminal', lookups?: InstructorLookups): ScopeResolver;
+  /**
+   * The running courses served on a platform, as they are now (the terminal: every course): the `course`
+   * option's autocomplete offers them and `/help` lists them where there are several.
+   */
+  courses(platform: PlatformName | 'terminal'): readonly RoutedCourse[];
 }
 
 /** A chat platform once started: its health, its start and its loss, its stop, and the messengers it hands out. */

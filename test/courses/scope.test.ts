@@ -93,6 +93,19 @@ describe('courseScopes: the request’s course among the running ones, and its i
     expect(await picked.instructor()).toBe(true);
   });
 
+  it('lists the running courses of each platform (the terminal: all), read each time', () => {
+    const SLACK_ONLY = served('stats', 'Statistics', { slack: { channels: ['C0ST'], instructorUserIds: [] } });
+    let running: ServedCourse[] = [ML, SLACK_ONLY];
+    const listed = courseScopes(() => running);
+    const ids = (platform: 'discord' | 'slack' | 'terminal') => listed.courses(platform).map((course) => course.id);
+    expect(ids('discord')).toEqual(['mlops']);
+    expect(ids('slack')).toEqual(['mlops', 'stats']);
+    expect(ids('terminal')).toEqual(['mlops', 'stats']);
+    expect(listed.courses('discord')[0]).toEqual({ id: 'mlops', name: 'Machine Learning Operations', targets: ML.targets });
+    running = [ML, DB];
+    expect(ids('discord')).toEqual(['mlops', 'databases']);
+  });
+
   it('sees a course added or removed at once (the courses are read per request)', () => {
     let running: ServedCourse[] = [ML];
     const resolve = courseScopes(() => running).resolver('discord');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationCommandOptionType, InteractionResponseType } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChatInputOption, FakeDiscord, chatInput } from '../fakes/discord/index.js';
+import { type ChatInputOption, FakeDiscord, autocomplete, chatInput } from '../fakes/discord/index.js';
 import { FakeSlack } from '../fakes/slack/index.js';
 import { type RunningChild, SPAWN_TIMEOUT, spawnCli } from '../support/child.js';
 import { dataOf } from '../support/discord.js';
@@ -100,8 +100,14 @@ describe('many courses from one deployment, end to end', () => {
       SLACK_API_URL: slack.apiUrl,
       STATE_DB: join(dir, 'state.db'),
       COURSES_DIR: courses,
+      HTTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
     });
-    await Promise.all([bot.waitForOutput(/slash commands registered/, 60_000), bot.waitForOutput(/slack ready/, 60_000)]);
+    await Promise.all([
+      bot.waitForOutput(/slash commands registered/, 60_000),
+      bot.waitForOutput(/slack ready/, 60_000),
+      bot.waitForOutput(/http server listening/, 60_000),
+    ]);
     await slack.connected();
   }, TIMEOUT);
 
@@ -114,6 +120,31 @@ describe('many courses from one deployment, end to end', () => {
 
   it('registers the commands once, in the server the courses name', () => {
     expect(discord.registrations.map((registration) => registration.scope)).toEqual([GUILD]);
+  });
+
+  it('registers every command with the optional, autocompleted course option (several courses)', () => {
+    const registered = discord.commands(GUILD) as { name: string; options?: { type: ApplicationCommandOptionType; name: string; required?: boolean; autocomplete?: boolean; options?: { name: string }[] }[] }[];
+    expect(registered.map((command) => command.name)).toContain('today');
+    for (const command of registered) {
+      const subcommands = (command.options ?? []).filter((option) => option.type === ApplicationCommandOptionType.Subcommand);
+      const lists = subcommands.length > 0 ? subcommands.map((sub) => sub.options ?? []) : [command.options ?? []];
+      for (const options of lists) expect(options.at(-1), `/${command.name}`).toMatchObject({ name: 'course', type: ApplicationCommandOptionType.String, required: false, autocomplete: true });
+    }
+  });
+
+  it('serves each course’s calendar at /calendar/<id>.ics, and /calendar.ics says where they are', { timeout: TIMEOUT }, async () => {
+    const port = Number(/"port":(\d+),"host":"127\.0\.0\.1".*http server listening/.exec(bot.output().stderr)?.[1]);
+    const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`);
+    for (const [id, name] of [['course-a', 'Course A'], ['course-b', 'Course B'], ['course-c', 'Course C']]) {
+      const response = await get(`/calendar/${id}.ics`);
+      expect(response.status).toBe(200);
+      const ics = await response.text();
+      expect(ics).toContain(`X-WR-CALNAME:${name}`);
+      expect(ics).toContain(`UID:${id}-2027-01-05@course-bot`);
+    }
+    const old = await get('/calendar.ics');
+    expect(old.status).toBe(404);
+    expect(await old.text()).toContain('this deployment serves 3 courses; their calendars are at /calendar/course-a.ics, /calendar/course-b.ics, /calendar/course-c.ics');
   });
 
   it('answers each course in its own channel, and asks which course where the channel does not say', { timeout: TIMEOUT }, async () => {
@@ -156,6 +187,37 @@ describe('many courses from one deployment, end to end', () => {
     await slack.slashCommand({ command: '/course', text: 'cancel 2027-01-14', user_id: TEACHER, channel_id: SLACK_NEWS });
     const doneOnSlack = await slack.waitForResponse((response) => response.user === TEACHER && String(response.body.text).startsWith('Done'));
     expect(String(doneOnSlack.body.text)).toMatch(/^Done: Cancel Thu 14 Jan/);
+  });
+
+  it('in a channel no course owns, the course option picks the course (autocompleted from the server’s courses); on Slack too', { timeout: TIMEOUT }, async () => {
+    const on13 = { name: 'date', type: ApplicationCommandOptionType.String as const, value: '2027-01-13' };
+    const pick = (id: string) => ({ name: 'course', type: ApplicationCommandOptionType.String as const, value: id });
+    expect(JSON.stringify(await ask(CH_LOBBY, 'today', [on13]))).toContain('Which course?');
+    // Course A's instructor cancelled the 13th (the test before): the option decides whose day is shown.
+    const forA = await ask(CH_LOBBY, 'today', [on13, pick('course-a')]);
+    expect(forA.embeds?.[0]?.title).toBe('Week 2 · Wednesday 13 January 2027');
+    expect(JSON.stringify(forA)).toContain('Cancelled');
+    const forB = await ask(CH_LOBBY, 'today', [on13, pick('course-b')]);
+    expect(forB.embeds?.[0]?.title).toBe('Week 2 · Wednesday 13 January 2027');
+    expect(JSON.stringify(forB)).not.toContain('Cancelled');
+    expect((await ask(CH_LOBBY, 'schedule', [pick('course-b')])).embeds?.[0]?.title).toBe('Course B: schedule');
+
+    // /help in a course's channel tells how to pick a course, and lists the running ones.
+    const help = JSON.stringify(await ask(CH_A, 'help'));
+    expect(help).toContain('course-b — Course B');
+
+    const { callback } = await discord.interact(
+      autocomplete('today', [{ name: 'course', type: ApplicationCommandOptionType.String, value: '', focused: true }], { channel_id: CH_LOBBY }),
+      { timeoutMs: 15_000 },
+    );
+    expect(callback.type).toBe(InteractionResponseType.ApplicationCommandAutocompleteResult);
+    expect(dataOf(callback)).toEqual({ choices: [{ name: 'Course A (course-a)', value: 'course-a' }, { name: 'Course B (course-b)', value: 'course-b' }] });
+
+    const slackToday = (await slack.slashCommand({ command: '/today', text: '2027-01-14 course:course-c', user_id: STUDENT, channel_id: SLACK_NEWS })).payload as { text?: string };
+    expect(slackToday.text).toMatch(/Thursday 14 January 2027/);
+    expect(slackToday.text).toMatch(/Cancelled/);
+    const elsewhere = (await slack.slashCommand({ command: '/today', text: 'course:course-a', user_id: STUDENT, channel_id: SLACK_NEWS })).payload as { text?: string };
+    expect(elsewhere.text).toMatch(/Commands here are for Course C/);
   });
 
   it('starts a fourth course dropped into COURSES_DIR without a restart (answers, announces), and stops it when removed', { timeout: TIMEOUT }, async () => {

@@ -6,11 +6,12 @@ import type { CourseTargets } from '../../core/course/schema.js';
 import type { Course } from '../../core/course/model.js';
 import type { ScheduleAdmin, StateStore } from '../../core/ports.js';
 import type { ReminderSettings } from '../../core/reminders.js';
+import type { RoutedCourse } from '../../core/routing.js';
 import type { DiscordConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
 import { type CommandJson, commandsHash, commandsJson } from './command-json.js';
 import { MALFORMED_OPTIONS, handleInteraction } from './dispatch.js';
-import { registerGuildCommands } from './register-guilds.js';
+import { courseOptionWanted, registerGuildCommands } from './register-guilds.js';
 import { fromPlatform } from '../failure.js';
 import { SeenRequests } from '../seen-requests.js';
 import { answerable, interactionKind, interactionProblem } from './payload.js';
@@ -33,6 +34,12 @@ export interface DiscordBotOptions {
    * none), only where changed. Without it: once, in `DISCORD_GUILD_ID` or globally.
    */
   readonly registration?: () => readonly CourseTargets[];
+  /**
+   * The courses the deployment serves on Discord, as they are now: the `course` option's autocomplete offers
+   * them, `/help` lists them where there are several, and (without `registration`) the commands take the
+   * `course` option where there are several. Absent for a single course.
+   */
+  readonly courses?: () => readonly RoutedCourse[];
 }
 
 /** What a registration did: where, which commands, and whether Discord was called. */
@@ -83,9 +90,11 @@ export async function syncCommands(input: {
   readonly store: StateStore;
   readonly logger: Logger;
   readonly force?: boolean;
+  /** Add the `course` option to every command (a deployment of several courses); without it, as for one course. */
+  readonly courseOption?: boolean;
 }): Promise<Registration> {
   const { rest, store, logger } = input;
-  const body: CommandJson[] = commandsJson(input.commands);
+  const body: CommandJson[] = commandsJson(input.commands, { courseOption: input.courseOption ?? false });
   const scope = input.guildId ? `guild ${input.guildId}` : 'global';
   const key = `discord:commands:${input.applicationId}:${input.guildId ?? 'global'}`;
   const hash = commandsHash(body, key);
@@ -262,6 +271,7 @@ export class DiscordBot {
         commands: this.#options.commands,
         store: this.#options.store,
         logger: this.#logger,
+        courseOption: courseOptionWanted((this.#options.courses?.() ?? []).map((course) => course.targets)),
       });
     } catch (error) {
       // The bot still answers commands registered earlier; say what to fix and go on.

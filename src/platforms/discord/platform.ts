@@ -66,6 +66,7 @@ export const discordPlatform: PlatformModule = {
       logger: deps.logger,
       course: routedOnly('discord'),
       scope: deps.scopes.resolver('discord'),
+      courses: () => deps.scopes.courses('discord'),
       registration: deps.targets,
       ...(metrics && { metrics, observe: metrics.command }),
       ...(deps.config.discordEvents && { discordEvents: deps.config.discordEvents }),

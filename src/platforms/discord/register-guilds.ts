@@ -45,6 +45,15 @@ export function commandScopes(targets: readonly CourseTargets[]): CommandScope[]
 }
 
 /**
+ * Whether the commands take the `course` option: where the deployment serves more than one course on Discord
+ * (so that a place the courses share can name one). With one course, the definitions (and their hash) are
+ * those of a single-course deployment.
+ */
+export function courseOptionWanted(targets: readonly CourseTargets[]): boolean {
+  return targets.filter((target) => target.discord !== undefined).length > 1;
+}
+
+/**
  * What to register where (pure): in every needed scope, the definitions unless exactly these were
  * registered there last time (`force`: always); in a scope registered before that no course needs any
  * more (a guild no course names, or global once every course names its guild), an empty list, so that
@@ -91,8 +100,9 @@ export interface GuildRegistrationReport {
 }
 
 /**
- * Registers the commands where the courses need them (see `planRegistrations`): one bulk overwrite per
- * changed scope, one after another. A scope that fails (the bot is not in that server) is reported and
+ * Registers the commands where the courses need them (see `planRegistrations`), with the `course` option
+ * where there are several courses: one bulk overwrite per changed scope, one after another (a second
+ * course added, or removed again, changes the definitions, so every scope is registered again). A scope that fails (the bot is not in that server) is reported and
  * tried again next time; the others go on. Records each scope's hash only after Discord took it.
  */
 export async function registerGuildCommands(input: {
@@ -103,13 +113,16 @@ export async function registerGuildCommands(input: {
   readonly store: Pick<StateStore, 'getValue' | 'setValue'>;
   readonly logger: Logger;
   readonly force?: boolean;
+  /** Add the `course` option to every command; default: where the targets name several Discord courses (`courseOptionWanted`). */
+  readonly courseOption?: boolean;
 }): Promise<GuildRegistrationReport> {
   const { rest, store, logger, applicationId } = input;
   const commandsFor = typeof input.commands === 'function' ? input.commands : () => input.commands as readonly Command[];
+  const courseOption = input.courseOption ?? courseOptionWanted(input.targets);
   const steps = planRegistrations({
     applicationId,
     scopes: commandScopes(input.targets),
-    body: (scope) => commandsJson(commandsFor(scope)),
+    body: (scope) => commandsJson(commandsFor(scope), { courseOption }),
     previous: (key) => store.getValue(key),
     registeredGuilds: registeredGuilds(store.getValue(registeredGuildsKey(applicationId))),
     ...(input.force !== undefined && { force: input.force }),

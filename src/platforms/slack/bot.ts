@@ -11,7 +11,7 @@ import {
   webApi,
 } from '@slack/bolt';
 import type { Clock } from '../../core/clock.js';
-import type { Command } from '../../core/commands/command.js';
+import type { Command, CourseEntry } from '../../core/commands/command.js';
 import type { ScopeResolver } from '../../core/commands/invoke.js';
 import type { Course } from '../../core/course/model.js';
 import type { ScheduleAdmin, StateStore } from '../../core/ports.js';
@@ -42,6 +42,8 @@ export interface SlackBotOptions {
   readonly observe?: CommandObserver;
   /** Chooses each request's course; without one, every request is for `course` (its instructors from `config`). */
   readonly scope?: ScopeResolver;
+  /** The courses the deployment serves on Slack, as they are now: `/help` lists them where there are several. */
+  readonly courses?: () => readonly CourseEntry[];
 }
 
 /** Where Slack posts commands and interactions in HTTP mode. */
@@ -229,6 +231,7 @@ export class SlackBot {
             ...(this.#options.admin && { admin: this.#options.admin }),
             ...(this.#options.reminders && { reminders: this.#options.reminders }),
             ...(this.#options.scope && { scope: this.#options.scope }),
+            ...(this.#options.courses && { courses: this.#options.courses }),
           },
         );
         // A metrics label from known names only: the first word of a group's text is the user's to choose.

@@ -46,6 +46,7 @@ export const slackPlatform: PlatformModule = {
       course: routedOnly('slack'),
       // A course's user group is asked of Slack only when one of its instructor commands is asked.
       scope: deps.scopes.resolver('slack', { usergroupMembers: (usergroup) => bot.usergroupMembers(usergroup) }),
+      courses: () => deps.scopes.courses('slack'),
       ...(metrics && { observe: metrics.command }),
     });
     const ready = observed(bot.start());

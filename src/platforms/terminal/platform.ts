@@ -42,6 +42,7 @@ export async function startTerminal(deps: TerminalDeps): Promise<Platform> {
     ...(deps.screen && { screen: deps.screen }),
     course: routedOnly('terminal'),
     scope: deps.scopes.resolver('terminal'),
+    courses: () => deps.scopes.courses('terminal'),
     commands,
     clock: deps.clock,
     signal: stopping.signal,

@@ -311,6 +311,46 @@ describe('DiscordBot (in process, real discord.js, fake Discord)', () => {
     expect(fake.registrations).toHaveLength(3);
   });
 
+  it('syncCommands adds the course option when asked (several courses): new definitions, registered again', async () => {
+    await startBot({ guildId: undefined });
+    const rest = discordRest(config());
+    const logger = createLogger({ level: 'silent' });
+    type Registered = { name: string; options?: { name: string; required?: boolean; autocomplete?: boolean }[] };
+    const todayOptions = () => (fake.commands('global') as Registered[]).find((command) => command.name === 'today')?.options ?? [];
+    expect(todayOptions().map((option) => option.name)).toEqual(['date']);
+    const several = await syncCommands({ rest, applicationId: fake.applicationId, commands, store, logger, courseOption: true });
+    expect(several.changed).toBe(true);
+    expect(todayOptions().at(-1)).toMatchObject({ name: 'course', required: false, autocomplete: true });
+    expect((await syncCommands({ rest, applicationId: fake.applicationId, commands, store, logger, courseOption: true })).changed).toBe(false);
+    const one = await syncCommands({ rest, applicationId: fake.applicationId, commands, store, logger });
+    expect(one.changed).toBe(true);
+    expect(todayOptions().map((option) => option.name)).toEqual(['date']);
+  });
+
+  it('registers where the running courses need it, with the course option while two are on Discord (and without once one is left)', async () => {
+    const inFake = (id: string) => ({ id, name: id.toUpperCase(), targets: { discord: { guildId: fake.guildId, channels: [] } } });
+    let running = [inFake('one'), inFake('two')];
+    bot = new DiscordBot({
+      config: config({ guildId: undefined }),
+      store,
+      logger: captureLogger().logger,
+      course: () => course,
+      commands,
+      clock: fixedClock(at(course, '2027-01-04T10:00')),
+      registration: () => running.map((entry) => entry.targets),
+      courses: () => running,
+    });
+    await bot.start();
+    type Registered = { name: string; options?: { name: string }[] };
+    const todayOptions = () => (fake.commands(fake.guildId) as Registered[]).find((command) => command.name === 'today')?.options?.map((option) => option.name);
+    expect(fake.registrations.map((registration) => registration.scope)).toEqual([fake.guildId]);
+    expect(todayOptions()).toEqual(['date', 'course']);
+    running = [inFake('one')];
+    await bot.registerCommands();
+    expect(fake.registrations.map((registration) => registration.scope)).toEqual([fake.guildId, fake.guildId]);
+    expect(todayOptions()).toEqual(['date']);
+  });
+
   it('keeps running and says what to fix when registration is refused', async () => {
     fake.failNext('PUT /applications/', { status: 403, code: 50001, message: 'Missing Access' });
     await startBot();

@@ -5,6 +5,7 @@ import { discordRest } from '../../../src/platforms/discord/bot.js';
 import { commandsHash, commandsJson } from '../../../src/platforms/discord/command-json.js';
 import {
   commandScopes,
+  courseOptionWanted,
   planRegistrations,
   registeredGuildsKey,
   registerGuildCommands,
@@ -27,6 +28,15 @@ describe('commandScopes', () => {
     expect(commandScopes([inGuild(G2), inGuild(G1), inGuild(G1), slackOnly])).toEqual([G1, G2]);
     expect(commandScopes([inGuild(G2), inGuild()])).toEqual(['global', G2]);
     expect(commandScopes([slackOnly])).toEqual([]);
+  });
+});
+
+describe('courseOptionWanted', () => {
+  it('is true where more than one course is served on Discord (Slack-only courses do not count)', () => {
+    expect(courseOptionWanted([])).toBe(false);
+    expect(courseOptionWanted([inGuild(G1), slackOnly])).toBe(false);
+    expect(courseOptionWanted([inGuild(G1), inGuild(G2)])).toBe(true);
+    expect(courseOptionWanted([inGuild(), inGuild(G1), slackOnly])).toBe(true);
   });
 });
 
@@ -126,6 +136,32 @@ describe('registerGuildCommands (against the fake Discord)', () => {
     expect(store.getValue(registeredGuildsKey(fake.applicationId))).toBe(JSON.stringify([G1]));
     const quiet = await register([inGuild(G1)]);
     expect(quiet.report).toEqual({ registered: [], cleared: [], unchanged: [G1], failed: [] });
+  });
+
+  it('adds the course option when a second Discord course comes, and takes it away when it goes: each a registration', async () => {
+    type Registered = { name: string; options?: { name: string; type: number; options?: { name: string }[] }[] };
+    const optionsOf = (scope: string, name: string) => (fake.commands(scope) as Registered[]).find((command) => command.name === name)?.options ?? [];
+    const key = registrationKey(fake.applicationId, G1);
+    const single = commandsJson(commands.filter((command) => command.name !== 'help'));
+
+    const one = await register([inGuild(G1), slackOnly]);
+    expect(one.report.registered).toEqual([G1]);
+    expect(optionsOf(G1, 'today').map((option) => option.name)).toEqual(['date']);
+    // One course: the definitions and hash of a single-course deployment, exactly.
+    expect(fake.commands(G1)).toMatchObject(single);
+    expect(store.getValue(key)).toBe(commandsHash(single, key));
+
+    const two = await register([inGuild(G1), inGuild(G1), slackOnly]);
+    expect(two.report).toEqual({ registered: [G1], cleared: [], unchanged: [], failed: [] });
+    expect(optionsOf(G1, 'today').map((option) => option.name)).toEqual(['date', 'course']);
+    expect(optionsOf(G1, 'course').every((sub) => sub.options?.at(-1)?.name === 'course')).toBe(true);
+    expect((await register([inGuild(G1), inGuild(G1)])).report.unchanged).toEqual([G1]);
+
+    const back = await register([inGuild(G1)]);
+    expect(back.report.registered).toEqual([G1]);
+    expect(fake.commands(G1)).toMatchObject(single);
+    expect(store.getValue(key)).toBe(commandsHash(single, key));
+    expect(fake.registrations.map((registration) => registration.scope)).toEqual([G1, G1, G1]);
   });
 
   it('goes on past a guild the bot is not in, says what to fix, and tries it again next time', async () => {

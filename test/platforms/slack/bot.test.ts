@@ -6,7 +6,7 @@ import { fixedClock } from '../../../src/core/clock.js';
 import { commands } from '../../../src/core/commands/registry.js';
 import type { ScheduleAdmin, StateStore } from '../../../src/core/ports.js';
 import type { SlackConfig } from '../../../src/config.js';
-import { SlackBot, requestTimestampOk } from '../../../src/platforms/slack/bot.js';
+import { SlackBot, type SlackBotOptions, requestTimestampOk } from '../../../src/platforms/slack/bot.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import { FakeSlack, signedRawRequest, signedRequest, slashCommandBody } from '../../fakes/slack/index.js';
@@ -50,7 +50,7 @@ describe('SlackBot runs each request once (in process, real Bolt, fake Slack)', 
     ...overrides,
   });
 
-  const startBot = async (store: StateStore, overrides: Partial<SlackConfig> = {}) => {
+  const startBot = async (store: StateStore, overrides: Partial<SlackConfig> = {}, extra: Pick<SlackBotOptions, 'courses'> = {}) => {
     const captured = captureLogger();
     logs = captured.lines;
     const bot = new SlackBot({
@@ -61,6 +61,7 @@ describe('SlackBot runs each request once (in process, real Bolt, fake Slack)', 
       clock: fixedClock(at(course, '2027-01-04T10:00')),
       admin: changeLog(store),
       store,
+      ...extra,
     });
     bots.push(bot);
     await bot.start();
@@ -230,6 +231,22 @@ describe('SlackBot runs each request once (in process, real Bolt, fake Slack)', 
     } finally {
       process.off('unhandledRejection', collect);
     }
+  });
+
+  it('/help lists the courses it is given where there are several (how to pick one), and says nothing of courses with one', async () => {
+    let courses = [
+      { id: 'demo', name: 'Demo Course' },
+      { id: 'ds', name: 'Data Science' },
+    ];
+    await startBot(new MemoryStore(), { appToken: fake.appToken, signingSecret: undefined }, { courses: () => courses });
+    await fake.connected();
+    const several = JSON.stringify((await fake.slashCommand({ command: '/help', user_id: STUDENT })).payload);
+    expect(several).toContain('add course:&lt;id&gt;');
+    expect(several).toContain('ds — Data Science');
+    courses = [{ id: 'demo', name: 'Demo Course' }];
+    const one = JSON.stringify((await fake.slashCommand({ command: '/help', user_id: STUDENT })).payload);
+    expect(one).toContain('Demo Course: commands');
+    expect(one).not.toContain('course:&lt;id&gt;');
   });
 
   it('refuses a request whose timestamp is missing, not a number, or more than 5 minutes off, either way', async () => {
