@@ -49,7 +49,7 @@ function edit(dir: string, file: string, from: string, to: string): void {
   const path = join(dir, 'src', file);
   const text = readFileSync(path, 'utf8');
   expect(text).toContain(from);
-  writeFileSync(path, text.replace(from, to));
+  writeFileSync(path, text.replaceAll(from, to));
 }
 
 function leftovers(dir: string): string[] {
