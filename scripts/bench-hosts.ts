@@ -41,8 +41,11 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** Starts `course-bot start` and resolves once it has registered its commands (or said they are unchanged). */
-async function startBot(fake: FakeDiscord, at: string, env: Record<string, string>): Promise<ChildProcess> {
+/**
+ * Starts `course-bot start` and resolves once it has registered its commands (or said they are unchanged). The
+ * process goes into `started` at once, so that the caller kills it even when it never gets ready.
+ */
+async function startBot(started: ChildProcess[], fake: FakeDiscord, at: string, env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['dist/cli.js', 'start', '--at', at], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -57,6 +60,7 @@ async function startBot(fake: FakeDiscord, at: string, env: Record<string, strin
       ...env,
     },
   });
+  started.push(child);
   child.stdout.resume();
   await new Promise<void>((ready, fail) => {
     let seen = '';
@@ -84,7 +88,7 @@ async function latency(kind: Kind, postgres: TestPostgres): Promise<number[]> {
     const env = (host: number) => ({ STATE_DB: join(dir, `host-${host}.db`), ...(url && { DATABASE_URL: url }) });
     // The afternoon: nothing to announce while the commands are timed.
     const hosts = kind === 'postgres' ? [0, 1] : [0];
-    bots.push(...(await Promise.all(hosts.map((host) => startBot(fake, '2027-01-05T13:00', env(host))))));
+    await Promise.all(hosts.map((host) => startBot(bots, fake, '2027-01-05T13:00', env(host))));
     for (let i = 0; i < 50; i += 1) await fake.interact(chatInput('today'), { timeoutMs: 30_000 });
     const times: number[] = [];
     for (let i = 0; i < COMMANDS; i += 1) {
@@ -122,7 +126,7 @@ async function takeover(kind: Kind, postgres: TestPostgres): Promise<number> {
     const hosts = kind === 'postgres' ? [0, 1] : [0];
     // The first post hangs (it lands two minutes later, long after the takeover): whoever holds the claim is killed waiting for it.
     fake.failNext(`POST /channels/${fake.channelId}/messages`, { delayMs: 120_000 });
-    bots.push(...(await Promise.all(hosts.map((host) => startBot(fake, '2027-01-05T07:59:58', env(host))))));
+    await Promise.all(hosts.map((host) => startBot(bots, fake, '2027-01-05T07:59:58', env(host))));
     await fake.waitFor(() => fake.requests.find((request) => request.method === 'POST' && request.path === `/channels/${fake.channelId}/messages`), {
       timeoutMs: 60_000,
       what: 'the announcement POST',
@@ -133,7 +137,7 @@ async function takeover(kind: Kind, postgres: TestPostgres): Promise<number> {
     holder.kill('SIGKILL');
     await exited(holder);
     // One host on SQLite: its supervisor starts it again at once.
-    if (kind === 'sqlite') bots.push(await startBot(fake, '2027-01-05T08:00:05', env(0)));
+    if (kind === 'sqlite') await startBot(bots, fake, '2027-01-05T08:00:05', env(0));
     await fake.waitForMessage(fake.channelId, undefined, { timeoutMs: 120_000 });
     return performance.now() - killed;
   } finally {
