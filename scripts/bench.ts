@@ -167,3 +167,4 @@ console.log(line('same_payload_latency_p99_concurrent200', ours.concurrentP99, s
 const { benchReminders } = await import('./bench-reminders.js');
 for (const reminderLine of await benchReminders()) console.log(reminderLine);
 for (const scaleLine of (await import('./bench-scale.js')).benchScale()) console.log(scaleLine);
+for (const scaleLine of [...(await (await import('./bench-hosts.js')).benchHosts()), ...(await (await import('./bench-courses.js')).benchCourses())]) console.log(scaleLine);

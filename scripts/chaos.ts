@@ -81,11 +81,12 @@ async function trial(index: number): Promise<{ posts: number; kills: number; fau
     }
     const lasts = launch();
     const deadline = Date.now() + 30_000;
+    let last: ReturnType<StateStore['getClaim']>;
     for (;;) {
       const store = openStore();
-      const status = store.getClaim(key)?.status;
+      last = store.getClaim(key);
       store.close();
-      if (status === 'sent' || Date.now() > deadline) break;
+      if (last?.status === 'sent' || Date.now() > deadline) break;
       await sleep(200);
     }
     // Anything a killed instance left in flight has landed by now.
@@ -98,6 +99,12 @@ async function trial(index: number): Promise<{ posts: number; kills: number; fau
     const posts = fake.messages(fake.channelId).filter((message) => message.embeds?.[0]?.footer?.text.includes(key)).length;
     const requests = fake.requests.filter((request) => request.method === 'POST' && request.path.startsWith('/channels/')).length;
     console.log(`trial ${index + 1}: kills=${kills} fault=${fault} posts=${posts} POSTs=${requests}`);
+    // A miss says where the claim stood when the wait ended (30 s after the last launch), to tell a slow
+    // retry from a lost claim.
+    if (posts === 0) {
+      const claim = last && { ...last, leaseInMs: last.leaseUntil - Date.now() };
+      console.log(`  missed: claim at the deadline ${JSON.stringify(claim ?? null)}`);
+    }
     return { posts, kills, fault };
   } finally {
     await fake.close();

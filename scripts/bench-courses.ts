@@ -1,0 +1,162 @@
+/**
+ * Part of `npm run bench`: 200 courses in one process, each announcing in its own channel of one guild on the
+ * local fake Discord (which enforces Discord's global rate limit, 50 requests/s), all at the same minute. Built
+ * from the units main composes (`CourseRuntime` per course, one Discord platform, `forCourse` per course), in
+ * this process. Prints, each as the median of interleaved runs with the spread (min–max):
+ * - `courses_200_fanout`: from 08:00 until every course's announcement is posted, against the bound the rate
+ *   limit sets (one POST per course / 50 per second); and that every post went out once;
+ * - `courses_rss_per_added_course`: RSS with 200 courses minus RSS with 1, per added course (against the RSS of
+ *   one course per course, the cost of running each course as its own process);
+ * - `courses_200_command_p99`: /today answered while the fan-out runs, against the same with one course.
+ * Alone: `tsx scripts/bench-courses.ts`.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { DateTime } from 'luxon';
+import { loadConfig } from '../src/config.js';
+import { shiftedClock } from '../src/core/clock.js';
+import { CourseRuntime, InstructorLine } from '../src/courses/runtime.js';
+import { courseScopes } from '../src/courses/scope.js';
+import { createLogger } from '../src/log.js';
+import { discordPlatform } from '../src/platforms/discord/platform.js';
+import type { Platform } from '../src/platforms/platform.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
+import { FakeDiscord, chatInput } from '../test/fakes/discord/index.js';
+
+const COURSES = Number(process.env.BENCH_COURSES ?? 200);
+const RUNS = Number(process.env.BENCH_COURSES_RUNS ?? 3);
+const GLOBAL_PER_SECOND = 50;
+const GUILD = '1100000000000000001';
+const channelOf = (index: number) => `13${String(index).padStart(16, '0')}`;
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(Math.ceil((p / 100) * sorted.length) - 1, 0))] ?? Number.NaN;
+}
+
+function rssMb(): number {
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+interface Figures {
+  fanoutMs: number;
+  postedOnce: boolean;
+  rssMb: number;
+  commandP99: number;
+  /** /today sent during the fan-out, and how many of them were answered too late (past Discord's 3 s). */
+  commands: number;
+  expired: number;
+}
+
+/** `count` courses in this process, announcing at 08:00; measured from 07:59:57. */
+async function run(count: number): Promise<Figures> {
+  const channels = Array.from({ length: count }, (_, index) => channelOf(index));
+  const fake = await FakeDiscord.start({ globalRateLimit: GLOBAL_PER_SECOND, guilds: [{ id: GUILD, channels }] });
+  const dir = mkdtempSync(join(tmpdir(), 'course-bot-bench-courses-'));
+  const logger = createLogger({ level: 'error' });
+  const config = loadConfig({
+    dotenv: false,
+    env: { DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, DISCORD_GUILD_ID: GUILD, STATE_DB: join(dir, 'state.db'), LOG_LEVEL: 'error' },
+  });
+  const store = new SqliteStore(config.stateDb);
+  const runtimes: CourseRuntime[] = [];
+  let platform: Platform | undefined;
+  const start = DateTime.fromISO('2027-01-05T07:59:57', { zone: 'Europe/Copenhagen' }).toJSDate();
+  try {
+    const clock = shiftedClock(start);
+    for (const channel of channels) {
+      runtimes.push(
+        await CourseRuntime.load({
+          config,
+          store: () => store,
+          logger,
+          instructors: new InstructorLine(logger),
+          clock: () => clock,
+          file: { path: config.courseFile, label: config.courseFileLabel },
+          targets: () => ({ discord: { guildId: GUILD, announceChannelId: channel, channels: [] } }),
+        }),
+      );
+    }
+    platform = await discordPlatform.start({
+      config,
+      store,
+      clock,
+      logger,
+      scopes: courseScopes(() => runtimes),
+      targets: () => runtimes.map((runtime) => runtime.targets),
+    });
+    await platform.ready;
+    for (const runtime of runtimes) runtime.start([platform.forCourse({ targets: runtime.targets, reminders: runtime.reminders })]);
+    const eight = start.getTime() + 3_000;
+    const announced = () => channels.every((channel) => fake.messages(channel).length > 0);
+    // /today while the fan-out runs, one at a time.
+    const times: number[] = [];
+    let fanning = true;
+    let expired = 0;
+    const commands = (async () => {
+      while (fanning) {
+        const began = performance.now();
+        // An answer later than Discord's 3 s is refused by the fake ("Unknown interaction"): counted, and its
+        // time kept.
+        await fake.interact(chatInput('today', [], { guild_id: GUILD, channel_id: channels[0]! }), { timeoutMs: 10_000 }).catch(() => (expired += 1));
+        times.push(performance.now() - began);
+      }
+    })();
+    await fake.waitFor(() => (announced() ? true : undefined), { timeoutMs: 300_000, what: 'every announcement' });
+    const fanoutMs = clock.now().getTime() - eight;
+    fanning = false;
+    await commands;
+    await sleep(1_000);
+    const postedOnce = channels.every((channel) => fake.messages(channel).length === 1);
+    return { fanoutMs, postedOnce, rssMb: rssMb(), commandP99: percentile(times, 99), commands: times.length, expired };
+  } finally {
+    for (const runtime of runtimes) {
+      await runtime.stop();
+      runtime.close();
+    }
+    await platform?.stop();
+    store.close();
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+const spread = (values: readonly number[], digits = 1) => `(${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
+
+/** The lines of this benchmark. */
+export async function benchCourses(): Promise<string[]> {
+  const many: Figures[] = [];
+  const one: Figures[] = [];
+  // Interleaved: one course, then many, and so on (this process's heap carries over; the order alternates).
+  for (let index = 0; index < RUNS; index += 1) {
+    for (const count of index % 2 ? [COURSES, 1] : [1, COURSES]) (count === 1 ? one : many).push(await run(count));
+  }
+  const boundMs = (COURSES / GLOBAL_PER_SECOND) * 1000;
+  const fanout = many.map((figures) => figures.fanoutMs);
+  const perCourse = many.map((figures, index) => (figures.rssMb - one[index]!.rssMb) / (COURSES - 1));
+  const oneRss = one.map((figures) => figures.rssMb);
+  const p99 = many.map((figures) => figures.commandP99);
+  const p99One = one.map((figures) => figures.commandP99);
+  return [
+    `# ${COURSES} courses in one process, one channel each, all announcing at 08:00; fake Discord at ${GLOBAL_PER_SECOND} requests/s; median of ${RUNS} interleaved runs (min–max)`,
+    `courses_${COURSES}_fanout ours=${median(fanout).toFixed(0)}ms ${spread(fanout)} baseline=${boundMs.toFixed(0)}ms (the rate-limit bound) ratio=${(median(fanout) / boundMs).toFixed(3)} every_post_once=${many.every((figures) => figures.postedOnce)}`,
+    `courses_rss_per_added_course ours=${median(perCourse).toFixed(3)}MB ${spread(perCourse, 3)} baseline=${median(oneRss).toFixed(1)}MB ${spread(oneRss)} (one course's process) ratio=${(median(perCourse) / median(oneRss)).toFixed(4)}`,
+    `courses_${COURSES}_command_p99_during_fanout ours=${median(p99).toFixed(1)}ms ${spread(p99)} baseline=${median(p99One).toFixed(1)}ms ${spread(p99One)} (one course) ratio=${(median(p99) / median(p99One)).toFixed(3)} expired=${many.map((figures) => `${figures.expired}/${figures.commands}`).join(',')}`,
+  ];
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  for (const result of await benchCourses()) console.log(result);
+  process.exit(0);
+}
