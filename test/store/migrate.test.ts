@@ -22,6 +22,18 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Runs the command line in `dir` with `env`, and what it printed. */
+async function cli(argv: string[], env: NodeJS.ProcessEnv) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const code = await main(argv, { stdout, stderr, env, cwd: dir });
+  return { code, out, err };
+}
+
 let files = 0;
 /** A SQLite state database holding some of everything the store keeps. */
 function seeded(): string {
@@ -99,16 +111,6 @@ describe('migrateToPostgres', () => {
   it('course-bot migrate prints the counts; without DATABASE_URL, or from a missing file, it says what to do in one line', async () => {
     const from = seeded();
     const url = await postgres!.database();
-    const cli = async (argv: string[], env: NodeJS.ProcessEnv) => {
-      const stdout = new PassThrough();
-      const stderr = new PassThrough();
-      let out = '';
-      let err = '';
-      stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-      const code = await main(argv, { stdout, stderr, env, cwd: dir });
-      return { code, out, err };
-    };
     const shown = url.replace(':test-secret', '');
     const done = await cli(['migrate'], { STATE_DB: from, DATABASE_URL: url });
     expect(done).toEqual({
@@ -142,16 +144,6 @@ describe('the read-only commands read the bot’s PostgreSQL store when DATABASE
     } finally {
       store.close();
     }
-    const cli = async (argv: string[], env: NodeJS.ProcessEnv) => {
-      const stdout = new PassThrough();
-      const stderr = new PassThrough();
-      let out = '';
-      let err = '';
-      stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-      const code = await main(argv, { stdout, stderr, env, cwd: dir });
-      return { code, out, err };
-    };
     const fromPostgres = await cli(['ask', '/today', '--at', '2027-01-05 10:00'], { DATABASE_URL: url, STATE_DB: join(dir, 'unused.db') });
     expect(fromPostgres).toMatchObject({ code: 0, err: '' });
     expect(fromPostgres.out).toContain('Cancelled: Code organisation: why it matters');
