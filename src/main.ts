@@ -349,7 +349,7 @@ export async function start(options: StartOptions): Promise<void> {
           actor: { platform: 'terminal', id: userInfo().username },
           banner: [
             ...(config.coursesDir
-              ? [`course-bot: ${fleet.runtimes.length} course(s) from ${config.coursesDir.label}: ${fleet.runtimes.map((runtime) => runtime.id).join(', ')}`]
+              ? [`course-bot: ${fleet.runtimes.length === 1 ? '1 course' : `${fleet.runtimes.length} courses`} from ${config.coursesDir.label}: ${fleet.runtimes.map((runtime) => runtime.id).join(', ')}`]
               : [
                   `course-bot: ${first ? courseSummary(first.loaded) : ''}`,
                   `Course file: ${config.courseFileLabel}${config.courseFileIsBundled ? ' (bundled default)' : ''}`,

@@ -78,7 +78,7 @@ describe('start() in this process', () => {
     const running = start({ config, logger: createLogger({ level: 'silent' }), input, output });
     input.end('/schedule\n/schedule course:course-b\n/help course:course-b\n');
     await running;
-    expect(printed).toContain('course-bot: 2 course(s) from');
+    expect(printed).toContain('course-bot: 2 courses from');
     expect(printed).toContain('course-a, course-b');
     expect(printed).toContain('Which course?');
     expect(printed).toContain('course-a — Course A');
