@@ -112,14 +112,17 @@ export class Announcer {
     });
   }
 
-  /** When to run next: the next post time, or the end of a lease another instance holds. */
+  /**
+   * When to run next: now when something is due that nobody holds (a run planned just before the post time and
+   * finished after it saw nothing due), else the next post time, or the end of a lease another instance holds.
+   */
   nextWakeUp(): Date | undefined {
     const plan = this.plan();
     const now = this.#options.clock.now().getTime();
-    const leases = this.#pending()
-      .filter((record) => record.leaseUntil > now)
-      .map((record) => record.leaseUntil);
-    const candidates = [...leases, ...(plan.nextAt ? [plan.nextAt.getTime()] : [])];
+    const held = this.#pending().filter((record) => record.leaseUntil > now);
+    const leases = held.map((record) => record.leaseUntil);
+    const open = plan.due.some((due) => !held.some((record) => record.key === due.key));
+    const candidates = [...(open ? [now] : []), ...leases, ...(plan.nextAt ? [plan.nextAt.getTime()] : [])];
     return candidates.length ? new Date(Math.min(...candidates)) : undefined;
   }
 

@@ -166,9 +166,13 @@ export class CourseRuntime {
     return this.loaded.course.id;
   }
 
-  /** The course's name as it is now. */
+  /**
+   * The course's name as it is now: the course file's (as last read). Stored changes edit sessions only, so the
+   * name never needs the change log: routing reads it for every running course on every command, and must not
+   * query the store once per course per request.
+   */
   get name(): string {
-    return this.course().name;
+    return this.#live.course.name;
   }
 
   /** The file the course is read from. */

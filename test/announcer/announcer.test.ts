@@ -119,6 +119,18 @@ describe('Announcer', () => {
     expect(lines.join('')).toContain('announcement was already posted; recorded it');
   });
 
+  it('wakes at once for an announcement that fell due during a run planned before its time (not at the next post time)', async () => {
+    const { announcer, messenger, advance } = setup({ local: '2027-01-04T07:59:59' });
+    expect(await announcer.run()).toMatchObject({ sent: [] });
+    expect(announcer.nextWakeUp()?.getTime()).toBe(at(course, '2027-01-04T08:00').getTime());
+    // The run ended after 08:00 (a busy process): the timer is set for now, not for the next session's morning.
+    advance(2_000);
+    expect(announcer.nextWakeUp()?.getTime()).toBe(at(course, '2027-01-04T08:00:01').getTime());
+    expect(await announcer.run()).toMatchObject({ sent: [KEY] });
+    expect(messenger.posts).toHaveLength(1);
+    expect(announcer.nextWakeUp()?.getTime()).toBe(at(course, '2027-01-06T08:00').getTime());
+  });
+
   it('posts what a crashed instance had claimed but not posted, once its lease is over', async () => {
     const { announcer, messenger, store, advance } = setup();
     store.claim(KEY, { owner: 'crashed', now: at(course, '2027-01-04T08:00').getTime(), leaseMs: 60_000 });

@@ -45,7 +45,7 @@ async function runtime(name: string) {
     // Wednesday 6 January 2027, 10:00 in Copenhagen: a session day, after the morning announcement.
     clock: () => ({ now: () => new Date('2027-01-06T09:00:00Z') }),
   });
-  return { course, lines };
+  return { course, lines, store, path };
 }
 
 describe('CourseRuntime: one course, started once the platforms are up', () => {
@@ -63,6 +63,23 @@ describe('CourseRuntime: one course, started once the platforms are up', () => {
       expect(channel.posts[0]!.text).toContain('Configs');
     } finally {
       await course.stop();
+      course.close();
+    }
+  });
+
+  it("names the course by its file as last read, without reading the change log (routing asks every course's name per command)", async () => {
+    const { course, store, path } = await runtime('named');
+    try {
+      const versions = vi.spyOn(store, 'changesVersion');
+      expect(course.name).toBe('Demo Course');
+      writeFileSync(path, stringify(courseDoc({ course: { ...courseDoc().course, name: 'Renamed Course' } })));
+      course.effective.live.reload('test');
+      expect(course.name).toBe('Renamed Course');
+      expect(versions).not.toHaveBeenCalled();
+      // The effective course (the file with the stored changes) has the same name.
+      expect(course.course().name).toBe('Renamed Course');
+      expect(versions).toHaveBeenCalled();
+    } finally {
       course.close();
     }
   });

@@ -20,20 +20,24 @@ async function discordPoster(input: PosterInput): Promise<Poster> {
     import('./events.js'),
   ]);
   const { config } = input;
-  // Posting does not retry on its own: the announcer looks for an earlier attempt before posting again.
-  const posting = (): REST => discordRest(config, { retries: 0 });
+  // One client per bot token for every course: Discord's global rate limit is the bot's, and a client per course
+  // would each spend the whole budget at once (a fan-out of N courses met N-fold 429s). Posting does not retry
+  // on its own: the announcer looks for an earlier attempt before posting again.
+  const posting: REST = discordRest(config, { retries: 0 });
+  let reportingClient: REST | undefined;
+  const reportingRest = (): REST => (reportingClient ??= discordRest(config));
   return {
     forCourse(course: CourseBinding): CoursePorts {
       const targets: Partial<NonNullable<CourseBinding['targets']['discord']>> = course.targets.discord ?? {};
       const botUserId = input.botUserId();
       const { announceChannelId, instructorChannelId, guildId } = targets;
-      const reporting = instructorChannelId ? discordRest(config) : undefined;
+      const reporting = instructorChannelId ? reportingRest() : undefined;
       return {
         platform: 'discord',
         announce: announceChannelId
           ? [
               new DiscordMessenger({
-                rest: posting(),
+                rest: posting,
                 channelId: announceChannelId,
                 ...(botUserId && { botUserId }),
                 ...(targets.announceRoleId && { mentionRoleId: targets.announceRoleId }),
@@ -42,10 +46,10 @@ async function discordPoster(input: PosterInput): Promise<Poster> {
             ]
           : [],
         direct: [
-          new DiscordDirectMessenger({ rest: posting(), book: course.reminders, ...(guildId && { guildId }), ...(botUserId && { botUserId }) }),
+          new DiscordDirectMessenger({ rest: posting, book: course.reminders, ...(guildId && { guildId }), ...(botUserId && { botUserId }) }),
         ],
         ...(reporting && instructorChannelId && { report: (text: string) => postNotice(reporting, instructorChannelId, text) }),
-        ...(input.events && guildId && { events: new DiscordEventPort({ rest: posting(), guildId, botUserId: input.botUserId }) }),
+        ...(input.events && guildId && { events: new DiscordEventPort({ rest: posting, guildId, botUserId: input.botUserId }) }),
       };
     },
   };
