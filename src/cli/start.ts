@@ -12,10 +12,12 @@ export function registerStart(cli: Program, ctx: CliContext): void {
       const settings = ctx.config();
       const logger = loggerFor(settings);
       const { at } = options;
+      // `--at` is the time at this moment, not once the course has been read (which takes longer on a busy machine).
+      const began = new Date();
       // Checked before anything starts; the course's zone is known only once the bot has read the file.
       if (at !== undefined) parseAt(at, 'UTC');
       const [{ shiftedClock }, { start }] = await Promise.all([import('../core/clock.js'), import('../main.js')]);
-      const clock = at !== undefined ? (current: Course) => shiftedClock(parseAt(at, current.timezone)) : undefined;
+      const clock = at !== undefined ? (current: Course) => shiftedClock(parseAt(at, current.timezone), undefined, began) : undefined;
       // A stop must not hang: whatever is still open 10 s after SIGTERM/SIGINT, the process ends.
       const watchdog = () =>
         setTimeout(() => {

@@ -13,9 +13,13 @@ export function fixedClock(instant: Date): Clock {
   return { now: () => new Date(ms) };
 }
 
-/** A clock that runs from `instant` onwards at normal speed (`start --at`). */
-export function shiftedClock(instant: Date, base: Clock = systemClock): Clock {
-  const offset = instant.getTime() - base.now().getTime();
+/**
+ * A clock that runs from `instant` onwards at normal speed (`start --at`): it reads `instant` at `from` (default:
+ * now). `start --at` passes the moment the command began, so that instances started together with the same
+ * `--at` agree however long each took to read its course.
+ */
+export function shiftedClock(instant: Date, base: Clock = systemClock, from: Date = base.now()): Clock {
+  const offset = instant.getTime() - from.getTime();
   return { now: () => new Date(base.now().getTime() + offset) };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInstant } from '../../src/core/clock.js';
+import { type Clock, parseInstant, shiftedClock } from '../../src/core/clock.js';
 
 const COPENHAGEN = 'Europe/Copenhagen';
 const iso = (text: string, zone = COPENHAGEN) => parseInstant(text, zone)?.toISOString();
@@ -44,5 +44,21 @@ describe('parseInstant (--at)', () => {
     '9999-12-31T23:00-12:00',
   ])('refuses %j', (text) => {
     expect(parseInstant(text, COPENHAGEN)).toBeUndefined();
+  });
+});
+
+describe('shiftedClock (start --at)', () => {
+  it('reads the instant at `from`: two clocks made at different moments with the same start and `from` agree', () => {
+    let real = Date.parse('2026-12-02T07:00:00Z');
+    const base: Clock = { now: () => new Date(real) };
+    const began = base.now();
+    const at = new Date('2027-01-05T06:59:57Z');
+    real += 1_700; // one instance took 1.7 s longer to read its course
+    const late = shiftedClock(at, base, began);
+    const fromNow = shiftedClock(at, base);
+    expect(late.now().toISOString()).toBe('2027-01-05T06:59:58.700Z');
+    expect(fromNow.now().toISOString()).toBe('2027-01-05T06:59:57.000Z');
+    real += 300;
+    expect(late.now().toISOString()).toBe('2027-01-05T06:59:59.000Z');
   });
 });
