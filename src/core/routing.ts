@@ -180,8 +180,8 @@ export interface DiscordMember {
  * Whether a Discord member is an instructor of THIS course: asked in the course's own server (any server
  * for a course that names none), and holding the course's `instructorRoleId`. Manage Server counts as it
  * does today (with or without a role) only where it cannot reach another course: when the course has no
- * instructor role, or no other course shares its server. So the instructors of one course can never
- * change another.
+ * instructor role, or no other course shares its server; for a course that names no server, only while it is
+ * the one course on Discord. So the instructors of one course can never change another.
  */
 export function isDiscordInstructor(course: RoutedCourse, courses: readonly RoutedCourse[], member: DiscordMember): boolean {
   const discord = course.targets.discord;
@@ -189,6 +189,9 @@ export function isDiscordInstructor(course: RoutedCourse, courses: readonly Rout
   if (discord.guildId !== undefined && discord.guildId !== member.guildId) return false;
   if (discord.instructorRoleId !== undefined && member.roleIds.includes(discord.instructorRoleId)) return true;
   if (!member.manageGuild) return false;
+  // A course that names no server is reached from every server: Manage Server in any of them counts only while it
+  // is the one course on Discord (today's single-course rule), else any server's admin could change it.
+  if (discord.guildId === undefined) return !courses.some((other) => other.id !== course.id && other.targets.discord !== undefined);
   if (discord.instructorRoleId === undefined) return true;
   const neighbours = coursesAt(courses, { platform: 'discord', guildId: member.guildId }).filter((other) => other.id !== course.id);
   return neighbours.length === 0;

@@ -183,6 +183,18 @@ describe('instructors per course', () => {
     expect(isDiscordInstructor(single, [single], member(G2, [ROLE_DB]))).toBe(false);
   });
 
+  it('Discord: a course that names no server is not changed by any server’s admin once there are other courses', () => {
+    const everywhere = course('everywhere', 'Everywhere', { discord: discord({}) });
+    const withRole = course('roled', 'Roled', { discord: discord({ instructorRoleId: ROLE_ML }) });
+    for (const target of [everywhere, withRole]) {
+      expect(isDiscordInstructor(target, [...ALL, target], member(G1, [], true))).toBe(false);
+      expect(isDiscordInstructor(target, [...ALL, target], member(G2, [], true))).toBe(false);
+      // Alone on Discord (the single-course setup without DISCORD_GUILD_ID): today's rule.
+      expect(isDiscordInstructor(target, [target], member(G2, [], true))).toBe(true);
+    }
+    expect(isDiscordInstructor(withRole, [...ALL, withRole], member(G2, [ROLE_ML]))).toBe(true);
+  });
+
   const slackCases: ReadonlyArray<[string, RoutedCourse, string, string[], boolean]> = [
     ['listed', WEB, 'U000WEB', [], true],
     ['in the course user group', WEB, 'U0000XX', ['S000WEB'], true],
