@@ -25,6 +25,9 @@ interface Running {
   readonly instructors: InstructorLine;
 }
 
+/** How long a course that could not start posting waits before it is tried again. */
+const START_RETRY_MS = 30_000;
+
 /**
  * The courses of one deployment, one `CourseRuntime` each: one store and one connection per platform shared by
  * all, each course with its own targets, clock, announcer, reminders and instructors. Courses may be added and
@@ -85,7 +88,17 @@ export class CourseFleet {
         throw new Error('the bot is stopping');
       }
       this.#running.set(key, { runtime, instructors });
-      if (this.#platforms) this.#start(runtime);
+      if (this.#platforms) {
+        try {
+          this.#start(runtime);
+        } catch (error) {
+          // Not half-started (answering but never announcing): nothing of it runs, and the caller says so.
+          this.#running.delete(key);
+          await runtime.stop().catch(() => undefined);
+          runtime.close();
+          throw error;
+        }
+      }
       return runtime;
     });
   }
@@ -98,7 +111,19 @@ export class CourseFleet {
   /** The platforms are up: every course loaded so far starts posting through them, and later ones at once. */
   start(platforms: readonly Poster[]): void {
     this.#platforms = platforms;
-    for (const runtime of this.runtimes) this.#start(runtime);
+    for (const runtime of this.runtimes) this.#startOrRetry(runtime);
+  }
+
+  /** Starts a course's posting; one that cannot start right now never stops the others, and is tried again. */
+  #startOrRetry(runtime: CourseRuntime): void {
+    try {
+      this.#start(runtime);
+    } catch (error) {
+      this.#options.logger.error({ err: error, course: runtime.id }, 'course could not start posting; trying again in 30 s');
+      setTimeout(() => {
+        if (!this.#stopped && this.runtimes.includes(runtime)) this.#startOrRetry(runtime);
+      }, START_RETRY_MS).unref();
+    }
   }
 
   /** Tells the instructors of every course (what concerns them all: the state database). */

@@ -204,13 +204,16 @@ export class CourseRuntime {
     const { config, logger, instructors, metrics } = this.#options;
     const store = this.#store;
     const { clock, course } = this;
+    // The zone of the file as last read (schedule changes never change it): read without the store, so a store
+    // that fails right now cannot stop the course from starting.
+    const timezone = this.#live.loaded.course.timezone;
     instructors.connect(ports.flatMap((port) => (port.report ? [port.report] : [])));
     const planNotice = this.#plans.startNotice();
     if (planNotice !== undefined) instructors.tell(planNotice);
     const messengers = ports.flatMap((port) => port.announce);
     if (messengers.length > 0) {
       const announcer = createAnnouncer({ config, logger, store, clock, course, messengers, ...(metrics && { metrics }) });
-      this.#running.push(startTicking(announcer, { timezone: course().timezone, clock, logger: logger.child({ subsystem: 'announcer' }) }));
+      this.#running.push(startTicking(announcer, { timezone, clock, logger: logger.child({ subsystem: 'announcer' }) }));
       this.publisher.connect(announcer);
     } else {
       this.publisher.connect(NO_ANNOUNCEMENTS);
@@ -242,7 +245,7 @@ export class CourseRuntime {
       owner: instanceName(),
       leaseMs: config.announcer.leaseMs,
     });
-    this.#running.push(startTicking(reminders, { timezone: course().timezone, clock, logger: remindersLogger }));
+    this.#running.push(startTicking(reminders, { timezone, clock, logger: remindersLogger }));
     // Changes made to the file while the bot was down are announced now (and the events synced).
     this.publisher.publishInBackground('start');
   }

@@ -131,6 +131,35 @@ describe('CourseFleet: many courses, each on its own', () => {
     }
   });
 
+  it('a course that cannot start posting (its store failing right now) never stops another; added so, it is not half-started', async () => {
+    const clock = { now: () => new Date('2027-01-06T09:00:00Z') };
+    const config = loadConfig({ env: { STATE_DB: ':memory:' }, dotenv: false });
+    const { logger, lines } = captureLogger();
+    const courses = new CourseFleet({ config, store: () => new MemoryStore(), logger, clock: () => clock });
+    const platform = new FakePlatform();
+    let failing = new Set([announceOf('aaa'), announceOf('ccc')]);
+    const flaky: Poster = {
+      forCourse(course) {
+        if (failing.has(course.targets.slack?.announceChannel ?? '')) throw new Error('database unreachable (test)');
+        return platform.forCourse(course);
+      },
+    };
+    await courses.add('aaa', courseFile('aaa', 'Europe/Copenhagen'), ownTargets);
+    await courses.add('bbb', courseFile('bbb', 'Europe/Copenhagen'), ownTargets);
+    try {
+      courses.start([flaky]);
+      await vi.waitFor(() => expect(platform.channel(announceOf('bbb')).posts).toHaveLength(1));
+      expect(lines.some((line) => line.includes('"course":"aaa"') && line.includes('course could not start posting; trying again in 30 s'))).toBe(true);
+      await expect(courses.add('ccc', courseFile('ccc', 'Europe/Copenhagen'), ownTargets)).rejects.toThrow('database unreachable (test)');
+      expect(courses.runtimes.map((runtime) => runtime.id)).toEqual(['aaa', 'bbb']);
+      failing = new Set();
+      await courses.add('ccc', courseFile('ccc', 'Europe/Copenhagen'), ownTargets);
+      await vi.waitFor(() => expect(platform.channel(announceOf('ccc')).posts).toHaveLength(1));
+    } finally {
+      await courses.stop();
+    }
+  });
+
   it('tells a course’s own instructors what concerns it (its file refused), never another course’s', async () => {
     const { fleet: courses } = fleet();
     const aaa = courseFile('aaa2', 'Europe/Copenhagen');
