@@ -349,11 +349,15 @@ describe('another program’s SQLite database as STATE_DB', () => {
   });
 });
 
-/** The CLI run as a user who may not write where root (or the test's user) made folders. */
+/**
+ * The CLI run as a user who may not write where root (or the test's user) made folders: the compiled dist/cli.js
+ * (built by the test run's global setup), as the Docker image runs it, since that user may not bring dist/ up to
+ * date in the checkout.
+ */
 function cliUnprivileged(args: readonly string[], path: string, env: Record<string, string> = {}): Promise<Run> {
   const root = process.getuid?.() === 0;
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    const child = spawn(process.execPath, ['dist/cli.js', ...args], {
       cwd: ROOT,
       env: { ...process.env, TZ: 'Pacific/Kiritimati', LOG_LEVEL: 'silent', COURSE_FILE: '', STATE_DB: path, HOME: dir, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
