@@ -18,9 +18,9 @@ afterAll(() => {
 /**
  * A copy of the package in the temp dir: the sources, the scripts that build and start it, the course, and
  * (unless left out) the dist/ the test run's global setup compiled from the same sources, as an earlier build.
- * `node_modules` is the repository's, or one without TypeScript (a production install).
+ * `node_modules` is the repository's, or one without esbuild (a production install: it is a dev dependency).
  */
-function copyPackage(name: string, parts: { src?: boolean; dist?: boolean; typescript?: boolean } = {}): string {
+function copyPackage(name: string, parts: { src?: boolean; dist?: boolean; esbuild?: boolean } = {}): string {
   const dir = join(tmp, name);
   mkdirSync(dir);
   for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json']) cpSync(join(ROOT, file), join(dir, file));
@@ -28,12 +28,12 @@ function copyPackage(name: string, parts: { src?: boolean; dist?: boolean; types
   if (parts.src ?? true) cpSync(join(ROOT, 'src'), join(dir, 'src'), { recursive: true });
   if (parts.dist ?? true) cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
   const modules = realpathSync(join(ROOT, 'node_modules'));
-  if (parts.typescript ?? true) {
+  if (parts.esbuild ?? true) {
     symlinkSync(modules, join(dir, 'node_modules'));
   } else {
     mkdirSync(join(dir, 'node_modules'));
     for (const entry of readdirSync(modules)) {
-      if (entry !== 'typescript' && entry !== '.bin') symlinkSync(join(modules, entry), join(dir, 'node_modules', entry));
+      if (entry !== 'esbuild' && entry !== '@esbuild' && entry !== '.bin') symlinkSync(join(modules, entry), join(dir, 'node_modules', entry));
     }
   }
   return dir;
@@ -52,12 +52,22 @@ function edit(dir: string, file: string, from: string, to: string): void {
   writeFileSync(path, text.replaceAll(from, to));
 }
 
+/** Every JavaScript file of the copy's dist/, by name, in one text: what the build wrote. */
+function built(dir: string): string {
+  const dist = join(dir, 'dist');
+  return readdirSync(dist)
+    .filter((name) => name.endsWith('.js'))
+    .sort()
+    .map((name) => `// ${name}\n${readFileSync(join(dist, name), 'utf8')}`)
+    .join('\n');
+}
+
 function leftovers(dir: string): string[] {
   return readdirSync(dir).filter((name) => name.startsWith('dist.'));
 }
 
 describe('course-bot runs the source as it is now (bin/course-bot.js and scripts/build.js)', () => {
-  it('runs an earlier build while it is current, and compiles an edited file before it runs', { timeout: SPAWN_TIMEOUT * 2 }, async () => {
+  it('runs an earlier build while it is current, and builds again after an edit before it runs', { timeout: SPAWN_TIMEOUT * 2 }, async () => {
     const dir = copyPackage('edit');
     const before = await validate(dir);
     expect(before.stderr).toBe('');
@@ -67,9 +77,9 @@ describe('course-bot runs the source as it is now (bin/course-bot.js and scripts
     edit(dir, 'cli/validate.ts', ': valid. ${', ': fine. ${');
     const after = await validate(dir);
     expect(after.code).toBe(0);
-    expect(after.stderr).toBe('Compiling src/cli/validate.ts to dist/ …\n');
+    expect(after.stderr).toBe('Building dist/ from src/cli/validate.ts …\n');
     expect(after.stdout).toMatch(/^data\/course\.yaml: fine\. Machine Learning Operations/);
-    expect(readFileSync(join(dir, 'dist/cli/validate.js'), 'utf8')).toContain(': fine. ${');
+    expect(built(dir)).toContain(': fine. ${');
 
     const again = await validate(dir);
     expect(again.stderr).toBe('');
@@ -77,7 +87,7 @@ describe('course-bot runs the source as it is now (bin/course-bot.js and scripts
     expect(leftovers(dir)).toEqual([]);
   });
 
-  it('compiles once when several start at once after an edit, and every one runs the new source', { timeout: SPAWN_TIMEOUT * 2 }, async () => {
+  it('builds once when several start at once after an edit, and every one runs the new source', { timeout: SPAWN_TIMEOUT * 2 }, async () => {
     const dir = copyPackage('concurrent');
     edit(dir, 'course-file/summary.ts', '${weeks === 1 ? ', '${weeks === 1 ? "WEEK" : "WEEKS"} ${weeks === 1 ? ');
     const runs = await Promise.all([1, 2, 3, 4].map(() => validate(dir)));
@@ -85,31 +95,36 @@ describe('course-bot runs the source as it is now (bin/course-bot.js and scripts
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('(mlops): 3 WEEKS weeks, 15 sessions');
     }
-    expect(runs.filter((run) => run.stderr === 'Compiling src/course-file/summary.ts to dist/ …\n')).toHaveLength(1);
-    // The others waited for it (saying so when that took a while on a busy machine), then ran what it compiled.
-    const waited = runs.filter((run) => !run.stderr.startsWith('Compiling'));
+    expect(runs.filter((run) => run.stderr === 'Building dist/ from src/course-file/summary.ts …\n')).toHaveLength(1);
+    // The others waited for it (saying so when that took a while on a busy machine), then ran what it built.
+    const waited = runs.filter((run) => !run.stderr.startsWith('Building'));
     expect(waited).toHaveLength(3);
     for (const run of waited) expect(run.stderr).toMatch(/^(Waiting for another build of dist\/ to finish \(.+dist\.lock\) …\n)?$/);
     expect(leftovers(dir)).toEqual([]);
   });
 
-  it('compiles everything when there is no dist/ yet, and drops what belongs to a removed source', { timeout: SPAWN_TIMEOUT * 2 }, async () => {
+  it('builds everything when there is no dist/ yet, and drops what belongs to a removed source', { timeout: SPAWN_TIMEOUT * 2 }, async () => {
     const dir = copyPackage('fresh', { dist: false });
     const first = await validate(dir);
     expect(first.code).toBe(0);
-    expect(first.stderr).toBe('Compiling src/ to dist/ …\n');
+    expect(first.stderr).toBe('Building dist/ from src/ …\n');
     expect(first.stdout).toContain(': valid. ');
     expect(existsSync(join(dir, 'dist/.build.json'))).toBe(true);
+    expect(existsSync(join(dir, 'dist/cli.js'))).toBe(true);
 
-    writeFileSync(join(dir, 'src/unused.ts'), 'export const unused = 1;\n');
+    // A new module, used by validate: in the next build; gone from dist/ once its source is removed.
+    writeFileSync(join(dir, 'src/extra.ts'), "(globalThis as Record<string, unknown>).courseBotExtra = 'EXTRA-MODULE-MARKER';\n");
+    const validateSource = readFileSync(join(dir, 'src/cli/validate.ts'), 'utf8');
+    writeFileSync(join(dir, 'src/cli/validate.ts'), `import '../extra.js';\n${validateSource}`);
     const added = await validate(dir);
-    expect(added.stderr).toBe('Compiling src/unused.ts to dist/ …\n');
-    expect(existsSync(join(dir, 'dist/unused.js'))).toBe(true);
-    rmSync(join(dir, 'src/unused.ts'));
+    expect(added.stderr).toBe('Building dist/ from 2 changed files …\n');
+    expect(built(dir)).toContain('EXTRA-MODULE-MARKER');
+    writeFileSync(join(dir, 'src/cli/validate.ts'), validateSource);
+    rmSync(join(dir, 'src/extra.ts'));
     const removed = await validate(dir);
     expect(removed.code).toBe(0);
-    expect(existsSync(join(dir, 'dist/unused.js'))).toBe(false);
-    expect(existsSync(join(dir, 'dist/unused.js.map'))).toBe(false);
+    expect(removed.stderr).toBe('Building dist/ from 2 changed files …\n');
+    expect(built(dir)).not.toContain('EXTRA-MODULE-MARKER');
   });
 
   it('takes over the lock of a build that died, and removes what it left', { timeout: SPAWN_TIMEOUT }, async () => {
@@ -121,26 +136,26 @@ describe('course-bot runs the source as it is now (bin/course-bot.js and scripts
     edit(dir, 'cli/validate.ts', ': valid. ${', ': fine. ${');
     const run = await validate(dir);
     expect(run.code).toBe(0);
-    expect(run.stderr).toBe('Compiling src/cli/validate.ts to dist/ …\n');
+    expect(run.stderr).toBe('Building dist/ from src/cli/validate.ts …\n');
     expect(run.stdout).toContain(': fine. ');
     expect(leftovers(dir)).toEqual([]);
   });
 
   it('stops at a syntax error, naming its place, and leaves dist/ as it was', { timeout: SPAWN_TIMEOUT }, async () => {
     const dir = copyPackage('syntax');
-    const compiled = readFileSync(join(dir, 'dist/core/clock.js'), 'utf8');
+    const compiled = built(dir);
     edit(dir, 'core/clock.ts', 'export const systemClock', 'export const = ;\nexport const systemClock');
     const run = await validate(dir);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^Compiling src\/core\/clock\.ts to dist\/ …\nsrc\/core\/clock\.ts:8:14 Variable declaration expected\.\n/);
+    expect(run.stderr).toMatch(/^Building dist\/ from src\/core\/clock\.ts …\nsrc\/core\/clock\.ts:8:14 Expected identifier but found "="\n/);
     expect(run.stderr).toContain('The build stopped: fix the errors above (dist/ is left as it was).\n');
-    expect(readFileSync(join(dir, 'dist/core/clock.js'), 'utf8')).toBe(compiled);
+    expect(built(dir)).toBe(compiled);
     expect(leftovers(dir)).toEqual([]);
   });
 
-  it('without TypeScript (a production install), a stale dist/ is one line saying what to run', { timeout: SPAWN_TIMEOUT }, async () => {
-    const dir = copyPackage('production', { typescript: false });
+  it('without esbuild (a production install), a stale dist/ is one line saying what to run', { timeout: SPAWN_TIMEOUT }, async () => {
+    const dir = copyPackage('production', { esbuild: false });
     const current = await validate(dir);
     expect(current.code).toBe(0);
     expect(current.stdout).toContain(': valid. ');
@@ -148,7 +163,7 @@ describe('course-bot runs the source as it is now (bin/course-bot.js and scripts
     const stale = await validate(dir);
     expect(stale.code).toBe(1);
     expect(stale.stdout).toBe('');
-    expect(stale.stderr).toBe('dist/ is older than src/, and TypeScript is not installed here to compile it: run npm install, then npm run build.\n');
+    expect(stale.stderr).toBe('dist/ is older than src/, and esbuild (a dev dependency) is not installed here to build it: run npm install, then npm run build.\n');
   });
 
   it('runs dist/ where there is no src/ (the Docker image), and npm\'s prepare step skips quietly there', { timeout: SPAWN_TIMEOUT }, async () => {
