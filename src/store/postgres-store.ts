@@ -12,7 +12,7 @@ import type {
 } from '../core/ports.js';
 import { decideClaim } from './claims.js';
 import { shownUrl } from './database-url.js';
-import { BridgeError, SyncBridge } from './pg-bridge.js';
+import { BridgeError, SyncBridge, pgBounds } from './pg-bridge.js';
 import { changeRow, claimRow, keyRow, valueRow, versionRow } from './rows.js';
 import { StateDbError } from './state-db-error.js';
 
@@ -52,14 +52,17 @@ export const PG_MIGRATIONS: readonly string[] = [
  * The store's write lock: a transaction-level advisory lock every write takes first (released at COMMIT or
  * ROLLBACK), so that a transaction holds it from its first read, as SQLite's BEGIN IMMEDIATE does.
  */
-const WRITE_LOCK = 'SELECT pg_advisory_xact_lock(7311230014001)';
+export const WRITE_LOCK = 'SELECT pg_advisory_xact_lock(7311230014001)';
 /** Taken while the schema is checked and brought up to date: two instances starting together migrate once. */
 const MIGRATE_LOCK = 'SELECT pg_advisory_xact_lock(7311230014000)';
 
 export interface PostgresStoreOptions {
   /** How the database is named in every line: the URL without its password (see {@link shownUrl}). */
   readonly shown?: string;
-  /** How long the server may take to connect, or to run one statement (default 5 s). */
+  /**
+   * How long the server may take to connect, to grant a lock, and to run one statement (default 5 s each: see
+   * `pgBounds`); a call waits at most their sum and a margin (`requestBudgetMs`).
+   */
   readonly timeoutMs?: number;
   /** After a failure to reach the server, calls fail at once for this long (default 10 s). */
   readonly failFastMs?: number;
@@ -104,7 +107,7 @@ export class PostgresStore implements StateStore {
     this.#options = options;
     this.#shown = options.shown ?? shownUrl(url);
     this.#failFastMs = options.failFastMs ?? 10_000;
-    this.#bridge = new SyncBridge(url, options.timeoutMs ?? 5_000, options.startMs ?? 30_000);
+    this.#bridge = new SyncBridge(url, pgBounds(options.timeoutMs ?? 5_000), options.startMs ?? 30_000);
     try {
       this.#migrate();
     } catch (error) {

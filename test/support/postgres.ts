@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,6 +126,40 @@ export async function startProxy(target: number): Promise<{ port: number; down()
       pending = [];
       child.kill();
       await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+/**
+ * Another "host" holding a lock: a child process (this process blocks while the store waits) that connects,
+ * begins a transaction and runs `sql` (e.g. the store's write lock), then holds it until `release()` or, with
+ * `forMs`, until that long after it took it. Resolves once the lock is held.
+ */
+export async function holdLock(url: string, sql: string, options: { forMs?: number } = {}): Promise<{ release(): Promise<void> }> {
+  const script = `
+    const pg = require(${JSON.stringify(createRequire(import.meta.url).resolve('pg'))});
+    const client = new pg.Client({ connectionString: ${JSON.stringify(url)} });
+    const release = async () => { await client.query('COMMIT'); await client.end(); process.exit(0); };
+    (async () => {
+      await client.connect();
+      await client.query('BEGIN');
+      await client.query(${JSON.stringify(sql)});
+      process.stdout.write('held\\n');
+      ${options.forMs === undefined ? '' : `setTimeout(release, ${options.forMs});`}
+      require('node:readline').createInterface({ input: process.stdin }).on('line', release);
+    })().catch((error) => { process.stderr.write(String(error) + '\\n'); process.exit(1); });
+  `;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdin.on('error', () => undefined);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => chunk.includes('held') && resolve());
+    void exited.then((code) => reject(new Error(`the lock holder exited (${code}) before it held the lock`)));
+  });
+  return {
+    async release() {
+      if (child.exitCode === null) child.stdin.write('release\n');
+      await exited;
     },
   };
 }
