@@ -76,6 +76,12 @@ export interface PostgresStoreOptions {
 
 /** SQLSTATE classes that mean the server cannot serve us now: connection, resources, shutdown, login, database. */
 const UNREACHABLE_CLASSES = new Set(['08', '53', '57', '28', '3D']);
+/**
+ * SQLSTATEs of a statement the server gave up on because it waited or ran too long (`lock_not_available`: the
+ * lock timeout, e.g. another instance held the write lock; `query_canceled`: the statement timeout). The server
+ * answered: that one call is refused, nothing is down.
+ */
+const BUSY_CODES = new Set(['55P03', '57014']);
 
 /**
  * The state store on a PostgreSQL server (`DATABASE_URL`), for instances on several hosts. `StateStore` is
@@ -151,8 +157,19 @@ export class PostgresStore implements StateStore {
     }
   }
 
-  /** The error to throw for a failed call: the server unreachable (fail fast from now on), or the error itself. */
+  /**
+   * The error to throw for a failed call: the server busy (this call refused), unreachable (fail fast from now
+   * on), or the error itself.
+   */
   #failed(error: unknown): unknown {
+    if (error instanceof BridgeError && error.code !== undefined && BUSY_CODES.has(error.code)) {
+      // It answered: whatever the last call found, the server is there.
+      this.#answered();
+      return new StateDbError(this.#shown, `The database was busy (${reason(error)}; DATABASE_URL ${this.#shown}): try again in a moment.`, {
+        cause: error,
+        problem: 'busy',
+      });
+    }
     if (!(error instanceof BridgeError) || !unreachable(error)) return error;
     // A transaction's connection may be gone with it: start afresh (the server rolls back what was open).
     this.#bridge.stop();
@@ -167,10 +184,9 @@ export class PostgresStore implements StateStore {
   }
 
   #problem(error: unknown, what: 'unreachable' | 'cannot be used'): StateDbError {
-    const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim() || 'no reason given';
     return new StateDbError(
       this.#shown,
-      `DATABASE_URL ${this.#shown}: database ${what} (${reason}): check that the PostgreSQL server runs and that DATABASE_URL names it; ` +
+      `DATABASE_URL ${this.#shown}: database ${what} (${reason(error)}): check that the PostgreSQL server runs and that DATABASE_URL names it; ` +
         'schedule changes and announcements wait until it answers.',
       { cause: error, problem: 'open' },
     );
@@ -187,12 +203,17 @@ export class PostgresStore implements StateStore {
     } catch (error) {
       throw this.#failed(error);
     }
+    this.#answered();
+    return (value ?? { rows: [], rowCount: 0 }) as { rows: unknown[]; rowCount: number };
+  }
+
+  /** The server answered: no longer down, and an incident is over (told once). */
+  #answered(): void {
     this.#down = undefined;
     if (this.#incident) {
       this.#incident = undefined;
       this.#options.onRecovered?.(`DATABASE_URL ${this.#shown} answers again: schedule changes and announcements are stored again.`);
     }
-    return (value ?? { rows: [], rowCount: 0 }) as { rows: unknown[]; rowCount: number };
   }
 
   #rows(sql: string, params: readonly unknown[] = []): unknown[] {
@@ -385,10 +406,17 @@ export class PostgresStore implements StateStore {
   }
 }
 
+/** Why a call failed, on one line (a connection error may carry only its code). */
+function reason(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
+  const code = error instanceof BridgeError ? error.code : undefined;
+  return message || code || 'no reason given';
+}
+
 /** Whether a failed call means the server cannot serve us now (rather than a refused statement). */
 function unreachable(error: BridgeError): boolean {
   const code = error.code;
   // The server's errors carry a five-character SQLSTATE; the rest are the network's, the pool's or the wait's.
   if (code === undefined || !/^[0-9A-Z]{5}$/.test(code)) return true;
-  return UNREACHABLE_CLASSES.has(code.slice(0, 2)) ;
+  return UNREACHABLE_CLASSES.has(code.slice(0, 2));
 }

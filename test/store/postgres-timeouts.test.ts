@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ANSWER_MARGIN_MS, pgBounds, requestBudgetMs } from '../../src/store/pg-bridge.js';
 import { PostgresStore, type PostgresStoreOptions, WRITE_LOCK } from '../../src/store/postgres-store.js';
+import { StateDbError } from '../../src/store/state-db-error.js';
 import { type TestPostgres, holdLock, startPostgres } from '../support/postgres.js';
 
 /**
@@ -66,6 +67,56 @@ describe('PostgresStore: how long a call waits', () => {
       await other.release();
     }
     expect(store.getValue('slow')).toBe('stored');
+    expect(told).toEqual([]);
+  });
+});
+
+describe('PostgresStore: a lock or statement that runs out of time is one refused call, not an outage', () => {
+  const refusal = (call: () => unknown): StateDbError => {
+    try {
+      call();
+    } catch (error) {
+      if (error instanceof StateDbError) return error;
+      throw error;
+    }
+    throw new Error('the call was not refused');
+  };
+
+  it('another host holding the write lock past the lock bound: the write is refused with one line; reads, health and later writes go on', async () => {
+    const { url, store, told } = await open({ timeoutMs: 1_000 });
+    const shown = url.replace(':test-secret', '');
+    store.setValue('k', 'v0');
+    const other = await holdLock(url, WRITE_LOCK);
+    try {
+      const refused = refusal(() => store.setValue('k', 'v1'));
+      expect(refused.problem).toBe('busy');
+      // Both bounds are 1 s and a lock wait counts against both: the server names whichever fired first.
+      expect(refused.message).toMatch(new RegExp(`^The database was busy \\(canceling statement due to (lock|statement) timeout; DATABASE_URL ${shown.replace(/[.]/g, '\\.')}\\): try again in a moment\\.$`));
+      // A transaction (compare-and-set, a claim) takes the lock at BEGIN: refused the same way.
+      expect(refusal(() => store.compareAndSetValue('k', 'v0', 'v1')).message).toBe(refused.message);
+      // Nothing is down: reads answer, the health check passes, no instructor is told of an outage.
+      expect(store.getValue('k')).toBe('v0');
+      expect(() => store.assertWritable()).not.toThrow();
+      expect(told).toEqual([]);
+    } finally {
+      await other.release();
+    }
+    store.setValue('k', 'v1');
+    expect(store.getValue('k')).toBe('v1');
+    expect(told).toEqual([]);
+  });
+
+  it('a statement that runs past the statement bound: refused with one line; the next call goes to the server at once', async () => {
+    const { url, store, told } = await open({ timeoutMs: 1_000 });
+    const shown = url.replace(':test-secret', '');
+    await slowInsert(url, 'slow', 3);
+    const refused = refusal(() => store.setValue('slow', 'v'));
+    expect(refused.problem).toBe('busy');
+    expect(refused.message).toBe(`The database was busy (canceling statement due to statement timeout; DATABASE_URL ${shown}): try again in a moment.`);
+    expect(refused.message).not.toContain('test-secret');
+    store.setValue('fast', 'v');
+    expect(store.getValue('fast')).toBe('v');
+    expect(store.getValue('slow')).toBeUndefined();
     expect(told).toEqual([]);
   });
 });
