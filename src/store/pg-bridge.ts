@@ -9,6 +9,8 @@ export type BridgeRequest = { readonly id: number } & (
   /** Pins a client and runs BEGIN, then `first` (taking locks) on it: queries go to it until `end`. */
   | { readonly op: 'begin'; readonly first: readonly string[] }
   | { readonly op: 'end'; readonly commit: boolean }
+  /** Opens a connection and runs `SELECT 1` on it: whether the server answers again (posted, not waited for). */
+  | { readonly op: 'probe' }
   | { readonly op: 'close' }
 );
 
@@ -34,7 +36,14 @@ type Ask =
   | { op: 'write'; sql: string; params: readonly unknown[]; first: readonly string[] }
   | { op: 'begin'; first: readonly string[] }
   | { op: 'end'; commit: boolean }
+  | { op: 'probe' }
   | { op: 'close' };
+
+/** A request posted without waiting (`SyncBridge.post`), whose answer `SyncBridge.poll` reads when it has come. */
+export interface Posted {
+  readonly id: number;
+  readonly port: MessagePort;
+}
 
 /**
  * The worker's own bounds on one request, in milliseconds: the one set of numbers both the worker (its pool and
@@ -101,20 +110,14 @@ export class SyncBridge {
 
   /** Runs one request in the worker and returns its value; throws a `BridgeError` for its error or a wait run out. */
   call(ask: Ask): unknown {
-    const current = (this.#worker ??= this.#start());
-    const id = (this.#next += 1);
-    const request = { ...ask, id } as BridgeRequest;
     const waitMs = this.waitMs;
-    current.port.postMessage(request);
+    const posted = this.post(ask);
+    const current = this.#worker!;
     const deadline = performance.now() + waitMs;
     for (;;) {
       const seen = Atomics.load(current.signal, 0);
-      const received = receiveMessageOnPort(current.port);
-      if (received) {
-        const reply = received.message as BridgeReply;
-        // An answer to a request given up on earlier: not this one's.
-        if (reply.id !== id) continue;
-        this.#started = true;
+      const reply = this.#take(posted);
+      if (reply) {
         if (reply.ok) return reply.value;
         throw new BridgeError(reply.error.message, reply.error.code);
       }
@@ -124,6 +127,37 @@ export class SyncBridge {
         throw new BridgeError(`no answer within ${Math.round(waitMs / 1000)} s`, 'timeout');
       }
       Atomics.wait(current.signal, 0, seen, left);
+    }
+  }
+
+  /** Sends one request to the worker (started if need be) and returns at once; read its answer with `poll`. */
+  post(ask: Ask): Posted {
+    const current = (this.#worker ??= this.#start());
+    const id = (this.#next += 1);
+    current.port.postMessage({ ...ask, id });
+    return { id, port: current.port };
+  }
+
+  /**
+   * The answer to a posted request if it has come (never waits): its value, or its error as a `BridgeError`
+   * (`ended` when the worker it went to was ended first). Undefined while it has not come.
+   */
+  poll(posted: Posted): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: BridgeError } | undefined {
+    if (this.#worker?.port !== posted.port) return { ok: false, error: new BridgeError('the worker was ended before it answered', 'ended') };
+    const reply = this.#take(posted);
+    if (!reply) return undefined;
+    return reply.ok ? { ok: true, value: reply.value } : { ok: false, error: new BridgeError(reply.error.message, reply.error.code) };
+  }
+
+  /** The answer to `posted` from the port if it is there, skipping answers to requests given up on earlier. */
+  #take(posted: Posted): BridgeReply | undefined {
+    for (;;) {
+      const received = receiveMessageOnPort(posted.port);
+      if (!received) return undefined;
+      const reply = received.message as BridgeReply;
+      if (reply.id !== posted.id) continue;
+      this.#started = true;
+      return reply;
     }
   }
 
@@ -236,6 +270,17 @@ async function handle(request) {
       if (!client) return null;
       try {
         await run(client, request.commit ? 'COMMIT' : 'ROLLBACK');
+        client.release();
+      } catch (error) {
+        client.release(true);
+        throw error;
+      }
+      return null;
+    }
+    case 'probe': {
+      const client = await pool.connect();
+      try {
+        await run(client, 'SELECT 1');
         client.release();
       } catch (error) {
         client.release(true);

@@ -131,7 +131,8 @@ describe('the morning announcement from two instances on one PostgreSQL, exactly
       expect(bot.output().stderr).not.toContain('test-secret');
       expect(bot.output().stderr).toMatch(/database unreachable/);
       expect(await Promise.race([bot.exited.then(() => 'exited'), settle(500).then(() => 'running')])).toBe('running');
-      // Back: once the fail-fast pause (10 s) is over, the next check reaches it, and the bot says so.
+      // Back: once the backoff's wait is over (1 s, 2 s, 4 s … while it is down), a check sends a probe and fails
+      // at once; a check after the probe got through reaches the server, and the bot says so.
       await proxy.up();
       const deadline = Date.now() + 45_000;
       while ((await health()).status !== 200 && Date.now() < deadline) await settle(1_000);

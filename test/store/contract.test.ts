@@ -536,7 +536,8 @@ describe('PostgresStore only', () => {
       const told: string[] = [];
       const store = open(url.replace(`:${server().port}/`, `:${proxy.port}/`), {
         timeoutMs: 1_000,
-        failFastMs: 1_000,
+        retry: { firstMs: 1_000 },
+        random: () => 0.5,
         onTrouble: (error) => told.push(error.message),
         onRecovered: (line) => told.push(line),
       });
@@ -559,14 +560,18 @@ describe('PostgresStore only', () => {
       expect(told).toEqual([(first as Error).message]);
       await proxy.up();
       await new Promise((resolve) => setTimeout(resolve, 1_100));
+      // The backoff's first second is over: this call sends a probe and still fails at once; once the probe got
+      // through, calls go to the server again.
+      expect(() => store.getValue('k')).toThrow((first as Error).message);
+      for (let tries = 0; store.outage()?.through !== true && tries < 300; tries += 1) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(store.getValue('k')).toBe('v');
+      expect(store.outage()).toBeUndefined();
       expect(() => store.assertWritable()).not.toThrow();
       expect(told).toEqual([(first as Error).message, expect.stringMatching(/answers again/)]);
     } finally {
       await proxy.stop();
     }
   });
-
 });
 
 describe('SqliteStore only', () => {

@@ -77,18 +77,40 @@ export async function startPostgres(): Promise<TestPostgres> {
   };
 }
 
+/** A TCP proxy to the test server (see {@link startProxy}). */
+export interface TestProxy {
+  readonly port: number;
+  /** Cuts every connection and stops listening: connections are refused. */
+  down(): Promise<void>;
+  /** Cuts every connection and keeps listening, closing each new connection at once and counting it. */
+  refuse(): Promise<void>;
+  /** How many connections were made to it while it refused them (a real count of connection attempts). */
+  refused(): Promise<number>;
+  /** Forwards to the server again. */
+  up(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 /**
  * A TCP proxy to the test server in a child process (this process blocks while the store waits), which can be
- * taken down (connections cut, new ones refused) and brought up again on the same port.
+ * taken down (connections cut, new ones refused, or accepted and closed at once) and brought up again on the
+ * same port.
  */
-export async function startProxy(target: number): Promise<{ port: number; down(): Promise<void>; up(): Promise<void>; stop(): Promise<void> }> {
+export async function startProxy(target: number): Promise<TestProxy> {
   const port = await freePort();
   const script = `
     const net = require('node:net');
     const sockets = new Set();
     let server;
+    let refusing = false;
+    let refused = 0;
     const up = (done) => {
       server = net.createServer((socket) => {
+        if (refusing) {
+          refused += 1;
+          socket.destroy();
+          return;
+        }
         const upstream = net.connect(${target}, '127.0.0.1');
         sockets.add(socket); sockets.add(upstream);
         socket.pipe(upstream).pipe(socket);
@@ -103,25 +125,37 @@ export async function startProxy(target: number): Promise<{ port: number; down()
         for (const socket of sockets) socket.destroy();
         sockets.clear();
         server.close(() => process.stdout.write('ok\\n'));
-      } else if (line === 'up') up(() => process.stdout.write('ok\\n'));
+      } else if (line === 'refuse') {
+        for (const socket of sockets) socket.destroy();
+        sockets.clear();
+        refusing = true;
+        process.stdout.write('ok\\n');
+      } else if (line === 'refused') process.stdout.write(refused + '\\n');
+      else if (line === 'up') {
+        refusing = false;
+        if (server.listening) process.stdout.write('ok\\n');
+        else up(() => process.stdout.write('ok\\n'));
+      }
     });
   `;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let pending: (() => void)[] = [];
+  let pending: ((line: string) => void)[] = [];
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    for (const _ of chunk.split('\n').filter(Boolean)) pending.shift()?.();
+    for (const line of chunk.split('\n').filter(Boolean)) pending.shift()?.(line);
   });
-  const answer = () => new Promise<void>((resolve) => pending.push(resolve));
+  const answer = () => new Promise<string>((resolve) => pending.push(resolve));
   await answer();
   const send = async (line: string) => {
     const done = answer();
     child.stdin.write(`${line}\n`);
-    await done;
+    return done;
   };
   return {
     port,
-    down: () => send('down'),
-    up: () => send('up'),
+    down: async () => void (await send('down')),
+    refuse: async () => void (await send('refuse')),
+    refused: async () => Number(await send('refused')),
+    up: async () => void (await send('up')),
     stop: async () => {
       pending = [];
       child.kill();
