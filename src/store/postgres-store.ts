@@ -163,7 +163,7 @@ export class PostgresStore implements StateStore {
       this.#bridge.stop();
       this.#closed = true;
       if (error instanceof StateDbError) throw error;
-      throw this.#problem(error, 'cannot be used');
+      throw this.#unopened(error);
     }
   }
 
@@ -217,7 +217,7 @@ export class PostgresStore implements StateStore {
     // A transaction's connection may be gone with it: start afresh (the server rolls back what was open).
     this.#bridge.stop();
     this.#depth = 0;
-    const problem = this.#problem(error, 'unreachable');
+    const problem = this.#problem(error);
     const failures = (this.#outage?.failures ?? 0) + 1;
     this.#outage = { error: problem, failures, nextAt: this.#now() + this.#delay(failures) };
     if (!this.#incident) {
@@ -227,10 +227,22 @@ export class PostgresStore implements StateStore {
     return problem;
   }
 
-  #problem(error: unknown, what: 'unreachable' | 'cannot be used'): StateDbError {
+  /**
+   * Why the store could not be opened, on one line for whoever starts the bot (or runs a command): nothing
+   * waits for the server then, the process ends.
+   */
+  #unopened(error: unknown): StateDbError {
+    const line =
+      error instanceof BridgeError && unreachable(error)
+        ? `could not connect (${reason(error)}). Start PostgreSQL or fix DATABASE_URL, then try again.`
+        : `database cannot be used (${reason(error)}). Fix the database or DATABASE_URL, then try again.`;
+    return new StateDbError(this.#shown, `DATABASE_URL ${this.#shown}: ${line}`, { cause: error, problem: 'open' });
+  }
+
+  #problem(error: unknown): StateDbError {
     return new StateDbError(
       this.#shown,
-      `DATABASE_URL ${this.#shown}: database ${what} (${reason(error)}): check that the PostgreSQL server runs and that DATABASE_URL names it; ` +
+      `DATABASE_URL ${this.#shown}: database unreachable (${reason(error)}): check that the PostgreSQL server runs and that DATABASE_URL names it; ` +
         'schedule changes and announcements wait until it answers.',
       { cause: error, problem: 'open' },
     );

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres-store.js';
 import { FakeDiscord } from '../fakes/discord/index.js';
-import { type RunningChild, spawnCli, SPAWN_TIMEOUT } from '../support/child.js';
-import { type TestPostgres, startPostgres, startProxy } from '../support/postgres.js';
+import { type RunningChild, runCli, spawnCli, SPAWN_TIMEOUT } from '../support/child.js';
+import { type TestPostgres, freePort, startPostgres, startProxy } from '../support/postgres.js';
 
 const TIMEOUT = SPAWN_TIMEOUT;
 
@@ -99,6 +99,25 @@ describe('the morning announcement from two instances on one PostgreSQL, exactly
     expect(postRequests()).toHaveLength(1);
   });
 
+  it('a PostgreSQL server that cannot be reached at start: exit 1 with one line that says what to do, no password', { timeout: TIMEOUT }, async () => {
+    const port = await freePort();
+    const result = await runCli(['start'], {
+      env: {
+        DISCORD_TOKEN: fake.token,
+        DISCORD_API_URL: fake.apiUrl,
+        DISCORD_GUILD_ID: fake.guildId,
+        STATE_DB: join(dir, 'host.db'),
+        DATABASE_URL: `postgres://bot:hunter2-secret@127.0.0.1:${port}/course`,
+        LOG_LEVEL: 'silent',
+      },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(
+      new RegExp(`^DATABASE_URL postgres://bot@127\\.0\\.0\\.1:${port}/course: could not connect \\([^)]*ECONNREFUSED[^)]*\\)\\. Start PostgreSQL or fix DATABASE_URL, then try again\\.$`),
+    );
+    expect(result.stderr + result.stdout).not.toContain('hunter2');
+  });
+
   it('a PostgreSQL server that goes away: /healthz says 503 with "database unreachable", the bot keeps running and recovers', { timeout: TIMEOUT }, async () => {
     // The bot reaches the server through a proxy, taken down halfway and brought back.
     const proxy = await startProxy(postgres!.port);
@@ -138,6 +157,15 @@ describe('the morning announcement from two instances on one PostgreSQL, exactly
       while ((await health()).status !== 200 && Date.now() < deadline) await settle(1_000);
       expect((await health()).body.checks.database).toBe('ok');
       await bot.waitForOutput(/answers again: schedule changes and announcements are stored again/, 10_000);
+      // The log names the database the store uses (the URL without its password), not the unused STATE_DB.
+      const shown = url.replace(':test-secret', '').replace(`:${postgres!.port}/`, `:${proxy.port}/`);
+      const lines = bot
+        .output()
+        .stderr.split('\n')
+        .filter((line) => /database unreachable|answers again/.test(line))
+        .map((line) => JSON.parse(line) as { db?: string; msg: string });
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+      for (const line of lines) expect(line.db, line.msg).toBe(shown);
     } finally {
       await proxy.stop();
     }
