@@ -9,7 +9,7 @@ import { MemoryStore } from '../../src/store/memory-store.js';
 import { PG_MIGRATIONS, PostgresStore } from '../../src/store/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { StateDbError } from '../../src/store/state-db-error.js';
-import { type TestPostgres, freePort, startPostgres, startProxy } from '../support/postgres.js';
+import { freePort, startProxy, useTestPostgres } from '../support/postgres.js';
 
 const scratch: string[] = [];
 const ALICE: Actor = { platform: 'discord', id: '42', name: 'alice' };
@@ -413,17 +413,7 @@ describe('SqliteStore on a temp file', () => {
 describeStoreContract('SqliteStore (:memory:)', () => new SqliteStore(':memory:'));
 
 // One real server for this file; each test gets a new, empty database.
-let postgres: TestPostgres | undefined;
-const server = (): TestPostgres => {
-  if (!postgres) throw new Error('the PostgreSQL server did not start');
-  return postgres;
-};
-beforeAll(async () => {
-  postgres = await startPostgres();
-});
-afterAll(async () => {
-  await postgres?.stop();
-});
+const server = useTestPostgres({ beforeAll, afterAll });
 
 describe('PostgresStore on a real server', () => {
   let url = '';

@@ -3,23 +3,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ANSWER_MARGIN_MS, pgBounds, requestBudgetMs } from '../../src/store/pg-bridge.js';
 import { PostgresStore, type PostgresStoreOptions, WRITE_LOCK, retryDelayMs } from '../../src/store/postgres-store.js';
 import { StateDbError } from '../../src/store/state-db-error.js';
-import { type TestPostgres, holdLock, startPostgres, startProxy } from '../support/postgres.js';
+import { holdLock, startProxy, useTestPostgres } from '../support/postgres.js';
 
 /**
  * The PostgreSQL store's bounds: how long a call may wait (the worker's own bounds, summed), and what a lock or
  * statement that runs out of time means (one refused call, not an outage).
  */
-let postgres: TestPostgres | undefined;
-const server = (): TestPostgres => {
-  if (!postgres) throw new Error('the PostgreSQL server did not start');
-  return postgres;
-};
-beforeAll(async () => {
-  postgres = await startPostgres();
-});
-afterAll(async () => {
-  await postgres?.stop();
-});
+const server = useTestPostgres({ beforeAll, afterAll });
 
 const opened: PostgresStore[] = [];
 afterEach(() => {

