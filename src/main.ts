@@ -16,6 +16,7 @@ import { FAILED_STARTS_KEY, backOffAfterFailedStarts, markStartGood } from './st
 import { type PlatformFailure, PlatformError } from './platforms/failure.js';
 import { type Platform, type PlatformDeps, chatConfigured, configuredPlatforms } from './platforms/platform.js';
 import { PromptScreen } from './platforms/terminal/screen.js';
+import { storeName } from './store/database-url.js';
 import { type StoreHooks, openStateStore } from './store/open.js';
 import { StateDbError } from './store/state-db-error.js';
 
@@ -276,11 +277,11 @@ export async function start(options: StartOptions): Promise<void> {
         // Once per incident (the file deleted or replaced, the disk full or failing), found by a write, the
         // health check or the minute check below.
         onTrouble: (error) => {
-          logger.error({ db: config.stateDb, problem: error.problem, ...(error.recovered && { recovered: error.recovered }) }, error.message);
+          logger.error({ db: storeName(config), problem: error.problem, ...(error.recovered && { recovered: error.recovered }) }, error.message);
           fleet.tellAll(error.message);
         },
         onRecovered: (message) => {
-          logger.info({ db: config.stateDb }, message);
+          logger.info({ db: storeName(config) }, message);
           fleet.tellAll(message);
         },
       }));

@@ -19,6 +19,7 @@ import type { CourseAdmin } from '../schedule/admin.js';
 import { courseSchedule } from '../schedule/course-schedule.js';
 import type { LiveEffectiveCourse } from '../schedule/effective-course.js';
 import { NO_ANNOUNCEMENTS, type SchedulePublisher } from '../schedule/publisher.js';
+import { storeName } from '../store/database-url.js';
 import { ReminderBook } from '../store/reminders.js';
 import { createAnnouncer, instanceName } from './announcing.js';
 
@@ -113,7 +114,7 @@ export class CourseRuntime {
     this.targets = options.targets(loaded);
     this.clock = options.clock?.(loaded.course) ?? systemClock;
     this.#store = options.store();
-    logger.debug({ db: config.stateDb }, 'state store open');
+    logger.debug({ db: storeName(config) }, 'state store open');
     // A change made by editing the file is announced once the file has been quiet (a half-saved file
     // is never announced); the notice compares with what students were last told.
     const fileNotices = new Settle(() => this.publisher.publishInBackground('course file changed'));

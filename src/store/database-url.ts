@@ -1,3 +1,5 @@
+import type { Config } from '../config.js';
+
 /** `postgres://user@host:port/db`: a database URL as it may be shown (logs, errors), without its password or query. */
 export function shownUrl(url: string): string {
   try {
@@ -17,4 +19,12 @@ export function databaseSecrets(url: string): string[] {
   } catch {
     return [url];
   }
+}
+
+/**
+ * The database the state store of this configuration uses, as log lines name it (`db`): the PostgreSQL URL
+ * without its password when `DATABASE_URL` is set, else the SQLite file `STATE_DB`.
+ */
+export function storeName(config: Pick<Config, 'stateDb' | 'database'>): string {
+  return config.database?.shown ?? config.stateDb;
 }

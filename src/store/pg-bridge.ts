@@ -9,6 +9,8 @@ export type BridgeRequest = { readonly id: number } & (
   /** Pins a client and runs BEGIN, then `first` (taking locks) on it: queries go to it until `end`. */
   | { readonly op: 'begin'; readonly first: readonly string[] }
   | { readonly op: 'end'; readonly commit: boolean }
+  /** Opens a connection and runs `SELECT 1` on it: whether the server answers again (posted, not waited for). */
+  | { readonly op: 'probe' }
   | { readonly op: 'close' }
 );
 
@@ -34,18 +36,56 @@ type Ask =
   | { op: 'write'; sql: string; params: readonly unknown[]; first: readonly string[] }
   | { op: 'begin'; first: readonly string[] }
   | { op: 'end'; commit: boolean }
+  | { op: 'probe' }
   | { op: 'close' };
+
+/** A request posted without waiting (`SyncBridge.post`), whose answer `SyncBridge.poll` reads when it has come. */
+export interface Posted {
+  readonly id: number;
+  readonly port: MessagePort;
+}
+
+/**
+ * The worker's own bounds on one request, in milliseconds: the one set of numbers both the worker (its pool and
+ * server settings, its per-request deadline) and the main thread (how long it waits) are sized from.
+ */
+export interface PgBounds {
+  /** Opening a connection (`pg`'s `connectionTimeoutMillis`). */
+  readonly connectMs: number;
+  /** Waiting for a lock, the store's write lock included (the server's `lock_timeout`). */
+  readonly lockMs: number;
+  /** Running one statement (the server's `statement_timeout`). */
+  readonly statementMs: number;
+}
+
+/** Every bound the same: `timeoutMs` to connect, to wait for a lock, to run a statement. */
+export function pgBounds(timeoutMs: number): PgBounds {
+  return { connectMs: timeoutMs, lockMs: timeoutMs, statementMs: timeoutMs };
+}
+
+/**
+ * The longest the worker works on one request: a connection, then a lock (a write takes the write lock first),
+ * then the statement. At this deadline the worker gives up on the request itself (the statement still running is
+ * cut client-side, its connection dropped) and answers.
+ */
+export function requestBudgetMs(bounds: PgBounds): number {
+  return bounds.connectMs + bounds.lockMs + bounds.statementMs;
+}
+
+/** What the main thread waits beyond a request's budget: time for the worker to notice its deadline and answer. */
+export const ANSWER_MARGIN_MS = 1_000;
 
 /**
  * A synchronous call into an asynchronous `pg` pool: the pool lives in a worker thread; `call` posts a request
  * and blocks this thread with `Atomics.wait` on a shared counter until the worker answers (or `waitMs` passes),
  * then takes the answer off the port with `receiveMessageOnPort`. The approach of `synckit`, in a few lines.
- * A wait that runs out ends the worker (its connections close, so the server rolls back what it had open); the
- * next call starts a new one.
+ * The wait is the worker's own budget for a request plus a margin ({@link requestBudgetMs}): it runs out only
+ * when the worker is stuck. A wait that runs out ends the worker (its connections close, so the server rolls back
+ * what it had open); the next call starts a new one.
  */
 export class SyncBridge {
   readonly #url: string;
-  readonly #timeoutMs: number;
+  readonly #bounds: PgBounds;
   readonly #firstWaitMs: number;
   #worker: { worker: Worker; port: MessagePort; signal: Int32Array } | undefined;
   #next = 0;
@@ -54,32 +94,30 @@ export class SyncBridge {
 
   /**
    * @param url the connection string (it stays in this process's memory only)
-   * @param timeoutMs how long the server may take to connect or to run one statement
+   * @param bounds how long the server may take to connect, to grant a lock, to run one statement
    * @param firstWaitMs how long a new worker may take to start (loading `pg`, or TypeScript in development)
    */
-  constructor(url: string, timeoutMs: number, firstWaitMs: number) {
+  constructor(url: string, bounds: PgBounds, firstWaitMs: number) {
     this.#url = url;
-    this.#timeoutMs = timeoutMs;
+    this.#bounds = bounds;
     this.#firstWaitMs = firstWaitMs;
+  }
+
+  /** How long the next call waits for its answer: the worker's budget, a margin, and its start if it is new. */
+  get waitMs(): number {
+    return (this.#worker && this.#started ? 0 : this.#firstWaitMs) + requestBudgetMs(this.#bounds) + ANSWER_MARGIN_MS;
   }
 
   /** Runs one request in the worker and returns its value; throws a `BridgeError` for its error or a wait run out. */
   call(ask: Ask): unknown {
-    const current = (this.#worker ??= this.#start());
-    const id = (this.#next += 1);
-    const request = { ...ask, id } as BridgeRequest;
-    current.port.postMessage(request);
-    // The worker needs time for the server's timeout to fire and to answer it: a margin over it.
-    const waitMs = (this.#started ? 0 : this.#firstWaitMs) + this.#timeoutMs + 1_000;
+    const waitMs = this.waitMs;
+    const posted = this.post(ask);
+    const current = this.#worker!;
     const deadline = performance.now() + waitMs;
     for (;;) {
       const seen = Atomics.load(current.signal, 0);
-      const received = receiveMessageOnPort(current.port);
-      if (received) {
-        const reply = received.message as BridgeReply;
-        // An answer to a request given up on earlier: not this one's.
-        if (reply.id !== id) continue;
-        this.#started = true;
+      const reply = this.#take(posted);
+      if (reply) {
         if (reply.ok) return reply.value;
         throw new BridgeError(reply.error.message, reply.error.code);
       }
@@ -89,6 +127,37 @@ export class SyncBridge {
         throw new BridgeError(`no answer within ${Math.round(waitMs / 1000)} s`, 'timeout');
       }
       Atomics.wait(current.signal, 0, seen, left);
+    }
+  }
+
+  /** Sends one request to the worker (started if need be) and returns at once; read its answer with `poll`. */
+  post(ask: Ask): Posted {
+    const current = (this.#worker ??= this.#start());
+    const id = (this.#next += 1);
+    current.port.postMessage({ ...ask, id });
+    return { id, port: current.port };
+  }
+
+  /**
+   * The answer to a posted request if it has come (never waits): its value, or its error as a `BridgeError`
+   * (`ended` when the worker it went to was ended first). Undefined while it has not come.
+   */
+  poll(posted: Posted): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: BridgeError } | undefined {
+    if (this.#worker?.port !== posted.port) return { ok: false, error: new BridgeError('the worker was ended before it answered', 'ended') };
+    const reply = this.#take(posted);
+    if (!reply) return undefined;
+    return reply.ok ? { ok: true, value: reply.value } : { ok: false, error: new BridgeError(reply.error.message, reply.error.code) };
+  }
+
+  /** The answer to `posted` from the port if it is there, skipping answers to requests given up on earlier. */
+  #take(posted: Posted): BridgeReply | undefined {
+    for (;;) {
+      const received = receiveMessageOnPort(posted.port);
+      if (!received) return undefined;
+      const reply = received.message as BridgeReply;
+      if (reply.id !== posted.id) continue;
+      this.#started = true;
+      return reply;
     }
   }
 
@@ -106,7 +175,7 @@ export class SyncBridge {
     const { port1, port2 } = new MessageChannel();
     const signal = new Int32Array(new SharedArrayBuffer(4));
     const options: WorkerOptions = {
-      workerData: { port: port2, signal, url: this.#url, timeoutMs: this.#timeoutMs, pg: createRequire(import.meta.url).resolve('pg') },
+      workerData: { port: port2, signal, url: this.#url, bounds: this.#bounds, budgetMs: requestBudgetMs(this.#bounds), pg: createRequire(import.meta.url).resolve('pg') },
       transferList: [port2],
       // None of this process's flags (`--input-type=module` would make the CommonJS source a module).
       execArgv: [],
@@ -128,7 +197,10 @@ export class SyncBridge {
  */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { port, signal, url, timeoutMs } = workerData;
+const { port, signal, url, bounds, budgetMs } = workerData;
+// The server's statement_timeout answers first (a refused statement, with its SQLSTATE); the client-side read
+// timeout is for a server that stopped answering.
+const SERVER_FIRST_MS = 500;
 // A worker that cannot set up answers every request with why, rather than leaving the main thread waiting.
 let pool;
 let broken;
@@ -139,11 +211,10 @@ try {
   pool = new pg.Pool({
     connectionString: url,
     max: 2,
-    connectionTimeoutMillis: timeoutMs,
-    statement_timeout: timeoutMs,
-    lock_timeout: timeoutMs,
-    query_timeout: timeoutMs,
-    idle_in_transaction_session_timeout: timeoutMs * 6,
+    connectionTimeoutMillis: bounds.connectMs,
+    statement_timeout: bounds.statementMs,
+    lock_timeout: bounds.lockMs,
+    idle_in_transaction_session_timeout: bounds.statementMs * 6,
     application_name: 'course-bot',
   });
   // An idle client whose server went away: the next request finds out and says so.
@@ -152,16 +223,21 @@ try {
   broken = error;
 }
 let pinned;
+// When the request being handled must be answered (its budget, from when it was taken up).
+let deadline = 0;
+// One statement, cut client-side at the request's deadline (or once the server's own timeout had time to answer).
+const run = (client, text, values = []) =>
+  client.query({ text, values, query_timeout: Math.max(1, Math.min(bounds.statementMs + SERVER_FIRST_MS, deadline - Date.now())) });
 const result = (r) => ({ rows: r.rows, rowCount: r.rowCount ?? 0 });
 async function inTransaction(first, work) {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
-    for (const sql of first) await client.query(sql);
+    await run(client, 'BEGIN');
+    for (const sql of first) await run(client, sql);
     const value = await work(client);
     return { client, value };
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await run(client, 'ROLLBACK').catch(() => undefined);
     client.release(true);
     throw error;
   }
@@ -170,12 +246,12 @@ async function handle(request) {
   if (broken) throw broken;
   switch (request.op) {
     case 'query':
-      return result(await (pinned ?? pool).query(request.sql, request.params));
+      return result(await run(pinned ?? pool, request.sql, request.params));
     case 'write': {
-      if (pinned) return result(await pinned.query(request.sql, request.params));
-      const { client, value } = await inTransaction(request.first, (c) => c.query(request.sql, request.params));
+      if (pinned) return result(await run(pinned, request.sql, request.params));
+      const { client, value } = await inTransaction(request.first, (c) => run(c, request.sql, request.params));
       try {
-        await client.query('COMMIT');
+        await run(client, 'COMMIT');
         client.release();
       } catch (error) {
         client.release(true);
@@ -193,7 +269,18 @@ async function handle(request) {
       pinned = undefined;
       if (!client) return null;
       try {
-        await client.query(request.commit ? 'COMMIT' : 'ROLLBACK');
+        await run(client, request.commit ? 'COMMIT' : 'ROLLBACK');
+        client.release();
+      } catch (error) {
+        client.release(true);
+        throw error;
+      }
+      return null;
+    }
+    case 'probe': {
+      const client = await pool.connect();
+      try {
+        await run(client, 'SELECT 1');
         client.release();
       } catch (error) {
         client.release(true);
@@ -218,6 +305,7 @@ function failure(error) {
 let queue = Promise.resolve();
 port.on('message', (request) => {
   queue = queue.then(async () => {
+    deadline = Date.now() + budgetMs;
     let reply;
     try {
       reply = { id: request.id, ok: true, value: await handle(request) };

@@ -12,7 +12,7 @@ import type {
 } from '../core/ports.js';
 import { decideClaim } from './claims.js';
 import { shownUrl } from './database-url.js';
-import { BridgeError, SyncBridge } from './pg-bridge.js';
+import { BridgeError, type Posted, SyncBridge, pgBounds } from './pg-bridge.js';
 import { changeRow, claimRow, keyRow, valueRow, versionRow } from './rows.js';
 import { StateDbError } from './state-db-error.js';
 
@@ -52,17 +52,30 @@ export const PG_MIGRATIONS: readonly string[] = [
  * The store's write lock: a transaction-level advisory lock every write takes first (released at COMMIT or
  * ROLLBACK), so that a transaction holds it from its first read, as SQLite's BEGIN IMMEDIATE does.
  */
-const WRITE_LOCK = 'SELECT pg_advisory_xact_lock(7311230014001)';
+export const WRITE_LOCK = 'SELECT pg_advisory_xact_lock(7311230014001)';
 /** Taken while the schema is checked and brought up to date: two instances starting together migrate once. */
 const MIGRATE_LOCK = 'SELECT pg_advisory_xact_lock(7311230014000)';
 
 export interface PostgresStoreOptions {
   /** How the database is named in every line: the URL without its password (see {@link shownUrl}). */
   readonly shown?: string;
-  /** How long the server may take to connect, or to run one statement (default 5 s). */
+  /**
+   * How long the server may take to connect, to grant a lock, and to run one statement (default 5 s each: see
+   * `pgBounds`); a call waits at most their sum and a margin (`requestBudgetMs`).
+   */
   readonly timeoutMs?: number;
-  /** After a failure to reach the server, calls fail at once for this long (default 10 s). */
-  readonly failFastMs?: number;
+  /**
+   * While the server cannot be reached, calls fail at once and a probe (a connection tried in the worker, never
+   * waited for) is sent after `firstMs`, then after twice as long after each probe that fails, up to `maxMs`,
+   * each wait ± `jitter` (defaults: 1 s, 60 s, 0.2): see {@link retryDelayMs}.
+   */
+  readonly retry?: RetryOptions;
+  /** The time the backoff reads, in epoch milliseconds (default `Date.now`). */
+  readonly now?: () => number;
+  /** A number in [0, 1) for the jitter (default `Math.random`). */
+  readonly random?: () => number;
+  /** Told, with the time it went, of every probe sent while the server cannot be reached (a connection attempt). */
+  readonly onProbe?: (at: number) => void;
   /** How long the worker thread may take to start (default 30 s: a busy machine, TypeScript in development). */
   readonly startMs?: number;
   /** Told once when the server cannot be reached (an incident), with the line to log and pass on. */
@@ -71,15 +84,54 @@ export interface PostgresStoreOptions {
   readonly onRecovered?: (message: string) => void;
 }
 
+/** The reconnect backoff while the server cannot be reached (see `PostgresStoreOptions.retry`). */
+export interface RetryOptions {
+  readonly firstMs?: number;
+  readonly maxMs?: number;
+  readonly jitter?: number;
+}
+
+/**
+ * How long to wait before the next connection attempt after `failures` failed ones in a row (1 or more):
+ * `firstMs` doubled for each failure after the first, capped at `maxMs`, then spread by ± `jitter` of itself
+ * (`random` in [0, 1); 0.5 spreads nothing) so instances that lost the server together do not retry together.
+ */
+export function retryDelayMs(failures: number, retry: RetryOptions = {}, random: () => number = Math.random): number {
+  const { firstMs = 1_000, maxMs = 60_000, jitter = 0.2 } = retry;
+  const base = Math.min(firstMs * 2 ** Math.max(0, failures - 1), maxMs);
+  return Math.round(base * (1 + jitter * (2 * random() - 1)));
+}
+
+/** While the server cannot be reached: what calls fail with, the failed tries in a row, the next probe. */
+interface Outage {
+  readonly error: StateDbError;
+  readonly failures: number;
+  /** When the next probe may go (epoch ms). */
+  readonly nextAt: number;
+  /** The probe in flight: what was posted, when, and how long its answer may take. */
+  readonly probe?: { readonly posted: Posted; readonly sentAt: number; readonly waitMs: number };
+  /** A probe got through: the next call goes to the server (and ends the outage when it is answered). */
+  readonly through?: true;
+}
+
 /** SQLSTATE classes that mean the server cannot serve us now: connection, resources, shutdown, login, database. */
 const UNREACHABLE_CLASSES = new Set(['08', '53', '57', '28', '3D']);
+/**
+ * SQLSTATEs of a statement the server gave up on because it waited or ran too long (`lock_not_available`: the
+ * lock timeout, e.g. another instance held the write lock; `query_canceled`: the statement timeout). The server
+ * answered: that one call is refused, nothing is down.
+ */
+const BUSY_CODES = new Set(['55P03', '57014']);
 
 /**
  * The state store on a PostgreSQL server (`DATABASE_URL`), for instances on several hosts. `StateStore` is
  * synchronous; this store runs its queries in a worker thread (which holds the `pg` pool) and waits for each
  * answer with `Atomics.wait` (see `SyncBridge`): about a hundred microseconds a call on one machine. Every wait is
- * bounded (connect and statement timeouts); once the server could not be reached, calls fail at once with a
- * `StateDbError` ("database unreachable …") for `failFastMs`, so a down server never freezes the bot for long.
+ * bounded (connect, lock and statement timeouts, summed); a lock or statement that runs out of time refuses that
+ * one call ("The database was busy …"). Once the server could not be reached, calls fail at once with a
+ * `StateDbError` ("database unreachable …") while probes in the worker try to connect with an exponential
+ * backoff (1 s, 2 s, 4 s … 60 s): a down server costs no call a wait, and the first call after a probe got
+ * through goes to the server again.
  *
  * Isolation: every write runs in a transaction that first takes one advisory lock (the store's write lock), and
  * `transaction(work)` takes it at BEGIN and pins one connection until COMMIT (or ROLLBACK on a throw); nested
@@ -90,12 +142,12 @@ export class PostgresStore implements StateStore {
   readonly #bridge: SyncBridge;
   readonly #options: PostgresStoreOptions;
   readonly #shown: string;
-  readonly #failFastMs: number;
   #closed = false;
   /** Open transactions: 0 outside, 1 in one, more in nested ones (savepoints). */
   #depth = 0;
-  /** The failure that makes calls fail at once, and until when (epoch ms). */
-  #down: { readonly error: StateDbError; readonly until: number } | undefined;
+  /** While the server cannot be reached (calls fail at once). */
+  #outage: Outage | undefined;
+  readonly #now: () => number;
   /** The problem last told (`onTrouble`), until the server answers again. */
   #incident: StateDbError | undefined;
 
@@ -103,15 +155,15 @@ export class PostgresStore implements StateStore {
   constructor(url: string, options: PostgresStoreOptions = {}) {
     this.#options = options;
     this.#shown = options.shown ?? shownUrl(url);
-    this.#failFastMs = options.failFastMs ?? 10_000;
-    this.#bridge = new SyncBridge(url, options.timeoutMs ?? 5_000, options.startMs ?? 30_000);
+    this.#now = options.now ?? Date.now;
+    this.#bridge = new SyncBridge(url, pgBounds(options.timeoutMs ?? 5_000), options.startMs ?? 30_000);
     try {
       this.#migrate();
     } catch (error) {
       this.#bridge.stop();
       this.#closed = true;
       if (error instanceof StateDbError) throw error;
-      throw this.#problem(error, 'cannot be used');
+      throw this.#unopened(error);
     }
   }
 
@@ -148,14 +200,26 @@ export class PostgresStore implements StateStore {
     }
   }
 
-  /** The error to throw for a failed call: the server unreachable (fail fast from now on), or the error itself. */
+  /**
+   * The error to throw for a failed call: the server busy (this call refused), unreachable (fail fast from now
+   * on), or the error itself.
+   */
   #failed(error: unknown): unknown {
+    if (error instanceof BridgeError && error.code !== undefined && BUSY_CODES.has(error.code)) {
+      // It answered: whatever the last call found, the server is there.
+      this.#answered();
+      return new StateDbError(this.#shown, `The database was busy (${reason(error)}; DATABASE_URL ${this.#shown}): try again in a moment.`, {
+        cause: error,
+        problem: 'busy',
+      });
+    }
     if (!(error instanceof BridgeError) || !unreachable(error)) return error;
     // A transaction's connection may be gone with it: start afresh (the server rolls back what was open).
     this.#bridge.stop();
     this.#depth = 0;
-    const problem = this.#problem(error, 'unreachable');
-    this.#down = { error: problem, until: Date.now() + this.#failFastMs };
+    const problem = this.#problem(error);
+    const failures = (this.#outage?.failures ?? 0) + 1;
+    this.#outage = { error: problem, failures, nextAt: this.#now() + this.#delay(failures) };
     if (!this.#incident) {
       this.#incident = problem;
       this.#options.onTrouble?.(problem);
@@ -163,33 +227,96 @@ export class PostgresStore implements StateStore {
     return problem;
   }
 
-  #problem(error: unknown, what: 'unreachable' | 'cannot be used'): StateDbError {
-    const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim() || 'no reason given';
+  /**
+   * Why the store could not be opened, on one line for whoever starts the bot (or runs a command): nothing
+   * waits for the server then, the process ends.
+   */
+  #unopened(error: unknown): StateDbError {
+    const line =
+      error instanceof BridgeError && unreachable(error)
+        ? `could not connect (${reason(error)}). Start PostgreSQL or fix DATABASE_URL, then try again.`
+        : `database cannot be used (${reason(error)}). Fix the database or DATABASE_URL, then try again.`;
+    return new StateDbError(this.#shown, `DATABASE_URL ${this.#shown}: ${line}`, { cause: error, problem: 'open' });
+  }
+
+  #problem(error: unknown): StateDbError {
     return new StateDbError(
       this.#shown,
-      `DATABASE_URL ${this.#shown}: database ${what} (${reason}): check that the PostgreSQL server runs and that DATABASE_URL names it; ` +
+      `DATABASE_URL ${this.#shown}: database unreachable (${reason(error)}): check that the PostgreSQL server runs and that DATABASE_URL names it; ` +
         'schedule changes and announcements wait until it answers.',
       { cause: error, problem: 'open' },
     );
   }
 
-  /** One request through the bridge, with the fail-fast window and the incident's end. */
+  #delay(failures: number): number {
+    return retryDelayMs(failures, this.#options.retry, this.#options.random);
+  }
+
+  /**
+   * While the server cannot be reached: whether a probe has got through (the call may go to the server). Else
+   * reads a probe's failure (the next one waits twice as long) and sends the next probe when it is due; never
+   * waits for one.
+   */
+  #probed(outage: Outage): boolean {
+    if (outage.through) return true;
+    const now = this.#now();
+    const probe = outage.probe;
+    let next = outage;
+    if (probe) {
+      const answer = this.#bridge.poll(probe.posted);
+      if (answer === undefined && now < probe.sentAt + probe.waitMs) return false;
+      if (answer?.ok) {
+        this.#outage = { error: outage.error, failures: outage.failures, nextAt: outage.nextAt, through: true };
+        return true;
+      }
+      // Refused, or no answer in time (the worker is stuck: a new one for the next probe).
+      if (answer === undefined) this.#bridge.stop();
+      const failures = outage.failures + 1;
+      next = { error: outage.error, failures, nextAt: probe.sentAt + this.#delay(failures) };
+    }
+    if (now >= next.nextAt) {
+      const waitMs = this.#bridge.waitMs;
+      next = { ...next, probe: { posted: this.#bridge.post({ op: 'probe' }), sentAt: now, waitMs } };
+      this.#options.onProbe?.(now);
+    }
+    this.#outage = next;
+    return false;
+  }
+
+  /**
+   * Where the server stands, for health reports and tests (reading a probe's answer if it has come, sending the
+   * next probe if it is due): undefined when it answers; else the failed tries in a row, when the next probe may
+   * go, whether one is in flight, and whether one got through (the next call goes to the server).
+   */
+  outage(): { readonly failures: number; readonly nextAt: number; readonly probing: boolean; readonly through: boolean } | undefined {
+    if (!this.#outage || this.#closed) return undefined;
+    const through = this.#probed(this.#outage);
+    const outage = this.#outage;
+    return { failures: outage.failures, nextAt: outage.nextAt, probing: outage.probe !== undefined, through };
+  }
+
+  /** One request through the bridge: failing at once while the server cannot be reached, and the incident's end. */
   #call(ask: Parameters<SyncBridge['call']>[0]): { rows: unknown[]; rowCount: number } {
     if (this.#closed) throw new Error('the state store is closed');
-    const down = this.#down;
-    if (down && Date.now() < down.until) throw down.error;
+    const outage = this.#outage;
+    if (outage && !this.#probed(outage)) throw this.#outage!.error;
     let value: unknown;
     try {
       value = this.#bridge.call(ask);
     } catch (error) {
       throw this.#failed(error);
     }
-    this.#down = undefined;
+    this.#answered();
+    return (value ?? { rows: [], rowCount: 0 }) as { rows: unknown[]; rowCount: number };
+  }
+
+  /** The server answered: no longer down, and an incident is over (told once). */
+  #answered(): void {
+    this.#outage = undefined;
     if (this.#incident) {
       this.#incident = undefined;
       this.#options.onRecovered?.(`DATABASE_URL ${this.#shown} answers again: schedule changes and announcements are stored again.`);
     }
-    return (value ?? { rows: [], rowCount: 0 }) as { rows: unknown[]; rowCount: number };
   }
 
   #rows(sql: string, params: readonly unknown[] = []): unknown[] {
@@ -331,7 +458,7 @@ export class PostgresStore implements StateStore {
       throw error;
     }
     // The connection was lost (and so the transaction rolled back) while `work` caught the error.
-    if (this.#depth === 0) throw this.#down?.error ?? new Error('the transaction was rolled back');
+    if (this.#depth === 0) throw this.#outage?.error ?? new Error('the transaction was rolled back');
     this.#depth = 0;
     this.#call({ op: 'end', commit: true });
     return result;
@@ -366,14 +493,14 @@ export class PostgresStore implements StateStore {
     try {
       this.#rows("INSERT INTO kv (key, value, updated_at) VALUES ('course-bot:write-probe', '', '') ON CONFLICT (key) DO NOTHING");
     } finally {
-      if (!this.#down) this.#call({ op: 'end', commit: false });
+      if (!this.#outage) this.#call({ op: 'end', commit: false });
     }
   }
 
   close(): void {
     if (this.#closed) return;
     try {
-      if (!this.#down) this.#call({ op: 'close' });
+      if (!this.#outage) this.#call({ op: 'close' });
     } catch {
       // Closing anyway.
     }
@@ -382,10 +509,17 @@ export class PostgresStore implements StateStore {
   }
 }
 
+/** Why a call failed, on one line (a connection error may carry only its code). */
+function reason(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
+  const code = error instanceof BridgeError ? error.code : undefined;
+  return message || code || 'no reason given';
+}
+
 /** Whether a failed call means the server cannot serve us now (rather than a refused statement). */
 function unreachable(error: BridgeError): boolean {
   const code = error.code;
   // The server's errors carry a five-character SQLSTATE; the rest are the network's, the pool's or the wait's.
   if (code === undefined || !/^[0-9A-Z]{5}$/.test(code)) return true;
-  return UNREACHABLE_CLASSES.has(code.slice(0, 2)) ;
+  return UNREACHABLE_CLASSES.has(code.slice(0, 2));
 }

@@ -331,6 +331,8 @@ export class SqliteStore implements StateStore {
       lost: `STATE_DB ${this.#shown} is the file the bot has open again`,
       full: `The disk holding STATE_DB ${this.#shown} has free space again`,
       disk: `STATE_DB ${this.#shown} can be written again`,
+      // Not an incident (only the PostgreSQL store refuses a call so).
+      busy: `STATE_DB ${this.#shown} can be used again`,
     }[incident.problem];
     this.#options.onRecovered?.(`${what}: schedule changes and announcements are stored again.`);
   }

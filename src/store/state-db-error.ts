@@ -1,9 +1,10 @@
 /**
  * What is wrong with the state database: it cannot be used at all (`open`: it cannot be opened, created or
  * checked, or it is damaged), the file at `STATE_DB` is no longer the one a running bot has open (`lost`: deleted
- * or replaced), the disk holding it is full (`full`), or the disk refused a write (`disk`).
+ * or replaced), the disk holding it is full (`full`), or the disk refused a write (`disk`). `busy`: one call was
+ * refused because another instance held a lock (or the statement ran) too long; not an incident, try again.
  */
-export type StateDbProblem = 'open' | 'lost' | 'full' | 'disk';
+export type StateDbProblem = 'open' | 'lost' | 'full' | 'disk' | 'busy';
 
 /**
  * The state database (`STATE_DB`) cannot be used: it cannot be opened or written, it is damaged, its disk is

@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PostgresStore } from '../../src/store/postgres-store.js';
 import { FakeDiscord } from '../fakes/discord/index.js';
-import { type RunningChild, spawnCli, SPAWN_TIMEOUT } from '../support/child.js';
-import { type TestPostgres, startPostgres, startProxy } from '../support/postgres.js';
+import { runCli, SPAWN_TIMEOUT } from '../support/child.js';
+import { PostgresHosts, freePort, startProxy } from '../support/postgres.js';
 
 const TIMEOUT = SPAWN_TIMEOUT;
 
@@ -15,60 +12,41 @@ const TIMEOUT = SPAWN_TIMEOUT;
  * this is in announcer.test.ts.
  */
 describe('the morning announcement from two instances on one PostgreSQL, exactly once', () => {
-  let postgres: TestPostgres | undefined;
+  let hosts: PostgresHosts | undefined;
   let fake: FakeDiscord;
-  let dir: string;
-  let url: string;
-  let bots: RunningChild[];
   const key = () => `mlops:2027-01-05:daily:discord:${fake.channelId}`;
   const posts = () => fake.messages(fake.channelId).filter((message) => message.embeds?.[0]?.footer?.text.includes(key()));
   const postRequests = () => fake.requests.filter((entry) => entry.method === 'POST' && entry.path === `/channels/${fake.channelId}/messages`);
   const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  const startBot = (at: string) => {
-    const bot = spawnCli(['start', '--at', at], {
+  const startBot = (at: string) =>
+    hosts!.startBot(['start', '--at', at], {
       DISCORD_TOKEN: fake.token,
       DISCORD_API_URL: fake.apiUrl,
       DISCORD_GUILD_ID: fake.guildId,
       DISCORD_ANNOUNCE_CHANNEL_ID: fake.channelId,
-      // Each "host" has a SQLite file of its own: only the PostgreSQL state is shared.
-      STATE_DB: join(dir, `host-${bots.length}.db`),
-      DATABASE_URL: url,
       ANNOUNCE_LEASE_SECONDS: '2',
     });
-    bots.push(bot);
-    return bot;
-  };
 
-  const claim = () => {
-    const store = new PostgresStore(url);
-    try {
-      return store.getClaim(key());
-    } finally {
-      store.close();
-    }
-  };
+  const claim = () => hosts!.withStore((store) => store.getClaim(key()));
   const sent = () => fake.waitFor(() => (claim()?.status === 'sent' ? claim() : undefined), { timeoutMs: 30_000, what: 'the claim recorded as sent' });
 
   beforeAll(async () => {
-    postgres = await startPostgres();
+    hosts = await PostgresHosts.start('course-bot-announce-pg-');
   });
   afterAll(async () => {
-    await postgres?.stop();
+    await hosts?.stop();
   });
 
   beforeEach(async () => {
     // No nonce deduplication in the fake: the bot's own claims and lookups must keep it to one post.
     fake = await FakeDiscord.start({ heartbeatInterval: 1_000, nonceWindowMs: 0 });
-    dir = mkdtempSync(join(tmpdir(), 'course-bot-announce-pg-'));
-    url = await postgres!.database();
-    bots = [];
+    await hosts!.begin();
   });
 
   afterEach(async () => {
-    await Promise.all(bots.map((bot) => bot.stop('SIGKILL')));
+    await hosts!.end();
     await fake.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('two instances: one POST, one message, recorded as sent in PostgreSQL', { timeout: TIMEOUT }, async () => {
@@ -89,7 +67,7 @@ describe('the morning announcement from two instances on one PostgreSQL, exactly
       timeoutMs: 20_000,
       what: 'the announcement POST',
     });
-    await Promise.all(bots.map((bot) => bot.stop('SIGKILL')));
+    await Promise.all(hosts!.bots.map((bot) => bot.stop('SIGKILL')));
     expect(claim()).toMatchObject({ status: 'pending' });
     await fake.waitForMessage(fake.channelId, undefined, { timeoutMs: 10_000 });
     const third = startBot('2027-01-05T08:00:10');
@@ -99,20 +77,38 @@ describe('the morning announcement from two instances on one PostgreSQL, exactly
     expect(postRequests()).toHaveLength(1);
   });
 
-  it('a PostgreSQL server that goes away: /healthz says 503 with "database unreachable", the bot keeps running and recovers', { timeout: TIMEOUT }, async () => {
-    // The bot reaches the server through a proxy, taken down halfway and brought back.
-    const proxy = await startProxy(postgres!.port);
-    try {
-      const bot = spawnCli(['start', '--at', '2027-01-05T10:00'], {
+  it('a PostgreSQL server that cannot be reached at start: exit 1 with one line that says what to do, no password', { timeout: TIMEOUT }, async () => {
+    const port = await freePort();
+    const result = await runCli(['start'], {
+      env: {
         DISCORD_TOKEN: fake.token,
         DISCORD_API_URL: fake.apiUrl,
         DISCORD_GUILD_ID: fake.guildId,
-        STATE_DB: join(dir, 'host.db'),
-        DATABASE_URL: url.replace(`:${postgres!.port}/`, `:${proxy.port}/`),
+        STATE_DB: join(hosts!.dir, 'host.db'),
+        DATABASE_URL: `postgres://bot:hunter2-secret@127.0.0.1:${port}/course`,
+        LOG_LEVEL: 'silent',
+      },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(
+      new RegExp(`^DATABASE_URL postgres://bot@127\\.0\\.0\\.1:${port}/course: could not connect \\([^)]*ECONNREFUSED[^)]*\\)\\. Start PostgreSQL or fix DATABASE_URL, then try again\\.$`),
+    );
+    expect(result.stderr + result.stdout).not.toContain('hunter2');
+  });
+
+  it('a PostgreSQL server that goes away: /healthz says 503 with "database unreachable", the bot keeps running and recovers', { timeout: TIMEOUT }, async () => {
+    // The bot reaches the server through a proxy, taken down halfway and brought back.
+    const { server, url } = hosts!;
+    const proxy = await startProxy(server.port);
+    try {
+      const bot = hosts!.startBot(['start', '--at', '2027-01-05T10:00'], {
+        DISCORD_TOKEN: fake.token,
+        DISCORD_API_URL: fake.apiUrl,
+        DISCORD_GUILD_ID: fake.guildId,
+        DATABASE_URL: url.replace(`:${server.port}/`, `:${proxy.port}/`),
         HTTP_PORT: '0',
         HTTP_HOST: '127.0.0.1',
       });
-      bots.push(bot);
       await bot.waitForOutput(/slash commands (registered|unchanged)/, 45_000);
       const port = Number(/"port":(\d+),"host":"127\.0\.0\.1".*http server listening/.exec(bot.output().stderr)?.[1]);
       const health = async () => {
@@ -124,19 +120,29 @@ describe('the morning announcement from two instances on one PostgreSQL, exactly
       const unhealthy = await health();
       expect(unhealthy.status).toBe(503);
       expect(unhealthy.body.checks.database).toMatch(
-        new RegExp(`^DATABASE_URL ${url.replace(':test-secret', '').replace(`:${postgres!.port}/`, `:${proxy.port}/`).replace(/[.]/g, '\\.')}: database unreachable \\(.+\\): check that the PostgreSQL server runs`),
+        new RegExp(`^DATABASE_URL ${url.replace(':test-secret', '').replace(`:${server.port}/`, `:${proxy.port}/`).replace(/[.]/g, '\\.')}: database unreachable \\(.+\\): check that the PostgreSQL server runs`),
       );
       // Failing fast: the next check answers at once with the same line.
       expect((await health()).body.checks.database).toBe(unhealthy.body.checks.database);
       expect(bot.output().stderr).not.toContain('test-secret');
       expect(bot.output().stderr).toMatch(/database unreachable/);
       expect(await Promise.race([bot.exited.then(() => 'exited'), settle(500).then(() => 'running')])).toBe('running');
-      // Back: once the fail-fast pause (10 s) is over, the next check reaches it, and the bot says so.
+      // Back: once the backoff's wait is over (1 s, 2 s, 4 s … while it is down), a check sends a probe and fails
+      // at once; a check after the probe got through reaches the server, and the bot says so.
       await proxy.up();
       const deadline = Date.now() + 45_000;
       while ((await health()).status !== 200 && Date.now() < deadline) await settle(1_000);
       expect((await health()).body.checks.database).toBe('ok');
       await bot.waitForOutput(/answers again: schedule changes and announcements are stored again/, 10_000);
+      // The log names the database the store uses (the URL without its password), not the unused STATE_DB.
+      const shown = url.replace(':test-secret', '').replace(`:${server.port}/`, `:${proxy.port}/`);
+      const lines = bot
+        .output()
+        .stderr.split('\n')
+        .filter((line) => /database unreachable|answers again/.test(line))
+        .map((line) => JSON.parse(line) as { db?: string; msg: string });
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+      for (const line of lines) expect(line.db, line.msg).toBe(shown);
     } finally {
       await proxy.stop();
     }

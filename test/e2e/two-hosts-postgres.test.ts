@@ -1,15 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseCourse } from '../../src/core/course/parse.js';
 import { desiredEvents, formatEventKey } from '../../src/events/plan.js';
-import { PostgresStore } from '../../src/store/postgres-store.js';
+import type { PostgresStore } from '../../src/store/postgres-store.js';
 import { ReminderBook } from '../../src/store/reminders.js';
 import { FakeDiscord } from '../fakes/discord/index.js';
-import { type RunningChild, SPAWN_TIMEOUT, spawnCli } from '../support/child.js';
-import { type TestPostgres, startPostgres } from '../support/postgres.js';
+import { SPAWN_TIMEOUT } from '../support/child.js';
+import { PostgresHosts } from '../support/postgres.js';
 
 const TIMEOUT = SPAWN_TIMEOUT * 3;
 const GUILD = '1100000000000000001';
@@ -30,35 +29,21 @@ const EXPECTED = desiredEvents(parsed.course, new Date('2027-01-05T07:30:00Z'), 
  * reminders.test.ts.
  */
 describe('two instances on one PostgreSQL: events and reminders exactly once', () => {
-  let postgres: TestPostgres | undefined;
+  let hosts: PostgresHosts | undefined;
   let fake: FakeDiscord;
-  let dir: string;
-  let url: string;
-  let bots: RunningChild[];
 
-  const startBot = (at: string, extra: Record<string, string> = {}) => {
-    const bot = spawnCli(['start', '--at', at], {
+  const startBot = (at: string, extra: Record<string, string> = {}) =>
+    hosts!.startBot(['start', '--at', at], {
       DISCORD_TOKEN: fake.token,
       DISCORD_API_URL: fake.apiUrl,
       DISCORD_GUILD_ID: GUILD,
       DISCORD_INSTRUCTOR_CHANNEL_ID: INSTRUCTORS,
-      STATE_DB: join(dir, `host-${bots.length}.db`),
-      COURSE_FILE: join(dir, 'course.yaml'),
-      DATABASE_URL: url,
+      COURSE_FILE: join(hosts!.dir, 'course.yaml'),
       ANNOUNCE_LEASE_SECONDS: '2',
       ...extra,
     });
-    bots.push(bot);
-    return bot;
-  };
-  const withStore = <T>(work: (store: PostgresStore, book: ReminderBook) => T): T => {
-    const store = new PostgresStore(url);
-    try {
-      return work(store, new ReminderBook(store, '18:00', parsed.course.id));
-    } finally {
-      store.close();
-    }
-  };
+  const withStore = <T>(work: (store: PostgresStore, book: ReminderBook) => T): T =>
+    hosts!.withStore((store) => work(store, new ReminderBook(store, '18:00', parsed.course.id)));
   const dmsOf = (user: string) => {
     const channel = fake.dms.opened.get(user);
     return channel === undefined ? [] : fake.messages(channel);
@@ -66,23 +51,20 @@ describe('two instances on one PostgreSQL: events and reminders exactly once', (
   const dmPosts = () => fake.requests.filter((request) => request.method === 'POST' && /^\/channels\/\d+\/messages$/.test(request.path) && request.status === 200);
 
   beforeAll(async () => {
-    postgres = await startPostgres();
+    hosts = await PostgresHosts.start('course-bot-two-hosts-pg-');
   });
   afterAll(async () => {
-    await postgres?.stop();
+    await hosts?.stop();
   });
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'course-bot-two-hosts-pg-'));
-    writeFileSync(join(dir, 'course.yaml'), readFileSync('data/course.yaml', 'utf8'));
-    url = await postgres!.database();
-    bots = [];
+    await hosts!.begin();
+    writeFileSync(join(hosts!.dir, 'course.yaml'), readFileSync('data/course.yaml', 'utf8'));
   });
 
   afterEach(async () => {
-    await Promise.all(bots.map((bot) => bot.stop('SIGKILL')));
+    await hosts!.end();
     await fake.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('DISCORD_EVENTS=on on both: one scheduled event per session, created once', { timeout: TIMEOUT }, async () => {

@@ -33,7 +33,11 @@ describe('openStateStore', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(StateDbError);
-    expect((error as Error).message).toMatch(new RegExp(`^DATABASE_URL postgres://bot@127\\.0\\.0\\.1:${port}/course: database cannot be used \\(`));
+    expect((error as Error).message).toMatch(
+      new RegExp(`^DATABASE_URL postgres://bot@127\\.0\\.0\\.1:${port}/course: could not connect \\(.+\\)\\. Start PostgreSQL or fix DATABASE_URL, then try again\\.$`),
+    );
+    expect((error as Error).message).not.toContain('p@ssw0rd');
+    expect((error as Error).message).not.toContain('p%40ssw0rd');
     expect(scrubSecrets(`connecting to ${url} with p@ssw0rd-long and p%40ssw0rd-long`)).toBe('connecting to [redacted] with [redacted] and [redacted]');
   });
 });

