@@ -4,7 +4,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import type { Course } from '../core/course/model.js';
 import type { StateStore } from '../core/ports.js';
 import type { Config } from '../config.js';
-import { LiveCourse } from '../course-file/live-course.js';
+import type { LiveCourse } from '../course-file/live-course.js';
 import { PLAN_FETCHED, PlanSource, type RefreshOutcome } from '../course-file/plan-source.js';
 import { watchPlanFile } from '../course-file/plan-watch.js';
 import type { LoadedCourse } from '../course-file/read.js';
@@ -21,6 +21,7 @@ import type { LiveEffectiveCourse } from '../schedule/effective-course.js';
 import { NO_ANNOUNCEMENTS, type SchedulePublisher } from '../schedule/publisher.js';
 import { ReminderBook } from '../store/reminders.js';
 import { createAnnouncer, instanceName } from './announcing.js';
+import { PinnedCourse } from './pinned-course.js';
 
 /** Where one course's instructors are told things: dropped until the platforms are up, then every report line. */
 export class InstructorLine {
@@ -117,7 +118,7 @@ export class CourseRuntime {
     // A change made by editing the file is announced once the file has been quiet (a half-saved file
     // is never announced); the notice compares with what students were last told.
     const fileNotices = new Settle(() => this.publisher.publishInBackground('course file changed'));
-    this.#live = new LiveCourse({
+    this.#live = new PinnedCourse({
       path: file.path,
       label: file.label,
       initial: loaded,
@@ -129,6 +130,12 @@ export class CourseRuntime {
         instructors.tell(`${what}; the last good schedule stays live.\n${error.message}`);
       },
       onRecovered: () => instructors.tell(`Course file accepted again: ${file.label} has no errors now, and the schedule follows it.`),
+      // A version naming another course id is not taken: said once, to this course's instructors and the log.
+      onIdChanged: (line) => {
+        fileNotices.postpone();
+        logger.error({ file: file.label }, line);
+        instructors.tell(line);
+      },
       // A plan fetched from its URL is a whole push, told at once; an edited file (or plan file) once it has been quiet.
       onChange: (reason) => {
         planWatch.retarget();

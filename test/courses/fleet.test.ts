@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -76,8 +76,10 @@ function fleet() {
   const config = loadConfig({ env: { STATE_DB: ':memory:' }, dotenv: false });
   const { logger, lines } = captureLogger();
   const store = new MemoryStore();
-  return { fleet: new CourseFleet({ config, store: () => store, logger }), lines };
+  return { fleet: new CourseFleet({ config, store: () => store, logger }), lines, store };
 }
+
+const alice = { platform: 'test', id: 'alice' };
 
 describe('CourseFleet: many courses, each on its own', () => {
   afterEach(() => vi.useRealTimers());
@@ -194,6 +196,61 @@ describe('CourseFleet: many courses, each on its own', () => {
       await courses.remove('late');
       expect(courses.served()).toEqual([]);
       expect(courses.targets()).toEqual([]);
+    } finally {
+      await courses.stop();
+    }
+  });
+
+  it('a course file edited to carry another running course’s id is not taken: no change nor claim under that id, one line to its instructors', async () => {
+    // Wednesday 6 January 2027, 10:00 in Copenhagen: after the morning time, both catch up once they post.
+    const clock = { now: () => new Date('2027-01-06T09:00:00Z') };
+    const config = loadConfig({ env: { STATE_DB: ':memory:' }, dotenv: false });
+    const { logger, lines } = captureLogger();
+    const store = new MemoryStore();
+    const courses = new CourseFleet({ config, store: () => store, logger, clock: () => clock });
+    const aaa = courseFile('ida', 'Europe/Copenhagen');
+    await courses.add('ida', aaa, ownTargets);
+    await courses.add('idb', courseFile('idb', 'Europe/Copenhagen'), ownTargets);
+    const platform = new FakePlatform();
+    const keyOf = (id: string) => `${id}:2027-01-06:daily:fake:${announceOf(id)}`;
+    try {
+      courses.start([platform]);
+      await vi.waitFor(() => expect(platform.channel(announceOf('ida')).posts.map((post) => post.key)).toEqual([keyOf('ida')]));
+      await vi.waitFor(() => expect(platform.channel(announceOf('idb')).posts.map((post) => post.key)).toEqual([keyOf('idb')]));
+      const runtime = courses.runtimes.find((candidate) => candidate.id === 'ida')!;
+      // The file of course ida now says it is idb (its targets still ida's).
+      const doc = courseDoc({ course: { id: 'idb', name: 'Course ida as idb', timezone: 'Europe/Copenhagen', start: '2027-01-04', dayStart: '09:00' } });
+      writeFileSync(aaa.path, stringify({ ...doc, targets: { slack: { announceChannel: announceOf('ida'), instructorChannel: instructorsOf('ida') } } }));
+      const line =
+        'courses/ida.yaml: course.id changed from "ida" to "idb"; a course\'s id cannot change while it runs, so this version was not taken ' +
+        'and the course runs on as "ida": put course.id back, or remove the file and add it again under the new id';
+      expect(await runtime.admin.reload(alice)).toEqual({ ok: false, problems: [`courses/ida.yaml course.id: ${line.slice('courses/ida.yaml: '.length)}`] });
+      // The course runs on as ida, under its own name.
+      expect(runtime.course().id).toBe('ida');
+      expect(runtime.name).toBe('Course ida');
+      expect(runtime.effective.id).toBe('ida');
+      // A change made through it goes to ida's log, never idb's.
+      expect(await runtime.admin.change({ kind: 'cancel', date: '2027-01-08' }, alice)).toMatchObject({ record: { id: 1 } });
+      expect(store.listChanges('ida').map((record) => record.change)).toEqual([{ kind: 'cancel', date: '2027-01-08' }]);
+      expect(store.listChanges('idb')).toEqual([]);
+      // An instructor's announcement through it asks for ida's claim, never idb's; no morning post is repeated.
+      expect(await runtime.admin.announce(alice)).toMatchObject({ sent: [], already: [keyOf('ida')] });
+      const daily = (id: string) => platform.channel(announceOf(id)).posts.filter((post) => post.key.includes(':daily:')).map((post) => post.key);
+      expect(daily('ida')).toEqual([keyOf('ida')]);
+      expect(daily('idb')).toEqual([keyOf('idb')]);
+      // The change's notice went to ida's channel, under ida's key.
+      await vi.waitFor(() => expect(platform.channel(announceOf('ida')).posts.filter((post) => !post.key.includes(':daily:')).map((post) => post.key)).toEqual([expect.stringMatching(/^ida:/)]));
+      expect(platform.channel(announceOf('idb')).posts).toHaveLength(1);
+      // Told once (a second save that still says idb is refused without telling again), to ida's instructors only.
+      writeFileSync(aaa.path, `${readFileSync(aaa.path, 'utf8')}\n# edited again\n`);
+      expect(runtime.effective.live.reload('test')).toMatchObject({ ok: false });
+      await vi.waitFor(() => expect(platform.reports.get(instructorsOf('ida'))).toEqual([line]));
+      expect(platform.reports.get(instructorsOf('idb'))).toBeUndefined();
+      expect(lines.filter((text) => text.includes('course.id changed from'))).toHaveLength(1);
+      // The file given its own id back is taken again (and said so).
+      writeFileSync(aaa.path, readFileSync(courseFile('ida', 'Europe/Copenhagen').path));
+      expect(runtime.effective.live.reload('test')).toMatchObject({ ok: true });
+      expect(platform.reports.get(instructorsOf('ida'))).toContain('Course file accepted again: courses/ida.yaml has no errors now, and the schedule follows it.');
     } finally {
       await courses.stop();
     }
