@@ -3,7 +3,7 @@ import type { Course } from '../core/course/model.js';
 import type { CourseTargets } from '../core/course/schema.js';
 import type { StateStore } from '../core/ports.js';
 import type { Config } from '../config.js';
-import type { LoadedCourse } from '../course-file/read.js';
+import { CourseFileError, type LoadedCourse, formatIssue } from '../course-file/read.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Poster } from '../platforms/platform.js';
@@ -65,42 +65,62 @@ export class CourseFleet {
   /**
    * Reads a course's file and runs the course under `key` (its id): posting at once when the platforms are
    * up, else once they are. Throws `CourseFileError` for a file that cannot be read (nothing is kept then).
+   *
+   * When a course already runs under `key` (its `targets:` changed), the new one is loaded first and, with the
+   * platforms up, started; only then is it swapped in and the old one stopped, so the course is served all along.
+   * When the new one cannot load or start, the old one runs on, its instructors are told in one line, and the
+   * error is thrown. While both run for that moment, the store's claims keep every post to once.
    */
   add(key: string, file: CourseFileRef, targets: (loaded: LoadedCourse) => CourseTargets): Promise<CourseRuntime> {
     return this.#queue(key, async () => {
       if (this.#stopped) throw new Error('the bot is stopping');
-      await this.#remove(key);
+      const old = this.#running.get(key);
       const { config, logger, metrics, clock } = this.#options;
       const courseLogger = logger.child({ course: key });
       const instructors = new InstructorLine(courseLogger);
-      const runtime = await CourseRuntime.load({
-        config,
-        file,
-        store: this.#options.store,
-        logger: courseLogger,
-        instructors,
-        targets,
-        ...(clock && { clock }),
-        ...(metrics && { metrics }),
-      });
+      let runtime: CourseRuntime;
+      try {
+        runtime = await CourseRuntime.load({
+          config,
+          file,
+          store: this.#options.store,
+          logger: courseLogger,
+          instructors,
+          targets,
+          ...(clock && { clock }),
+          ...(metrics && { metrics }),
+        });
+      } catch (error) {
+        if (old) this.#keptOld(old, file, error);
+        throw error;
+      }
       if (this.#stopped) {
         runtime.close();
         throw new Error('the bot is stopping');
       }
-      this.#running.set(key, { runtime, instructors });
       if (this.#platforms) {
         try {
           this.#start(runtime);
         } catch (error) {
           // Not half-started (answering but never announcing): nothing of it runs, and the caller says so.
-          this.#running.delete(key);
           await runtime.stop().catch(() => undefined);
           runtime.close();
+          if (old) this.#keptOld(old, file, error);
           throw error;
         }
       }
+      this.#running.set(key, { runtime, instructors });
+      if (old) await this.#stopEntry(old);
       return runtime;
     });
+  }
+
+  /** A course's new version could not load or start: the old one runs on, and its instructors hear why, in one line. */
+  #keptOld(old: Running, file: CourseFileRef, error: unknown): void {
+    const why = error instanceof CourseFileError ? error.issues.map(formatIssue).join('; ') : error instanceof Error ? error.message : String(error);
+    const line = `${file.label}: the course could not start again where its changed targets say, so it runs on where it was: ${why}`;
+    this.#options.logger.error({ course: old.runtime.id, file: file.label, err: error }, line);
+    old.instructors.tell(line);
   }
 
   /** Stops the course under `key` (its announcer, reminders, events, file watch); nothing when there is none. */
@@ -153,6 +173,10 @@ export class CourseFleet {
     const entry = this.#running.get(key);
     if (!entry) return;
     this.#running.delete(key);
+    await this.#stopEntry(entry);
+  }
+
+  async #stopEntry(entry: Running): Promise<void> {
     // Nothing more is told to a course that stops, and nothing more is posted for it.
     entry.instructors.connect([]);
     try {

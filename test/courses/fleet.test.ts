@@ -255,4 +255,75 @@ describe('CourseFleet: many courses, each on its own', () => {
       await courses.stop();
     }
   });
+
+  it('a targets change loads the new version first: one that cannot load leaves the old running, and its instructors hear one line', async () => {
+    const { fleet: courses } = fleet();
+    const file = courseFile('swp', 'Europe/Copenhagen');
+    const old = await courses.add('swp', file, ownTargets);
+    const platform = new FakePlatform();
+    try {
+      courses.start([platform]);
+      writeFileSync(file.path, 'course: {id: swp}\nweeks: nope\n');
+      await expect(courses.add('swp', file, ownTargets)).rejects.toBeInstanceOf(CourseFileError);
+      // Still served, by the same runtime, where it was.
+      expect(courses.runtimes).toEqual([old]);
+      expect(courses.served().map((course) => [course.id, course.targets.slack?.announceChannel])).toEqual([['swp', announceOf('swp')]]);
+      // (Its own file watch may report the broken file too, in its own words.)
+      const kept = () => (platform.reports.get(instructorsOf('swp')) ?? []).filter((text) => text.includes('could not start again'));
+      await vi.waitFor(() =>
+        expect(kept()).toEqual([
+          'courses/swp.yaml: the course could not start again where its changed targets say, so it runs on where it was: ' +
+            'courses/swp.yaml:1:9 course.name: is required; courses/swp.yaml:1:9 course.timezone: is required; ' +
+            'courses/swp.yaml:1:9 course.start: is required; courses/swp.yaml:2:1 weeks: expected a list of weeks, got string "nope"',
+        ]),
+      );
+    } finally {
+      await courses.stop();
+    }
+  });
+
+  it('a targets change swapped in while the old version posts the morning announcement posts it once', async () => {
+    // Wednesday 6 January 2027, 10:00 in Copenhagen: the morning announcement is due at once.
+    const clock = { now: () => new Date('2027-01-06T09:00:00Z') };
+    const config = loadConfig({ env: { STATE_DB: ':memory:' }, dotenv: false });
+    const store = new MemoryStore();
+    const courses = new CourseFleet({ config, store: () => store, logger: captureLogger().logger, clock: () => clock });
+    const file = courseFile('gate', 'Europe/Copenhagen');
+    const old = await courses.add('gate', file, ownTargets);
+    const platform = new FakePlatform();
+    // The announcement channel holds the first post until released: the old version is mid-post during the swap.
+    const channel = platform.channel(announceOf('gate'));
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const post = channel.post.bind(channel);
+    let attempts = 0;
+    channel.post = async (message, options) => {
+      attempts += 1;
+      await held;
+      return post(message, options);
+    };
+    const keyOf = `gate:2027-01-06:daily:fake:${announceOf('gate')}`;
+    try {
+      courses.start([platform]);
+      await vi.waitFor(() => expect(attempts).toBe(1));
+      // The course's instructor channel moves; its announcement channel stays.
+      const doc = courseDoc({ course: { id: 'gate', name: 'Course gate', timezone: 'Europe/Copenhagen', start: '2027-01-04', dayStart: '09:00' } });
+      writeFileSync(file.path, stringify({ ...doc, targets: { slack: { announceChannel: announceOf('gate'), instructorChannel: instructorsOf('moved') } } }));
+      const swapping = courses.add('gate', file, ownTargets);
+      // The new version is served (and has run its announcer) while the old one's post is still under way.
+      await vi.waitFor(() => expect(courses.runtimes[0]).not.toBe(old));
+      const fresh = courses.runtimes[0]!;
+      expect(fresh.targets.slack?.instructorChannel).toBe(instructorsOf('moved'));
+      release();
+      await swapping;
+      expect(courses.runtimes).toEqual([fresh]);
+      // The new version asks for the claim itself: already posted, by the old one, once.
+      expect(await fresh.admin.announce(alice)).toMatchObject({ sent: [], already: [keyOf] });
+      expect(channel.posts.map((posted) => posted.key)).toEqual([keyOf]);
+      expect(attempts).toBe(1);
+    } finally {
+      release();
+      await courses.stop();
+    }
+  });
 });
