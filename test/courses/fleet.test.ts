@@ -8,6 +8,7 @@ import type { Message } from '../../src/core/messages.js';
 import type { Messenger, PostOptions } from '../../src/core/ports.js';
 import { CourseFileError } from '../../src/course-file/read.js';
 import { CourseFleet } from '../../src/courses/fleet.js';
+import { courseScopes } from '../../src/courses/scope.js';
 import type { CourseBinding, CoursePorts, Poster } from '../../src/platforms/platform.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { courseDoc } from '../support/course.js';
@@ -323,6 +324,42 @@ describe('CourseFleet: many courses, each on its own', () => {
       expect(attempts).toBe(1);
     } finally {
       release();
+      await courses.stop();
+    }
+  });
+
+  it('an instructor command that began before its course started again acts through the course running now', async () => {
+    const clock = { now: () => new Date('2027-01-06T09:00:00Z') };
+    const config = loadConfig({ env: { STATE_DB: ':memory:' }, dotenv: false });
+    const store = new MemoryStore();
+    const courses = new CourseFleet({ config, store: () => store, logger: captureLogger().logger, clock: () => clock });
+    const file = courseFile('dfr', 'Europe/Copenhagen');
+    const old = await courses.add('dfr', file, ownTargets);
+    const platform = new FakePlatform();
+    const resolve = courseScopes(() => courses.served()).resolver('terminal');
+    const ask = { place: { platform: 'terminal' as const }, asker: { actor: alice } };
+    try {
+      courses.start([platform]);
+      const news = platform.channel(announceOf('dfr'));
+      await vi.waitFor(() => expect(news.posts).toHaveLength(1));
+      // A command's course is chosen (a deferred Discord command: acknowledged, then run) ...
+      const scope = resolve(ask);
+      if ('choose' in scope) throw new Error(scope.choose.text);
+      // ... its course starts again meanwhile (its instructor channel moved) ...
+      const doc = courseDoc({ course: { id: 'dfr', name: 'Course dfr', timezone: 'Europe/Copenhagen', start: '2027-01-04', dayStart: '09:00' } });
+      writeFileSync(file.path, stringify({ ...doc, targets: { slack: { announceChannel: announceOf('dfr'), instructorChannel: instructorsOf('moved') } } }));
+      const fresh = await courses.add('dfr', file, ownTargets);
+      expect(fresh).not.toBe(old);
+      // ... and then it runs: the change is noticed at once by the course that runs now (the stopped one posts nothing).
+      expect(await scope.admin!.change({ kind: 'cancel', date: '2027-01-08', reason: 'ill' }, alice)).toMatchObject({ record: { id: 1 }, noticed: true });
+      await vi.waitFor(() => expect(news.posts.map((post) => post.text).join('\n')).toContain('ill'));
+      expect(news.posts).toHaveLength(2);
+      expect(scope.admin!.history().map((entry) => entry.record.id)).toEqual([1]);
+      // A command whose course was removed meanwhile changes nothing, and says why.
+      await courses.remove('dfr');
+      await expect(scope.admin!.undo(alice)).rejects.toThrow('The course "dfr" is no longer running here (its file was removed): nothing was done.');
+      expect(store.listChanges('dfr').map((record) => record.undoneAt)).toEqual([undefined]);
+    } finally {
       await courses.stop();
     }
   });
