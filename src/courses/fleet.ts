@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Poster } from '../platforms/platform.js';
 import { type CourseFileRef, CourseRuntime, InstructorLine } from './runtime.js';
+import type { CatalogCourse } from './catalog.js';
 import type { ServedCourse } from './scope.js';
 
 export interface FleetOptions {
@@ -23,6 +24,16 @@ export interface FleetOptions {
 interface Running {
   readonly runtime: CourseRuntime;
   readonly instructors: InstructorLine;
+}
+
+/** The courses of a folder as they come and go (see `CourseFleet.followFolder`). */
+export interface FollowedFolder {
+  /** Called after a course was added, removed or started again while running. */
+  onChange(listener: () => void): void;
+  /** Looks at the folder again (SIGHUP). */
+  rescan(): void;
+  /** Stops following the folder. */
+  close(): void;
 }
 
 /** How long a course that could not start posting waits before it is tried again. */
@@ -121,6 +132,77 @@ export class CourseFleet {
     const line = `${file.label}: the course could not start again where its changed targets say, so it runs on where it was: ${why}`;
     this.#options.logger.error({ course: old.runtime.id, file: file.label, err: error }, line);
     old.instructors.tell(line);
+  }
+
+  /**
+   * Runs the courses of a folder (`COURSES_DIR`) and follows it: every course file is read and its course added
+   * (resolves once the first ones are loaded); later, a file added starts its course, one removed stops it, a
+   * course whose `targets:` changed starts again where they now say (see `add`), and a broken or refused file is
+   * the catalog's one log line and never stops another course. The catalog is loaded only here.
+   */
+  async followFolder(dir: { readonly path: string; readonly label: string }): Promise<FollowedFolder> {
+    const { logger } = this.#options;
+    const { CourseCatalog } = await import('./catalog.js');
+    let changed: () => void = () => undefined;
+    const loading: Promise<unknown>[] = [];
+    let started = false;
+    const ownTargets = (loaded: LoadedCourse): CourseTargets => loaded.file.targets ?? {};
+    const add = (course: CatalogCourse) => {
+      const adding = this.add(course.id, { path: course.path, label: course.label }, ownTargets).then(
+        (runtime) => {
+          logger.info({ course: runtime.id, file: course.label, sessions: runtime.loaded.course.sessions.length }, 'course loaded');
+          if (started) changed();
+        },
+        // Read again by the course itself a moment after the catalog took it (a file changed in between, say).
+        (error: unknown) => logger.error({ course: course.id, file: course.label, err: error }, 'course not started; the other courses run on'),
+      );
+      if (!started) loading.push(adding);
+    };
+    // A course whose `targets:` changed starts again where they now say (its announcer, its channels, its
+    // registration); any other change the course follows itself.
+    const restart = (course: CatalogCourse) => {
+      logger.info({ course: course.id, file: course.label }, 'course targets changed; restarting the course');
+      // One that cannot start again runs on where it was; `add` has told its instructors why.
+      this.add(course.id, { path: course.path, label: course.label }, ownTargets).then(
+        () => changed(),
+        () => undefined,
+      );
+    };
+    const catalog: InstanceType<typeof CourseCatalog> = new CourseCatalog({
+      dir: dir.path,
+      label: dir.label,
+      logger: logger.child({ subsystem: 'courses' }),
+      listener: {
+        added: add,
+        removed: (id) =>
+          void this.remove(id).then(
+            () => changed(),
+            (error: unknown) => logger.error({ course: id, err: error }, 'could not stop a course cleanly'),
+          ),
+        changed: (id) => {
+          const course = catalog.course(id);
+          if (!course) return;
+          const running = this.#running.get(id)?.runtime;
+          // A course the catalog took but that could not start (its file changed as it was read): try again.
+          if (!running) return add(course);
+          if (JSON.stringify(ownTargets(course.live.loaded)) !== JSON.stringify(running.targets)) restart(course);
+        },
+        // A refused file is the catalog's one log line; its own course (if any) goes on, and reports its own file.
+      },
+    });
+    catalog.load();
+    await Promise.all(loading);
+    started = true;
+    logger.info({ dir: dir.label, courses: this.runtimes.map((runtime) => runtime.id) }, 'courses loaded');
+    const stopWatching = catalog.watch();
+    return {
+      onChange: (listener) => (changed = listener),
+      rescan: () => void catalog.rescan('SIGHUP'),
+      close: () => {
+        stopWatching();
+        catalog.close();
+      },
+    };
   }
 
   /** Stops the course under `key` (its announcer, reminders, events, file watch); nothing when there is none. */
