@@ -74,15 +74,16 @@ export class CourseFleet {
   }
 
   /**
-   * Reads a course's file and runs the course under `key` (its id): posting at once when the platforms are
-   * up, else once they are. Throws `CourseFileError` for a file that cannot be read (nothing is kept then).
+   * Reads a course's file (unless given as `loaded`, read and checked already) and runs the course under `key`
+   * (its id): posting at once when the platforms are up, else once they are. Throws `CourseFileError` for a file
+   * that cannot be read (nothing is kept then).
    *
    * When a course already runs under `key` (its `targets:` changed), the new one is loaded first and, with the
    * platforms up, started; only then is it swapped in and the old one stopped, so the course is served all along.
    * When the new one cannot load or start, the old one runs on, its instructors are told in one line, and the
    * error is thrown. While both run for that moment, the store's claims keep every post to once.
    */
-  add(key: string, file: CourseFileRef, targets: (loaded: LoadedCourse) => CourseTargets): Promise<CourseRuntime> {
+  add(key: string, file: CourseFileRef, targets: (loaded: LoadedCourse) => CourseTargets, loaded?: LoadedCourse): Promise<CourseRuntime> {
     return this.#queue(key, async () => {
       if (this.#stopped) throw new Error('the bot is stopping');
       const old = this.#running.get(key);
@@ -98,6 +99,7 @@ export class CourseFleet {
           logger: courseLogger,
           instructors,
           targets,
+          ...(loaded && { loaded }),
           ...(clock && { clock }),
           ...(metrics && { metrics }),
         });
@@ -148,12 +150,12 @@ export class CourseFleet {
     let started = false;
     const ownTargets = (loaded: LoadedCourse): CourseTargets => loaded.file.targets ?? {};
     const add = (course: CatalogCourse) => {
-      const adding = this.add(course.id, { path: course.path, label: course.label }, ownTargets).then(
+      // The course as the catalog read and checked it: its file is not read a second time.
+      const adding = this.add(course.id, { path: course.path, label: course.label }, ownTargets, course.live.loaded).then(
         (runtime) => {
           logger.info({ course: runtime.id, file: course.label, sessions: runtime.loaded.course.sessions.length }, 'course loaded');
           if (started) changed();
         },
-        // Read again by the course itself a moment after the catalog took it (a file changed in between, say).
         (error: unknown) => logger.error({ course: course.id, file: course.label, err: error }, 'course not started; the other courses run on'),
       );
       if (!started) loading.push(adding);
@@ -163,7 +165,7 @@ export class CourseFleet {
     const restart = (course: CatalogCourse) => {
       logger.info({ course: course.id, file: course.label }, 'course targets changed; restarting the course');
       // One that cannot start again runs on where it was; `add` has told its instructors why.
-      this.add(course.id, { path: course.path, label: course.label }, ownTargets).then(
+      this.add(course.id, { path: course.path, label: course.label }, ownTargets, course.live.loaded).then(
         () => changed(),
         () => undefined,
       );
@@ -185,7 +187,10 @@ export class CourseFleet {
           const running = this.#running.get(id)?.runtime;
           // A course the catalog took but that could not start (its file changed as it was read): try again.
           if (!running) return add(course);
-          if (JSON.stringify(ownTargets(course.live.loaded)) !== JSON.stringify(running.targets)) restart(course);
+          if (JSON.stringify(ownTargets(course.live.loaded)) !== JSON.stringify(running.targets)) return restart(course);
+          // The course follows its file itself; one changed between the catalog's read and the course's watch
+          // starting is read again here.
+          if (JSON.stringify(course.live.file) !== JSON.stringify(running.effective.live.file)) running.reload('file changed');
         },
         // A refused file is the catalog's one log line; its own course (if any) goes on, and reports its own file.
       },

@@ -63,6 +63,11 @@ export interface CourseRuntimeOptions {
    * `singleCourseTargets`; a `COURSES_DIR` course: its own `targets:`).
    */
   readonly targets: (loaded: LoadedCourse) => CourseTargets;
+  /**
+   * The course as already read and checked (a `COURSES_DIR` course, by the catalog): not read a second time.
+   * Without it the file is read here (and a plan URL fetched before the course starts).
+   */
+  readonly loaded?: LoadedCourse;
 }
 
 /** A stop of something running, awaited in turn. */
@@ -90,8 +95,9 @@ export class CourseRuntime {
   readonly #running: Stop[] = [];
 
   /**
-   * Reads the course file (and its plan: a URL is fetched, or read from the copy the store keeps) and starts
-   * following it; throws `CourseFileError` for a broken file, before anything is created.
+   * Reads the course file (and its plan: a URL is fetched, or read from the copy the store keeps), unless it was
+   * read already (`loaded`), and starts following it; throws `CourseFileError` for a broken file, before anything
+   * is created.
    */
   static async load(options: CourseRuntimeOptions): Promise<CourseRuntime> {
     const { config, instructors } = options;
@@ -102,7 +108,7 @@ export class CourseRuntime {
       ...(config.plan.sourceToken !== undefined && { token: config.plan.sourceToken }),
       tell: (text) => instructors.tell(text),
     });
-    const loaded = await plans.load(options.file.path, options.file.label);
+    const loaded = options.loaded ?? (await plans.load(options.file.path, options.file.label));
     return new CourseRuntime(options, plans, loaded);
   }
 
