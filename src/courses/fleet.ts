@@ -1,3 +1,4 @@
+import { basename, join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import type { Course } from '../core/course/model.js';
 import type { CourseTargets } from '../core/course/schema.js';
@@ -143,13 +144,24 @@ export class CourseFleet {
    * the catalog's one log line and never stops another course. The catalog is loaded only here.
    */
   async followFolder(dir: { readonly path: string; readonly label: string }): Promise<FollowedFolder> {
-    const { logger } = this.#options;
-    const { CourseCatalog } = await import('./catalog.js');
+    const { logger, config } = this.#options;
+    const [{ CourseCatalog }, { PlanCopies }] = await Promise.all([import('./catalog.js'), import('./plan-copies.js')]);
     let changed: () => void = () => undefined;
     const loading: Promise<unknown>[] = [];
     let started = false;
     const ownTargets = (loaded: LoadedCourse): CourseTargets => loaded.file.targets ?? {};
+    // Plan URLs: a course starts on the copy the store keeps; one never fetched waits for it, the others do not.
+    const plans = new PlanCopies({
+      store: this.#options.store,
+      logger: logger.child({ subsystem: 'plan' }),
+      ...(config.plan.sourceToken !== undefined && { token: config.plan.sourceToken }),
+      fetched: (paths) => {
+        for (const path of paths) void catalog.retry(basename(path));
+      },
+    });
     const add = (course: CatalogCourse) => {
+      const plan = course.live.loaded.plan;
+      if (plan?.kind === 'url') plans.keep(course.id, plan.source);
       // The course as the catalog read and checked it: its file is not read a second time.
       const adding = this.add(course.id, { path: course.path, label: course.label }, ownTargets, course.live.loaded).then(
         (runtime) => {
@@ -164,6 +176,8 @@ export class CourseFleet {
     // registration); any other change the course follows itself.
     const restart = (course: CatalogCourse) => {
       logger.info({ course: course.id, file: course.label }, 'course targets changed; restarting the course');
+      const plan = course.live.loaded.plan;
+      if (plan?.kind === 'url') plans.keep(course.id, plan.source);
       // One that cannot start again runs on where it was; `add` has told its instructors why.
       this.add(course.id, { path: course.path, label: course.label }, ownTargets, course.live.loaded).then(
         () => changed(),
@@ -174,7 +188,9 @@ export class CourseFleet {
       dir: dir.path,
       label: dir.label,
       logger: logger.child({ subsystem: 'courses' }),
+      readFor: (path) => ({ read: { plan: plans.readerFor(path) }, planTexts: () => plans.texts() }),
       listener: {
+        refused: (label, error) => plans.refused(join(dir.path, basename(label)), error),
         added: add,
         removed: (id) =>
           void this.remove(id).then(
@@ -192,7 +208,8 @@ export class CourseFleet {
           // starting is read again here.
           if (JSON.stringify(course.live.file) !== JSON.stringify(running.effective.live.file)) running.reload('file changed');
         },
-        // A refused file is the catalog's one log line; its own course (if any) goes on, and reports its own file.
+        // A refused file is the catalog's one log line (above: its plan URL is fetched when that is why); its own
+        // course (if any) goes on, and reports its own file.
       },
     });
     catalog.load();
@@ -205,6 +222,7 @@ export class CourseFleet {
       rescan: () => void catalog.rescan('SIGHUP'),
       close: () => {
         stopWatching();
+        plans.close();
         catalog.close();
       },
     };

@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import type { LiveCourse } from '../course-file/live-course.js';
 import { PLAN_FETCHED, PlanSource, type RefreshOutcome } from '../course-file/plan-source.js';
 import { watchPlanFile } from '../course-file/plan-watch.js';
-import type { LoadedCourse } from '../course-file/read.js';
+import { CourseFileError, type LoadedCourse } from '../course-file/read.js';
 import { Settle } from '../course-file/settle.js';
 import { type RunningEventSync, runEventSync } from '../events/run.js';
 import { EventSync } from '../events/sync.js';
@@ -93,6 +93,8 @@ export class CourseRuntime {
   readonly #watching: readonly Stop[];
   readonly #eventSyncs: RunningEventSync[] = [];
   readonly #running: Stop[] = [];
+  /** The plan URL is fetched once the course starts posting (it started from the copy kept in the store). */
+  readonly #fetchAtStart: boolean;
 
   /**
    * Reads the course file (and its plan: a URL is fetched, or read from the copy the store keeps), unless it was
@@ -108,12 +110,24 @@ export class CourseRuntime {
       ...(config.plan.sourceToken !== undefined && { token: config.plan.sourceToken }),
       tell: (text) => instructors.tell(text),
     });
-    const loaded = options.loaded ?? (await plans.load(options.file.path, options.file.label));
-    return new CourseRuntime(options, plans, loaded);
+    if (!options.loaded) return new CourseRuntime(options, plans, await plans.load(options.file.path, options.file.label), false);
+    // Read already: a plan URL starts from the copy it was read from (kept in the store), and is fetched once the
+    // course starts posting, without holding up the other courses.
+    const plan = options.loaded.plan;
+    if (plan?.kind === 'url') {
+      try {
+        plans.reader({ kind: 'url', source: plan.source, courseId: options.loaded.course.id });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        throw new CourseFileError(options.file.label, [{ file: options.file.label, path: 'plan.source', message }]);
+      }
+    }
+    return new CourseRuntime(options, plans, options.loaded, plan?.kind === 'url');
   }
 
-  private constructor(options: CourseRuntimeOptions, plans: PlanSource, loaded: LoadedCourse) {
+  private constructor(options: CourseRuntimeOptions, plans: PlanSource, loaded: LoadedCourse, fetchAtStart: boolean) {
     const { config, instructors, logger, file } = options;
+    this.#fetchAtStart = fetchAtStart;
     this.#options = options;
     this.#plans = plans;
     this.loaded = loaded;
@@ -223,6 +237,8 @@ export class CourseRuntime {
     instructors.connect(ports.flatMap((port) => (port.report ? [port.report] : [])));
     const planNotice = this.#plans.startNotice();
     if (planNotice !== undefined) instructors.tell(planNotice);
+    // A failure is told to the instructors (connected now) by the plan source, once a streak.
+    if (this.#fetchAtStart) void this.#plans.refresh('start').catch((error: unknown) => logger.error({ err: error }, 'plan refresh failed'));
     const messengers = ports.flatMap((port) => port.announce);
     if (messengers.length > 0) {
       const announcer = createAnnouncer({ config, logger, store, clock, course, messengers, ...(metrics && { metrics }) });
