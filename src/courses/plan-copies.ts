@@ -34,6 +34,8 @@ export class PlanCopies {
   readonly #texts = new Map<string, PlanText>();
   /** The course files waiting for a URL to be fetched, by URL. */
   readonly #waiting = new Map<string, Set<string>>();
+  /** The course id that reads each URL (the key of its copy in the store), once known. */
+  readonly #courses = new Map<string, string>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #closed = false;
 
@@ -52,8 +54,12 @@ export class PlanCopies {
     };
   }
 
-  /** The plan texts known, for a check in a worker thread. */
+  /**
+   * The plan texts known, for a check in a worker thread: for a running course, the copy the store keeps now (its
+   * course updates it as it follows the URL), so the catalog never reads a course with an older plan.
+   */
   texts(): PlanTexts {
+    for (const [url, courseId] of this.#courses) this.#kept(url, courseId);
     return Object.fromEntries(this.#texts);
   }
 
@@ -67,11 +73,13 @@ export class PlanCopies {
 
   /** Before a course whose plan is `url` starts: the copy it was read from is kept in the store under its id. */
   keep(courseId: string, url: string): void {
-    const text = this.#texts.get(url);
-    if (!text) return;
+    this.#courses.set(url, courseId);
     try {
       const store = this.#options.store();
-      if (readCachedPlan(store, courseId, url)?.text === text.text) return;
+      // The course's own copy (the one it was read from, or a newer one its course fetched since) stays.
+      if (readCachedPlan(store, courseId, url)) return;
+      const text = this.#texts.get(url);
+      if (!text) return;
       const copy: CachedPlan = { url, text: text.text, fetchedAt: (this.#options.now?.() ?? new Date()).toISOString() };
       store.setValue(planCacheKey(courseId), JSON.stringify(copy));
     } catch (error) {
@@ -87,6 +95,7 @@ export class PlanCopies {
   }
 
   #kept(url: string, courseId: string | undefined): PlanText | undefined {
+    if (courseId !== undefined) this.#courses.set(url, courseId);
     let copy: CachedPlan | undefined;
     try {
       copy = courseId === undefined ? undefined : readCachedPlan(this.#options.store(), courseId, url);

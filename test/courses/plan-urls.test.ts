@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -113,7 +113,8 @@ describe('plan URLs in COURSES_DIR: each course follows its own, and one failing
     courses.runtimes.find((runtime) => runtime.id === id)?.course().sessions.map((session) => session.topic) ?? [];
 
   it('each course starts on its own plan fetched from its URL; one URL failing leaves the other running, and is one log line', async () => {
-    const { fleet: running, lines } = await follow(courses({ a: '/a.md', b: '/b.md', gone: '/missing.md' }));
+    const folderPath = courses({ a: '/a.md', b: '/b.md', gone: '/missing.md' });
+    const { fleet: running, lines } = await follow(folderPath);
     // Never fetched before: each course starts once its plan is fetched, without waiting for the others.
     await vi.waitFor(() => expect(running.runtimes.map((runtime) => runtime.id)).toEqual(['a', 'b']), WAIT);
     expect(topics(running, 'a')).toEqual(['Introduction', 'Testing A']);
@@ -144,6 +145,13 @@ describe('plan URLs in COURSES_DIR: each course follows its own, and one failing
     expect(topics(running, 'a')).toEqual(['Introduction', 'Again A']);
     expect(topics(running, 'b')).toEqual(['Introduction', 'Testing B']);
     expect(platform.told.get(`C1${channel('a')}`)).toBeUndefined();
+    // a's targets change: the course starts again on the plan it follows now, not the one the folder first read.
+    const before = running.runtimes.find((runtime) => runtime.id === 'a');
+    const file = join(folderPath, 'a.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(`instructorChannel: C1${channel('a')}`, `instructorChannel: C2${channel('a')}`));
+    await vi.waitFor(() => expect(running.runtimes.find((runtime) => runtime.id === 'a')).not.toBe(before), WAIT);
+    expect(running.runtimes.find((runtime) => runtime.id === 'a')!.targets.slack?.instructorChannel).toBe(`C2${channel('a')}`);
+    expect(topics(running, 'a')).toEqual(['Introduction', 'Again A']);
   });
 
   it('a course with a kept copy starts on it at once, however long its URL takes, then follows the URL', async () => {
