@@ -3,7 +3,6 @@ import { type Clock, systemClock } from './core/clock.js';
 import type { Course } from './core/course/model.js';
 import type { StateStore } from './core/ports.js';
 import type { Config } from './config.js';
-import type { CatalogCourse } from './courses/catalog.js';
 import { CourseFleet } from './courses/fleet.js';
 import type { CourseRuntime } from './courses/runtime.js';
 import { courseScopes } from './courses/scope.js';
@@ -164,75 +163,17 @@ interface LoadedCourses {
 }
 
 /**
- * Loads the deployment's courses into `fleet`: every file of `COURSES_DIR` (watched: a file added starts its
- * course, one removed stops it; a broken file is one log line and never stops another course), or the one
- * course of `COURSE_FILE` / the bundled course, whose targets are its file's `targets:` or else the
- * environment's (a broken file throws `CourseFileError` before anything connects, as it always has).
+ * Loads the deployment's courses into `fleet`: every file of `COURSES_DIR` (followed by the fleet), or the one
+ * course of `COURSE_FILE` / the bundled course, whose targets are its file's `targets:` or else the environment's
+ * (a broken file throws `CourseFileError` before anything connects, as it always has).
  */
 async function loadCourses(input: { readonly config: Config; readonly logger: Logger; readonly fleet: CourseFleet }): Promise<LoadedCourses> {
   const { config, logger, fleet } = input;
-  if (!config.coursesDir) {
-    const file = { path: config.courseFile, label: config.courseFileLabel };
-    const course = await fleet.add('course', file, (loaded) => singleCourseTargets(loaded.file.targets, config));
-    logger.info({ file: config.courseFileLabel, bundled: config.courseFileIsBundled, sessions: course.loaded.course.sessions.length }, 'course loaded');
-    return { onChange: () => undefined, close: () => undefined };
-  }
-  const { CourseCatalog } = await import('./courses/catalog.js');
-  let changed: () => void = () => undefined;
-  const loading: Promise<unknown>[] = [];
-  let started = false;
-  const add = (course: CatalogCourse) => {
-    const adding = fleet
-      .add(course.id, { path: course.path, label: course.label }, (loaded) => loaded.file.targets ?? {})
-      .then(
-        (runtime) => {
-          logger.info({ course: runtime.id, file: course.label, sessions: runtime.loaded.course.sessions.length }, 'course loaded');
-          if (started) changed();
-        },
-        // Read again by the course itself a moment after the catalog took it (a file changed in between, say).
-        (error: unknown) => logger.error({ course: course.id, file: course.label, err: error }, 'course not started; the other courses run on'),
-      );
-    if (!started) loading.push(adding);
-  };
-  const catalog: InstanceType<typeof CourseCatalog> = new CourseCatalog({
-    dir: config.coursesDir.path,
-    label: config.coursesDir.label,
-    logger: logger.child({ subsystem: 'courses' }),
-    listener: {
-      added: add,
-      removed: (id) =>
-        void fleet.remove(id).then(
-          () => changed(),
-          (error: unknown) => logger.error({ course: id, err: error }, 'could not stop a course cleanly'),
-        ),
-      // A course whose `targets:` changed starts again where they now say (its announcer, its channels, its
-      // registration); any other change the course follows itself.
-      changed: (id) => {
-        const course = catalog.course(id);
-        if (!course) return;
-        const runtime = fleet.runtimes.find((candidate) => candidate.id === id);
-        // A course the catalog took but that could not start (its file changed as it was read): try again.
-        if (!runtime) return add(course);
-        if (JSON.stringify(course.live.loaded.file.targets ?? {}) === JSON.stringify(runtime.targets)) return;
-        logger.info({ course: id, file: course.label }, 'course targets changed; restarting the course');
-        add(course);
-      },
-      // A refused file is the catalog's one log line; its own course (if any) goes on, and reports its own file.
-    },
-  });
-  catalog.load();
-  await Promise.all(loading);
-  started = true;
-  logger.info({ dir: config.coursesDir.label, courses: fleet.runtimes.map((runtime) => runtime.id) }, 'courses loaded');
-  const stopWatching = catalog.watch();
-  return {
-    onChange: (listener) => (changed = listener),
-    rescan: () => void catalog.rescan('SIGHUP'),
-    close: () => {
-      stopWatching();
-      catalog.close();
-    },
-  };
+  if (config.coursesDir) return fleet.followFolder(config.coursesDir);
+  const file = { path: config.courseFile, label: config.courseFileLabel };
+  const course = await fleet.add('course', file, (loaded) => singleCourseTargets(loaded.file.targets, config));
+  logger.info({ file: config.courseFileLabel, bundled: config.courseFileIsBundled, sessions: course.loaded.course.sessions.length }, 'course loaded');
+  return { onChange: () => undefined, close: () => undefined };
 }
 
 /**

@@ -172,6 +172,16 @@ export class CourseCatalog {
   }
 
   /**
+   * Reads a refused file again at the next scan (its plan URL was fetched since, say), even though the file
+   * itself did not change; `name` is the file's name in the folder. Never rejects.
+   */
+  retry(name: string): Promise<void> {
+    const entry = this.#entries.get(name);
+    if (entry?.kind === 'refused') this.#entries.set(name, { ...entry, fingerprint: '' });
+    return this.rescan('read again');
+  }
+
+  /**
    * Rescans when the folder changes: a watch on the folder (bursts debounced), and, for file systems and
    * swaps that send no event, a look every `pollMs`. Returns the stop.
    */

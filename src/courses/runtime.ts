@@ -4,10 +4,10 @@ import { type Clock, systemClock } from '../core/clock.js';
 import type { Course } from '../core/course/model.js';
 import type { StateStore } from '../core/ports.js';
 import type { Config } from '../config.js';
-import { LiveCourse } from '../course-file/live-course.js';
+import type { LiveCourse } from '../course-file/live-course.js';
 import { PLAN_FETCHED, PlanSource, type RefreshOutcome } from '../course-file/plan-source.js';
 import { watchPlanFile } from '../course-file/plan-watch.js';
-import type { LoadedCourse } from '../course-file/read.js';
+import { CourseFileError, type LoadedCourse } from '../course-file/read.js';
 import { Settle } from '../course-file/settle.js';
 import { type RunningEventSync, runEventSync } from '../events/run.js';
 import { EventSync } from '../events/sync.js';
@@ -22,6 +22,7 @@ import { NO_ANNOUNCEMENTS, type SchedulePublisher } from '../schedule/publisher.
 import { storeName } from '../store/database-url.js';
 import { ReminderBook } from '../store/reminders.js';
 import { createAnnouncer, instanceName } from './announcing.js';
+import { PinnedCourse } from './pinned-course.js';
 
 /** Where one course's instructors are told things: dropped until the platforms are up, then every report line. */
 export class InstructorLine {
@@ -63,6 +64,11 @@ export interface CourseRuntimeOptions {
    * `singleCourseTargets`; a `COURSES_DIR` course: its own `targets:`).
    */
   readonly targets: (loaded: LoadedCourse) => CourseTargets;
+  /**
+   * The course as already read and checked (a `COURSES_DIR` course, by the catalog): not read a second time.
+   * Without it the file is read here (and a plan URL fetched before the course starts).
+   */
+  readonly loaded?: LoadedCourse;
 }
 
 /** A stop of something running, awaited in turn. */
@@ -88,10 +94,13 @@ export class CourseRuntime {
   readonly #watching: readonly Stop[];
   readonly #eventSyncs: RunningEventSync[] = [];
   readonly #running: Stop[] = [];
+  /** The plan URL is fetched once the course starts posting (it started from the copy kept in the store). */
+  readonly #fetchAtStart: boolean;
 
   /**
-   * Reads the course file (and its plan: a URL is fetched, or read from the copy the store keeps) and starts
-   * following it; throws `CourseFileError` for a broken file, before anything is created.
+   * Reads the course file (and its plan: a URL is fetched, or read from the copy the store keeps), unless it was
+   * read already (`loaded`), and starts following it; throws `CourseFileError` for a broken file, before anything
+   * is created.
    */
   static async load(options: CourseRuntimeOptions): Promise<CourseRuntime> {
     const { config, instructors } = options;
@@ -102,12 +111,24 @@ export class CourseRuntime {
       ...(config.plan.sourceToken !== undefined && { token: config.plan.sourceToken }),
       tell: (text) => instructors.tell(text),
     });
-    const loaded = await plans.load(options.file.path, options.file.label);
-    return new CourseRuntime(options, plans, loaded);
+    if (!options.loaded) return new CourseRuntime(options, plans, await plans.load(options.file.path, options.file.label), false);
+    // Read already: a plan URL starts from the copy it was read from (kept in the store), and is fetched once the
+    // course starts posting, without holding up the other courses.
+    const plan = options.loaded.plan;
+    if (plan?.kind === 'url') {
+      try {
+        plans.reader({ kind: 'url', source: plan.source, courseId: options.loaded.course.id });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        throw new CourseFileError(options.file.label, [{ file: options.file.label, path: 'plan.source', message }]);
+      }
+    }
+    return new CourseRuntime(options, plans, options.loaded, plan?.kind === 'url');
   }
 
-  private constructor(options: CourseRuntimeOptions, plans: PlanSource, loaded: LoadedCourse) {
+  private constructor(options: CourseRuntimeOptions, plans: PlanSource, loaded: LoadedCourse, fetchAtStart: boolean) {
     const { config, instructors, logger, file } = options;
+    this.#fetchAtStart = fetchAtStart;
     this.#options = options;
     this.#plans = plans;
     this.loaded = loaded;
@@ -118,7 +139,7 @@ export class CourseRuntime {
     // A change made by editing the file is announced once the file has been quiet (a half-saved file
     // is never announced); the notice compares with what students were last told.
     const fileNotices = new Settle(() => this.publisher.publishInBackground('course file changed'));
-    this.#live = new LiveCourse({
+    this.#live = new PinnedCourse({
       path: file.path,
       label: file.label,
       initial: loaded,
@@ -130,6 +151,12 @@ export class CourseRuntime {
         instructors.tell(`${what}; the last good schedule stays live.\n${error.message}`);
       },
       onRecovered: () => instructors.tell(`Course file accepted again: ${file.label} has no errors now, and the schedule follows it.`),
+      // A version naming another course id is not taken: said once, to this course's instructors and the log.
+      onIdChanged: (line) => {
+        fileNotices.postpone();
+        logger.error({ file: file.label }, line);
+        instructors.tell(line);
+      },
       // A plan fetched from its URL is a whole push, told at once; an edited file (or plan file) once it has been quiet.
       onChange: (reason) => {
         planWatch.retarget();
@@ -211,6 +238,8 @@ export class CourseRuntime {
     instructors.connect(ports.flatMap((port) => (port.report ? [port.report] : [])));
     const planNotice = this.#plans.startNotice();
     if (planNotice !== undefined) instructors.tell(planNotice);
+    // A failure is told to the instructors (connected now) by the plan source, once a streak.
+    if (this.#fetchAtStart) void this.#plans.refresh('start').catch((error: unknown) => logger.error({ err: error }, 'plan refresh failed'));
     const messengers = ports.flatMap((port) => port.announce);
     if (messengers.length > 0) {
       const announcer = createAnnouncer({ config, logger, store, clock, course, messengers, ...(metrics && { metrics }) });

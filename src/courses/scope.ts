@@ -1,4 +1,6 @@
 import type { CommandRequest, Scope, ScopeResolver } from '../core/commands/invoke.js';
+import { UserFacingError } from '../core/errors.js';
+import type { ScheduleAdmin } from '../core/ports.js';
 import type { CourseTargets } from '../core/course/schema.js';
 import { type RoutedCourse, isDiscordInstructor, isSlackInstructor, routeRequest } from '../core/routing.js';
 import type { CourseScope, CourseScopes, InstructorLookups } from '../platforms/platform.js';
@@ -11,10 +13,30 @@ export interface ServedCourse {
   readonly scope: CourseScope;
 }
 
+/**
+ * A course's instructor actions found when each one runs, by the course's id among the running courses: a command
+ * that began before its course started again (a `targets:` change) acts through the course that runs now, not the
+ * stopped one. A course no longer running refuses, changing nothing.
+ */
+export function liveAdmin(id: string, courses: () => readonly ServedCourse[]): ScheduleAdmin {
+  const admin = (): ScheduleAdmin => {
+    const served = courses().find((course) => course.id === id);
+    if (!served) throw new UserFacingError('unavailable', `The course "${id}" is no longer running here (its file was removed): nothing was done.`);
+    return served.scope.admin;
+  };
+  return {
+    change: async (change, actor) => admin().change(change, actor),
+    undo: async (actor) => admin().undo(actor),
+    history: () => admin().history(),
+    reload: async (actor) => admin().reload(actor),
+    announce: async (actor) => admin().announce(actor),
+  };
+}
+
 /** A course's scope for one request: the course as it is now, its actions, and whether the asker instructs it. */
-function scopeOf(served: ServedCourse, instructor: () => boolean | Promise<boolean>): Scope {
+function scopeOf(served: ServedCourse, courses: () => readonly ServedCourse[], instructor: () => boolean | Promise<boolean>): Scope {
   const { scope } = served;
-  return { course: scope.course(), admin: scope.admin, reminders: scope.reminders, instructor };
+  return { course: scope.course(), admin: liveAdmin(served.id, courses), reminders: scope.reminders, instructor };
 }
 
 /**
@@ -61,9 +83,9 @@ export function courseScopes(courses: () => readonly ServedCourse[]): CourseScop
         const served = live[index]!;
         const chosen = routed[index]!;
         const { asker, place } = request;
-        if (platform === 'terminal') return scopeOf(served, () => true);
+        if (platform === 'terminal') return scopeOf(served, courses, () => true);
         if (platform === 'discord') {
-          return scopeOf(served, () =>
+          return scopeOf(served, courses, () =>
             isDiscordInstructor(chosen, routed, {
               ...(place.guildId !== undefined && { guildId: place.guildId }),
               roleIds: asker.roleIds ?? [],
@@ -71,7 +93,7 @@ export function courseScopes(courses: () => readonly ServedCourse[]): CourseScop
             }),
           );
         }
-        return scopeOf(served, async () => {
+        return scopeOf(served, courses, async () => {
           const userId = asker.actor?.id;
           if (userId === undefined) return false;
           const group = chosen.targets.slack?.instructorUsergroup;

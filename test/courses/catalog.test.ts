@@ -243,7 +243,7 @@ describe('CourseCatalog readFor', () => {
   });
 
   it.each([false, true])(
-    'without a reader (the running bot): a plan URL refuses its course with one line saying COURSE_FILE only, the others run (worker thread: %s)',
+    'without a plan reader: a plan URL refuses its course with one line saying COURSE_FILE only, the others run (worker thread: %s)',
     { timeout: 60_000 },
     async (offThread) => {
       write('a.yaml', courseYaml('a'));
