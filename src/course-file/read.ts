@@ -5,7 +5,7 @@ import { type Course, type CourseIssue, formatPath, printable, quoted } from '..
 import type { CourseFile } from '../core/course/schema.js';
 import { FileRefusal, readRegularFile, tooLargeMessage } from '../regular-file.js';
 import { type GuardIssue, YAML_LIMITS, checkAliases, checkKeys, keyName, parseTokens, rangeStart, toPlainData, tooDeep } from './yaml-guard.js';
-import { type PlanInfo, type PlanReader, expandPlan, readPlanFile } from './plan.js';
+import { type PlanInfo, PlanImporterMissing, type PlanReader, expandPlan, readPlanFile } from './plan.js';
 
 /**
  * What a course file may be, beyond its format (see also `COURSE_LIMITS` and `YAML_LIMITS`): a larger
@@ -115,7 +115,8 @@ export function parseCourseText(text: string, file: string, options: ReadOptions
   try {
     return parseChecked(text, file, options);
   } catch (error) {
-    if (error instanceof CourseFileError) throw error;
+    // The caller loads the Markdown importer and reads again (see `withPlanImporter`).
+    if (error instanceof CourseFileError || error instanceof PlanImporterMissing) throw error;
     throw unexpected(file, error);
   }
 }

@@ -1,3 +1,4 @@
+import { withPlainEnv } from '../config.js';
 import { type CST, type Document, Lexer, type Node, type Pair, Parser, isAlias, isCollection, isMap, isPair, isScalar, isSeq } from 'yaml';
 
 /**
@@ -66,27 +67,6 @@ export function parseTokens(source: string, onNewLine?: (offset: number) => void
     for (const token of parser.end()) tokens.push(token);
     return { tokens };
   });
-}
-
-/**
- * Runs `work` (synchronous) with `process.env` a plain copy of itself, put back after. The YAML parser reads
- * `process.env.LOG_TOKENS` for every token, and the real `process.env` asks the operating system each time:
- * a fifth of the parse of a large file. Nothing else runs meanwhile, and the copy holds the same values.
- */
-function withPlainEnv<T>(work: () => T): T {
-  const env = process.env;
-  let swapped = false;
-  try {
-    process.env = { ...env };
-    swapped = true;
-  } catch {
-    // A process whose env cannot be replaced parses at the usual speed.
-  }
-  try {
-    return work();
-  } finally {
-    if (swapped) process.env = env;
-  }
 }
 
 const DEPTH_MESSAGE =
