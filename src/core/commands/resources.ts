@@ -46,10 +46,14 @@ function spellings(parts: readonly string[]): string[] {
   return parts.length > 1 && initials.length > 1 ? [whole, initials] : [whole];
 }
 
-/** The words of each session's topic (by place in `course.sessions`), and every framework name the sessions use. */
+/**
+ * Each session's topic (by place in `course.sessions`) in lowercase, its words (made when a query first needs
+ * them), and every framework name the sessions use.
+ */
 interface SessionWords {
   readonly sessions: readonly Session[];
-  readonly topics: readonly (Words | undefined)[];
+  readonly lowered: readonly (string | undefined)[];
+  readonly topics: (Words | undefined)[];
   readonly frameworks: ReadonlySet<string>;
 }
 
@@ -58,20 +62,20 @@ const sessionWordsByCourse = new WeakMap<Course, SessionWords>();
 /**
  * Worked out once per course, in one plain pass: the first `/resources <topic>` after a load reads every
  * session's topic, and a long course has thousands. A topic is matched by its words only (no spellings: those
- * are for names), so only what that needs is made.
+ * are for names), so only what that needs is made, and only for the topics whose text holds the query's words.
  */
 function sessionWords(course: Course): SessionWords {
   let found = sessionWordsByCourse.get(course);
   if (!found) {
     const sessions = course.sessions;
-    const topics: (Words | undefined)[] = new Array<Words | undefined>(sessions.length);
+    const lowered: (string | undefined)[] = new Array<string | undefined>(sessions.length);
     const frameworks = new Set<string>();
     for (let index = 0; index < sessions.length; index += 1) {
       const session = sessions[index]!;
-      topics[index] = session.topic === undefined ? undefined : topicWords(session.topic);
+      lowered[index] = session.topic?.toLowerCase();
       for (const framework of session.frameworks) frameworks.add(framework);
     }
-    sessionWordsByCourse.set(course, (found = { sessions, topics, frameworks }));
+    sessionWordsByCourse.set(course, (found = { sessions, lowered, topics: new Array<Words | undefined>(sessions.length), frameworks }));
   }
   return found;
 }
@@ -174,10 +178,13 @@ function rankResources(
     else if (resource.tags.some((tag) => matches(known(tag), parts))) raise(resource, 3);
     else if (matches(known(resource.title), parts)) raise(resource, 2);
   }
-  const { sessions, topics, frameworks } = sessionWords(course);
+  const { sessions, lowered, topics, frameworks } = sessionWords(course);
   for (let index = 0; index < sessions.length; index += 1) {
-    const topicWords = topics[index];
-    if (topicWords && matches(topicWords, parts)) for (const resource of sessionResources(course, sessions[index]!)) raise(resource, 1);
+    const text = lowered[index];
+    // Every word of the query is in a matching topic's text: only topics that hold them all are read into words.
+    if (text === undefined || !parts.every((part) => text.includes(part))) continue;
+    const words = (topics[index] ??= topicWords(sessions[index]!.topic!));
+    if (matches(words, parts)) for (const resource of sessionResources(course, sessions[index]!)) raise(resource, 1);
   }
   // A framework's own resources are found by their tags; the resources of the sessions that use it
   // (its siblings' docs too) only when nothing names it. Each framework name is matched once, not once a session.
