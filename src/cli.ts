@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Command as Program, CommanderError } from 'commander';
 import { isUserFacingError } from './core/errors.js';
 import { ConfigError, PACKAGE_ROOT } from './config.js';
-import { ImportError } from './course-file/import-markdown.js';
+import { ImportError } from './course-file/plan/import-error.js';
 import { CourseFileError } from './course-file/read.js';
 import { registerAnnounce } from './cli/announce.js';
 import { registerAsk } from './cli/ask.js';
@@ -52,6 +52,9 @@ const SUBCOMMANDS = [
   registerMigrate,
 ] as const;
 
+/** Commands that load the Markdown importer only for a course file with `plan:` (see `withPlanImporter`). */
+const READS_PLANS_ITSELF = new Set(['validate', 'export', 'calendar', 'import']);
+
 function program(io: CliIo, setStatus: (code: number) => void): Program {
   const cli = new Program('course-bot')
     .description('A course assistant for Discord and Slack: schedule, announcements, resources.')
@@ -64,6 +67,11 @@ function program(io: CliIo, setStatus: (code: number) => void): Program {
     .exitOverride();
   const ctx = cliContext(io, setStatus);
   for (const register of SUBCOMMANDS) register(cli, ctx);
+  // The Markdown importer (a third of the modules) for the commands that may read a course file's plan; these
+  // load it themselves only when a file has one.
+  cli.hook('preAction', async (_cli, action) => {
+    if (!READS_PLANS_ITSELF.has(action.name())) await (await import('./course-file/plan.js')).loadPlanImporter();
+  });
   return cli;
 }
 

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { pino, type Logger } from 'pino';
+import type { Logger, pino as Pino } from 'pino';
 import type { PrettyStream, PrettyOptions } from 'pino-pretty';
 import type { LogLevel } from './config.js';
 
@@ -51,7 +51,7 @@ export function redact(value: unknown, seen = new WeakSet<object>()): unknown {
   if (seen.has(value)) return '[circular]';
   seen.add(value);
   if (value instanceof Error) {
-    const { type: _type, ...rest } = pino.stdSerializers.err(value) as unknown as Record<string, unknown>;
+    const { type: _type, ...rest } = pinoModule().stdSerializers.err(value) as unknown as Record<string, unknown>;
     return redact({ type: value.name, ...rest }, seen);
   }
   if (Array.isArray(value)) return value.map((item) => redact(item, seen));
@@ -78,10 +78,38 @@ export function chatLogLevel(level: LogLevel, options: { readonly interactive: b
   return options.interactive && !options.levelSet ? 'warn' : level;
 }
 
+/**
+ * pino, loaded when a logger is made or an error is logged: a command that logs nothing (`validate`) does
+ * not load it. pino is CommonJS, so it loads synchronously.
+ */
+function pinoModule(): typeof Pino {
+  return (createRequire(import.meta.url)('pino') as { pino: typeof Pino }).pino;
+}
+
 /** pino-pretty, loaded only for a terminal: a server logging JSON never pays for it. */
 function prettyStream(options: PrettyOptions): PrettyStream {
   const pretty = createRequire(import.meta.url)('pino-pretty') as (options: PrettyOptions) => PrettyStream;
   return pretty(options);
+}
+
+/**
+ * A logger that writes nothing, made without loading pino: for a command that reads a course file with the
+ * bot's own parts (which log) but shows only its result (`validate`). Every method is a no-op; `child` is itself.
+ */
+export function silentLogger(): Logger {
+  const noop = () => undefined;
+  const logger: Record<string, unknown> = {
+    level: 'silent',
+    levels: { values: {}, labels: {} },
+    isLevelEnabled: () => false,
+    bindings: () => ({}),
+    setBindings: noop,
+    flush: noop,
+    on: () => logger,
+  };
+  for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) logger[level] = noop;
+  logger.child = () => logger;
+  return logger as unknown as Logger;
 }
 
 /** The one logger: structured pino lines on stderr with secrets redacted wherever they appear. */
@@ -89,7 +117,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? process.stderr;
   const tty = Boolean((destination as { isTTY?: boolean }).isTTY);
   const stream = options.pretty ?? tty ? prettyStream({ destination, sync: true, colorize: tty, ignore: 'pid,hostname' }) : destination;
-  return pino(
+  return pinoModule()(
     {
       level: options.level,
       base: undefined,

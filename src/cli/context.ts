@@ -149,10 +149,10 @@ export function cliContext(io: CliIo, setStatus: (code: number) => void): CliCon
   };
 
   const course = async (file: string | undefined): Promise<LoadedCourse> => {
-    const { loadFetchingPlan } = await import('./plan-reading.js');
+    const [{ loadFetchingPlan }, { withPlanImporter }] = await Promise.all([import('./plan-reading.js'), import('../course-file/plan.js')]);
     if (!file) {
       const settings = config();
-      return loadFetchingPlan(settings.courseFile, settings.courseFileLabel, settings.plan.sourceToken);
+      return withPlanImporter(() => loadFetchingPlan(settings.courseFile, settings.courseFileLabel, settings.plan.sourceToken));
     }
     let token: string | undefined;
     try {
@@ -161,7 +161,7 @@ export function cliContext(io: CliIo, setStatus: (code: number) => void): CliCon
       // A file named on the command line is checked without the bot's configuration.
       if (!(error instanceof ConfigError)) throw error;
     }
-    return loadFetchingPlan(resolve(cwd, file), label(resolve(cwd, file), cwd), token);
+    return withPlanImporter(() => loadFetchingPlan(resolve(cwd, file), label(resolve(cwd, file), cwd), token));
   };
 
   /** The course file `--course` names: an id of `COURSES_DIR` (a file name still works there), else a file. */
@@ -198,15 +198,16 @@ export function cliContext(io: CliIo, setStatus: (code: number) => void): CliCon
 
   const effective = async (options: SourceOptions, skippedAs: string): Promise<Effective> => {
     const { path, courseLabel, stateDb } = await sources(options);
-    const [{ cachedPlanReader }, { loadCourseFile }, { effectiveCourse }, store] = await Promise.all([
+    const [{ cachedPlanReader }, { loadCourseFile }, { withPlanImporter }, { effectiveCourse }, store] = await Promise.all([
       import('./plan-reading.js'),
       import('../course-file/read.js'),
+      import('../course-file/plan.js'),
       import('../schedule/effective-course.js'),
       readingStore(stateDb),
     ]);
     try {
       // A plan URL is read from the copy the bot keeps in the state database.
-      const loaded = loadCourseFile(path, courseLabel, { plan: cachedPlanReader(store) });
+      const loaded = await withPlanImporter(() => loadCourseFile(path, courseLabel, { plan: cachedPlanReader(store) }));
       const applied = effectiveCourse(loaded, store);
       for (const { id, reason } of applied.skipped) await warn(`Change #${id} ${skippedAs}: ${reason}`);
       return { loaded, courseLabel, ...applied };

@@ -1,5 +1,5 @@
 import type { StateStore } from '../core/ports.js';
-import { createLogger } from '../log.js';
+import { silentLogger } from '../log.js';
 import { PlanSource, readCachedPlan, shownUrl } from '../course-file/plan-source.js';
 import type { PlanReader, PlanRequest } from '../course-file/plan.js';
 import { PlanUnavailable, readPlanFile } from '../course-file/plan.js';
@@ -21,7 +21,7 @@ export async function loadFetchingPlan(path: string, label: string, token?: stri
   const values = new Map<string, string>();
   const plans = new PlanSource({
     store: { getValue: (key) => values.get(key), setValue: (key, value) => void values.set(key, value) },
-    logger: createLogger({ level: 'silent', pretty: false }),
+    logger: silentLogger(),
     ...(token !== undefined && { token }),
   });
   return plans.load(path, label);

@@ -10,10 +10,11 @@ import { type CliContext, EXIT_INVALID, UsageError } from './context.js';
  */
 async function validateFolder(settings: Config, ctx: CliContext): Promise<string[]> {
   const dir = settings.coursesDir!;
-  const [{ courseFileNames }, { loadFetchingPlan }, { CourseFileError, formatIssue }, { courseSummary }, { printable }] =
+  const [{ courseFileNames }, { loadFetchingPlan }, { withPlanImporter }, { CourseFileError, formatIssue }, { courseSummary }, { printable }] =
     await Promise.all([
       import('./courses-dir.js'),
       import('./plan-reading.js'),
+      import('../course-file/plan.js'),
       import('../course-file/read.js'),
       import('../course-file/summary.js'),
       import('../core/course/model.js'),
@@ -25,7 +26,7 @@ async function validateFolder(settings: Config, ctx: CliContext): Promise<string
   for (const name of names) {
     const label = `${dir.label.replace(/\/$/, '')}/${name}`;
     try {
-      const loaded = await loadFetchingPlan(join(dir.path, name), label, settings.plan.sourceToken);
+      const loaded = await withPlanImporter(() => loadFetchingPlan(join(dir.path, name), label, settings.plan.sourceToken));
       const taken = ids.get(loaded.course.id);
       if (taken !== undefined) {
         refused.push(label);
@@ -68,8 +69,8 @@ export function registerValidate(cli: Program, ctx: CliContext): void {
         }
         if (options.course !== undefined) {
           const { path, courseLabel } = await ctx.sources({ course: options.course });
-          const { loadFetchingPlan } = await import('./plan-reading.js');
-          const loaded = await loadFetchingPlan(path, courseLabel, settings.plan.sourceToken);
+          const [{ loadFetchingPlan }, { withPlanImporter }] = await Promise.all([import('./plan-reading.js'), import('../course-file/plan.js')]);
+          const loaded = await withPlanImporter(() => loadFetchingPlan(path, courseLabel, settings.plan.sourceToken));
           await ctx.print(`${printable(loaded.path)}: valid. ${courseSummary(loaded)}`);
           return;
         }

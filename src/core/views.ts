@@ -60,11 +60,30 @@ export function resourceIndex(course: Course): ResourceIndex {
 }
 
 function findSessionResources(course: Course, session: Session): Resource[] {
-  const { byId, byTag, order } = resourceIndex(course);
+  const { byId } = resourceIndex(course);
   const named = session.resources.map((id) => byId.get(id)!);
-  const matched = [...new Set(session.frameworks.flatMap((framework) => byTag.get(normalize(framework)) ?? []))];
-  matched.sort((a, b) => order.get(a)! - order.get(b)!);
-  return [...new Set([...named, ...matched])];
+  const matched = frameworkResources(course, session.frameworks);
+  return named.length === 0 ? [...matched] : [...new Set([...named, ...matched])];
+}
+
+const resourcesByFrameworks = new WeakMap<Course, Map<string, readonly Resource[]>>();
+
+/**
+ * The resources whose tags match one of these frameworks, in file order, worked out once per list of frameworks
+ * (a long course has thousands of sessions but few different lists).
+ */
+function frameworkResources(course: Course, frameworks: readonly string[]): readonly Resource[] {
+  let known = resourcesByFrameworks.get(course);
+  if (!known) resourcesByFrameworks.set(course, (known = new Map<string, readonly Resource[]>()));
+  const key = JSON.stringify(frameworks);
+  let matched = known.get(key);
+  if (!matched) {
+    const { byTag, order } = resourceIndex(course);
+    const found = [...new Set(frameworks.flatMap((framework) => byTag.get(normalize(framework)) ?? []))];
+    found.sort((a, b) => order.get(a)! - order.get(b)!);
+    known.set(key, (matched = found));
+  }
+  return matched;
 }
 
 export function resourceLink(resource: Resource): Link {

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { type PlanTexts, planTextsReader } from './plan.js';
+import { type PlanTexts, planTextsReader, withPlanImporter } from './plan.js';
 import { CourseFileError, loadCourseFile, unexpected } from './read.js';
 
 /**
@@ -8,7 +8,8 @@ import { CourseFileError, loadCourseFile, unexpected } from './read.js';
  */
 const { path, label, planTexts } = workerData as { readonly path: string; readonly label: string; readonly planTexts: PlanTexts };
 try {
-  parentPort!.postMessage({ ok: true, loaded: loadCourseFile(path, label, { plan: planTextsReader(planTexts) }) });
+  const loaded = await withPlanImporter(() => loadCourseFile(path, label, { plan: planTextsReader(planTexts) }));
+  parentPort!.postMessage({ ok: true, loaded });
 } catch (error) {
   const refusal = error instanceof CourseFileError ? error : unexpected(label, error);
   const cause = error instanceof CourseFileError ? undefined : error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -4,7 +4,8 @@ import { isIsoDate, isZone } from '../core/course/dates.js';
 import type { CourseIssue } from '../core/course/model.js';
 import { type CourseFileInput, PLAN_REFRESH_LIMITS, type PlanEntry, parseDuration, planSchema, planSourceKind } from '../core/course/schema.js';
 import { FileRefusal, readRegularFile } from '../regular-file.js';
-import { ImportError, importPlan } from './plan/import-plan.js';
+import { ImportError } from './plan/import-error.js';
+import type { importPlan as ImportPlan } from './plan/import-plan.js';
 import type { LocatedIssue } from './read.js';
 
 /** A plan is Markdown text: a larger one is refused (a file) or cut off (a URL). */
@@ -117,13 +118,58 @@ export interface PlanImportOptions {
   readonly baseUrl?: string;
 }
 
+/** The Markdown importer (`./plan/import-plan.js`): what `planToWeeks` calls. */
+export interface PlanImporter {
+  readonly importPlan: typeof ImportPlan;
+}
+
+let importer: PlanImporter | undefined;
+
+/**
+ * The Markdown importer is loaded only where a plan may be read: it is a third of the modules a command
+ * loads (mdast, micromark), and a course file without `plan:` never needs it. The running bot gives it
+ * here when it loads (see `live-course.ts`); a command line that reads a course loads it when a file asks
+ * for it (`withPlanImporter`).
+ */
+export function usePlanImporter(given: PlanImporter): void {
+  importer = given;
+}
+
+/** Loads the Markdown importer, once. */
+export async function loadPlanImporter(): Promise<void> {
+  importer ??= await import('./plan/import-plan.js');
+}
+
+/** A course file has `plan:`, and the Markdown importer has not been loaded: see `withPlanImporter`. */
+export class PlanImporterMissing extends Error {
+  override readonly name = 'PlanImporterMissing';
+  constructor() {
+    super('the Markdown importer is not loaded: read the course file through withPlanImporter');
+  }
+}
+
+/**
+ * `read()` (which reads a course file), done again with the Markdown importer loaded when the file turned
+ * out to have `plan:` and the importer was not loaded yet. The first try has no effect but the check.
+ */
+export async function withPlanImporter<T>(read: () => T | Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof PlanImporterMissing)) throw error;
+    await loadPlanImporter();
+    return read();
+  }
+}
+
 /**
  * The one place the course file meets the Markdown importer: the plan's text → a course file with weeks.
  * Throws `PlanImportError`.
  */
 export function planToWeeks(markdown: string, options: PlanImportOptions): PlanImport {
+  if (!importer) throw new PlanImporterMissing();
   try {
-    const result = importPlan(markdown, options);
+    const result = importer.importPlan(markdown, options);
     return {
       course: result.course,
       warnings: result.warnings.map((warning) => ({ line: warning.line, message: forCourseFile(warning.row ? `${warning.row}: ${warning.message}` : warning.message) })),

@@ -1,11 +1,11 @@
 import { isUtf8 } from 'node:buffer';
-import { Composer, type Document, LineCounter, type Node, Parser, type YAMLError, type YAMLMap, isMap, isScalar, isSeq } from 'yaml';
+import { Composer, type Document, LineCounter, type Node, type YAMLError, type YAMLMap, isMap, isScalar, isSeq } from 'yaml';
 import { type ParseResult, parseCourse } from '../core/course/parse.js';
 import { type Course, type CourseIssue, formatPath, printable, quoted } from '../core/course/model.js';
 import type { CourseFile } from '../core/course/schema.js';
 import { FileRefusal, readRegularFile, tooLargeMessage } from '../regular-file.js';
-import { type GuardIssue, YAML_LIMITS, checkAliases, checkKeys, keyName, rangeStart, toPlainData, tooDeep, tooManyTokens } from './yaml-guard.js';
-import { type PlanInfo, type PlanReader, expandPlan, readPlanFile } from './plan.js';
+import { type GuardIssue, YAML_LIMITS, checkAliases, checkKeys, keyName, parseTokens, rangeStart, toPlainData, tooDeep } from './yaml-guard.js';
+import { type PlanInfo, PlanImporterMissing, type PlanReader, expandPlan, readPlanFile } from './plan.js';
 
 /**
  * What a course file may be, beyond its format (see also `COURSE_LIMITS` and `YAML_LIMITS`): a larger
@@ -115,7 +115,8 @@ export function parseCourseText(text: string, file: string, options: ReadOptions
   try {
     return parseChecked(text, file, options);
   } catch (error) {
-    if (error instanceof CourseFileError) throw error;
+    // The caller loads the Markdown importer and reads again (see `withPlanImporter`).
+    if (error instanceof CourseFileError || error instanceof PlanImporterMissing) throw error;
     throw unexpected(file, error);
   }
 }
@@ -261,16 +262,15 @@ function parseChecked(text: string, file: string, options: ReadOptions): LoadedC
     throw new CourseFileError(file, [{ file, ...positionOf(source, cr.index), path: '', message }]);
   }
 
-  const many = tooManyTokens(source);
-  if (many) throw whole(file, many.message);
-
   const lineCounter = new LineCounter();
   const at = (offset: number | undefined, message: string, path = ''): LocatedIssue => {
     if (offset === undefined) return { file, path, message };
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col, path, message };
   };
-  const docs = composed(source, lineCounter, (deep) => new CourseFileError(file, [at(deep.offset, deep.message)]));
+  const docs = composed(source, lineCounter, (problem) =>
+    problem.offset === undefined ? whole(file, problem.message) : new CourseFileError(file, [at(problem.offset, problem.message)]),
+  );
   const doc = docs[0]!;
   const syntax: { readonly offset: number; readonly issue: LocatedIssue }[] = doc.errors.map((error) => {
     const offset = error.pos[0] >= 0 ? error.pos[0] : 0;
@@ -313,14 +313,20 @@ function parseChecked(text: string, file: string, options: ReadOptions): LoadedC
 }
 
 /**
- * The YAML documents of the text, built from the parser's tree once its nesting is checked (`tooDeep`
- * throws what `refuse` makes of it). The tree, the largest thing built, is let go before the checks that follow.
+ * The YAML documents of the text, built from the parser's tree once its length and nesting are checked
+ * (`refuse` makes the error thrown of a problem). The tree, the largest
+ * thing built, is let go before the checks that follow.
  */
-function composed(source: string, lineCounter: LineCounter, refuse: (deep: GuardIssue) => Error): Document.Parsed[] {
-  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(source));
-  const deep = tooDeep(tokens);
+function composed(
+  source: string,
+  lineCounter: LineCounter,
+  refuse: (problem: GuardIssue) => Error,
+): Document.Parsed[] {
+  const parsed = parseTokens(source, lineCounter.addNewLine);
+  if (parsed.tooMany) throw refuse(parsed.tooMany);
+  const deep = tooDeep(parsed.tokens);
   if (deep) throw refuse(deep);
-  return Array.from(new Composer(YAML_OPTIONS).compose(tokens, true, source.length));
+  return Array.from(new Composer(YAML_OPTIONS).compose(parsed.tokens, true, source.length));
 }
 
 /** The 1-based line and column of an offset, for checks made before the YAML parser counts lines. */

@@ -1,4 +1,5 @@
-import { type CST, type Document, Lexer, type Node, type Pair, isAlias, isCollection, isMap, isPair, isScalar, isSeq } from 'yaml';
+import { withPlainEnv } from '../config.js';
+import { type CST, type Document, Lexer, type Node, type Pair, Parser, isAlias, isCollection, isMap, isPair, isScalar, isSeq } from 'yaml';
 
 /**
  * Bounds on what the YAML of a course file may be, checked before the document is built or
@@ -37,24 +38,35 @@ export interface GuardIssue {
 
 const count = (value: number) => value.toLocaleString('en-US');
 
+const TOO_MANY_TOKENS =
+  `is too long to be a course file: it has more than ${count(YAML_LIMITS.tokens)} YAML tokens (keys, values, dashes, ` +
+  'commas, comments, line breaks); a course file may have at most that many (a course of 10,000 sessions has about 530,000)';
+
+/** What `parseTokens` makes of a text: the parser's tree, or the file as a whole refused for its length. */
+export type ParsedTokens =
+  | { readonly tokens: CST.Token[]; readonly tooMany?: undefined }
+  | { readonly tokens?: undefined; readonly tooMany: GuardIssue };
+
 /**
- * The file as a whole, when it has more tokens than the limit: found by the library's lexer, which
- * builds nothing, before the parser builds its tree (a 10 MB file of tiny values would take the parser
- * minutes and gigabytes). Stops at the first token past the limit.
+ * The YAML parser's tree (its CST) of `source`, lexing it once: the tokens are counted as the lexer hands
+ * them to the parser, which stops at the first token past the limit (a 10 MB file of tiny values would
+ * take the parser minutes and gigabytes), so what is built is never more than a file at the limit builds.
+ * `onNewLine` gets the offset of each line start, as `Parser`'s own does.
  */
-export function tooManyTokens(source: string): GuardIssue | undefined {
-  let tokens = 0;
-  for (const _lexeme of new Lexer().lex(source)) {
-    tokens += 1;
-    if (tokens > YAML_LIMITS.tokens) {
-      return {
-        message:
-          `is too long to be a course file: it has more than ${count(YAML_LIMITS.tokens)} YAML tokens (keys, values, dashes, ` +
-          'commas, comments, line breaks); a course file may have at most that many (a course of 10,000 sessions has about 530,000)',
-      };
+export function parseTokens(source: string, onNewLine?: (offset: number) => void): ParsedTokens {
+  const parser = new Parser(onNewLine);
+  const tokens: CST.Token[] = [];
+  let lexemes = 0;
+  return withPlainEnv(() => {
+    onNewLine?.(0);
+    for (const lexeme of new Lexer().lex(source)) {
+      lexemes += 1;
+      if (lexemes > YAML_LIMITS.tokens) return { tooMany: { message: TOO_MANY_TOKENS } };
+      for (const token of parser.next(lexeme)) tokens.push(token);
     }
-  }
-  return undefined;
+    for (const token of parser.end()) tokens.push(token);
+    return { tokens };
+  });
 }
 
 const DEPTH_MESSAGE =
@@ -66,16 +78,32 @@ const DEPTH_MESSAGE =
  * without recursion, so it is safe on any input.
  */
 export function tooDeep(tokens: readonly CST.Token[]): GuardIssue | undefined {
-  const stack: [CST.Token, number][] = tokens.map((token) => [token, 0]);
+  // Two stacks side by side (no pair made per token): a tree of half a million tokens is walked here.
+  const stack: CST.Token[] = [];
+  const depths: number[] = [];
+  for (const token of tokens) {
+    stack.push(token);
+    depths.push(0);
+  }
   while (stack.length > 0) {
-    const [token, depth] = stack.pop()!;
+    const token = stack.pop()!;
+    const depth = depths.pop()!;
     if (token.type === 'document') {
-      if (token.value) stack.push([token.value, depth]);
+      if (token.value) {
+        stack.push(token.value);
+        depths.push(depth);
+      }
     } else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
       if (depth + 1 > YAML_LIMITS.depth) return { offset: token.offset, message: DEPTH_MESSAGE };
       for (const item of token.items) {
-        if ('key' in item && item.key) stack.push([item.key, depth + 1]);
-        if (item.value) stack.push([item.value, depth + 1]);
+        if ('key' in item && item.key) {
+          stack.push(item.key);
+          depths.push(depth + 1);
+        }
+        if (item.value) {
+          stack.push(item.value);
+          depths.push(depth + 1);
+        }
       }
     }
   }
@@ -186,80 +214,81 @@ function scalarSize(value: unknown): Size {
 /**
  * Checks a composed document before it is converted to plain data: how many aliases it has, what
  * they expand to (values, characters and depth), aliases used inside their own anchor, and merge keys
- * (`<<`) whose value is not a mapping. Walks the document once, in order, without recursion: an alias
- * counts what its anchor holds, computed once.
+ * (`<<`) whose value is not a mapping. Walks the document once, in order: an alias counts what its anchor
+ * holds, computed once (only anchored values keep their size). Recursion is bounded by the nesting of
+ * the document, which `tooDeep` has checked.
  */
 export function checkAliases(doc: Document): GuardIssue[] {
   const issues: GuardIssue[] = [];
-  const sizes = new Map<unknown, Size>();
+  const anchoredSizes = new Map<unknown, Size>();
   const open = new Set<unknown>();
   const anchors = new Map<string, Node>();
-  type Frame = { readonly item: unknown; readonly exit: boolean };
-  const stack: Frame[] = [{ item: doc.contents, exit: false }];
   let reported = false;
   let aliases = 0;
-  while (stack.length > 0) {
-    const { item, exit } = stack.pop()!;
-    if (item === null || item === undefined) continue;
-    if (!exit) {
-      if (isAlias(item)) {
-        aliases += 1;
-        if (aliases === YAML_LIMITS.aliases + 1) {
-          issues.push({
-            offset: item.range?.[0] ?? 0,
-            message: `more than ${count(YAML_LIMITS.aliases)} aliases (*name) in the file; a course file may use at most that many`,
-          });
-        }
-        const target = anchors.get(item.source);
-        if (!target) {
-          issues.push({
-            offset: item.range?.[0] ?? 0,
-            message: `the alias *${item.source} names no anchor: write &${item.source} on a value before it`,
-          });
-        } else if (open.has(target)) {
-          issues.push({
-            offset: item.range?.[0] ?? 0,
-            message: `the alias *${item.source} is used inside its own anchor &${item.source}: a course file cannot contain itself`,
-          });
-          sizes.set(item, EMPTY);
-        } else {
-          sizes.set(item, sizes.get(target) ?? EMPTY);
-        }
-        continue;
+  const walk = (item: unknown): Size | undefined => {
+    if (item === null || item === undefined) return undefined;
+    if (isAlias(item)) {
+      aliases += 1;
+      if (aliases === YAML_LIMITS.aliases + 1) {
+        issues.push({
+          offset: item.range?.[0] ?? 0,
+          message: `more than ${count(YAML_LIMITS.aliases)} aliases (*name) in the file; a course file may use at most that many`,
+        });
       }
-      const anchor = (item as { anchor?: unknown }).anchor;
-      if (typeof anchor === 'string') anchors.set(anchor, item as Node);
-      const children = isCollection(item) ? item.items : isPair(item) ? [item.key, item.value] : [];
-      if (children.length === 0) {
-        sizes.set(item, isCollection(item) ? { nodes: 1, depth: 1, characters: 0 } : isScalar(item) ? scalarSize(item.value) : EMPTY);
-        continue;
+      const target = anchors.get(item.source);
+      if (!target) {
+        issues.push({
+          offset: item.range?.[0] ?? 0,
+          message: `the alias *${item.source} names no anchor: write &${item.source} on a value before it`,
+        });
+        return undefined;
       }
-      open.add(item);
-      stack.push({ item, exit: true });
-      for (let index = children.length - 1; index >= 0; index -= 1) stack.push({ item: children[index], exit: false });
-      continue;
+      if (open.has(target)) {
+        issues.push({
+          offset: item.range?.[0] ?? 0,
+          message: `the alias *${item.source} is used inside its own anchor &${item.source}: a course file cannot contain itself`,
+        });
+        return EMPTY;
+      }
+      return anchoredSizes.get(target) ?? EMPTY;
     }
-    open.delete(item);
-    const children = isCollection(item) ? item.items : isPair(item) ? [item.key, item.value] : [];
+    const anchor = (item as { anchor?: unknown }).anchor;
+    const anchored = typeof anchor === 'string';
+    if (anchored) anchors.set(anchor, item as Node);
+    const pair = isPair(item);
+    const collection = !pair && isCollection(item);
+    if (!pair && (!collection || item.items.length === 0)) {
+      const size = collection ? { nodes: 1, depth: 1, characters: 0 } : isScalar(item) ? scalarSize(item.value) : EMPTY;
+      if (anchored) anchoredSizes.set(item, size);
+      return size;
+    }
+    if (anchored) open.add(item);
     let nodes = 1;
     let depth = 0;
     let characters = 0;
-    for (const child of children) {
-      const size = child === null || child === undefined ? undefined : sizes.get(child);
-      if (!size) continue;
+    const add = (child: unknown) => {
+      const size = walk(child);
+      if (!size) return;
       nodes = Math.min(nodes + size.nodes, YAML_LIMITS.nodes + 1);
       characters = Math.min(characters + size.characters, YAML_LIMITS.characters + 1);
       depth = Math.max(depth, size.depth);
+    };
+    if (pair) {
+      add(item.key);
+      add(item.value);
+    } else {
+      for (const child of (item as { items: unknown[] }).items) add(child);
     }
-    const size = { nodes, characters, depth: isCollection(item) ? depth + 1 : depth };
-    sizes.set(item, size);
-    if (isPair(item) && isAlias(item.key) && isCollection(anchors.get(item.key.source))) {
+    if (anchored) open.delete(item);
+    const size = { nodes, characters, depth: collection ? depth + 1 : depth };
+    if (anchored) anchoredSizes.set(item, size);
+    if (pair && isAlias(item.key) && isCollection(anchors.get(item.key.source))) {
       issues.push({
         offset: rangeStart(item.key) ?? 0,
         message: `the key *${item.key.source} names a list or a mapping; a key in a course file is a name (such as topic:)`,
       });
     }
-    if (isPair(item) && isMergeKey(item.key) && !mergeable(item.value, anchors)) {
+    if (pair && isMergeKey(item.key) && !mergeable(item.value, anchors)) {
       issues.push({
         offset: rangeStart(item.key) ?? 0,
         message: 'a merge key (<<) takes a mapping, an alias of one (<<: *name) or a list of them',
@@ -269,10 +298,12 @@ export function checkAliases(doc: Document): GuardIssue[] {
     if (!reported && over) {
       reported = true;
       // Over the limit only as a whole: no one place to point at.
-      const offset = item === doc.contents ? undefined : rangeStart(isPair(item) ? item.key : item);
+      const offset = item === doc.contents ? undefined : rangeStart(pair ? item.key : item);
       issues.push({ ...(offset !== undefined && { offset }), message: over });
     }
-  }
+    return size;
+  };
+  walk(doc.contents);
   return issues;
 }
 

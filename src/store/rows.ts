@@ -1,74 +1,190 @@
-import { z } from 'zod';
-import { scheduleChangeSchema } from '../core/course/changes.js';
-import type { Actor, ChangeRecord, ClaimRecord } from '../core/ports.js';
+import { isIsoDate } from '../core/course/dates.js';
+import type { ScheduleChange } from '../core/course/changes.js';
+import type { Actor, ChangeRecord, ClaimRecord, ClaimStatus } from '../core/ports.js';
 
-// The rows both SQL stores read, checked with zod: the columns are the same in SQLite and PostgreSQL.
+// The rows both SQL stores read: the columns are the same in SQLite and PostgreSQL. The bot wrote every one
+// of them itself (a change only after `scheduleChangeSchema` accepted it), so they are read with plain checks,
+// not zod (zod stays where it checks what people write: the course file, the environment, a change's
+// arguments). A row that does not read back (a damaged file, an edit by hand) is still refused, with the
+// column and what is wrong with it, as `issues` (what `unreadableRow` names).
 
-export const valueRow = z.object({ value: z.string() });
-export const claimRow = z
-  .object({
-    key: z.string(),
-    status: z.enum(['pending', 'sent', 'failed']),
-    owner: z.string(),
-    lease_until: z.number().int(),
-    attempts: z.number().int(),
-    message_id: z.string().nullable(),
-    error: z.string().nullable(),
-    updated_at: z.number().int(),
-  })
-  .transform(
-    (row): ClaimRecord => ({
-      key: row.key,
-      status: row.status,
-      owner: row.owner,
-      leaseUntil: row.lease_until,
-      attempts: row.attempts,
-      updatedAt: row.updated_at,
-      ...(row.message_id !== null && { messageId: row.message_id }),
-      ...(row.error !== null && { error: row.error }),
-    }),
-  );
-export const keyRow = z.object({ key: z.string() });
-const actorSchema = z.object({ platform: z.string(), id: z.string(), name: z.string().optional() });
-/** A JSON column read with `schema`: damaged JSON and a wrong shape are both issues, not thrown errors. */
-const json = <T extends z.ZodType>(schema: T) =>
-  z.string().transform((text, context): z.infer<T> => {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      context.addIssue({ code: 'custom', message: 'not valid JSON' });
-      return z.NEVER;
-    }
-    const parsed = schema.safeParse(value);
-    if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
-    return z.NEVER;
-  });
-export const changeRow = z
-  .object({
-    id: z.number().int(),
-    course_id: z.string(),
-    at: z.number().int(),
-    actor: json(actorSchema),
-    change: json(scheduleChangeSchema),
-    undone_at: z.number().int().nullable(),
-    undone_by: json(actorSchema).nullable(),
-  })
-  .transform(
-    (row): ChangeRecord => ({
-      id: row.id,
-      courseId: row.course_id,
-      at: row.at,
-      actor: actorOf(row.actor),
-      change: row.change,
-      ...(row.undone_at !== null && { undoneAt: row.undone_at }),
-      ...(row.undone_by !== null && { undoneBy: actorOf(row.undone_by) }),
-    }),
-  );
-export const versionRow = z.object({ count: z.number().int(), last: z.number().int(), undone: z.number().int() });
-
-function actorOf(actor: z.infer<typeof actorSchema>): Actor {
-  return { platform: actor.platform, id: actor.id, ...(actor.name !== undefined && { name: actor.name }) };
+/** One problem of a row: the column (and the place inside its JSON), and what is wrong. */
+export interface RowIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
 }
 
+/** A row that cannot be read as the bot writes it. */
+export class RowError extends Error {
+  override readonly name = 'RowError';
+  constructor(readonly issues: readonly RowIssue[]) {
+    super(issues.map((issue) => `${issue.path.join('.') || 'row'}: ${issue.message}`).join('; '));
+  }
+}
+
+/** A reader of one kind of row: `parse` returns what the store hands out, or throws `RowError`. */
+export interface RowReader<T> {
+  parse(row: unknown): T;
+}
+
+type Path = readonly (string | number)[];
+
+function fail(path: Path, message: string): never {
+  throw new RowError([{ path, message }]);
+}
+
+function fields(row: unknown, path: Path = []): Record<string, unknown> {
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) fail(path, `expected a row, got ${kind(row)}`);
+  return row as Record<string, unknown>;
+}
+
+function kind(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value;
+}
+
+function string(value: unknown, path: Path): string {
+  if (typeof value !== 'string') fail(path, `expected text, got ${kind(value)}`);
+  return value;
+}
+
+function integer(value: unknown, path: Path): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail(path, `expected a whole number, got ${typeof value === 'number' ? value : kind(value)}`);
+  return value;
+}
+
+function nullable<T>(read: (value: unknown, path: Path) => T): (value: unknown, path: Path) => T | null {
+  return (value, path) => (value === null ? null : read(value, path));
+}
+
+const STATUSES: readonly ClaimStatus[] = ['pending', 'sent', 'failed'];
+
+export const valueRow: RowReader<{ value: string }> = {
+  parse: (row) => ({ value: string(fields(row).value, ['value']) }),
+};
+
+export const keyRow: RowReader<{ key: string }> = {
+  parse: (row) => ({ key: string(fields(row).key, ['key']) }),
+};
+
+export const versionRow: RowReader<{ count: number; last: number; undone: number }> = {
+  parse: (row) => {
+    const columns = fields(row);
+    return { count: integer(columns.count, ['count']), last: integer(columns.last, ['last']), undone: integer(columns.undone, ['undone']) };
+  },
+};
+
+export const claimRow: RowReader<ClaimRecord> = {
+  parse: (row) => {
+    const columns = fields(row);
+    const status = columns.status;
+    if (!STATUSES.includes(status as ClaimStatus)) fail(['status'], `expected one of ${STATUSES.join(', ')}, got ${JSON.stringify(status) ?? kind(status)}`);
+    const messageId = nullable(string)(columns.message_id, ['message_id']);
+    const error = nullable(string)(columns.error, ['error']);
+    return {
+      key: string(columns.key, ['key']),
+      status: status as ClaimStatus,
+      owner: string(columns.owner, ['owner']),
+      leaseUntil: integer(columns.lease_until, ['lease_until']),
+      attempts: integer(columns.attempts, ['attempts']),
+      updatedAt: integer(columns.updated_at, ['updated_at']),
+      ...(messageId !== null && { messageId }),
+      ...(error !== null && { error }),
+    };
+  },
+};
+
+/** A JSON column: damaged JSON is an issue of the column, not a thrown `SyntaxError`. */
+function json<T>(read: (value: unknown, path: Path) => T): (value: unknown, path: Path) => T {
+  return (value, path) => {
+    const text = string(value, path);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      fail(path, 'not valid JSON');
+    }
+    return read(parsed, path);
+  };
+}
+
+function actor(value: unknown, path: Path): Actor {
+  const object = fields(value, path);
+  const name = object.name === undefined ? undefined : string(object.name, [...path, 'name']);
+  return { platform: string(object.platform, [...path, 'platform']), id: string(object.id, [...path, 'id']), ...(name !== undefined && { name }) };
+}
+
+/** Text as a change holds it: trimmed, not empty (as `scheduleChangeSchema` stored it). */
+function text(value: unknown, path: Path): string {
+  const trimmed = string(value, path).trim();
+  if (trimmed === '') fail(path, 'expected text, got an empty one');
+  return trimmed;
+}
+
+function date(value: unknown, path: Path): string {
+  const iso = string(value, path);
+  if (!isIsoDate(iso)) fail(path, 'expected a date as YYYY-MM-DD');
+  return iso;
+}
+
+const CHANGE_FIELDS: Readonly<Record<ScheduleChange['kind'], readonly string[]>> = {
+  edit: ['kind', 'date', 'topic', 'frameworks', 'note'],
+  cancel: ['kind', 'date', 'reason'],
+  move: ['kind', 'from', 'to'],
+  add: ['kind', 'date', 'topic', 'frameworks'],
+};
+
+/** A stored schedule change, checked as `scheduleChangeSchema` checks one (the same fields, the same kinds of value). */
+function change(value: unknown, path: Path): ScheduleChange {
+  const object = fields(value, path);
+  const changeKind = object.kind as ScheduleChange['kind'];
+  const known = Object.hasOwn(CHANGE_FIELDS, String(changeKind)) ? CHANGE_FIELDS[changeKind] : undefined;
+  if (!known) fail([...path, 'kind'], `expected edit, cancel, move or add, got ${JSON.stringify(object.kind) ?? kind(object.kind)}`);
+  for (const key of Object.keys(object)) if (!known.includes(key)) fail([...path, key], `unknown field "${key}" in a ${changeKind} change`);
+  const optional = <T>(key: string, read: (field: unknown, at: Path) => T): T | undefined =>
+    object[key] === undefined ? undefined : read(object[key], [...path, key]);
+  const list = (field: unknown, at: Path): string[] => {
+    if (!Array.isArray(field)) fail(at, `expected a list, got ${kind(field)}`);
+    return field.map((item: unknown, index) => text(item, [...at, index]));
+  };
+  switch (changeKind) {
+    case 'edit': {
+      const topic = optional('topic', text);
+      const frameworks = optional('frameworks', list);
+      const note = optional('note', nullable(text));
+      return {
+        kind: 'edit',
+        date: date(object.date, [...path, 'date']),
+        ...(topic !== undefined && { topic }),
+        ...(frameworks !== undefined && { frameworks }),
+        ...(note !== undefined && { note }),
+      };
+    }
+    case 'cancel': {
+      const reason = optional('reason', text);
+      return { kind: 'cancel', date: date(object.date, [...path, 'date']), ...(reason !== undefined && { reason }) };
+    }
+    case 'move':
+      return { kind: 'move', from: date(object.from, [...path, 'from']), to: date(object.to, [...path, 'to']) };
+    case 'add': {
+      const frameworks = optional('frameworks', list);
+      return { kind: 'add', date: date(object.date, [...path, 'date']), topic: text(object.topic, [...path, 'topic']), ...(frameworks !== undefined && { frameworks }) };
+    }
+  }
+}
+
+export const changeRow: RowReader<ChangeRecord> = {
+  parse: (row) => {
+    const columns = fields(row);
+    const undoneAt = nullable(integer)(columns.undone_at, ['undone_at']);
+    const undoneBy = nullable(json(actor))(columns.undone_by, ['undone_by']);
+    return {
+      id: integer(columns.id, ['id']),
+      courseId: string(columns.course_id, ['course_id']),
+      at: integer(columns.at, ['at']),
+      actor: json(actor)(columns.actor, ['actor']),
+      change: json(change)(columns.change, ['change']),
+      ...(undoneAt !== null && { undoneAt }),
+      ...(undoneBy !== null && { undoneBy }),
+    };
+  },
+};

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -36,6 +36,9 @@ async function packagesLoaded(
 /** What only the commands that connect (or read a state database) need. */
 const PLATFORM_OR_DATABASE = /^(discord\.js|@discordjs\/.*|@slack\/.*|better-sqlite3|pg|pg-.*|ws|undici|node-cron|prom-client)$/;
 
+/** What only a course file with `plan:` (the Markdown importer) or a command that logs needs. */
+const MARKDOWN_OR_LOGGER = /^(mdast-.*|micromark.*|pino.*)$/;
+
 describe('CLI commands that do not connect load neither discord.js nor SQLite', () => {
   it('validate of the seed course loads the course modules only', { timeout: SPAWN_TIMEOUT }, async () => {
     const run = await packagesLoaded('validate', ['validate']);
@@ -45,6 +48,16 @@ describe('CLI commands that do not connect load neither discord.js nor SQLite', 
     expect(run.ours).toContain('cli.js');
     expect(run.ours.length).toBeGreaterThan(1);
     expect(run.packages.filter((name) => PLATFORM_OR_DATABASE.test(name))).toEqual([]);
+    // A course file without plan: needs no Markdown importer, and validate logs nothing: no pino.
+    expect(run.packages.filter((name) => MARKDOWN_OR_LOGGER.test(name))).toEqual([]);
+  });
+
+  it('validate of a course file with plan: loads the Markdown importer for it', { timeout: SPAWN_TIMEOUT }, async () => {
+    const course = join(tmp, 'planned.yaml');
+    writeFileSync(course, `course: { id: planned, name: Planned, timezone: Europe/Copenhagen }\nplan:\n  source: ${join(ROOT, 'test/fixtures/plans/iso-weekly.md')}\n`);
+    const run = await packagesLoaded('validate-plan', ['validate', course]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.packages).toEqual(expect.arrayContaining(['mdast-util-from-markdown', 'micromark']));
   });
 
   it('export, calendar and import (no state database yet) load no platform and no database driver', { timeout: SPAWN_TIMEOUT }, async () => {

@@ -64,6 +64,31 @@ describe('what a course file can expand to', () => {
     ]);
   });
 
+  it('counts the tokens in the one lexing pass that parses: a file too long and too deep is refused for its length, as before', () => {
+    const text = `${GOOD}x-deep: ${'['.repeat(70)}1${']'.repeat(70)}\nx-list: [${Array(YAML_LIMITS.tokens / 2).fill('1').join(',')}]\n`;
+    expect(problems(text)).toEqual([
+      'course.yaml is too long to be a course file: it has more than 1,000,000 YAML tokens (keys, values, dashes, commas, comments, ' +
+        'line breaks); a course file may have at most that many (a course of 10,000 sessions has about 530,000)',
+    ]);
+    // Under the token limit, the nesting is found at its place.
+    expect(problems(`${GOOD}x-deep: ${'['.repeat(70)}1${']'.repeat(70)}\n`)).toEqual([
+      'course.yaml:14:72 mappings and lists are nested more than 64 levels deep here; a course file may nest at most 64 (it needs about 6)',
+    ]);
+  });
+
+  it('gives process.env back as it was after a parse (the parser reads a plain copy of it)', () => {
+    const env = process.env;
+    process.env.COURSE_BOT_TEST_MARK = 'kept';
+    try {
+      parseCourseText(GOOD, 'course.yaml');
+      expect(problems('course: [')).not.toEqual([]);
+      expect(process.env).toBe(env);
+      expect(process.env.COURSE_BOT_TEST_MARK).toBe('kept');
+    } finally {
+      delete process.env.COURSE_BOT_TEST_MARK;
+    }
+  });
+
   it('keeps a course of 10,000 sessions within every limit', { timeout: 120_000 }, () => {
     expect(parseCourseText(bigCourseYaml(10_000), 'big.yaml').course.sessions).toHaveLength(10_000);
   });

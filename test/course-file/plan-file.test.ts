@@ -2,6 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlanImporterMissing, loadPlanImporter, withPlanImporter } from '../../src/course-file/plan.js';
 import { CourseFileError, formatIssue, loadCourseFile } from '../../src/course-file/read.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/dtu_mlops');
@@ -42,6 +43,9 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The tests below read plans with the importer loaded, as the bot and the command line do. */
+const withImporter = () => loadPlanImporter();
+
 function problems(file: string): string[] {
   try {
     loadCourseFile(join(dir, file), file);
@@ -52,7 +56,32 @@ function problems(file: string): string[] {
   return [];
 }
 
+// First, while nothing has loaded the Markdown importer (this file loads LiveCourse only further down).
+describe('the Markdown importer, loaded only for a course file with plan:', () => {
+  it('is not needed for a course file without plan:, and is asked for (not a refusal) by one with plan:', async () => {
+    writeFileSync(join(dir, 'plain.yaml'), POINTER.replace('plan:\n  source: plans/timeplan.md\n', '').replace('dayStart: "09:00" }', 'dayStart: "09:00", start: 2027-01-04 }').concat('weeks:\n  - number: 1\n    sessions:\n      - day: monday\n'));
+    expect(loadCourseFile(join(dir, 'plain.yaml'), 'plain.yaml').course.sessions).toHaveLength(1);
+    expect(() => loadCourseFile(join(dir, 'small.yaml'), 'small.yaml')).toThrow(PlanImporterMissing);
+    // What the command line does: read, load the importer when the file asks for it, read again.
+    let reads = 0;
+    const loaded = await withPlanImporter(() => {
+      reads += 1;
+      return loadCourseFile(join(dir, 'small.yaml'), 'small.yaml');
+    });
+    expect(reads).toBe(2);
+    expect(loaded.course.sessions.map((session) => session.topic)).toEqual(['Intro', 'Testing']);
+    // Loaded once: the next file with a plan is read at the first try.
+    await withPlanImporter(() => {
+      reads += 1;
+      return loadCourseFile(join(dir, 'small.yaml'), 'small.yaml');
+    });
+    expect(reads).toBe(3);
+  });
+});
+
 describe('a course file with plan: (a local Markdown time plan)', () => {
+  beforeAll(withImporter);
+
   it('reads the plan next to the course file into weeks; the YAML course fields and resources win', async () => {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(dir, 'plans'), { recursive: true });

@@ -31,7 +31,7 @@ function words(text: string): string[] {
 /** A text's words (see `words`), as a list and a set, and the spellings it is known by (see `spellings`). */
 interface Words {
   readonly list: readonly string[];
-  readonly set: ReadonlySet<string>;
+  readonly set: Pick<ReadonlySet<string>, 'has'>;
   readonly spellings: readonly string[];
 }
 
@@ -44,6 +44,54 @@ function spellings(parts: readonly string[]): string[] {
   const whole = parts.join('');
   const initials = parts.map((part) => (part === 'and' ? part : part.charAt(0))).join('');
   return parts.length > 1 && initials.length > 1 ? [whole, initials] : [whole];
+}
+
+/**
+ * Each session's topic (by place in `course.sessions`) in lowercase, its words (made when a query first needs
+ * them), and every framework name the sessions use.
+ */
+interface SessionWords {
+  readonly sessions: readonly Session[];
+  readonly lowered: readonly (string | undefined)[];
+  readonly topics: (Words | undefined)[];
+  readonly frameworks: ReadonlySet<string>;
+}
+
+const sessionWordsByCourse = new WeakMap<Course, SessionWords>();
+
+/**
+ * Worked out once per course, in one plain pass: the first `/resources <topic>` after a load reads every
+ * session's topic, and a long course has thousands. A topic is matched by its words only (no spellings: those
+ * are for names), so only what that needs is made, and only for the topics whose text holds the query's words.
+ */
+function sessionWords(course: Course): SessionWords {
+  let found = sessionWordsByCourse.get(course);
+  if (!found) {
+    const sessions = course.sessions;
+    const lowered: (string | undefined)[] = new Array<string | undefined>(sessions.length);
+    const frameworks = new Set<string>();
+    for (let index = 0; index < sessions.length; index += 1) {
+      const session = sessions[index]!;
+      lowered[index] = session.topic?.toLowerCase();
+      for (const framework of session.frameworks) frameworks.add(framework);
+    }
+    sessionWordsByCourse.set(course, (found = { sessions, lowered, topics: new Array<Words | undefined>(sessions.length), frameworks }));
+  }
+  return found;
+}
+
+/** A topic's words: a list, and a set made only for a long topic (a short list is searched faster than a set is made). */
+function topicWords(text: string): Words {
+  const list = words(text);
+  return { list, set: list.length > 8 ? new Set(list) : new ListSet(list), spellings: [] };
+}
+
+/** The `has` of a set, over a short list. */
+class ListSet implements Pick<ReadonlySet<string>, 'has'> {
+  constructor(private readonly list: readonly string[]) {}
+  has(value: string): boolean {
+    return this.list.includes(value);
+  }
 }
 
 const wordsByCourse = new WeakMap<Course, Map<string, Words>>();
@@ -130,16 +178,23 @@ function rankResources(
     else if (resource.tags.some((tag) => matches(known(tag), parts))) raise(resource, 3);
     else if (matches(known(resource.title), parts)) raise(resource, 2);
   }
-  const sessionMatches = (matched: (session: Session) => boolean) => {
-    for (const session of course.sessions) {
-      if (matched(session)) for (const resource of sessionResources(course, session)) raise(resource, 1);
-    }
-  };
-  sessionMatches((session) => session.topic !== undefined && matches(known(session.topic), parts));
+  const { sessions, lowered, topics, frameworks } = sessionWords(course);
+  for (let index = 0; index < sessions.length; index += 1) {
+    const text = lowered[index];
+    // Every word of the query is in a matching topic's text: only topics that hold them all are read into words.
+    if (text === undefined || !parts.every((part) => text.includes(part))) continue;
+    const words = (topics[index] ??= topicWords(sessions[index]!.topic!));
+    if (matches(words, parts)) for (const resource of sessionResources(course, sessions[index]!)) raise(resource, 1);
+  }
   // A framework's own resources are found by their tags; the resources of the sessions that use it
-  // (its siblings' docs too) only when nothing names it.
+  // (its siblings' docs too) only when nothing names it. Each framework name is matched once, not once a session.
   if (score.size === 0) {
-    sessionMatches((session) => session.frameworks.some((framework) => matches(known(framework), parts) || sameName(known(framework), wanted)));
+    const matched = new Set([...frameworks].filter((framework) => matches(known(framework), parts) || sameName(known(framework), wanted)));
+    if (matched.size > 0) {
+      for (const session of sessions) {
+        if (session.frameworks.some((framework) => matched.has(framework))) for (const resource of sessionResources(course, session)) raise(resource, 1);
+      }
+    }
   }
   const { order } = resourceIndex(course);
   return [...score.entries()].sort((a, b) => b[1] - a[1] || order.get(a[0])! - order.get(b[0])!).map(([resource]) => resource);

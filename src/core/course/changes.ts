@@ -169,8 +169,18 @@ export function applyChange(
   if (!checked.ok) {
     refuse(`That change would make the course invalid: ${checked.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`).join('; ')}`);
   }
+  if (!replay) lastChecked.set(file, { change: canonicalJson(change), file: checked.file });
   return checked.file;
 }
+
+/**
+ * The change last checked on a course file (by `applyChange`, as an instructor makes it) and the checked
+ * result. The change is stored next, and the effective course then applies it, read back, on top of the
+ * same file (`applyMoreChanges`): that is the very result, already checked, so the whole course is checked
+ * once per edit, not twice. (Applied again, a change that applied as new gives the same file: `replay`
+ * changes only what a new change is refused for.)
+ */
+const lastChecked = new WeakMap<CourseFile, { readonly change: string; readonly file: CourseFile }>();
 
 /** The course with stored changes applied in order; a change that no longer applies is skipped, with why. */
 export interface AppliedChanges {
@@ -249,6 +259,11 @@ export function applyChanges(file: CourseFile, changes: readonly NumberedChange[
 export function applyMoreChanges(applied: AppliedChanges, changes: readonly NumberedChange[], options: InFile = {}): AppliedChanges | undefined {
   if (applied.checkedEach) return undefined;
   if (changes.length === 0) return applied;
+  const checked = justChecked(applied.file, changes, options);
+  if (checked) {
+    const known = parseCourse(checked);
+    if (known.ok) return { file: known.file, course: known.course, skipped: applied.skipped, included: applied.included };
+  }
   const more = replayChanges(applied.file, changes, options, false);
   const parsed = parseCourse(more.file);
   if (!parsed.ok) return undefined;
@@ -258,6 +273,16 @@ export function applyMoreChanges(applied: AppliedChanges, changes: readonly Numb
     skipped: [...applied.skipped, ...more.skipped],
     included: [...applied.included, ...more.included],
   };
+}
+
+/** The checked result of `changes` on `file`, when they are the one change `applyChange` just checked on it. */
+function justChecked(file: CourseFile, changes: readonly NumberedChange[], inFile: InFile): CourseFile | undefined {
+  const [only, ...others] = changes;
+  if (!only || others.length > 0) return undefined;
+  const { includedThrough, notIncluded = [] } = inFile;
+  if (includedThrough !== undefined && only.id <= includedThrough && !notIncluded.includes(only.id)) return undefined;
+  const last = lastChecked.get(file);
+  return last && last.change === canonicalJson(only.change) ? last.file : undefined;
 }
 
 /** What students see of a session, for telling changes apart (stored: the schedule last announced). */

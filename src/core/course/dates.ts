@@ -52,10 +52,13 @@ function epochDay(iso: string): number | undefined {
   const month = Number(iso.slice(5, 7));
   const day = Number(iso.slice(8, 10));
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  const date = new Date(0);
-  // Not Date.UTC: it reads the years 0–99 as 1900–1999.
-  date.setUTCFullYear(year, month - 1, day);
-  return Math.round(date.getTime() / DAY_MS);
+  // H. Hinnant's days_from_civil (not Date.UTC: it reads the years 0–99 as 1900–1999).
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 function daysInMonth(year: number, month: number): number {
@@ -70,10 +73,19 @@ function mustDay(iso: IsoDate): number {
 }
 
 function isoOfDay(day: number): IsoDate {
-  const iso = new Date(day * DAY_MS).toISOString();
-  // Years past 9999 (or before 0) are written with a sign and six digits: no YYYY-MM-DD date.
-  if (iso.length !== 24) throw new RangeError(`not a date: ${iso.slice(0, -14)}`);
-  return iso.slice(0, 10);
+  // Days to a proleptic Gregorian date (H. Hinnant's civil_from_days): plain arithmetic, no Date made.
+  const shifted = day + 719_468;
+  const era = Math.floor(shifted / 146_097);
+  const dayOfEra = shifted - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthIndex = Math.floor((5 * dayOfYear + 2) / 153);
+  const dayOfMonth = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1;
+  const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  // Years past 9999 (or before 0) have no YYYY-MM-DD date.
+  if (year < 0 || year > 9999) throw new RangeError(`not a date: ${new Date(day * DAY_MS).toISOString().slice(0, -14)}`);
+  return `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}-${dayOfMonth < 10 ? '0' : ''}${dayOfMonth}`;
 }
 
 /** Monday = 0 … Sunday = 6; 1970-01-01 was a Thursday. */

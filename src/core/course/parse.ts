@@ -113,15 +113,19 @@ function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) {
     const items: readonly unknown[] = value;
     let copy: unknown[] | undefined;
-    items.forEach((item, index) => {
+    for (let index = 0; index < items.length; index += 1) {
+      const item = items[index];
       const kept = withoutNulls(item);
       if (kept !== item) (copy ??= [...items])[index] = kept;
-    });
+    }
     return copy ?? items;
   }
   if (typeof value !== 'object' || value === null) return value;
   let copy: Record<string, unknown> | undefined;
-  for (const [key, field] of Object.entries(value)) {
+  const fields = value as Record<string, unknown>;
+  // Keys, not entries: no pair is made per field.
+  for (const key of Object.keys(fields)) {
+    const field = fields[key];
     if (field === null) {
       copy ??= { ...value };
       delete copy[key];

@@ -5,6 +5,7 @@ import { formatPath } from '../../core/course/model.js';
 import { parseCourse } from '../../core/course/parse.js';
 import type { CourseFileInput, SessionFormat } from '../../core/course/schema.js';
 import { type Role, roleOfHeader } from './columns.js';
+import { ImportError } from './import-error.js';
 import { type DateOrder, numericParts, readDate, weekdayOfText } from './dates.js';
 import { type FoundLink, type PlainText, parseMarkdown, plainText, valueOf } from './text.js';
 
@@ -46,17 +47,7 @@ export interface ImportResult {
   readonly guesses: readonly ImportGuess[];
 }
 
-/** A time plan that cannot be imported, with every problem found (`file:line: …`). */
-export class ImportError extends Error {
-  override readonly name = 'ImportError';
-
-  constructor(
-    readonly source: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`${source}: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}\n${problems.join('\n')}`);
-  }
-}
+export { ImportError } from './import-error.js';
 
 interface Section {
   readonly line: number;
