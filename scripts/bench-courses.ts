@@ -111,6 +111,13 @@ async function run(count: number): Promise<Figures> {
     for (const runtime of runtimes) runtime.start([platform.forCourse({ targets: runtime.targets, reminders: runtime.reminders })]);
     if (process.env.BENCH_DEBUG) console.error(`${count} courses started in ${(performance.now() - starting).toFixed(0)} ms`);
     const eight = start.getTime() + 3_000;
+    if (process.env.BENCH_DEBUG) {
+      // Set after every announcer's timer for 08:00: how long their runs keep the event loop from anything else.
+      setTimeout(() => {
+        const fired = performance.now();
+        setImmediate(() => console.error(`${count} announcer runs at 08:00 held the event loop ${(performance.now() - fired).toFixed(0)} ms after the last timer`));
+      }, eight - clock.now().getTime() + 20);
+    }
     const announced = () => channels.every((channel) => fake.messages(channel).length > 0);
     // /today while the fan-out runs, one at a time.
     const times: number[] = [];
