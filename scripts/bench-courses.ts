@@ -4,11 +4,13 @@
  * from the units main composes (`CourseRuntime` per course, one Discord platform, `forCourse` per course), in
  * this process. Prints, each as the median of interleaved runs with the spread (min–max):
  * - `courses_200_fanout`: from 08:00 until every course's announcement is posted, against the bound the rate
- *   limit sets (one POST per course / 50 per second); and that every post went out once;
+ *   limit sets (one POST per course / 50 per second); each run's ratio, that every post went out once, the 429s
+ *   the fake answered in each run, and when (medians) the first and the last post reached the fake;
  * - `courses_rss_per_added_course`: RSS with 200 courses minus RSS with 1, per added course (against the RSS of
  *   one course per course, the cost of running each course as its own process);
  * - `courses_200_command_p99`: /today answered while the fan-out runs, against the same with one course.
- * Alone: `tsx scripts/bench-courses.ts`.
+ * Alone: `tsx scripts/bench-courses.ts` (`BENCH_COURSES`, `BENCH_COURSES_RUNS`; `BENCH_DEBUG=1` adds, on stderr,
+ * how long start-up and the 08:00 runs took and every kind of request the fake received).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
