@@ -13,19 +13,17 @@ interface PosterInput {
 
 /** A course's messengers on Discord (posting needs no gateway connection: the HTTP API only). */
 async function discordPoster(input: PosterInput): Promise<Poster> {
-  const [{ discordRest }, { DiscordMessenger, postNotice }, { DiscordDirectMessenger }, { DiscordEventPort }] = await Promise.all([
-    import('./bot.js'),
-    import('./messenger.js'),
-    import('./direct.js'),
-    import('./events.js'),
-  ]);
+  const [{ discordRest }, { DiscordMessenger, postNotice }, { DiscordDirectMessenger }, { DiscordEventPort }, { PACED_REQUESTS_PER_SECOND, Pacer, paced }] =
+    await Promise.all([import('./bot.js'), import('./messenger.js'), import('./direct.js'), import('./events.js'), import('./pacing.js')]);
   const { config } = input;
   // One client per bot token for every course: Discord's global rate limit is the bot's, and a client per course
   // would each spend the whole budget at once (a fan-out of N courses met N-fold 429s). Posting does not retry
-  // on its own: the announcer looks for an earlier attempt before posting again.
-  const posting: REST = discordRest(config, { retries: 0 });
+  // on its own: the announcer looks for an earlier attempt before posting again. Both clients (one token) take
+  // turns at one pacer a little under Discord's 50 a second, so a fan-out meets no 429 (see pacing.ts).
+  const pacer = new Pacer({ perSecond: PACED_REQUESTS_PER_SECOND });
+  const posting: REST = paced(discordRest(config, { retries: 0 }), pacer);
   let reportingClient: REST | undefined;
-  const reportingRest = (): REST => (reportingClient ??= discordRest(config));
+  const reportingRest = (): REST => (reportingClient ??= paced(discordRest(config), pacer));
   return {
     forCourse(course: CourseBinding): CoursePorts {
       const targets: Partial<NonNullable<CourseBinding['targets']['discord']>> = course.targets.discord ?? {};

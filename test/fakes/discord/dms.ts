@@ -66,8 +66,12 @@ export class DirectMessages {
 
 /**
  * Discord's global rate limit: `perSecond` requests a second for a bot token, over all routes but interaction
- * responses. Beyond it: 429 with `global: true`, `retry_after` in seconds and `X-RateLimit-Global`. Counted in
- * windows of one second, like discord.js's own queue.
+ * responses. Beyond it: 429 with `global: true`, the precise `retry_after` in seconds in the body, and, as Discord
+ * sends them, `Retry-After` in whole seconds and `X-RateLimit-Global`. Counted as the requests *arrive*, in a
+ * window of one second that opens with the first request after the last window closed: Discord sees arrivals, not
+ * when a client sent them, so a client whose own window starts when it sends (discord.js's) is a few milliseconds
+ * to a few hundred (its burst's travel and queueing) out of step with it. Discord does not document its
+ * algorithm; observed clients (discord/discord-api-docs#5144) meet the same 429s with a send-time window.
  */
 export class GlobalRateLimit {
   /** Requests answered 429 by this limit. */
