@@ -135,6 +135,8 @@ function finalClose(code: number): Error {
 /** What a screened interaction is renamed to: discord.js has no handler for it and passes it by. */
 const SCREENED = 'COURSE_BOT_SCREENED_INTERACTION';
 const AUTOCOMPLETE = 4;
+/** How often a shed interaction is logged at info; the others in between at debug. */
+const SHED_LINE_EVERY_MS = 10_000;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -156,6 +158,9 @@ export class DiscordBot {
   readonly #seen: SeenRequests;
   /** Which interactions are already too old to answer (see `SHED_AFTER_MS`). */
   readonly #ages: InteractionAges;
+  /** Shed since the last info line about it, and when that line was written (performance.now()). */
+  #shedSinceLine = 0;
+  #shedLineAt = Number.NEGATIVE_INFINITY;
   /** Kinds of dropped interactions and events already logged at warn. */
   readonly #droppedKinds = new Set<string>();
   /** The registration under way, if any: the next waits for it. */
@@ -334,7 +339,7 @@ export class DiscordBot {
     const age = this.#ages.shed(id);
     if (age.shed) {
       packet.t = SCREENED;
-      this.#logger.info({ interaction: id, ageMs: age.ageMs }, 'interaction too old to answer in time: shed');
+      this.#shedLine(id, age.ageMs);
       this.#options.dropped?.('discord', 'shed');
       return;
     }
@@ -359,6 +364,22 @@ export class DiscordBot {
     this.client.rest
       .post(Routes.interactionCallback(target.id, target.token), { body, auth: false })
       .catch((error: unknown) => this.#logger.warn({ err: error, interaction: target.id }, 'could not answer a malformed interaction'));
+  }
+
+  /**
+   * The one line about a shed interaction: at info at most every {@link SHED_LINE_EVERY_MS} (with how many were
+   * shed since the last info line), else at debug, so that a burst of thousands writes a few lines.
+   */
+  #shedLine(id: unknown, ageMs: number | undefined): void {
+    this.#shedSinceLine += 1;
+    const now = performance.now();
+    if (now - this.#shedLineAt < SHED_LINE_EVERY_MS) {
+      this.#logger.debug({ interaction: id, ageMs }, 'interaction too old to answer in time: shed');
+      return;
+    }
+    this.#logger.info({ interaction: id, ageMs, shed: this.#shedSinceLine }, 'interaction too old to answer in time: shed (the bot is behind; `shed` counts those since the last such line)');
+    this.#shedSinceLine = 0;
+    this.#shedLineAt = now;
   }
 
   /** Logs something dropped: the first of each kind at warn (so that a new kind is noticed), later ones at debug. */

@@ -562,7 +562,7 @@ describe('DiscordBot when Discord has given up on an interaction (real discord.j
     await vi.waitFor(() => expect(outcomes.length).toBe(counted + 1));
   };
 
-  it('sheds an interaction already 3 s old: never answered, no store or command work, one info line, counted', async () => {
+  it('sheds an interaction already 3 s old: never answered, no store or command work, one line, counted', async () => {
     // A fresh one first: it shows this clock agrees with Discord's (see InteractionAges).
     await afterward();
     const old = fake.dispatchInteraction({ ...chatInput('today'), id: snowflakeAt(Date.now() - 3_000) });
@@ -577,13 +577,15 @@ describe('DiscordBot when Discord has given up on an interaction (real discord.j
     // The fresh one after them is answered and counted as before; the shed ones reached no command.
     expect(outcomes).toEqual(['today ok', 'today ok']);
     expect(store.listKeys(seenKeyPrefix('discord')).sort()).toEqual([...fake.callbacks.keys()].map((id) => `${seenKeyPrefix('discord')}${id}`).sort());
-    for (const id of [old.id, oldSearch.id]) {
+    // One line each: the first at info (with how many since the last info line), the next within 10 s at debug.
+    for (const [id, level] of [[old.id, 30], [oldSearch.id, 20]] as const) {
       const lines = linesAbout(id);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain('interaction too old to answer in time: shed');
-      expect(levelOf(lines[0]!)).toBe(30);
+      expect(levelOf(lines[0]!)).toBe(level);
       expect((JSON.parse(lines[0]!) as { ageMs: number }).ageMs).toBeGreaterThan(2_500);
     }
+    expect((JSON.parse(linesAbout(old.id)[0]!) as { shed: number }).shed).toBe(1);
   });
 
   it('answers an interaction 2 s old, and one whose id says no believable time (a clock far off)', async () => {
