@@ -1,7 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** How a command ended: answered, refused to a non-instructor, a user's mistake, or a bug. */
-export type CommandOutcome = 'ok' | 'refused' | 'user_error' | 'error';
+/**
+ * How a command ended: answered, refused to a non-instructor, a user's mistake, a bug, or unanswered because
+ * the platform had already given up on it (Discord: 10062 expired, 40060 already acknowledged).
+ */
+export type CommandOutcome = 'ok' | 'refused' | 'user_error' | 'error' | 'unanswered';
 
 /** One answered (or refused) command, as dispatchers report it. */
 export interface CommandEvent {
@@ -15,6 +18,16 @@ export interface CommandEvent {
 /** What dispatchers call after each command (metrics; a no-op where none are kept). */
 export type CommandObserver = (event: CommandEvent) => void;
 
+/**
+ * Why an interaction went unanswered: `shed` (already too old when the bot got to it, dropped before any
+ * work), `expired` (the platform refused the answer: Discord 10062 Unknown interaction) or `acknowledged`
+ * (someone answered it first: Discord 40060).
+ */
+export type DroppedInteraction = 'shed' | 'expired' | 'acknowledged';
+
+/** What adapters call for each interaction they drop (metrics; a no-op where none are kept). */
+export type DropObserver = (platform: string, why: DroppedInteraction) => void;
+
 /** What happened to one announcement or notice: `sent`, `recovered`, `failed`, `busy`, `missed`. */
 export type AnnouncementObserver = (outcome: string, key: string) => void;
 
@@ -27,6 +40,8 @@ export class Metrics {
   readonly #commands: Counter<'platform' | 'command' | 'outcome'>;
   readonly #latency: Histogram<'platform'>;
   readonly #announcements: Counter<'kind' | 'outcome'>;
+  readonly #shed: Counter<'platform'>;
+  readonly #refused: Counter<'platform' | 'reason'>;
   readonly #pings = new Map<string, () => number | undefined>();
 
   constructor() {
@@ -34,7 +49,7 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'course_bot_' });
     this.#commands = new Counter({
       name: 'course_bot_commands_total',
-      help: 'Slash commands answered, by platform, command and outcome (ok, refused, user_error, error)',
+      help: 'Slash commands answered, by platform, command and outcome (ok, refused, user_error, error, unanswered)',
       labelNames: ['platform', 'command', 'outcome'],
       registers,
     });
@@ -49,6 +64,18 @@ export class Metrics {
       name: 'course_bot_announcements_total',
       help: 'Announcements and notices, by kind (daily, weekly, notice) and outcome (sent, recovered, failed, busy, missed)',
       labelNames: ['kind', 'outcome'],
+      registers,
+    });
+    this.#shed = new Counter({
+      name: 'course_bot_interactions_shed_total',
+      help: 'Interactions dropped unanswered, before any work, because they were already too old to answer in time',
+      labelNames: ['platform'],
+      registers,
+    });
+    this.#refused = new Counter({
+      name: 'course_bot_interaction_answers_refused_total',
+      help: 'Answers the platform refused because the interaction had expired (expired: Discord 10062) or was answered already (acknowledged: 40060)',
+      labelNames: ['platform', 'reason'],
       registers,
     });
     const pings = this.#pings;
@@ -74,6 +101,11 @@ export class Metrics {
   readonly announcement: AnnouncementObserver = (outcome, key) => {
     const kind = /:(daily|weekly|notice)[-:]/.exec(key)?.[1] ?? 'other';
     this.#announcements.inc({ kind, outcome });
+  };
+
+  readonly dropped: DropObserver = (platform, why) => {
+    if (why === 'shed') this.#shed.inc({ platform });
+    else this.#refused.inc({ platform, reason: why });
   };
 
   /** Reports a platform's gateway ping (ms; undefined or negative while unknown). */

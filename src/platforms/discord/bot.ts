@@ -9,11 +9,13 @@ import type { ReminderSettings } from '../../core/reminders.js';
 import type { RoutedCourse } from '../../core/routing.js';
 import type { DiscordConfig } from '../../config.js';
 import type { Logger } from '../../log.js';
+import type { CommandObserver, DropObserver } from '../../observability/metrics.js';
 import { type CommandJson, commandsHash, commandsJson } from './command-json.js';
 import { MALFORMED_OPTIONS, handleInteraction } from './dispatch.js';
 import { courseOptionWanted, registerGuildCommands } from './register-guilds.js';
 import { fromPlatform } from '../failure.js';
 import { SeenRequests } from '../seen-requests.js';
+import { InteractionAges } from './interaction-age.js';
 import { answerable, interactionKind, interactionProblem } from './payload.js';
 
 export interface DiscordBotOptions {
@@ -40,6 +42,12 @@ export interface DiscordBotOptions {
    * `course` option where there are several. Absent for a single course.
    */
   readonly courses?: () => readonly RoutedCourse[];
+  /** Told about every command answered (metrics). */
+  readonly observe?: CommandObserver;
+  /** Told about every interaction shed or whose answer Discord refused as expired or already given (metrics). */
+  readonly dropped?: DropObserver;
+  /** Real time, ms since 1970, for interactions' ages (default `Date.now`; never the course clock, which may be shifted). */
+  readonly now?: () => number;
 }
 
 /** What a registration did: where, which commands, and whether Discord was called. */
@@ -127,6 +135,8 @@ function finalClose(code: number): Error {
 /** What a screened interaction is renamed to: discord.js has no handler for it and passes it by. */
 const SCREENED = 'COURSE_BOT_SCREENED_INTERACTION';
 const AUTOCOMPLETE = 4;
+/** How often a shed interaction is logged at info; the others in between at debug. */
+const SHED_LINE_EVERY_MS = 10_000;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -146,6 +156,11 @@ export class DiscordBot {
   readonly #lost = new Promise<unknown>((resolve) => (this.#lose = resolve));
   /** The interaction ids taken, here and (through the state store) by every instance on it. */
   readonly #seen: SeenRequests;
+  /** Which interactions are already too old to answer (see `SHED_AFTER_MS`). */
+  readonly #ages: InteractionAges;
+  /** Shed since the last info line about it, and when that line was written (performance.now()). */
+  #shedSinceLine = 0;
+  #shedLineAt = Number.NEGATIVE_INFINITY;
   /** Kinds of dropped interactions and events already logged at warn. */
   readonly #droppedKinds = new Set<string>();
   /** The registration under way, if any: the next waits for it. */
@@ -154,6 +169,7 @@ export class DiscordBot {
   constructor(options: DiscordBotOptions) {
     this.#options = options;
     this.#logger = options.logger;
+    this.#ages = new InteractionAges(options.now);
     this.#seen = new SeenRequests({ platform: 'discord', store: options.store, logger: this.#logger });
     this.client = new Client({
       intents: [GatewayIntentBits.Guilds],
@@ -312,12 +328,22 @@ export class DiscordBot {
   #screenInteraction(packet: { t?: unknown; d?: unknown }): void {
     const payload = packet.d;
     const kind = interactionKind(payload);
-    const target = answerable(payload);
     if (kind.kind === 'unhandled') {
       packet.t = SCREENED;
-      this.#dropped(kind.what, { interaction: target?.id, kind: kind.what }, 'interaction of a kind the bot does not handle: dropped');
+      this.#dropped(kind.what, { interaction: answerable(payload)?.id, kind: kind.what }, 'interaction of a kind the bot does not handle: dropped');
       return;
     }
+    // Before any other work (no check, no store, no lookup): under a burst, time spent on an interaction
+    // Discord has given up on makes the next ones late too.
+    const id = (payload as { id?: unknown }).id;
+    const age = this.#ages.shed(id);
+    if (age.shed) {
+      packet.t = SCREENED;
+      this.#shedLine(id, age.ageMs);
+      this.#options.dropped?.('discord', 'shed');
+      return;
+    }
+    const target = answerable(payload);
     if (target && !this.#seen.firstTime(target.id)) {
       packet.t = SCREENED;
       this.#logger.debug({ interaction: target.id }, 'interaction already taken (by another instance of the bot, or delivered again): dropped');
@@ -338,6 +364,22 @@ export class DiscordBot {
     this.client.rest
       .post(Routes.interactionCallback(target.id, target.token), { body, auth: false })
       .catch((error: unknown) => this.#logger.warn({ err: error, interaction: target.id }, 'could not answer a malformed interaction'));
+  }
+
+  /**
+   * The one line about a shed interaction: at info at most every {@link SHED_LINE_EVERY_MS} (with how many were
+   * shed since the last info line), else at debug, so that a burst of thousands writes a few lines.
+   */
+  #shedLine(id: unknown, ageMs: number | undefined): void {
+    this.#shedSinceLine += 1;
+    const now = performance.now();
+    if (now - this.#shedLineAt < SHED_LINE_EVERY_MS) {
+      this.#logger.debug({ interaction: id, ageMs }, 'interaction too old to answer in time: shed');
+      return;
+    }
+    this.#logger.info({ interaction: id, ageMs, shed: this.#shedSinceLine }, 'interaction too old to answer in time: shed (the bot is behind; `shed` counts those since the last such line)');
+    this.#shedSinceLine = 0;
+    this.#shedLineAt = now;
   }
 
   /** Logs something dropped: the first of each kind at warn (so that a new kind is noticed), later ones at debug. */

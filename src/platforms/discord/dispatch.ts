@@ -2,6 +2,7 @@ import {
   type AutocompleteInteraction,
   type ChatInputCommandInteraction,
   type CommandInteractionOption,
+  DiscordAPIError,
   type Interaction,
   type InteractionReplyOptions,
   MessageFlags,
@@ -25,8 +26,9 @@ import type { Message } from '../../core/messages.js';
 import type { ScheduleAdmin } from '../../core/ports.js';
 import type { ReminderSettings } from '../../core/reminders.js';
 import type { Logger } from '../../log.js';
-import type { CommandObserver, CommandOutcome } from '../../observability/metrics.js';
+import type { CommandObserver, CommandOutcome, DropObserver } from '../../observability/metrics.js';
 import { commandOutcome, errorRef, explainError } from '../respond.js';
+import { SHED_AFTER_MS } from './interaction-age.js';
 import { type DiscordPayload, renderMessage, renderText } from './render.js';
 
 export interface DispatchDeps {
@@ -43,6 +45,10 @@ export interface DispatchDeps {
   readonly admin?: ScheduleAdmin;
   /** Told about every command answered (metrics). */
   readonly observe?: CommandObserver;
+  /** Told about every answer Discord refused because the interaction was gone (metrics). */
+  readonly dropped?: DropObserver;
+  /** Real time, ms since 1970, for interactions' ages (default `Date.now`; the course clock may be shifted). */
+  readonly now?: () => number;
   /** Students' reminder settings (`/remind`). */
   readonly reminders?: ReminderSettings;
   /**
@@ -79,14 +85,61 @@ export const MALFORMED_OPTIONS = 'The options of this command arrived garbled, s
 const MAX_CHOICES = 25;
 const MAX_CHOICE_TEXT = 100;
 
+/** Discord's error codes for an interaction that can no longer be answered. */
+const UNKNOWN_INTERACTION = 10062;
+const ALREADY_ACKNOWLEDGED = 40060;
+
+/**
+ * Why Discord refused to take an answer because the interaction is gone: `expired` (10062 Unknown
+ * interaction: its 3 s, or its token's 15 minutes, are over) or `acknowledged` (40060: answered already, by
+ * another instance of the bot or an earlier try). Undefined for any other error.
+ */
+export function goneReason(error: unknown): 'expired' | 'acknowledged' | undefined {
+  if (!(error instanceof DiscordAPIError)) return undefined;
+  if (error.code === UNKNOWN_INTERACTION) return 'expired';
+  return error.code === ALREADY_ACKNOWLEDGED ? 'acknowledged' : undefined;
+}
+
+/**
+ * An answer Discord refused because the interaction is gone: no fallback (it would be refused too) and no
+ * stack, one line and a count. 10062 for an interaction already older than `SHED_AFTER_MS` is the bot
+ * being behind (counted, and logged at debug); a younger one, or 40060, is worth a warning.
+ */
+function gone(interaction: Interaction, reason: 'expired' | 'acknowledged', deps: DispatchDeps): void {
+  const ageMs = (deps.now ?? Date.now)() - interaction.createdTimestamp;
+  const late = reason === 'expired' && ageMs > SHED_AFTER_MS;
+  const fields = { interaction: interaction.id, ageMs, ...(interaction.isCommand() && { command: interaction.commandName }) };
+  deps.logger[late ? 'debug' : 'warn'](
+    fields,
+    reason === 'expired'
+      ? 'Discord no longer takes an answer to this interaction (10062 Unknown interaction: answered too late)'
+      : 'Discord says this interaction was answered already (40060): not answered again',
+  );
+  deps.dropped?.('discord', reason);
+}
+
 /** The one place that maps an interaction to a command and its reply. */
 export async function handleInteraction(interaction: Interaction, deps: DispatchDeps): Promise<void> {
-  if (interaction.isAutocomplete()) return suggest(interaction, deps);
+  if (interaction.isAutocomplete()) {
+    try {
+      await suggest(interaction, deps);
+    } catch (error) {
+      const reason = goneReason(error);
+      if (!reason) throw error;
+      gone(interaction, reason, deps);
+    }
+    return;
+  }
   if (!interaction.isChatInputCommand()) return;
   const started = performance.now();
   let outcome: CommandOutcome = 'error';
   try {
     outcome = await answer(interaction, deps);
+  } catch (error) {
+    const reason = goneReason(error);
+    if (!reason) throw error;
+    outcome = 'unanswered';
+    gone(interaction, reason, deps);
   } finally {
     const sub = interaction.options.getSubcommand(false);
     const command = sub ? `${interaction.commandName} ${sub}` : interaction.commandName;
@@ -257,6 +310,8 @@ async function send(
   try {
     await deliver(payload, how.ephemeral);
   } catch (error) {
+    // Gone: a fallback would be refused too (and costs a request while the bot is behind).
+    if (goneReason(error)) throw error;
     const ref = errorRef();
     deps.logger.error({ ...fields, err: error, ref }, 'Discord refused the answer');
     const fallback = renderText(`Something went wrong (ref ${ref}). Please tell an instructor.`);

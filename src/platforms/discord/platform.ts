@@ -70,7 +70,7 @@ export const discordPlatform: PlatformModule = {
       scope: deps.scopes.resolver('discord'),
       courses: () => deps.scopes.courses('discord'),
       registration: deps.targets,
-      ...(metrics && { metrics, observe: metrics.command }),
+      ...(metrics && { metrics, observe: metrics.command, dropped: metrics.dropped }),
       ...(deps.config.discordEvents && { discordEvents: deps.config.discordEvents }),
     });
     metrics?.gatewayPing('discord', () => bot.client.ws.ping);

@@ -21,6 +21,10 @@ import { GatewayCloseCodes, GatewayOpcodes, InteractionResponseType } from 'disc
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { FakeDiscord, type FakeDiscordOptions, autocomplete, chatInput } from './index.js';
+import { snowflakeAt } from './snowflake.js';
+
+/** When the id says it was created (ms since 1970): Discord's epoch plus the top 42 bits. */
+const snowflakeTime = (id: string): number => Number(BigInt(id) >> 22n) + 1_420_070_400_000;
 
 let fake: FakeDiscord | undefined;
 let client: Client | undefined;
@@ -241,6 +245,25 @@ describe('FakeDiscord with the real discord.js client: interactions', () => {
     await expect(late).rejects.toThrow(/callback requests: POST → 404/);
     expect(bot.errors).toHaveLength(1);
     expect(bot.errors[0]).toMatchObject({ code: 10062 });
+  });
+
+  it("an interaction's id carries its creation time (discord.js reads it as createdTimestamp)", async () => {
+    const bot = await startBot();
+    const created: number[] = [];
+    onInteraction(bot, async (interaction) => {
+      if (!interaction.isChatInputCommand()) return;
+      created.push(interaction.createdTimestamp);
+      await interaction.reply({ content: 'ok' });
+    });
+    const before = Date.now();
+    const { interaction } = await bot.fake.interact(chatInput('when'));
+    const after = Date.now();
+    expect(snowflakeTime(interaction.id)).toBeGreaterThanOrEqual(before);
+    expect(snowflakeTime(interaction.id)).toBeLessThanOrEqual(after);
+    expect(created).toEqual([snowflakeTime(interaction.id)]);
+    // An id a test gives (here: one made 3 s ago) is kept as given.
+    const old = bot.fake.dispatchInteraction({ ...chatInput('when'), id: snowflakeAt(before - 3_000) });
+    expect(snowflakeTime(old.id)).toBe(before - 3_000);
   });
 
   it('autocomplete gets the focused option and its choices are recorded', async () => {

@@ -18,6 +18,11 @@ export class Snowflakes {
   }
 }
 
+/** A snowflake whose creation time is `ms` (ms since 1970): an interaction that reaches the bot already this old. */
+export function snowflakeAt(ms: number): string {
+  return ((BigInt(Math.floor(ms)) - DISCORD_EPOCH) << 22n).toString();
+}
+
 /** Orders two snowflakes numerically (they do not sort as strings once their lengths differ). */
 export function compareSnowflakes(a: string, b: string): number {
   const x = BigInt(a);

@@ -14,7 +14,8 @@ import type { ScheduleAdmin, StateStore } from '../../../src/core/ports.js';
 import { seenKeyPrefix } from '../../../src/platforms/seen-requests.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
-import { FakeDiscord, chatInput } from '../../fakes/discord/index.js';
+import { FakeDiscord, autocomplete, chatInput } from '../../fakes/discord/index.js';
+import { snowflakeAt } from '../../fakes/discord/snowflake.js';
 import { at, buildCourse } from '../../support/course.js';
 import { dataOf } from '../../support/discord.js';
 import { captureLogger } from '../../support/log.js';
@@ -500,5 +501,159 @@ describe('DiscordBot runs each interaction once (real discord.js, fake Discord, 
     expect(store.listChanges(course.id).map((record) => record.undoneAt !== undefined)).toEqual([false, true]);
     expect(logs.filter((line) => line.includes(TAKEN))).toHaveLength(2);
     expect(problems()).toEqual([]);
+  });
+});
+
+/** An instructor command (those may answer asynchronously) that takes 0.6 s and is not deferred. */
+const dawdle = defineCommand({
+  name: 'dawdle',
+  description: 'Takes 0.6 s',
+  audience: 'instructors',
+  options: [],
+  run: async () => {
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    return message({ title: 'Finally' });
+  },
+});
+
+describe('DiscordBot when Discord has given up on an interaction (real discord.js, fake Discord)', () => {
+  let fake: FakeDiscord;
+  let bot: DiscordBot;
+  let logs: string[];
+  let store: MemoryStore;
+  let drops: string[];
+  let outcomes: string[];
+
+  beforeEach(async () => {
+    fake = await FakeDiscord.start({ heartbeatInterval: 1_000 });
+    store = new MemoryStore();
+    drops = [];
+    outcomes = [];
+    const captured = captureLogger();
+    logs = captured.lines;
+    bot = new DiscordBot({
+      config: { token: fake.token, apiUrl: fake.apiUrl, replyVisibility: 'ephemeral', guildId: fake.guildId },
+      store,
+      logger: captured.logger,
+      course: () => course,
+      commands: [...commands, slow, dawdle],
+      clock: fixedClock(at(course, '2027-01-04T10:00')),
+      observe: (event) => outcomes.push(`${event.command} ${event.outcome}`),
+      dropped: (platform, why) => drops.push(`${platform} ${why}`),
+    });
+    await bot.start();
+  });
+
+  afterEach(async () => {
+    await bot.stop();
+    await fake.close();
+  });
+
+  /** Requests to an interaction's callback and webhook, with their statuses. */
+  const answers = (id: string) => fake.requests.filter((request) => request.path.startsWith(`/interactions/${id}/`)).map((request) => request.status);
+  const levelOf = (line: string) => Number(/"level":(\d+)/.exec(line)?.[1]);
+  const linesAbout = (id: string) => logs.filter((line) => line.includes(`"interaction":"${id}"`));
+  /** Interactions on one gateway session are handled in order: once a later one is answered, the earlier was handled. */
+  const afterward = async () => {
+    const counted = outcomes.length;
+    const { callback } = await fake.interact(chatInput('today'));
+    expect((dataOf(callback) as { embeds: { title: string }[] }).embeds[0]!.title).toBe('Week 1 · Monday 4 January 2027');
+    // Counted once discord.js has the callback's answer, a moment after the fake recorded it.
+    await vi.waitFor(() => expect(outcomes.length).toBe(counted + 1));
+  };
+
+  it('sheds an interaction already 3 s old: never answered, no store or command work, one line, counted', async () => {
+    // A fresh one first: it shows this clock agrees with Discord's (see InteractionAges).
+    await afterward();
+    const old = fake.dispatchInteraction({ ...chatInput('today'), id: snowflakeAt(Date.now() - 3_000) });
+    const oldSearch = fake.dispatchInteraction({
+      ...autocomplete('resources', [{ name: 'query', type: ApplicationCommandOptionType.String, value: 'py', focused: true }]),
+      id: snowflakeAt(Date.now() - 3_000),
+    });
+    await afterward();
+    expect(answers(old.id)).toEqual([]);
+    expect(answers(oldSearch.id)).toEqual([]);
+    expect(drops).toEqual(['discord shed', 'discord shed']);
+    // The fresh one after them is answered and counted as before; the shed ones reached no command.
+    expect(outcomes).toEqual(['today ok', 'today ok']);
+    expect(store.listKeys(seenKeyPrefix('discord')).sort()).toEqual([...fake.callbacks.keys()].map((id) => `${seenKeyPrefix('discord')}${id}`).sort());
+    // One line each: the first at info (with how many since the last info line), the next within 10 s at debug.
+    for (const [id, level] of [[old.id, 30], [oldSearch.id, 20]] as const) {
+      const lines = linesAbout(id);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('interaction too old to answer in time: shed');
+      expect(levelOf(lines[0]!)).toBe(level);
+      expect((JSON.parse(lines[0]!) as { ageMs: number }).ageMs).toBeGreaterThan(2_500);
+    }
+    expect((JSON.parse(linesAbout(old.id)[0]!) as { shed: number }).shed).toBe(1);
+  });
+
+  it('answers an interaction 2 s old, and one whose id says no believable time (a clock far off)', async () => {
+    const recent = await fake.interact({ ...chatInput('today'), id: snowflakeAt(Date.now() - 2_000) });
+    expect(recent.callback.type).toBe(InteractionResponseType.ChannelMessageWithSource);
+    // Ten minutes old by this clock: Discord would have refused it long ago, so the clocks disagree: answered.
+    const skewed = await fake.interact({ ...chatInput('help'), id: snowflakeAt(Date.now() - 10 * 60_000) });
+    expect(skewed.callback.type).toBe(InteractionResponseType.ChannelMessageWithSource);
+    // From the future by this clock (this clock is behind): answered.
+    const ahead = await fake.interact({ ...chatInput('today'), id: snowflakeAt(Date.now() + 5_000) });
+    expect(ahead.callback.type).toBe(InteractionResponseType.ChannelMessageWithSource);
+    await vi.waitFor(() => expect(outcomes).toHaveLength(3));
+    expect(drops).toEqual([]);
+    expect(outcomes).toEqual(['today ok', 'help ok', 'today ok']);
+  });
+
+  it.each([
+    { status: 404, code: 10062, message: 'Unknown interaction', why: 'expired', said: '10062 Unknown interaction' },
+    { status: 400, code: 40060, message: 'Interaction has already been acknowledged.', why: 'acknowledged', said: '(40060)' },
+  ] as const)('makes no second call and logs no error when the reply meets $code', async ({ status, code, message, why, said }) => {
+    fake.failNext('POST /interactions/', { status, code, message });
+    const refused = fake.dispatchInteraction(chatInput('today'));
+    await vi.waitFor(() => expect(drops).toEqual([`discord ${why}`]), { timeout: 10_000 });
+    await afterward();
+    expect(answers(refused.id)).toEqual([status]);
+    expect(outcomes).toEqual(['today unanswered', 'today ok']);
+    const lines = linesAbout(refused.id);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(said);
+    // A fresh interaction refused is worth a warning, without a stack.
+    expect(levelOf(lines[0]!)).toBe(40);
+    expect(lines[0]).not.toContain('"stack"');
+    expect(logs.filter((line) => levelOf(line) >= 50)).toEqual([]);
+    expect(logs.join('')).not.toContain('Something went wrong');
+  });
+
+  it('makes no edit after a deferral that meets 10062, and no fallback', async () => {
+    fake.failNext('POST /interactions/', { status: 404, code: 10062, message: 'Unknown interaction' });
+    const refused = fake.dispatchInteraction(chatInput('slow', [{ name: 'text', type: ApplicationCommandOptionType.String, value: 'hi' }]));
+    await vi.waitFor(() => expect(drops).toEqual(['discord expired']), { timeout: 10_000 });
+    await afterward();
+    expect(answers(refused.id)).toEqual([404]);
+    expect(outcomes).toEqual(['slow unanswered', 'today ok']);
+    expect(logs.filter((line) => levelOf(line) >= 50)).toEqual([]);
+  });
+
+  it('logs 10062 at debug when the interaction was already older than the shed limit (the bot is behind)', async () => {
+    fake.failNext('POST /interactions/', { status: 404, code: 10062, message: 'Unknown interaction' });
+    // 2.2 s old when it arrives (not shed), and the command takes 0.6 s more.
+    const refused = fake.dispatchInteraction({
+      ...chatInput('dawdle', [], { actor: { permissions: String(1n << 5n) } }),
+      id: snowflakeAt(Date.now() - 2_200),
+    });
+    await vi.waitFor(() => expect(drops).toEqual(['discord expired']), { timeout: 10_000 });
+    await afterward();
+    expect(answers(refused.id)).toEqual([404]);
+    const lines = linesAbout(refused.id);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('10062 Unknown interaction: answered too late');
+    expect(levelOf(lines[0]!)).toBe(20);
+    expect((JSON.parse(lines[0]!) as { ageMs: number }).ageMs).toBeGreaterThan(2_500);
+  });
+
+  it('keeps the fallback for other refusals of the answer', async () => {
+    fake.failNext('POST /interactions/', { status: 400, code: 50035, message: 'Invalid Form Body' });
+    const { callback, interaction } = await fake.interact(chatInput('today'));
+    expect((dataOf(callback) as { content: string }).content).toMatch(/^Something went wrong \(ref [0-9a-f]{8}\)/);
+    expect(answers(interaction.id)).toEqual([400, 204]);
+    expect(drops).toEqual([]);
   });
 });
