@@ -79,8 +79,9 @@ export interface BurstOptions {
   /** Dispatch rate: the inputs are spread evenly at this many a second. */
   readonly perSecond: number;
   /**
-   * How long to keep counting after the last interaction's callback window has closed (late callbacks refused
-   * with 10062, fallbacks after them), ms. Default 1000.
+   * After the last interaction's callback window has closed, counting goes on until no callback request has
+   * arrived for this long (and for at least this long), ms: a bot that fell behind keeps sending late callbacks
+   * (refused with 10062) and fallbacks after them. Default 1000; it stops 60 s after the window regardless.
    */
   readonly settleMs?: number;
 }
@@ -453,7 +454,7 @@ export class FakeDiscord {
   /**
    * A load test: dispatches every input (each an INTERACTION_CREATE filled in as {@link interact} does) spread
    * evenly at `perSecond`, without waiting for answers, then waits until each is answered or its callback
-   * window has closed, plus `settleMs`. Counts what a user and Discord would see: interactions missed, callbacks
+   * window has closed, and then until the callbacks stop coming (`settleMs` without one). Counts what a user and Discord would see: interactions missed, callbacks
    * refused as too late (10062) or as a second answer (40060).
    */
   async burst(inputs: readonly InteractionInput[], options: BurstOptions): Promise<BurstResult> {
@@ -475,14 +476,22 @@ export class FakeDiscord {
     }
     const dispatchMs = this.#now() - started;
     const pending = new Set(dispatchedAt.keys());
-    const deadline = this.#now() + this.#callbackWindowMs + (options.settleMs ?? 1000);
-    while (this.#now() < deadline) {
+    const settleMs = options.settleMs ?? 1000;
+    const windowEnds = this.#now() + this.#callbackWindowMs;
+    const isCallback = (request: RecordedRequest): boolean => request.path.endsWith('/callback');
+    let seen = 0;
+    let lastCallbackAt = this.#now();
+    const tick = (): void => {
       for (const id of pending) if (this.callbacks.has(id)) pending.delete(id);
-      // Everything answered: wait out only the settle time, for refused second callbacks.
-      if (pending.size === 0) {
-        await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 1000));
-        break;
+      for (; firstRequest + seen < this.requests.length; seen += 1) {
+        if (isCallback(this.requests[firstRequest + seen]!)) lastCallbackAt = this.#now();
       }
+    };
+    // Until every interaction is answered or the last window has closed …
+    for (tick(); pending.size > 0 && this.#now() < windowEnds; tick()) await new Promise((resolve) => setTimeout(resolve, 50));
+    // … then until the callbacks stop coming.
+    const giveUp = windowEnds + 60_000;
+    for (tick(); this.#now() - Math.max(windowEnds, lastCallbackAt) < settleMs && this.#now() < giveUp; tick()) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     let unknownInteraction = 0;
