@@ -1,21 +1,44 @@
-// The benchmark's baseline: a bare discord.js client that answers every slash command with "pong".
-// Same client options that matter for cost (Guilds intent, REST base URL), nothing else.
+// The benchmark's baseline: a bare discord.js client (the same discord.js, intents, caches and JSON options as
+// course-bot's, src/platforms/discord/bot.ts) that answers every slash command with the reply course-bot sent
+// for it. So the comparison counts our code, not the size of our answers.
+//
+// BASELINE_PAYLOADS: a JSON file `{ "<key>": <callback data> }` captured from course-bot by scripts/bench.ts,
+// keyed by `payloadKey` below; a command not in it (or no file) is answered "pong".
 import { readFileSync } from 'node:fs';
-import { Client, Events, GatewayIntentBits, MessageFlags } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Options } from 'discord.js';
 
-// BASELINE_PAYLOAD: a JSON file with the reply to send instead of "pong" (to compare equal payloads).
-const payload = process.env.BASELINE_PAYLOAD
-  ? JSON.parse(readFileSync(process.env.BASELINE_PAYLOAD, 'utf8'))
-  : { content: 'pong' };
+/** `/name opt=value …`: the same key scripts/bench.ts writes. */
+function payloadKey(interaction) {
+  return [`/${interaction.commandName}`, ...interaction.options.data.map((option) => `${option.name}=${String(option.value)}`)].join(' ');
+}
+
+const payloads = process.env.BASELINE_PAYLOADS ? JSON.parse(readFileSync(process.env.BASELINE_PAYLOADS, 'utf8')) : {};
+const pong = { content: 'pong', flags: 64 };
 
 const client = new Client({
   intents: [GatewayIntentBits.Guilds],
+  makeCache: Options.cacheWithLimits({
+    ...Options.DefaultMakeCacheSettings,
+    MessageManager: 0,
+    GuildMemberManager: { maxSize: 200, keepOverLimit: (member) => member.id === member.client.user.id },
+    UserManager: 200,
+    PresenceManager: 0,
+    ReactionManager: 0,
+    GuildEmojiManager: 0,
+    GuildStickerManager: 0,
+    VoiceStateManager: 0,
+    ThreadManager: 0,
+  }),
+  allowedMentions: { parse: [] },
   rest: { api: process.env.DISCORD_API_URL },
-  ...(process.env.BASELINE_PAYLOAD && { jsonTransformer: (data) => data }),
+  jsonTransformer: (data) => data,
 });
 client.on(Events.InteractionCreate, (interaction) => {
   if (!interaction.isChatInputCommand()) return;
-  interaction.reply({ ...payload, flags: MessageFlags.Ephemeral }).catch((error) => {
+  // The captured data is Discord's JSON (snake_case), as course-bot's renderer produces it; allowed_mentions
+  // comes from the client's default, as it does in course-bot.
+  const { allowed_mentions: _mentions, ...data } = payloads[payloadKey(interaction)] ?? pong;
+  interaction.reply(data).catch((error) => {
     process.stderr.write(`reply failed: ${String(error)}\n`);
   });
 });

@@ -74,6 +74,35 @@ export interface WaitOptions {
   readonly timeoutMs?: number;
 }
 
+/** Options for {@link FakeDiscord.burst}. */
+export interface BurstOptions {
+  /** Dispatch rate: the inputs are spread evenly at this many a second. */
+  readonly perSecond: number;
+  /**
+   * After the last interaction's callback window has closed, counting goes on until no callback request has
+   * arrived for this long (and for at least this long), ms: a bot that fell behind keeps sending late callbacks
+   * (refused with 10062) and fallbacks after them. Default 1000; it stops 60 s after the window regardless.
+   */
+  readonly settleMs?: number;
+}
+
+/** What {@link FakeDiscord.burst} saw. */
+export interface BurstResult {
+  readonly sent: number;
+  /** From the first dispatch to the last, ms: how close the fake came to the asked rate. */
+  readonly dispatchMs: number;
+  /** Interactions whose first callback Discord accepted (within the callback window). */
+  readonly answered: number;
+  /** Interactions with no accepted callback: the user saw "The application did not respond". */
+  readonly missed: number;
+  /** Callbacks refused as too late (404 `10062 Unknown interaction`). */
+  readonly unknownInteraction: number;
+  /** Callbacks refused as a second one (400 `40060 Interaction has already been acknowledged`). */
+  readonly alreadyAcknowledged: number;
+  /** Dispatch → accepted callback, ms, of each answered interaction (by the fake's clock). */
+  readonly latencies: readonly number[];
+}
+
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_GUILD: FakeGuildSpec = {
   id: '1100000000000000001',
@@ -132,6 +161,8 @@ export class FakeDiscord {
   readonly #rest: FakeRest;
   readonly #gateway: FakeGateway;
   readonly #log: (line: string) => void;
+  readonly #now: () => number;
+  readonly #callbackWindowMs: number;
   #port = 0;
   #closed: Promise<void> | undefined;
 
@@ -141,6 +172,8 @@ export class FakeDiscord {
     // Discord: a bot's application id is usually its user id.
     this.applicationId = options.applicationId ?? this.botUserId;
     const now = options.now ?? Date.now;
+    this.#now = now;
+    this.#callbackWindowMs = options.callbackWindowMs ?? 3000;
     this.#log = options.log ?? ((): void => undefined);
     const changed = (): void => this.#signal.notify();
     const guilds = options.guilds ?? [DEFAULT_GUILD];
@@ -160,7 +193,7 @@ export class FakeDiscord {
         botUsername: options.botUsername ?? 'course-bot',
         guilds,
         now,
-        callbackWindowMs: options.callbackWindowMs ?? 3000,
+        callbackWindowMs: this.#callbackWindowMs,
         nonceWindowMs: options.nonceWindowMs ?? 5 * 60_000,
         baseUrl: () => `http://127.0.0.1:${this.#port}`,
       },
@@ -416,6 +449,72 @@ export class FakeDiscord {
     const interaction = this.#world.interactions.build(input);
     this.#gateway.dispatch('INTERACTION_CREATE', interaction);
     return interaction;
+  }
+
+  /**
+   * A load test: dispatches every input (each an INTERACTION_CREATE filled in as {@link interact} does) spread
+   * evenly at `perSecond`, without waiting for answers, then waits until each is answered or its callback
+   * window has closed, and then until the callbacks stop coming (`settleMs` without one). Counts what a user and Discord would see: interactions missed, callbacks
+   * refused as too late (10062) or as a second answer (40060).
+   */
+  async burst(inputs: readonly InteractionInput[], options: BurstOptions): Promise<BurstResult> {
+    if (this.#gateway.sessionCount === 0) {
+      throw new Error('burst: no gateway session; log a client in first (await fake.waitForReady())');
+    }
+    const firstRequest = this.requests.length;
+    const dispatchedAt = new Map<string, number>();
+    const started = this.#now();
+    let next = 0;
+    while (next < inputs.length) {
+      const due = Math.min(inputs.length, Math.floor(((this.#now() - started) * options.perSecond) / 1000) + 1);
+      for (; next < due; next += 1) {
+        const interaction = this.#world.interactions.build(inputs[next]!);
+        dispatchedAt.set(interaction.id, this.#now());
+        this.#gateway.dispatch('INTERACTION_CREATE', interaction);
+      }
+      if (next < inputs.length) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const dispatchMs = this.#now() - started;
+    const pending = new Set(dispatchedAt.keys());
+    const settleMs = options.settleMs ?? 1000;
+    const windowEnds = this.#now() + this.#callbackWindowMs;
+    const isCallback = (request: RecordedRequest): boolean => request.path.endsWith('/callback');
+    let seen = 0;
+    let lastCallbackAt = this.#now();
+    const tick = (): void => {
+      for (const id of pending) if (this.callbacks.has(id)) pending.delete(id);
+      for (; firstRequest + seen < this.requests.length; seen += 1) {
+        if (isCallback(this.requests[firstRequest + seen]!)) lastCallbackAt = this.#now();
+      }
+    };
+    // Until every interaction is answered or the last window has closed …
+    for (tick(); pending.size > 0 && this.#now() < windowEnds; tick()) await new Promise((resolve) => setTimeout(resolve, 50));
+    // … then until the callbacks stop coming.
+    const giveUp = windowEnds + 60_000;
+    for (tick(); this.#now() - Math.max(windowEnds, lastCallbackAt) < settleMs && this.#now() < giveUp; tick()) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    let unknownInteraction = 0;
+    let alreadyAcknowledged = 0;
+    const latencies: number[] = [];
+    for (const request of this.requests.slice(firstRequest)) {
+      const id = /^\/interactions\/(\d+)\/[^/]+\/callback$/.exec(request.path)?.[1];
+      const sentAt = id === undefined ? undefined : dispatchedAt.get(id);
+      if (sentAt === undefined) continue;
+      if (request.status === 404) unknownInteraction += 1;
+      else if (request.status === 400 && this.callbacks.has(id!)) alreadyAcknowledged += 1;
+      else if (request.status === 200 || request.status === 204) latencies.push(request.at - sentAt);
+    }
+    const answered = [...dispatchedAt.keys()].filter((id) => this.callbacks.has(id)).length;
+    return {
+      sent: inputs.length,
+      dispatchMs,
+      answered,
+      missed: inputs.length - answered,
+      unknownInteraction,
+      alreadyAcknowledged,
+      latencies,
+    };
   }
 
   // ---------------------------------------------------------------- faults
