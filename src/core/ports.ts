@@ -90,6 +90,11 @@ export interface StateStore {
   /** Every key that starts with `prefix`, sorted. */
   listKeys(prefix?: string): string[];
   /**
+   * Removes, in one statement, every key that starts with `prefix` whose value is a whole number (digits only)
+   * at most `limit` (expiry times written by the bot); returns how many went. Other values are left alone.
+   */
+  deleteValuesAtMost(prefix: string, limit: number): number;
+  /**
    * Claims an announcement key atomically: of several instances sharing one store, exactly one gets
    * `claimed` (or `taken-over`) for a key while its lease lasts.
    */

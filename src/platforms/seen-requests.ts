@@ -134,10 +134,8 @@ export class SeenRequests {
   #prune(store: StateStore, now: number): void {
     if (now - this.#prunedAt < PRUNE_EVERY_MS) return;
     this.#prunedAt = now;
-    store.transaction(() => {
-      for (const key of store.listKeys(this.#prefix)) {
-        if (Number(store.getValue(key)) <= now) store.deleteValue(key);
-      }
-    });
+    // One statement: reading every id one by one stalled the bot for as long as the ids were many (30,000 after
+    // a busy hour; a round trip each on PostgreSQL).
+    store.deleteValuesAtMost(this.#prefix, now);
   }
 }

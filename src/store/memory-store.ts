@@ -31,6 +31,18 @@ export class MemoryStore implements StateStore {
     return this.#values.delete(key);
   }
 
+  deleteValuesAtMost(prefix: string, limit: number): number {
+    this.#assertOpen();
+    let removed = 0;
+    for (const [key, value] of this.#values) {
+      if (key.startsWith(prefix) && /^[0-9]+$/.test(value) && Number(value) <= limit) {
+        this.#values.delete(key);
+        removed += 1;
+      }
+    }
+    return removed;
+  }
+
   listKeys(prefix = ''): string[] {
     this.#assertOpen();
     // Code point order, as SQLite's BINARY collation sorts UTF-8.

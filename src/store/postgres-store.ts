@@ -353,6 +353,10 @@ export class PostgresStore implements StateStore {
     return this.#write('DELETE FROM kv WHERE key = $1', [key]).rowCount > 0;
   }
 
+  deleteValuesAtMost(prefix: string, limit: number): number {
+    return this.#write("DELETE FROM kv WHERE starts_with(key, $1) AND value ~ '^[0-9]+$' AND value::numeric <= $2", [prefix, Math.floor(limit)]).rowCount;
+  }
+
   listKeys(prefix = ''): string[] {
     return this.#rows('SELECT key FROM kv WHERE starts_with(key, $1) ORDER BY key', [prefix]).map((row) => keyRow.parse(row).key);
   }

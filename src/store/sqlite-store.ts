@@ -461,6 +461,15 @@ export class SqliteStore implements StateStore {
     return this.#write(() => this.#prepare('DELETE FROM kv WHERE key = ?').run(key).changes > 0);
   }
 
+  deleteValuesAtMost(prefix: string, limit: number): number {
+    return this.#write(
+      () =>
+        this.#prepare(
+          "DELETE FROM kv WHERE substr(key, 1, length(?)) = ? AND value <> '' AND value NOT GLOB '*[^0-9]*' AND CAST(value AS INTEGER) <= ?",
+        ).run(prefix, prefix, Math.floor(limit)).changes,
+    );
+  }
+
   listKeys(prefix = ''): string[] {
     const rows: unknown[] = this.#prepare("SELECT key FROM kv WHERE substr(key, 1, length(?)) = ? ORDER BY key")
       .all(prefix, prefix);

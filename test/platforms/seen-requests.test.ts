@@ -119,7 +119,7 @@ describe('SeenRequests for each platform', () => {
     const { logger, lines } = captureLogger();
     const other = new SeenRequests({ platform: 'discord', store, logger, now: () => now });
     expect(other.firstTime('42')).toBe(true);
-    store.transaction = () => {
+    store.deleteValuesAtMost = () => {
       throw new Error('SQLITE_FULL: database or disk is full');
     };
     const seen = new SeenRequests({ platform: 'discord', store, logger, now: () => now });

@@ -86,6 +86,22 @@ function describeStoreContract(name: string, factory: () => StateStore): void {
       expect(store.listKeys()).toEqual(['other']);
     });
 
+    it('deleteValuesAtMost removes the expired whole-number values under a prefix, and nothing else', () => {
+      const store = open();
+      store.setValue('seen:a', '100');
+      store.setValue('seen:b', '200');
+      store.setValue('seen:c', '201');
+      store.setValue('seen:d', 'not a time');
+      store.setValue('seen:e', '');
+      store.setValue('seen:f', '1e2');
+      store.setValue('seen', '5');
+      store.setValue('other:a', '1');
+      expect(store.deleteValuesAtMost('seen:', 200)).toBe(2);
+      expect(store.listKeys()).toEqual(['other:a', 'seen', 'seen:c', 'seen:d', 'seen:e', 'seen:f']);
+      expect(store.deleteValuesAtMost('seen:', 200)).toBe(0);
+      expect(store.deleteValuesAtMost('seen:', 1_000_000_000_000_000)).toBe(1);
+    });
+
     it('a deleted key can be set again', () => {
       const store = open();
       store.setValue('k', 'v1');

