@@ -137,6 +137,29 @@ interface FileIdentity {
  * it holds beside the path. A write the disk refuses (full, failing) throws a `StateDbError` too, and health
  * checks say so until a write succeeds again.
  */
+/**
+ * The keys that start with a prefix, as a range of the primary key's index: a `substr` test read every row (200
+ * courses each listing their claims at the announcement minute read the whole table 200 times). Keys compare as
+ * UTF-8 bytes, which is code point order, so the strings that start with `prefix` are exactly those from `prefix`
+ * up to (not including) {@link prefixEnd}.
+ */
+function prefixRange(prefix: string): { where: string; params: string[] } {
+  const end = prefixEnd(prefix);
+  return end === undefined ? { where: 'key >= ?', params: [prefix] } : { where: 'key >= ? AND key < ?', params: [prefix, end] };
+}
+
+/** The least string above every string that starts with `prefix`; undefined when there is none (all keys qualify). */
+export function prefixEnd(prefix: string): string | undefined {
+  const points = [...prefix];
+  while (points.length > 0 && points.at(-1) === '\u{10FFFF}') points.pop();
+  const last = points.pop();
+  if (last === undefined) return undefined;
+  let next = last.codePointAt(0)! + 1;
+  // Surrogates are not characters: the next one after U+D7FF is U+E000.
+  if (next >= 0xd800 && next <= 0xdfff) next = 0xe000;
+  return `${points.join('')}${String.fromCodePoint(next)}`;
+}
+
 export class SqliteStore implements StateStore {
   readonly db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
@@ -462,17 +485,18 @@ export class SqliteStore implements StateStore {
   }
 
   deleteValuesAtMost(prefix: string, limit: number): number {
+    const range = prefixRange(prefix);
     return this.#write(
       () =>
         this.#prepare(
-          "DELETE FROM kv WHERE substr(key, 1, length(?)) = ? AND value <> '' AND value NOT GLOB '*[^0-9]*' AND CAST(value AS INTEGER) <= ?",
-        ).run(prefix, prefix, Math.floor(limit)).changes,
+          `DELETE FROM kv WHERE ${range.where} AND value <> '' AND value NOT GLOB '*[^0-9]*' AND CAST(value AS INTEGER) <= ?`,
+        ).run(...range.params, Math.floor(limit)).changes,
     );
   }
 
   listKeys(prefix = ''): string[] {
-    const rows: unknown[] = this.#prepare("SELECT key FROM kv WHERE substr(key, 1, length(?)) = ? ORDER BY key")
-      .all(prefix, prefix);
+    const range = prefixRange(prefix);
+    const rows: unknown[] = this.#prepare(`SELECT key FROM kv WHERE ${range.where} ORDER BY key`).all(...range.params);
     return rows.map((row) => keyRow.parse(row).key);
   }
 
@@ -482,8 +506,8 @@ export class SqliteStore implements StateStore {
   }
 
   listClaims(prefix = ''): ClaimRecord[] {
-    const rows: unknown[] = this.#prepare('SELECT * FROM claims WHERE substr(key, 1, length(?)) = ? ORDER BY key')
-      .all(prefix, prefix);
+    const range = prefixRange(prefix);
+    const rows: unknown[] = this.#prepare(`SELECT * FROM claims WHERE ${range.where} ORDER BY key`).all(...range.params);
     return rows.map((row) => claimRow.parse(row));
   }
 

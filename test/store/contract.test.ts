@@ -152,6 +152,21 @@ function describeStoreContract(name: string, factory: () => StateStore): void {
       expect(store.listKeys('CLAIM')).toEqual([]);
     });
 
+    it('listKeys and listClaims find exactly the keys that start with a prefix, at the edges of Unicode too', () => {
+      const store = open();
+      const keys = ['a', 'a:', 'a:\u007f', 'a:\u0080', 'a:\ud7ff', 'a:\ue000', 'a:\uffff', 'a:\u{10000}', 'a:\u{10FFFF}', 'a:\u{10FFFF}x', 'a;', 'b', '\u{10FFFF}', '\u{10FFFF}\u{10FFFF}', 'é', 'é:1', 'ê'];
+      for (const key of keys) {
+        store.setValue(key, 'v');
+        store.claim(key, { owner: 'me', now: 0, leaseMs: 1_000 });
+      }
+      const prefixes = ['', 'a', 'a:', 'a:\ud7ff', 'a:\u{10FFFF}', '\u{10FFFF}', '\u{10FFFF}\u{10FFFF}', 'é', 'b', 'z'];
+      for (const prefix of prefixes) {
+        const expected = keys.filter((key) => key.startsWith(prefix)).sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+        expect(store.listKeys(prefix), JSON.stringify(prefix)).toEqual(expected);
+        expect(store.listClaims(prefix).map((record) => record.key), JSON.stringify(prefix)).toEqual(expected);
+      }
+    });
+
     it('stores and returns unicode keys and values unchanged', () => {
       const store = open();
       const values = {
