@@ -269,7 +269,7 @@ async function benchDiscord(): Promise<string[]> {
       figureLine(metric, of(oursRuns, key), of(baselineRuns, key), unit, maxRatio === undefined ? undefined : { maxRatio });
     const load = spawnSync('uptime', { encoding: 'utf8' }).stdout.trim();
     const lines = [
-      `# ours: node bin/course-bot.js start (dist/); baseline: bare discord.js 14, same client options, sending our payloads`,
+      `# ours: node bin/course-bot.js start (dist/: src/ and its pure-JavaScript packages bundled by esbuild; discord.js, better-sqlite3, pino and the other platform packages from node_modules); baseline: bare discord.js 14, not bundled, same client options, sending our payloads`,
       `# ${RUNS} interleaved runs each (ours, baseline, …); median, spread = min–max of per-run ratios; load: ${load}`,
       `# commands: ${MIX.map(payloadKey).join(', ')} in turn; ${SEQUENTIAL} sequential, ${CONCURRENT_ROUNDS}×${CONCURRENCY} concurrent, ${STEADY} for the steady state`,
       fig('start_to_ready_wall', 'start_to_ready_wall', 'ms'),
