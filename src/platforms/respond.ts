@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { InvocationOutcome } from '../core/commands/invoke.js';
 import { UserFacingError } from '../core/errors.js';
 import type { CommandOutcome } from '../observability/metrics.js';
-import { StateDbError } from '../store/state-db-error.js';
+import { StateDbError, asSentenceTail } from '../store/state-db-error.js';
 
 /** A short id that ties what a user sees to the log line of an unexpected error. */
 export function errorRef(): string {
@@ -16,8 +16,7 @@ export function errorRef(): string {
  */
 export function explainError(error: unknown): UserFacingError | undefined {
   if (!(error instanceof StateDbError)) return undefined;
-  const line = error.message.charAt(0).toLowerCase() + error.message.slice(1);
-  return new UserFacingError('unavailable', `Not saved: ${error.message.startsWith('STATE_DB') ? error.message : line}`);
+  return new UserFacingError('unavailable', `Not saved: ${asSentenceTail(error.message)}`);
 }
 
 /** An invocation's outcome as the metrics count it. */

@@ -7,7 +7,7 @@ import { UserFacingError } from '../core/errors.js';
 import type { Actor, AnnounceOutcome, ChangeOutcome, ChangeRecord, HistoryEntry, ReloadOutcome, ScheduleAdmin, StateStore } from '../core/ports.js';
 import { formatIssue } from '../course-file/read.js';
 import type { Logger } from '../log.js';
-import { StateDbError } from '../store/state-db-error.js';
+import { StateDbError, asSentenceTail } from '../store/state-db-error.js';
 import { type LiveEffectiveCourse, databaseId } from './effective-course.js';
 import type { SchedulePublisher } from './publisher.js';
 
@@ -25,8 +25,7 @@ export interface CourseAdminOptions {
  * told the log and the instructors' channel too). `Not posted: ` for `/course announce`.
  */
 function refusal(error: StateDbError, prefix: 'Not saved' | 'Not posted'): UserFacingError {
-  const line = error.message.charAt(0).toLowerCase() + error.message.slice(1);
-  return new UserFacingError('unavailable', `${prefix}: ${error.message.startsWith('STATE_DB') ? error.message : line}`);
+  return new UserFacingError('unavailable', `${prefix}: ${asSentenceTail(error.message)}`);
 }
 
 function who(actor: Actor): string {

@@ -27,3 +27,11 @@ export class StateDbError extends Error {
     if (options.recovered !== undefined) this.recovered = options.recovered;
   }
 }
+
+/**
+ * A store's line as the rest of a sentence (`Not saved: …`): its first letter lowercased, unless it begins with a
+ * setting's name (`STATE_DB …`, `DATABASE_URL …`), which keeps its capitals.
+ */
+export function asSentenceTail(message: string): string {
+  return /^[A-Z][A-Z0-9]*_[A-Z0-9_]*\b|^[A-Z]{2,}\b/.test(message) ? message : message.charAt(0).toLowerCase() + message.slice(1);
+}
