@@ -7,7 +7,7 @@ import { commands } from '../../src/core/commands/registry.js';
 import { MALFORMED_OPTIONS } from '../../src/platforms/discord/dispatch.js';
 import { FakeDiscord, autocomplete, chatInput } from '../fakes/discord/index.js';
 import { type RunningChild, spawnCli, SPAWN_TIMEOUT } from '../support/child.js';
-import { dataOf } from '../support/discord.js';
+import { answerOf, dataOf } from '../support/discord.js';
 
 const { String: STRING, Integer: INTEGER } = ApplicationCommandOptionType;
 const TIMEOUT = SPAWN_TIMEOUT;
@@ -211,7 +211,9 @@ describe('the Discord bot, end to end against a local fake Discord', () => {
           { timeoutMs: 30_000, what: `the other instance to drop ${interaction.id}` },
         );
         expect(tries().map((request) => request.status)).toEqual([204]);
-        return replyData(callback);
+        // An instructor command is deferred, then its answer is an edit of the original response.
+        const answer = await answerOf(fake, { callback, interaction });
+        return answer.deferred ? (answer.data as ReturnType<typeof replyData>) : replyData(callback);
       };
       for (const date of ['2027-01-13', '2027-01-14']) {
         expect((await once(course('cancel', [{ name: 'date', type: STRING, value: date }]))).embeds?.[0]?.title).toBe(`Done: Cancel ${date === '2027-01-13' ? 'Wed 13' : 'Thu 14'} Jan`);

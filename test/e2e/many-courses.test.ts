@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChatInputOption, FakeDiscord, autocomplete, chatInput } from '../fakes/discord/index.js';
 import { FakeSlack } from '../fakes/slack/index.js';
 import { type RunningChild, SPAWN_TIMEOUT, spawnCli } from '../support/child.js';
-import { dataOf } from '../support/discord.js';
+import { answerOf, dataOf } from '../support/discord.js';
 
 const TIMEOUT = SPAWN_TIMEOUT;
 const GUILD = '1100000000000000001';
@@ -64,11 +64,12 @@ describe('many courses from one deployment, end to end', () => {
   let courses: string;
   let bot: RunningChild;
 
-  /** Asks on Discord in `channel` (as `roles`), and returns the immediate answer. */
+  /** Asks on Discord in `channel` (as `roles`), and returns the answer (an instructor command's comes after a deferral). */
   const ask = async (channel: string, name: string, options: Parameters<typeof chatInput>[1] = [], roles: string[] = []): Promise<Reply> => {
-    const { callback } = await discord.interact(chatInput(name, options, { channel_id: channel, actor: { roles } }), { timeoutMs: 15_000 });
-    expect(callback.type).toBe(InteractionResponseType.ChannelMessageWithSource);
-    return dataOf(callback) as Reply;
+    const result = await discord.interact(chatInput(name, options, { channel_id: channel, actor: { roles } }), { timeoutMs: 15_000 });
+    const answer = await answerOf(discord, result);
+    if (!answer.deferred) expect(result.callback.type).toBe(InteractionResponseType.ChannelMessageWithSource);
+    return answer.data;
   };
   const courseCommand = (sub: string, options: { name: string; type: ApplicationCommandOptionType.String; value: string }[]): ChatInputOption[] => [
     { name: sub, type: ApplicationCommandOptionType.Subcommand, options },

@@ -274,14 +274,17 @@ async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDe
   }
   const ephemeral = deps.replyVisibility === 'ephemeral' || !prepared.shareable;
   // Discord: the interaction token must be answered within 3 s; a slow command acknowledges first,
-  // ephemerally, so that an error never ends up public. A public answer is then a follow-up.
-  if (prepared.slow) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  // ephemerally, so that an error never ends up public. A public answer is then a follow-up. Every instructor
+  // command counts as slow: it writes to the state database, which on PostgreSQL may wait seconds for another
+  // host's lock, and its answer ("Saved …") must still reach the instructor once the change is stored.
+  const deferred = prepared.slow || prepared.instructorsOnly;
+  if (deferred) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const outcome = await prepared.run();
   if (outcome.ok) {
-    await send(interaction, render(outcome.message), { ephemeral, deferred: prepared.slow }, deps, fields);
+    await send(interaction, render(outcome.message), { ephemeral, deferred }, deps, fields);
     deps.logger.debug(fields, 'answered');
   } else {
-    await send(interaction, renderText(outcome.text), { ephemeral: true, deferred: prepared.slow }, deps, fields);
+    await send(interaction, renderText(outcome.text), { ephemeral: true, deferred }, deps, fields);
   }
   return commandOutcome(outcome);
 }

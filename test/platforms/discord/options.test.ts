@@ -10,7 +10,7 @@ import { interactionKind, interactionProblem } from '../../../src/platforms/disc
 import { MemoryStore } from '../../../src/store/memory-store.js';
 import { FakeDiscord, type InteractionInput, autocomplete, chatInput } from '../../fakes/discord/index.js';
 import { at, buildCourse } from '../../support/course.js';
-import { dataOf } from '../../support/discord.js';
+import { answerOf, dataOf } from '../../support/discord.js';
 import { captureLogger } from '../../support/log.js';
 
 const course = buildCourse();
@@ -131,14 +131,19 @@ describe('malformed Discord option payloads (real discord.js, fake Discord)', ()
     process.off('unhandledRejection', collect);
   });
 
-  /** Sends a payload as a student and as an instructor; returns what each saw. */
+  /**
+   * Sends a payload as a student and as an instructor; returns what each finally saw. An instructor command is
+   * deferred (ephemerally) and then edited: that counts as a message, with the edited content and flags.
+   */
   async function tryBoth(
     payload: InteractionInput,
   ): Promise<{ type: InteractionResponseType; content?: string; flags?: number; choices?: unknown[] }[]> {
     const seen = [];
     for (const permissions of ['0', MANAGE_GUILD]) {
-      const { callback } = await fake.interact({ ...payload, actor: { permissions } });
-      seen.push({ type: callback.type, ...(dataOf(callback) as { content?: string; flags?: number; choices?: unknown[] }) });
+      const result = await fake.interact({ ...payload, actor: { permissions } });
+      const { deferred, data } = await answerOf(fake, result);
+      const type = deferred ? InteractionResponseType.ChannelMessageWithSource : result.callback.type;
+      seen.push({ ...(data as { content?: string; flags?: number; choices?: unknown[] }), type });
     }
     return seen;
   }
