@@ -25,6 +25,7 @@
 // see half a dist/ nor build it twice.
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   readFileSync,
@@ -103,7 +104,7 @@ function sourceFiles(root) {
 
 /**
  * @typedef {{ size: number, mtimeMs: number, hash: string }} Signature
- * @typedef {{ version: number, config: string, files: Record<string, Signature> }} Stamp
+ * @typedef {{ version: number, config: string, files: Record<string, Signature>, outputs?: string[] }} Stamp
  */
 
 /** @param {string} root @returns {Stamp | undefined} */
@@ -301,7 +302,9 @@ export function ensureBuilt({ root = ROOT, force = false, log = () => undefined 
     try {
       mkdirSync(tmp);
       bundle(esbuild, root, tmp);
-      writeFileSync(join(tmp, STAMP), `${JSON.stringify({ version: STAMP_VERSION, config: state.config, files: state.files })}\n`);
+      const outputs = readdirSync(tmp).filter((name) => name.endsWith('.js')).sort();
+      keepPreviousChunks(root, tmp);
+      writeFileSync(join(tmp, STAMP), `${JSON.stringify({ version: STAMP_VERSION, config: state.config, files: state.files, outputs })}\n`);
       swapIn(root, tmp);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
@@ -311,6 +314,24 @@ export function ensureBuilt({ root = ROOT, force = false, log = () => undefined 
     throw error instanceof BuildError ? error : unwritable(root, error);
   } finally {
     release();
+  }
+}
+
+/**
+ * Copies the previous build's chunks into the new dist/ where the new build has no file of that name (chunk
+ * names carry a hash of their content). A bot started from the previous build loads some chunks only when it
+ * needs them (a platform, the Markdown importer, a command's module); without its chunks, a rebuild made by a
+ * second command in the same checkout would break that running bot's next `import()`. One build back is kept;
+ * older ones are dropped.
+ * @param {string} root
+ * @param {string} tmp
+ */
+function keepPreviousChunks(root, tmp) {
+  const previous = readStamp(root)?.outputs ?? [];
+  for (const name of previous) {
+    const from = join(root, 'dist', name);
+    if (existsSync(join(tmp, name)) || !existsSync(from)) continue;
+    copyFileSync(from, join(tmp, name));
   }
 }
 

@@ -52,13 +52,15 @@ function edit(dir: string, file: string, from: string, to: string): void {
   writeFileSync(path, text.replaceAll(from, to));
 }
 
-/** Every JavaScript file of the copy's dist/, by name, in one text: what the build wrote. */
+/** The JavaScript files the last build wrote (dist/.build.json lists them; the previous build's stay beside them). */
+function outputs(dir: string): string[] {
+  return (JSON.parse(readFileSync(join(dir, 'dist/.build.json'), 'utf8')) as { outputs: string[] }).outputs;
+}
+
+/** Every JavaScript file the last build wrote, by name, in one text. */
 function built(dir: string): string {
-  const dist = join(dir, 'dist');
-  return readdirSync(dist)
-    .filter((name) => name.endsWith('.js'))
-    .sort()
-    .map((name) => `// ${name}\n${readFileSync(join(dist, name), 'utf8')}`)
+  return outputs(dir)
+    .map((name) => `// ${name}\n${readFileSync(join(dir, 'dist', name), 'utf8')}`)
     .join('\n');
 }
 
@@ -125,6 +127,23 @@ describe('course-bot runs the source as it is now (bin/course-bot.js and scripts
     expect(removed.code).toBe(0);
     expect(removed.stderr).toBe('Building dist/ from 2 changed files …\n');
     expect(built(dir)).not.toContain('EXTRA-MODULE-MARKER');
+  });
+
+  it('keeps the previous build\'s chunks for a bot started from it, and drops those of the build before', { timeout: SPAWN_TIMEOUT * 2 }, async () => {
+    const dir = copyPackage('generations');
+    const first = outputs(dir);
+    edit(dir, 'cli/validate.ts', ': valid. ${', ': fine. ${');
+    expect((await validate(dir)).stdout).toContain(': fine. ');
+    const second = outputs(dir);
+    const js = () => readdirSync(join(dir, 'dist')).filter((name) => name.endsWith('.js'));
+    // A bot that loaded the first build's cli.js can still import each of its chunks.
+    expect(js()).toEqual(expect.arrayContaining([...first, ...second]));
+    edit(dir, 'cli/validate.ts', ': fine. ${', ': good. ${');
+    expect((await validate(dir)).stdout).toContain(': good. ');
+    const onlyFirst = first.filter((name) => !second.includes(name) && !outputs(dir).includes(name));
+    expect(onlyFirst.length).toBeGreaterThan(0);
+    for (const name of onlyFirst) expect(js()).not.toContain(name);
+    expect(js()).toEqual(expect.arrayContaining([...second, ...outputs(dir)]));
   });
 
   it('takes over the lock of a build that died, and removes what it left', { timeout: SPAWN_TIMEOUT }, async () => {
