@@ -50,10 +50,19 @@ async function trial(index: number): Promise<{ posts: number; kills: number; fau
   if (fault === 'lost-answer') fake.failNext('POST /channels/', { drop: true, reset: true, afterHandling: true });
   if (fault === 'dropped') fake.failNext('POST /channels/', { drop: true });
   if (fault === '5xx') fake.failNext('POST /channels/', { status: 503 }, 4);
-  const launchOne = () =>
+  /** The last of what each bot wrote to stderr, to say why one that exited by itself did. */
+  const said = new WeakMap<ChildProcess, string>();
+  const exitedItself = (child: ChildProcess) =>
+    new Error(`the bot exited by itself with code ${child.exitCode}: ${(said.get(child) ?? '').trim().split('\n').slice(-3).join(' | ')}`);
+  const launchOne = () => {
+    const child = spawnBot();
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => said.set(child, `${said.get(child) ?? ''}${chunk}`.slice(-4_000)));
+    return child;
+  };
+  const spawnBot = () =>
     spawn(process.execPath, ['dist/cli.js', 'start', '--at', START.plus({ milliseconds: Date.now() - began }).toISO()!], {
       cwd: ROOT,
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
       env: {
         ...process.env,
         LOG_LEVEL: 'silent',
@@ -74,7 +83,7 @@ async function trial(index: number): Promise<{ posts: number; kills: number; fau
       const children = launch();
       for (const child of children) {
         await sleep(Math.random() * 4_000 / children.length);
-        if (child.exitCode !== null) throw new Error(`the bot exited by itself with code ${child.exitCode}`);
+        if (child.exitCode !== null) throw exitedItself(child);
         child.kill('SIGKILL');
       }
       await Promise.all(children.map(exited));
@@ -92,7 +101,7 @@ async function trial(index: number): Promise<{ posts: number; kills: number; fau
     // Anything a killed instance left in flight has landed by now.
     await sleep(1_000);
     for (const last of lasts) {
-      if (last.exitCode !== null) throw new Error(`the bot exited by itself with code ${last.exitCode}`);
+      if (last.exitCode !== null) throw exitedItself(last);
       last.kill('SIGTERM');
     }
     await Promise.all(lasts.map(exited));
