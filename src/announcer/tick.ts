@@ -28,17 +28,38 @@ export function startTicking(
 ): () => Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  /** Failed runs in a row, and the last one's line: a retry that fails the same way is logged at debug only. */
+  let failures = 0;
+  let lastFailure: string | undefined;
   const run = (reason: string) => {
     if (stopped) return;
     announcer
       .run()
-      .then(arm)
+      .then(() => {
+        failures = 0;
+        lastFailure = undefined;
+        arm();
+      })
       .catch((error: unknown) => {
-        // The state database's own line says what is wrong and what to do (a full disk, a lost file); the next
-        // run tries again.
-        if (error instanceof StateDbError) options.logger.error({ reason, db: error.path, problem: error.problem }, `announcer run failed: ${error.message}`);
-        else options.logger.error({ err: error, reason }, 'announcer run failed');
+        // The state database's own line says what is wrong and what to do (a full disk, a lost file, a database
+        // busy with another host's lock).
+        const text = error instanceof StateDbError ? `announcer run failed: ${error.message}` : 'announcer run failed';
+        const level = reason === 'retry' && text === lastFailure ? 'debug' : 'error';
+        if (error instanceof StateDbError) options.logger[level]({ reason, db: error.path, problem: error.problem }, text);
+        else options.logger[level]({ err: error, reason }, text);
+        lastFailure = text;
+        failures += 1;
+        retryLater();
       });
+  };
+  /**
+   * A failed run is tried again soon (1 s, doubling to 30 s), not only at the next minute's tick: a post due now
+   * must not wait a minute because the store refused one call (on PostgreSQL, another host's lock held a moment).
+   */
+  const retryLater = () => {
+    clearTimeout(timer);
+    if (stopped) return;
+    timer = setTimeout(() => run('retry'), Math.min(30_000, 1_000 * 2 ** (failures - 1)));
   };
   const arm = () => {
     clearTimeout(timer);

@@ -74,7 +74,7 @@ describe('startTicking', () => {
     expect(lines).toEqual([]);
   });
 
-  it('logs a run the state database refused as its one line, without a stack, and runs again at the next tick', async () => {
+  it('logs a run the state database refused as its one line, without a stack, and tries again soon and at the next tick', async () => {
     vi.useFakeTimers({ now: new Date('2027-01-04T07:00:30Z') });
     const { logger, lines } = captureLogger('debug');
     const line = 'The disk holding STATE_DB /var/state.db is full (database or disk is full): free space on it.';
@@ -90,11 +90,43 @@ describe('startTicking', () => {
     const stop = startTicking(announcer, { timezone: 'Europe/Copenhagen', clock: systemClock, logger });
     await vi.advanceTimersByTimeAsync(60_000);
     await stop();
-    const failed = lines.map((text) => JSON.parse(text) as Record<string, unknown>).filter((entry) => entry.level === 50);
-    expect(runs).toBe(2);
-    expect(failed).toHaveLength(2);
+    const entries = lines.map((text) => JSON.parse(text) as Record<string, unknown>);
+    const failed = entries.filter((entry) => entry.level === 50);
+    // At start, retried after 1, 2, 4, 8, 16 s (31 s in), at the minute tick (30 s in: 07:01), then 1 s after it.
+    expect(runs).toBeGreaterThanOrEqual(7);
+    // One error line at start and one at the tick; the retries that failed the same way only at debug.
+    expect(failed.map((entry) => entry.reason)).toEqual(['start', 'minute']);
+    expect(entries.filter((entry) => entry.level === 20 && entry.reason === 'retry').length).toBe(runs - 2);
     expect(failed[0]).toMatchObject({ msg: `announcer run failed: ${line}`, db: '/var/state.db', problem: 'full', reason: 'start' });
     expect(failed[0]).not.toHaveProperty('err');
     expect(JSON.stringify(failed)).not.toMatch(/SqliteError|\n\s+at /);
+  });
+});
+
+describe('startTicking after a refused run', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('runs again a second later, not a minute later, when the store refused the run once', async () => {
+    vi.useFakeTimers({ now: new Date('2027-01-04T07:00:05Z') });
+    const { logger } = captureLogger('debug');
+    let runs = 0;
+    const announcer = {
+      run: () => {
+        runs += 1;
+        if (runs === 1) return Promise.reject(new StateDbError('postgres://bot@db/course', 'The database was busy (lock timeout): try again in a moment.', { problem: 'busy' }));
+        return Promise.resolve({ sent: [], already: [], failed: [], busy: [], missed: [] } as never);
+      },
+      nextWakeUp: () => undefined,
+      stop: () => Promise.resolve(),
+    };
+    const stop = startTicking(announcer, { timezone: 'Europe/Copenhagen', clock: systemClock, logger });
+    await vi.advanceTimersByTimeAsync(1_100);
+    expect(runs).toBe(2);
+    // Once a run succeeds, no more retries: only the minute tick (07:01) and the planner's timer.
+    await vi.advanceTimersByTimeAsync(50_000);
+    expect(runs).toBe(2);
+    await stop();
   });
 });
