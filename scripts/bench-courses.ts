@@ -27,6 +27,7 @@ import { discordPlatform } from '../src/platforms/discord/platform.js';
 import type { Platform } from '../src/platforms/platform.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { FakeDiscord, chatInput } from '../test/fakes/discord/index.js';
+import { median } from './bench/stats.js';
 
 const COURSES = Number(process.env.BENCH_COURSES ?? 200);
 const RUNS = Number(process.env.BENCH_COURSES_RUNS ?? 3);
@@ -175,11 +176,6 @@ async function run(count: number): Promise<Figures> {
   }
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 const spread = (values: readonly number[], digits = 1) => `(${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
 
 /** The lines of this benchmark. */

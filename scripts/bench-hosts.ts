@@ -20,6 +20,7 @@ import { PostgresStore } from '../src/store/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { FakeDiscord, chatInput } from '../test/fakes/discord/index.js';
 import { type TestPostgres, startPostgres } from '../test/support/postgres.js';
+import { median } from './bench/stats.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_HOSTS_RUNS ?? 3);
@@ -148,11 +149,6 @@ async function takeover(kind: Kind, postgres: TestPostgres): Promise<number> {
   }
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 function line(metric: string, ours: readonly number[], baseline: readonly number[], unit: string): string {
   const spread = (values: readonly number[]) => `(${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)})`;
