@@ -18,6 +18,17 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
+          message: "Write `import * as z from 'zod'`: the `z` object keeps all of zod's 50 message languages in the bundle (550 kB loaded on every start).",
+        },
+        {
+          selector: "CallExpression[callee.property.name='toLocaleString']",
+          message: 'Use thousands() from src/core/text.ts: the first toLocaleString loads ICU number formatting (~30 ms).',
+        },
+      ],
     },
   },
   {

@@ -2,7 +2,7 @@ import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readF
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dotenv from 'dotenv';
-import { z } from 'zod';
+import * as z from 'zod';
 import { specialKind, tooLargeMessage } from './regular-file.js';
 import { shownUrl } from './store/database-url.js';
 

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { z } from 'zod';
+import * as z from 'zod';
 import { planSourceKind } from '../core/course/schema.js';
 import type { StateStore } from '../core/ports.js';
 import type { Logger } from '../log.js';

@@ -1,5 +1,6 @@
 import { withPlainEnv } from '../config.js';
 import { type CST, type Document, Lexer, type Node, type Pair, Parser, isAlias, isCollection, isMap, isPair, isScalar, isSeq } from 'yaml';
+import { thousands } from '../core/text.js';
 
 /**
  * Bounds on what the YAML of a course file may be, checked before the document is built or
@@ -36,7 +37,7 @@ export interface GuardIssue {
   readonly message: string;
 }
 
-const count = (value: number) => value.toLocaleString('en-US');
+const count = thousands;
 
 const TOO_MANY_TOKENS =
   `is too long to be a course file: it has more than ${count(YAML_LIMITS.tokens)} YAML tokens (keys, values, dashes, ` +

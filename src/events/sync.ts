@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../core/clock.js';
 import type { IsoDate } from '../core/course/dates.js';
 import type { Course } from '../core/course/model.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { abortableSleep } from '../sleep.js';
 import { scheduleChangeNotice } from '../core/announcement.js';
 import type { Clock } from '../core/clock.js';

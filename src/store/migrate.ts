@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import pg from 'pg';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SUBSCRIPTION_PREFIX } from './reminders.js';
 import { PostgresStore } from './postgres-store.js';
 import { openForReading } from './sqlite-store.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { IsoDate } from '../core/course/dates.js';
 import type { StateStore } from '../core/ports.js';
 import {

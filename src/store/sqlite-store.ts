@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ScheduleChange } from '../core/course/changes.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { scheduleChangeSchema } from '../core/course/changes.js';
 import type {
   Actor,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserFacingError } from '../errors.js';
 import { type IsoDate, addDays, formatShortDate, isIsoDate, placeWeekday, weekNumberOf } from './dates.js';
 import type { Course, Session } from './model.js';

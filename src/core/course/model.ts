@@ -1,5 +1,6 @@
 import type { IsoDate, Weekday } from './dates.js';
 import type { ResourceEntry, SessionFormat, SetupStep } from './schema.js';
+import { thousands } from '../text.js';
 
 export type Resource = ResourceEntry;
 export type { SetupStep };
@@ -95,7 +96,7 @@ export function quoted(value: string): string {
   // Not in the middle of a surrogate pair.
   const head = cut ? value.slice(0, /[\uD800-\uDBFF]/.test(value.charAt(SHOWN_LENGTH - 1)) ? SHOWN_LENGTH - 1 : SHOWN_LENGTH) : value;
   const text = printable(head.replace(/["\\]/g, '\\$&'));
-  return cut ? `"${text}…" (${value.length.toLocaleString('en-US')} characters)` : `"${text}"`;
+  return cut ? `"${text}…" (${thousands(value.length)} characters)` : `"${text}"`;
 }
 
 /** The text with control characters, line breaks and invisible format characters escaped, so it stays one line. */

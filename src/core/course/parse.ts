@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type IsoDate,
   capitalize,
@@ -10,7 +10,7 @@ import {
 } from './dates.js';
 import type { Course, CourseIssue, Session, Week } from './model.js';
 import { formatPath, quoted } from './model.js';
-import { closest } from '../text.js';
+import { closest, thousands } from '../text.js';
 import {
   COURSE_LIMITS,
   type CourseFile,
@@ -302,8 +302,8 @@ function crossCheck(raw: unknown): CourseIssue[] {
     issues.push({ path: ['weeks'], message: 'the course has no sessions' });
   }
   if (sessionCount > COURSE_LIMITS.sessions) {
-    const limit = COURSE_LIMITS.sessions.toLocaleString('en-US');
-    issues.push({ path: ['weeks'], message: `${sessionCount.toLocaleString('en-US')} sessions is too many: a course file holds at most ${limit}` });
+    const limit = thousands(COURSE_LIMITS.sessions);
+    issues.push({ path: ['weeks'], message: `${thousands(sessionCount)} sessions is too many: a course file holds at most ${limit}` });
   }
   return issues;
 }

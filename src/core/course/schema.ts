@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type IsoDate,
   type Weekday,
@@ -10,6 +10,7 @@ import {
   parseWeekday,
 } from './dates.js';
 import { quoted, shown } from './model.js';
+import { thousands } from '../text.js';
 
 /** Where a session falls in the course's rhythm. */
 export const SESSION_FORMATS = ['exercises', 'project', 'lecture', 'exam', 'other'] as const;
@@ -151,7 +152,7 @@ export const weekSchema = z.strictObject({
     .min(1, 'must be 1 or more')
     .max(COURSE_LIMITS.weekNumber, {
       error: (issue) =>
-        `${String(issue.input)} is too large: week numbers go up to ${COURSE_LIMITS.weekNumber.toLocaleString('en-US')} (counted from the course start)`,
+        `${String(issue.input)} is too large: week numbers go up to ${thousands(COURSE_LIMITS.weekNumber)} (counted from the course start)`,
       // A huge number is no "whole number" to zod (past 2^53): say only that it is too large.
       abort: true,
     })

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** An option as a slash command or autocomplete interaction carries it (subcommands hold their own). */
 export interface RawOption {

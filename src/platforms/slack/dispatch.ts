@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../../core/clock.js';
 import type { Command, CourseEntry } from '../../core/commands/command.js';
 import { type CommandRequest, Invoker, PreparedInvocation, type ScopeResolver, oneCourseScope } from '../../core/commands/invoke.js';
