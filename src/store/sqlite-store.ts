@@ -472,6 +472,17 @@ export class SqliteStore implements StateStore {
   }
 
   compareAndSetValue(key: string, expected: string | undefined, value: string): boolean {
+    if (expected === undefined) {
+      // Set only when absent: one statement, atomic on its own (the busiest caller, a request id per chat request).
+      return this.#write(
+        () =>
+          this.#prepare('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING').run(
+            key,
+            value,
+            new Date().toISOString(),
+          ).changes === 1,
+      );
+    }
     // IMMEDIATE takes the write lock before reading: two processes cannot both see the old value.
     return this.transaction((): boolean => {
       if (this.getValue(key) !== expected) return false;
