@@ -85,6 +85,12 @@ export interface StateStore {
    * processes sharing the store; returns whether it did.
    */
   compareAndSetValue(key: string, expected: string | undefined, value: string): boolean;
+  /**
+   * Stores `value` under `key` when `key` is absent, atomically across processes sharing the store; returns
+   * whether it did. For short-lived bookkeeping (the ids of chat requests seen): a store may skip the checks
+   * that keep a change from being confirmed into a lost database file.
+   */
+  recordOnce(key: string, value: string): boolean;
   /** Removes `key`; returns whether it existed. */
   deleteValue(key: string): boolean;
   /** Every key that starts with `prefix`, sorted. */

@@ -101,7 +101,7 @@ export class SeenRequests {
     let first: boolean;
     try {
       const expires = String(now + this.#windowMs);
-      first = store.compareAndSetValue(key, undefined, expires);
+      first = store.recordOnce(key, expires);
       if (!first) {
         // An id left from long ago (never pruned: all instances were down) does not make this one a repeat.
         const held = store.getValue(key);

@@ -19,6 +19,10 @@ export class MemoryStore implements StateStore {
     this.#values.set(key, value);
   }
 
+  recordOnce(key: string, value: string): boolean {
+    return this.compareAndSetValue(key, undefined, value);
+  }
+
   compareAndSetValue(key: string, expected: string | undefined, value: string): boolean {
     this.#assertOpen();
     if (this.#values.get(key) !== expected) return false;

@@ -341,6 +341,10 @@ export class PostgresStore implements StateStore {
     );
   }
 
+  recordOnce(key: string, value: string): boolean {
+    return this.compareAndSetValue(key, undefined, value);
+  }
+
   compareAndSetValue(key: string, expected: string | undefined, value: string): boolean {
     return this.transaction((): boolean => {
       if (this.getValue(key) !== expected) return false;

@@ -73,6 +73,10 @@ export const versionRow: RowReader<{ count: number; last: number; undone: number
   },
 };
 
+export const dataVersionRow: RowReader<{ data_version: number }> = {
+  parse: (row) => ({ data_version: integer(fields(row).data_version, ['data_version']) }),
+};
+
 export const claimRow: RowReader<ClaimRecord> = {
   parse: (row) => {
     const columns = fields(row);

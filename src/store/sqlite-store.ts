@@ -16,7 +16,7 @@ import type {
   StateStore,
 } from '../core/ports.js';
 import { decideClaim } from './claims.js';
-import { changeRow, claimRow, keyRow, valueRow, versionRow } from './rows.js';
+import { changeRow, claimRow, dataVersionRow, keyRow, valueRow, versionRow } from './rows.js';
 import {
   type Recovery,
   damaged,
@@ -160,6 +160,9 @@ export function prefixEnd(prefix: string): string | undefined {
   return `${points.join('')}${String.fromCodePoint(next)}`;
 }
 
+/** Sets a key only when absent (one statement). */
+const INSERT_IF_ABSENT = 'INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING';
+
 export class SqliteStore implements StateStore {
   readonly db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
@@ -174,6 +177,10 @@ export class SqliteStore implements StateStore {
   /** What this store held, saved when its file was lost (or why it could not be saved yet). */
   #recovery: Recovery;
   #readOnly = false;
+  /** Writes begun through this connection (committed or not): a change-log count read before one is stale. */
+  #writes = 0;
+  /** Each course's change-log version as last counted, and when (see `changesVersion`). */
+  readonly #versions = new Map<string, { readonly dataVersion: number; readonly writes: number; readonly version: ChangesVersion }>();
 
   /** Opens (creating the file and its directory) or `:memory:`; a file that cannot be used throws `StateDbError`. */
   constructor(
@@ -366,6 +373,7 @@ export class SqliteStore implements StateStore {
    */
   #write<T>(work: () => T): T {
     if (this.#readOnly) throw new Error(`the state database ${this.#shown} was opened for reading only`);
+    this.#writes += 1;
     if (this.db.inTransaction) return work();
     this.#assertSameFile();
     let result: T;
@@ -471,18 +479,25 @@ export class SqliteStore implements StateStore {
     );
   }
 
-  compareAndSetValue(key: string, expected: string | undefined, value: string): boolean {
-    if (expected === undefined) {
-      // Set only when absent: one statement, atomic on its own (the busiest caller, a request id per chat request).
-      return this.#write(
-        () =>
-          this.#prepare('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING').run(
-            key,
-            value,
-            new Date().toISOString(),
-          ).changes === 1,
-      );
+  recordOnce(key: string, value: string): boolean {
+    if (this.#readOnly) throw new Error(`the state database ${this.#shown} was opened for reading only`);
+    // One statement, atomic on its own, and none of a change's checks that the file is still the one at the path
+    // (two stat calls): a request id lost with a lost file only lets a repeat through on another instance.
+    let inserted: boolean;
+    try {
+      inserted = this.#prepare(INSERT_IF_ABSENT).run(key, value, new Date().toISOString()).changes === 1;
+    } catch (error) {
+      throw this.#refused(error);
     }
+    if (this.#writeFailure) {
+      this.#writeFailure = undefined;
+      this.#over();
+    }
+    return inserted;
+  }
+
+  compareAndSetValue(key: string, expected: string | undefined, value: string): boolean {
+    if (expected === undefined) return this.#write(() => this.#prepare(INSERT_IF_ABSENT).run(key, value, new Date().toISOString()).changes === 1);
     // IMMEDIATE takes the write lock before reading: two processes cannot both see the old value.
     return this.transaction((): boolean => {
       if (this.getValue(key) !== expected) return false;
@@ -606,6 +621,18 @@ export class SqliteStore implements StateStore {
   }
 
   changesVersion(courseId: string): ChangesVersion {
+    // Asked on every chat request (is the course still as cached?). SQLite's data_version moves when another
+    // connection (another instance) commits, and #writes when this one does: while neither moved, the change log
+    // is as last counted, and the count (a scan of the course's changes) is not made again.
+    const dataVersion = dataVersionRow.parse(this.#prepare('PRAGMA data_version').get()).data_version;
+    const memo = this.#versions.get(courseId);
+    if (memo && memo.dataVersion === dataVersion && memo.writes === this.#writes && !this.db.inTransaction) return memo.version;
+    const version = this.#countChanges(courseId);
+    if (!this.db.inTransaction) this.#versions.set(courseId, { dataVersion, writes: this.#writes, version });
+    return version;
+  }
+
+  #countChanges(courseId: string): ChangesVersion {
     const row = versionRow.parse(
       this.#prepare('SELECT count(*) AS count, coalesce(max(id), 0) AS last, count(undone_at) AS undone FROM changes WHERE course_id = ?')
         .get(courseId),

@@ -349,6 +349,18 @@ function describeStoreContract(name: string, factory: () => StateStore): void {
       expect(store.getValue('k')).toBe('v1');
     });
 
+    it('recordOnce writes a key only when it is absent, and says whether it did', () => {
+      const store = open();
+      expect(store.recordOnce('seen:1', '100')).toBe(true);
+      expect(store.recordOnce('seen:1', '200')).toBe(false);
+      expect(store.getValue('seen:1')).toBe('100');
+      store.setValue('empty', '');
+      expect(store.recordOnce('empty', 'v')).toBe(false);
+      expect(store.getValue('empty')).toBe('');
+      store.close();
+      expect(() => store.recordOnce('seen:2', '1')).toThrow();
+    });
+
     it('compareAndSetValue with a stale expected value writes nothing; with the current one it writes', () => {
       const store = open();
       store.setValue('published', '{"rev":1}');
@@ -439,6 +451,33 @@ describe('SqliteStore on a temp file', () => {
     dir = tempDir();
   });
   describeStoreContract('SqliteStore (file)', () => new SqliteStore(join(dir, `contract-${++counter}.db`)));
+
+  it("changesVersion sees another connection's change at once, and a change undone by a rollback", () => {
+    const path = join(dir, `two-connections-${++counter}.db`);
+    const here = new SqliteStore(path);
+    const there = new SqliteStore(path);
+    try {
+      const before = here.changesVersion('demo');
+      expect(here.changesVersion('demo')).toEqual(before);
+      const added = there.addChange('demo', { kind: 'cancel', date: '2027-01-06' }, ALICE, 1_000);
+      expect(here.changesVersion('demo')).toEqual({ count: 1, lastId: added.id, undone: 0 });
+      there.undoChange('demo', BOB, 2_000);
+      expect(here.changesVersion('demo')).toEqual({ count: 1, lastId: added.id, undone: 1 });
+      // A change of this connection's own, rolled back: the version read inside it is not kept.
+      expect(() =>
+        here.transaction(() => {
+          here.addChange('demo', { kind: 'cancel', date: '2027-01-07' }, ALICE, 3_000);
+          expect(here.changesVersion('demo').count).toBe(2);
+          throw new Error('rolled back');
+        }),
+      ).toThrow('rolled back');
+      expect(here.changesVersion('demo')).toEqual({ count: 1, lastId: added.id, undone: 1 });
+      expect(there.changesVersion('demo')).toEqual({ count: 1, lastId: added.id, undone: 1 });
+    } finally {
+      here.close();
+      there.close();
+    }
+  });
 });
 
 describeStoreContract('SqliteStore (:memory:)', () => new SqliteStore(':memory:'));
