@@ -52,8 +52,12 @@ const SUBCOMMANDS = [
   registerMigrate,
 ] as const;
 
-/** Commands that load the Markdown importer only for a course file with `plan:` (see `withPlanImporter`). */
-const READS_PLANS_ITSELF = new Set(['validate', 'export', 'calendar', 'import']);
+/**
+ * Commands that load the Markdown importer only for a course file with `plan:` (see `withPlanImporter`). The
+ * running bot (`start`) loads it when a course's plan is first read (`PlanSource.load`, a fetched plan URL) and
+ * for a folder of courses; reloads are read in a worker thread, which loads its own.
+ */
+const READS_PLANS_ITSELF = new Set(['validate', 'export', 'calendar', 'import', 'start']);
 
 function program(io: CliIo, setStatus: (code: number) => void): Program {
   const cli = new Program('course-bot')

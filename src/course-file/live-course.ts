@@ -4,13 +4,8 @@ import type { Course } from '../core/course/model.js';
 import type { CourseFile } from '../core/course/schema.js';
 import type { Logger } from '../log.js';
 import { loadOffThread } from './load-off-thread.js';
-import { type PlanTexts, usePlanImporter } from './plan.js';
-import { importPlan } from './plan/import-plan.js';
+import type { PlanTexts } from './plan.js';
 import { CourseFileError, type LoadedCourse, type ReadOptions, formatIssue, loadCourseFile, unexpected } from './read.js';
-
-// The running bot reads plans (a course file's `plan:`, on start and on every reload): the Markdown importer is
-// loaded with it, where a command line that only checks a course loads it when a file asks for it.
-usePlanImporter({ importPlan });
 
 /** What a reload did: the file accepted (changed or not), or refused with its problems. */
 export type ReloadResult =

@@ -4,7 +4,16 @@ import { planSourceKind } from '../core/course/schema.js';
 import type { StateStore } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import type { LiveCourse } from './live-course.js';
-import { PLAN_MAX_BYTES, type PlanReader, type PlanRequest, type PlanTexts, PlanUnavailable, readPlanFile } from './plan.js';
+import {
+  PLAN_MAX_BYTES,
+  type PlanReader,
+  type PlanRequest,
+  type PlanTexts,
+  PlanUnavailable,
+  loadPlanImporter,
+  readPlanFile,
+  withPlanImporter,
+} from './plan.js';
 import { CourseFileError, type LoadedCourse, loadCourseFile } from './read.js';
 
 /** How a plan URL is fetched: the whole answer within the timeout, at most this many bytes and redirects. */
@@ -268,7 +277,8 @@ export class PlanSource {
     let first: LoadedCourse | undefined;
     let refusal: unknown;
     try {
-      first = loadCourseFile(path, label, read);
+      // Each read loads the Markdown importer when the file has `plan:` and it is not loaded yet.
+      first = await withPlanImporter(() => loadCourseFile(path, label, read));
     } catch (error) {
       refusal = error;
     }
@@ -302,7 +312,7 @@ export class PlanSource {
       this.#keep({ ...this.#lastGood, fetchedAt: this.#now() });
     }
     try {
-      const loaded = loadCourseFile(path, label, read);
+      const loaded = await withPlanImporter(() => loadCourseFile(path, label, read));
       if (this.#current) this.#keep(this.#current);
       return loaded;
     } catch (error) {
@@ -311,7 +321,7 @@ export class PlanSource {
       this.#lastRefused = this.#current?.text;
       this.#current = this.#lastGood;
       this.#logger.error({ url: shownUrl(url), problems: error.issues.length }, `the fetched plan was refused; starting on the copy fetched at ${this.#lastGood.fetchedAt}:\n${error.message}`);
-      return loadCourseFile(path, label, read);
+      return await withPlanImporter(() => loadCourseFile(path, label, read));
     }
   }
 
@@ -389,6 +399,8 @@ export class PlanSource {
     // The same refused plan again (a server without validators): the instructors were told already.
     if (outcome.text === this.#lastRefused) return 'refused';
     const candidate = this.#copy(url, outcome);
+    // A course that gained its plan URL while running may not have needed the Markdown importer yet.
+    await loadPlanImporter();
     this.#current = candidate;
     const result = live.reload(`${PLAN_FETCHED} (${reason})`);
     if (!result.ok) {

@@ -88,7 +88,8 @@ type Entry =
  * both files, and the first keeps running (the second is tried again when the first goes away or either
  * changes). The folder is watched: a file added starts its course (`added`), one removed stops it
  * (`removed`), a changed one is reloaded. One broken file never stops the others: it is reported for
- * itself only. Looks at the folder one scan at a time; a scan never throws.
+ * itself only. Looks at the folder one scan at a time; a scan never throws. Files are read on this thread: the
+ * Markdown importer must be loaded first (`loadPlanImporter`, as `CourseFleet.followFolder` does).
  */
 export class CourseCatalog {
   readonly #options: CatalogOptions;

@@ -8,6 +8,7 @@ import { CourseFileError, type LoadedCourse, formatIssue } from '../course-file/
 import type { Logger } from '../log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Poster } from '../platforms/platform.js';
+import { loadPlanImporter } from '../course-file/plan.js';
 import { type CourseFileRef, CourseRuntime, InstructorLine } from './runtime.js';
 import type { CatalogCourse } from './catalog.js';
 import type { ServedCourse } from './scope.js';
@@ -145,7 +146,8 @@ export class CourseFleet {
    */
   async followFolder(dir: { readonly path: string; readonly label: string }): Promise<FollowedFolder> {
     const { logger, config } = this.#options;
-    const [{ CourseCatalog }, { PlanCopies }] = await Promise.all([import('./catalog.js'), import('./plan-copies.js')]);
+    // The catalog reads the folder's files on this thread as they come: any of them may have `plan:`.
+    const [{ CourseCatalog }, { PlanCopies }] = await Promise.all([import('./catalog.js'), import('./plan-copies.js'), loadPlanImporter()]);
     let changed: () => void = () => undefined;
     const loading: Promise<unknown>[] = [];
     let started = false;

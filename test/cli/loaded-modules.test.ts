@@ -84,6 +84,19 @@ describe('CLI commands that do not connect load neither discord.js nor SQLite', 
     }
   });
 
+  it('the running bot loads the Markdown importer only for a course with plan:', { timeout: SPAWN_TIMEOUT }, async () => {
+    const course = join(tmp, 'planned-start.yaml');
+    writeFileSync(course, `course: { id: planned, name: Planned, timezone: Europe/Copenhagen }\nplan:\n  source: ${join(ROOT, 'test/fixtures/plans/iso-weekly.md')}\n`);
+    // No platform token: the terminal chat, which ends with its input.
+    const [plain, planned] = await Promise.all([
+      packagesLoaded('start', ['start'], { LOG_LEVEL: 'warn' }),
+      packagesLoaded('start-plan', ['start'], { LOG_LEVEL: 'warn', COURSE_FILE: course }),
+    ]);
+    for (const run of [plain, planned]) expect(run.code, run.stderr).toBe(0);
+    expect(plain.packages.filter((name) => /^(mdast-.*|micromark.*)$/.test(name))).toEqual([]);
+    expect(planned.packages).toEqual(expect.arrayContaining(['mdast-util-from-markdown', 'micromark']));
+  });
+
   it('the trace does see discord.js loaded by a command that connects', { timeout: SPAWN_TIMEOUT }, async () => {
     // Looks the application id up (nothing listens on port 9: it fails, once discord.js is loaded).
     const run = await packagesLoaded('invite', ['invite-url'], { DISCORD_TOKEN: 'MTIz.abc.def', DISCORD_API_URL: 'http://127.0.0.1:9' });

@@ -1,11 +1,14 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { planTextsReader } from '../../src/course-file/plan.js';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadPlanImporter, planTextsReader } from '../../src/course-file/plan.js';
 import { formatIssue } from '../../src/course-file/read.js';
 import { type CatalogListener, type CatalogOptions, CatalogError, CourseCatalog, isCourseFileName } from '../../src/courses/catalog.js';
 import { captureLogger } from '../support/log.js';
+
+// The catalog reads files on its thread; the fleet loads the Markdown importer before it (see CourseCatalog).
+beforeAll(() => loadPlanImporter());
 
 function courseYaml(id: string, name = `Course ${id}`, topic = 'Intro'): string {
   return `course:
