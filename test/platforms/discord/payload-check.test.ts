@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { interactionProblem, problemByZod, wellFormed } from '../../../src/platforms/discord/payload.js';
+import * as z from 'zod';
+import { answerable, interactionProblem, problemByZod, wellFormed } from '../../../src/platforms/discord/payload.js';
 
 /** A small deterministic generator (mulberry32), so that a failure can be run again. */
 function random(seed: number): () => number {
@@ -88,5 +89,24 @@ describe('the plain check of an interaction payload against zod', () => {
     // The mutations do reach what zod refuses (and not only that).
     expect(refused).toBeGreaterThan(5_000);
     expect(refused).toBeLessThan(19_000);
+  });
+
+  it('answerable takes the id, token and type exactly where the schema it replaced did', () => {
+    const schema = z.object({ id: z.string().regex(/^\d{1,25}$/), token: z.string().regex(/^[\w.:-]{1,500}$/), type: z.number().int() });
+    const next = random(16);
+    const shapes: unknown[] = [
+      ...BASES,
+      { id: '1'.repeat(26), token: 't', type: 2 },
+      { id: '12', token: 'a/b', type: 2 },
+      { id: '12', token: 'x'.repeat(501), type: 2 },
+      { id: '12', token: 'x'.repeat(500), type: 2 },
+      { id: '12', token: 'ok', type: 2.5 },
+      { id: '12\n', token: 'ok', type: 2 },
+    ];
+    for (let round = 0; round < 5_000; round++) shapes.push(mutate(next, pick(next, BASES)));
+    for (const payload of shapes) {
+      const expected = schema.safeParse(payload);
+      expect(answerable(payload), JSON.stringify(payload)).toEqual(expected.success ? expected.data : undefined);
+    }
   });
 });
