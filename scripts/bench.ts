@@ -114,9 +114,16 @@ async function withProcess<T>(
   } catch (error) {
     throw new Error(`${target.name}: ${error instanceof Error ? error.message : String(error)}; its last lines:\n${tail.join('\n')}`);
   } finally {
-    child?.kill('SIGTERM');
+    // Its state files are removed once it has exited (it writes them while it stops).
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((done) => child!.once('exit', done));
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child!.kill('SIGKILL'), 10_000);
+      await gone;
+      clearTimeout(killer);
+    }
     await fake.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   }
 }
 
