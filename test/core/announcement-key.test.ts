@@ -6,17 +6,7 @@ import {
   parseAnnouncementKey,
 } from '../../src/core/announcement.js';
 import { type ReminderKey, formatReminderKey, parseReminderKey } from '../../src/core/reminders.js';
-
-/** A small deterministic generator (mulberry32): the same odd cases on every run. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from '../support/random.js';
 
 const ODD = ['-', '.', '_', 'a', 'z', '0', '9', ' ', 'é', '🙂', '\n', '/', 'remind', 'daily', '2027-01-04', 'notice-'];
 

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { answerable, interactionProblem, problemByZod, wellFormed } from '../../../src/platforms/discord/payload.js';
-
-/** A small deterministic generator (mulberry32), so that a failure can be run again. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { random } from '../../support/random.js';
 
 const option = (value: unknown) => ({ name: 'topic', type: 3, value, focused: false });
 const BASES: readonly Record<string, unknown>[] = [
