@@ -6,8 +6,9 @@
  * - `courses_200_fanout`: from 08:00 until every course's announcement is posted, against the bound the rate
  *   limit sets (one POST per course / 50 per second); each run's ratio, that every post went out once, the 429s
  *   the fake answered in each run, and when (medians) the first and the last post reached the fake;
- * - `courses_rss_per_added_course`: RSS with 200 courses minus RSS with 1, per added course (against the RSS of
- *   one course per course, the cost of running each course as its own process);
+ * - `courses_rss_per_added_course`: RSS with 200 courses minus RSS with 1, per added course, against the RSS of
+ *   this process with one course (which holds the fake Discord and tsx too: a one-course bot process alone is
+ *   about 106 MB at READY in the Discord part, so the ratio understates what separate processes would cost);
  * - `courses_200_command_p99`: /today answered while the fan-out runs, against the same with one course.
  * Alone: `tsx scripts/bench-courses.ts` (`BENCH_COURSES`, `BENCH_COURSES_RUNS`; `BENCH_DEBUG=1` adds, on stderr,
  * how long start-up and the 08:00 runs took and every kind of request the fake received).
@@ -195,7 +196,7 @@ export async function benchCourses(): Promise<string[]> {
   return [
     `# ${COURSES} courses in one process, one channel each, all announcing at 08:00; fake Discord at ${GLOBAL_PER_SECOND} requests/s; median of ${RUNS} interleaved runs (min–max)`,
     `courses_${COURSES}_fanout ours=${median(fanout).toFixed(0)}ms ${spread(fanout, 0)} baseline=${boundMs.toFixed(0)}ms (the rate-limit bound) ratio=${(median(fanout) / boundMs).toFixed(3)} runs=${fanout.map((ms) => (ms / boundMs).toFixed(3)).join(',')} every_post_once=${many.every((figures) => figures.postedOnce)} 429s=${many.map((figures) => figures.limited).join(',')} first_post=${median(many.map((figures) => figures.firstPostMs)).toFixed(0)}ms last_post=${median(many.map((figures) => figures.lastPostMs)).toFixed(0)}ms`,
-    `courses_rss_per_added_course ours=${median(perCourse).toFixed(3)}MB ${spread(perCourse, 3)} baseline=${median(oneRss).toFixed(1)}MB ${spread(oneRss)} (one course's process) ratio=${(median(perCourse) / median(oneRss)).toFixed(4)}`,
+    `courses_rss_per_added_course ours=${median(perCourse).toFixed(3)}MB ${spread(perCourse, 3)} baseline=${median(oneRss).toFixed(1)}MB ${spread(oneRss)} (this bench process with one course, the fake Discord in it) ratio=${(median(perCourse) / median(oneRss)).toFixed(4)}`,
     `courses_${COURSES}_command_p99_during_fanout ours=${median(p99).toFixed(1)}ms ${spread(p99)} baseline=${median(p99One).toFixed(1)}ms ${spread(p99One)} (one course) ratio=${(median(p99) / median(p99One)).toFixed(3)} expired=${many.map((figures) => `${figures.expired}/${figures.commands}`).join(',')}`,
   ];
 }
