@@ -20,7 +20,7 @@ import { DateTime } from 'luxon';
 import type { StateStore } from '../src/core/ports.js';
 import { PostgresStore } from '../src/store/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
-import { FAILED_STARTS_KEY, startDelayMs } from '../src/startup.js';
+import { failedStarts, startDelayMs } from '../src/startup.js';
 import { FakeDiscord } from '../test/fakes/discord/index.js';
 import { type TestPostgres, startPostgres } from '../test/support/postgres.js';
 
@@ -101,10 +101,10 @@ async function trial(index: number): Promise<{ posts: number; kills: number; fau
     // Starts that did not stay up are counted in the store (every instance sharing it), and after a few the bot
     // waits before it connects (Discord allows 1000 logins a day): the last instances post once that wait is over.
     const before = openStore();
-    const failedStarts = Number.parseInt(before.getValue(FAILED_STARTS_KEY) ?? '0', 10) || 0;
+    const failedBefore = failedStarts(before);
     before.close();
     const lasts = launch();
-    const backoffMs = startDelayMs(failedStarts + lasts.length - 1);
+    const backoffMs = startDelayMs(failedBefore + lasts.length - 1);
     const deadline = Date.now() + 30_000 + backoffMs;
     let last: ReturnType<StateStore['getClaim']>;
     for (;;) {

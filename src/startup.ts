@@ -14,6 +14,11 @@ export function startDelayMs(failures: number): number {
 }
 
 
+/** The starts in a row that did not stay up, as the store counts them (0 when it holds nothing readable). */
+export function failedStarts(store: Pick<StateStore, 'getValue'>): number {
+  return Number.parseInt(store.getValue(FAILED_STARTS_KEY) ?? '0', 10) || 0;
+}
+
 /**
  * Counts this start as failed until it proves otherwise, and waits first when the last starts kept
  * failing: a crash-looping container must not use up Discord's 1000 logins a day (the count is kept
@@ -21,7 +26,7 @@ export function startDelayMs(failures: number): number {
  * ends the wait. Returns the count before this start.
  */
 export async function backOffAfterFailedStarts(store: StateStore, logger: Logger, signal: AbortSignal): Promise<number> {
-  const failures = Number.parseInt(store.getValue(FAILED_STARTS_KEY) ?? '0', 10) || 0;
+  const failures = failedStarts(store);
   store.setValue(FAILED_STARTS_KEY, String(failures + 1));
   const delay = startDelayMs(failures);
   if (delay === 0) return failures;

@@ -274,11 +274,12 @@ export class PlanSource {
    */
   async load(path: string, label: string): Promise<LoadedCourse> {
     const read = { plan: this.reader };
+    // Each read loads the Markdown importer when the file has `plan:` and it is not loaded yet.
+    const readFile = () => withPlanImporter(() => loadCourseFile(path, label, read));
     let first: LoadedCourse | undefined;
     let refusal: unknown;
     try {
-      // Each read loads the Markdown importer when the file has `plan:` and it is not loaded yet.
-      first = await withPlanImporter(() => loadCourseFile(path, label, read));
+      first = await readFile();
     } catch (error) {
       refusal = error;
     }
@@ -312,7 +313,7 @@ export class PlanSource {
       this.#keep({ ...this.#lastGood, fetchedAt: this.#now() });
     }
     try {
-      const loaded = await withPlanImporter(() => loadCourseFile(path, label, read));
+      const loaded = await readFile();
       if (this.#current) this.#keep(this.#current);
       return loaded;
     } catch (error) {
@@ -321,7 +322,7 @@ export class PlanSource {
       this.#lastRefused = this.#current?.text;
       this.#current = this.#lastGood;
       this.#logger.error({ url: shownUrl(url), problems: error.issues.length }, `the fetched plan was refused; starting on the copy fetched at ${this.#lastGood.fetchedAt}:\n${error.message}`);
-      return await withPlanImporter(() => loadCourseFile(path, label, read));
+      return await readFile();
     }
   }
 

@@ -160,9 +160,6 @@ export function prefixEnd(prefix: string): string | undefined {
   return `${points.join('')}${String.fromCodePoint(next)}`;
 }
 
-/** Sets a key only when absent (one statement). */
-const INSERT_IF_ABSENT = 'INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING';
-
 export class SqliteStore implements StateStore {
   readonly db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
@@ -372,7 +369,7 @@ export class SqliteStore implements StateStore {
    * (inside another transaction: part of it). A write the disk refuses becomes a `StateDbError`.
    */
   #write<T>(work: () => T): T {
-    if (this.#readOnly) throw new Error(`the state database ${this.#shown} was opened for reading only`);
+    this.#assertNotReadOnly();
     this.#writes += 1;
     if (this.db.inTransaction) return work();
     this.#assertSameFile();
@@ -394,11 +391,20 @@ export class SqliteStore implements StateStore {
       }
       throw this.#refused(error);
     }
+    this.#written();
+    return result;
+  }
+
+  #assertNotReadOnly(): void {
+    if (this.#readOnly) throw new Error(`the state database ${this.#shown} was opened for reading only`);
+  }
+
+  /** A write went through: a refusal told before is over. */
+  #written(): void {
     if (this.#writeFailure) {
       this.#writeFailure = undefined;
       this.#over();
     }
-    return result;
   }
 
   /** A write's error as the one line to show: the disk's refusals are remembered (health) and told. */
@@ -480,24 +486,29 @@ export class SqliteStore implements StateStore {
   }
 
   recordOnce(key: string, value: string): boolean {
-    if (this.#readOnly) throw new Error(`the state database ${this.#shown} was opened for reading only`);
+    this.#assertNotReadOnly();
     // One statement, atomic on its own, and none of a change's checks that the file is still the one at the path
     // (two stat calls): a request id lost with a lost file only lets a repeat through on another instance.
     let inserted: boolean;
     try {
-      inserted = this.#prepare(INSERT_IF_ABSENT).run(key, value, new Date().toISOString()).changes === 1;
+      inserted = this.#insertIfAbsent(key, value);
     } catch (error) {
       throw this.#refused(error);
     }
-    if (this.#writeFailure) {
-      this.#writeFailure = undefined;
-      this.#over();
-    }
+    this.#written();
     return inserted;
   }
 
+  /** Sets `key` only when it is absent, in one statement; returns whether it did. */
+  #insertIfAbsent(key: string, value: string): boolean {
+    return (
+      this.#prepare('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING').run(key, value, new Date().toISOString())
+        .changes === 1
+    );
+  }
+
   compareAndSetValue(key: string, expected: string | undefined, value: string): boolean {
-    if (expected === undefined) return this.#write(() => this.#prepare(INSERT_IF_ABSENT).run(key, value, new Date().toISOString()).changes === 1);
+    if (expected === undefined) return this.#write(() => this.#insertIfAbsent(key, value));
     // IMMEDIATE takes the write lock before reading: two processes cannot both see the old value.
     return this.transaction((): boolean => {
       if (this.getValue(key) !== expected) return false;
