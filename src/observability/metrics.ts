@@ -74,7 +74,7 @@ export class Metrics {
     });
     this.#refused = new Counter({
       name: 'course_bot_interaction_answers_refused_total',
-      help: 'Answers the platform refused because the interaction had expired (expired: Discord 10062) or was answered already (acknowledged: 40060)',
+      help: 'Answers the platform refused because the interaction had expired (expired: Discord 10062) or was answered already (acknowledged: 40060; with two instances on one token, both answer each student command and Discord takes the first)',
       labelNames: ['platform', 'reason'],
       registers,
     });

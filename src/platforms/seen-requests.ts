@@ -75,8 +75,12 @@ export class SeenRequests {
     return this.#seen.size;
   }
 
-  /** True the first time `id` is offered within the window (here, or in any instance sharing the store). */
-  firstTime(id: string): boolean {
+  /**
+   * True the first time `id` is offered within the window: here, and unless `shared` is false, in any instance
+   * sharing the store. `shared: false` is for a request that does no harm when two instances run it (a
+   * read-only Discord command: Discord takes one callback); this instance's memory still drops a repeat.
+   */
+  firstTime(id: string, shared = true): boolean {
     const now = this.#now();
     this.#forgetExpired(now);
     const expires = this.#seen.get(id);
@@ -84,7 +88,7 @@ export class SeenRequests {
     this.#seen.delete(id);
     this.#seen.set(id, now + this.#windowMs);
     while (this.#seen.size > this.#max) this.#seen.delete(this.#seen.keys().next().value!);
-    return this.#claimInStore(id, now);
+    return shared ? this.#claimInStore(id, now) : true;
   }
 
   #forgetExpired(now: number): void {

@@ -68,6 +68,17 @@ describe('SeenRequests', () => {
     expect(b.firstTime('trigger:y')).toBe(true);
   });
 
+  it('leaves an id offered with shared=false out of the store: memory still drops its repeat here, another instance runs it', () => {
+    const store = new MemoryStore();
+    const a = make({ store, now: () => 0 }).seen;
+    const b = make({ store, now: () => 0 }).seen;
+    expect(a.firstTime('read', false)).toBe(true);
+    expect(a.firstTime('read', false)).toBe(false);
+    expect(a.firstTime('read')).toBe(false);
+    expect(b.firstTime('read', false)).toBe(true);
+    expect(store.listKeys(SEEN_KEY_PREFIX)).toEqual([]);
+  });
+
   it('removes expired ids from the store', () => {
     let now = 0;
     const store = new MemoryStore();

@@ -81,6 +81,13 @@ export interface Command<O extends readonly OptionDefinition[] = readonly Option
    * and the command needs `actor`.
    */
   readonly own?: boolean;
+  /**
+   * The command only reads the course: it stores nothing and posts nothing, so two instances of the bot that
+   * both run it do no harm. Discord sends every interaction to every session of the token and takes the
+   * first callback only, so such a command needs no claim in the state store (see `SeenRequests`); every
+   * other command (instructor changes, `/remind`) runs on the one instance that claimed it.
+   */
+  readonly readOnly?: boolean;
   /** Student commands answer at once; instructor commands may act (store, post) and answer later. */
   run(context: CommandContext, args: ArgsOf<O>): Message | Promise<Message>;
 }
@@ -88,6 +95,11 @@ export interface Command<O extends readonly OptionDefinition[] = readonly Option
 /** Defines a command with its option list kept literal, so `run` sees typed arguments. */
 export function defineCommand<const O extends readonly OptionDefinition[]>(command: Command<O>): Command<O> {
   return command;
+}
+
+/** The top-level names of the commands marked {@link Command.readOnly} (a group's subcommands are never counted). */
+export function readOnlyNames(commands: readonly Command[]): ReadonlySet<string> {
+  return new Set(commands.filter((command) => command.readOnly === true && command.group === undefined).map((command) => command.name));
 }
 
 /** `week`, `course edit`: how the command is typed after the slash. */

@@ -10,6 +10,7 @@ export const helpCommand = defineCommand({
   name: 'help',
   description: 'What this bot can do',
   audience: 'everyone',
+  readOnly: true,
   personal: true,
   options: [],
   run({ course, commands, instructor, courses }) {

@@ -8,6 +8,7 @@ export const nextCommand = defineCommand({
   name: 'next',
   description: 'The next session: when, topic, frameworks and links',
   audience: 'everyone',
+  readOnly: true,
   options: [],
   run({ course, now }) {
     const session = upcomingSession(course, now);

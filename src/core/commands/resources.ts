@@ -204,6 +204,7 @@ export const resourcesCommand = defineCommand({
   name: 'resources',
   description: 'Reading and documentation links, all or for one topic or framework',
   audience: 'everyone',
+  readOnly: true,
   options: [
     {
       name: 'topic',

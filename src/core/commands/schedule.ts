@@ -15,6 +15,7 @@ export const scheduleCommand = defineCommand({
   name: 'schedule',
   description: 'An overview of the whole course, week by week',
   audience: 'everyone',
+  readOnly: true,
   options: [],
   run({ course }) {
     let answer = schedules.get(course);

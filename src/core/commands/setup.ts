@@ -5,6 +5,7 @@ export const setupCommand = defineCommand({
   name: 'setup',
   description: 'How to get set up for the course',
   audience: 'everyone',
+  readOnly: true,
   options: [],
   run({ course }) {
     const links: Link[] = course.setup.flatMap((step) => (step.url ? [{ label: step.title, url: step.url }] : []));

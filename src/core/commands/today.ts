@@ -58,6 +58,7 @@ export const todayCommand = defineCommand({
   name: 'today',
   description: "Today's session: topic, frameworks and links (or of another date)",
   audience: 'everyone',
+  readOnly: true,
   options: [
     {
       name: 'date',

@@ -7,6 +7,7 @@ export const tomorrowCommand = defineCommand({
   name: 'tomorrow',
   description: "Tomorrow's session: topic, frameworks and links",
   audience: 'everyone',
+  readOnly: true,
   options: [],
   run({ course, now }) {
     const current = today(course, now);

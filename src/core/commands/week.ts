@@ -26,6 +26,7 @@ export const weekCommand = defineCommand({
   name: 'week',
   description: 'The sessions of this week (or of week N)',
   audience: 'everyone',
+  readOnly: true,
   options: [
     {
       name: 'number',

@@ -10,7 +10,7 @@ import {
 } from 'discord.js';
 import type { Clock } from '../../core/clock.js';
 import { AnswerCache } from '../../core/commands/answers.js';
-import { type Choice, type Command, type OptionDefinition, commandPath } from '../../core/commands/command.js';
+import { type Choice, type Command, type OptionDefinition, commandPath, readOnlyNames } from '../../core/commands/command.js';
 import {
   type Asker,
   type CommandRequest,
@@ -103,17 +103,22 @@ export function goneReason(error: unknown): 'expired' | 'acknowledged' | undefin
 /**
  * An answer Discord refused because the interaction is gone: no fallback (it would be refused too) and no
  * stack, one line and a count. 10062 for an interaction already older than `SHED_AFTER_MS` is the bot
- * being behind (counted, and logged at debug); a younger one, or 40060, is worth a warning.
+ * being behind (counted, and logged at debug); a younger one is worth a warning. 40060 to an autocomplete or
+ * a read-only command is another instance of the bot answering first (those are not claimed in the state
+ * store: see `Command.readOnly`), logged at debug; to any other command it is worth a warning.
  */
 function gone(interaction: Interaction, reason: 'expired' | 'acknowledged', deps: DispatchDeps): void {
   const ageMs = (deps.now ?? Date.now)() - interaction.createdTimestamp;
-  const late = reason === 'expired' && ageMs > SHED_AFTER_MS;
+  const expected =
+    reason === 'expired'
+      ? ageMs > SHED_AFTER_MS
+      : interaction.isAutocomplete() || (interaction.isCommand() && readOnlyNames(deps.commands).has(interaction.commandName));
   const fields = { interaction: interaction.id, ageMs, ...(interaction.isCommand() && { command: interaction.commandName }) };
-  deps.logger[late ? 'debug' : 'warn'](
+  deps.logger[expected ? 'debug' : 'warn'](
     fields,
     reason === 'expired'
       ? 'Discord no longer takes an answer to this interaction (10062 Unknown interaction: answered too late)'
-      : 'Discord says this interaction was answered already (40060): not answered again',
+      : 'Discord says this interaction was answered already (40060: by another instance of the bot, or an earlier try): not answered again',
   );
   deps.dropped?.('discord', reason);
 }

@@ -5,6 +5,7 @@ import { MAX_WEEK_NUMBER, weekCommand } from '../../../src/core/commands/week.js
 import { loadCourseFile } from '../../../src/course-file/read.js';
 import { numberRanges } from '../../../src/core/text.js';
 import { commands } from '../../../src/core/commands/registry.js';
+import { readOnlyNames } from '../../../src/core/commands/command.js';
 import { UserFacingError } from '../../../src/core/errors.js';
 import { answerNow, buildCourse, contextAt, courseDoc, userError } from '../../support/course.js';
 
@@ -409,5 +410,13 @@ describe('morning announcement', () => {
       weeks: [{ number: 1, sessions: [{ day: 'monday', topic: 'X', frameworks: ['PyTorch'], resources: ['hydra', 'pytorch'] }] }],
     });
     expect(morningAnnouncement(withNamed, '2027-01-04')?.links.map((link) => link.label)).toEqual(['Hydra docs', 'PyTorch docs']);
+  });
+});
+
+describe('read-only commands (answered by every instance that gets them; see Command.readOnly)', () => {
+  it('are the student commands that only read the course: not /remind, not the instructor commands', () => {
+    expect([...readOnlyNames(commands)].sort()).toEqual(['help', 'next', 'resources', 'schedule', 'setup', 'today', 'tomorrow', 'week']);
+    // A group's subcommand never counts, even if marked: its top-level name is the group's.
+    expect([...readOnlyNames([{ ...weekCommand, group: 'course' }])]).toEqual([]);
   });
 });
