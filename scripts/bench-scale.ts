@@ -118,7 +118,8 @@ async function child(path: string): Promise<void> {
     figures[`${name}_warm_ms`] = median(warm);
   }
 
-  // An instructor's edit: stored, the effective course read again (the course-file rules checked).
+  // An instructor's edit: stored, the effective course read again (the course-file rules checked), and the
+  // schedule published (compared with what students were told, and stored).
   const logger = pino({ level: 'silent' });
   const store = new MemoryStore();
   const live = new LiveCourse({ path, label: 'course.yaml', initial: loaded, logger });
@@ -128,13 +129,16 @@ async function child(path: string): Promise<void> {
   void schedule.effective.course;
   figures.effective_first_read_ms = performance.now() - started;
   const edits: number[] = [];
-  for (let index = 0; index < WARM; index += 1) {
+  // The first edit and its publish are the cold ones (the first record of the schedule is written); the
+  // next ones are timed, as the warm runs of the commands above are.
+  for (let index = 0; index <= 2 * WARM; index += 1) {
     const at = performance.now();
     await schedule.admin.change({ kind: 'edit', date: course.sessions[index]!.date, topic: `Edited ${index}` }, { platform: 'cli', id: 'bench' });
     void schedule.effective.course;
-    edits.push(performance.now() - at);
+    // With the schedule it publishes (compared with the one students were told, and stored).
+    await schedule.publisher.settle();
+    if (index > 0) edits.push(performance.now() - at);
   }
-  await schedule.publisher.settle();
   figures.course_edit_warm_ms = median(edits);
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 }

@@ -1,7 +1,7 @@
 import { announcementKey } from '../announcer/plan.js';
 import type { Clock } from '../core/clock.js';
 import { today } from '../core/course/calendar.js';
-import { type ScheduleChange, applyChange, describeChange, noticeWindow, scheduleDiff, scheduleDigest } from '../core/course/changes.js';
+import { type ScheduleChange, applyChange, describeChange, noticeWindow, scheduleDiff, scheduleDigestWithin } from '../core/course/changes.js';
 import type { Course } from '../core/course/model.js';
 import { UserFacingError } from '../core/errors.js';
 import type { Actor, AnnounceOutcome, ChangeOutcome, ChangeRecord, HistoryEntry, ReloadOutcome, ScheduleAdmin, StateStore } from '../core/ports.js';
@@ -105,7 +105,8 @@ export class CourseAdmin implements ScheduleAdmin {
 
   #changed(before: Course, after: Course, record: ChangeRecord): ChangeOutcome {
     const window = noticeWindow(today(after, this.#options.clock.now()));
-    const noticed = scheduleDiff(scheduleDigest(before), scheduleDigest(after), window.from, window.to).length > 0;
+    const within = (course: Course) => scheduleDigestWithin(course, window.from, window.to);
+    const noticed = scheduleDiff(within(before), within(after), window.from, window.to).length > 0;
     this.#options.publisher.publishInBackground(`change #${record.id}`);
     return { record, noticed };
   }

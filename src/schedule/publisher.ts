@@ -5,10 +5,11 @@ import type { Clock } from '../core/clock.js';
 import { today } from '../core/course/calendar.js';
 import {
   type ScheduleDigest,
-  canonicalJson,
   noticeWindow,
+  sameSchedule,
   scheduleDiff,
   scheduleDigest,
+  scheduleDigestJson,
   sessionDigestSchema,
 } from '../core/course/changes.js';
 import type { IsoDate } from '../core/course/dates.js';
@@ -62,10 +63,18 @@ const publishedSchema = z.object({
   digest: digestSchema,
   pending: z.object({ name: z.string(), date: z.string(), from: digestSchema }).optional(),
 });
-interface PublishedRecord {
+export interface PublishedRecord {
   readonly rev: number;
   readonly digest: ScheduleDigest;
   readonly pending?: { readonly name: string; readonly date: string; readonly from: ScheduleDigest };
+}
+
+/** `JSON.stringify(record)`, with its digests' text built from each session's (see `scheduleDigestJson`). */
+export function recordJson(record: PublishedRecord): string {
+  const pending = record.pending
+    ? `,"pending":{"name":${JSON.stringify(record.pending.name)},"date":${JSON.stringify(record.pending.date)},"from":${scheduleDigestJson(record.pending.from)}}`
+    : '';
+  return `{"rev":${JSON.stringify(record.rev)},"digest":${scheduleDigestJson(record.digest)}${pending}}`;
 }
 
 /** What publishing a schedule did: the revision, and the dates students were told about. */
@@ -94,6 +103,8 @@ export class SchedulePublisher {
   #port: AnnouncementPort | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   readonly #stopping = new AbortController();
+  /** The stored record as last read or written, with its text (see `#published`). */
+  #read: { readonly raw: string; readonly record: PublishedRecord } | undefined;
 
   constructor(options: SchedulePublisherOptions) {
     this.#options = options;
@@ -165,7 +176,7 @@ export class SchedulePublisher {
       const raw = store.getValue(key);
       const stored = this.#published(raw, key);
       if (!stored) {
-        if (store.compareAndSetValue(key, raw, JSON.stringify({ rev: 0, digest }))) return published;
+        if (this.#write(key, raw, { rev: 0, digest })) return published;
         continue;
       }
       const date = today(course, clock.now());
@@ -173,7 +184,7 @@ export class SchedulePublisher {
         if (off || stored.pending.date !== date) {
           // No channel any more, or a notice from another day: tell today's difference from what was announced.
           const { pending: _stale, ...rest } = stored;
-          store.compareAndSetValue(key, raw, JSON.stringify({ ...rest, digest: stored.pending.from }));
+          this.#write(key, raw, { ...rest, digest: stored.pending.from });
           continue;
         }
         const delivered = await this.#deliver(port, stored, course);
@@ -186,16 +197,16 @@ export class SchedulePublisher {
           continue;
         }
         const { pending: _done, ...rest } = stored;
-        store.compareAndSetValue(key, raw, JSON.stringify(rest));
+        this.#write(key, raw, rest);
         continue;
       }
-      if (canonicalJson(stored.digest) === canonicalJson(digest)) return published;
+      if (sameSchedule(stored.digest, digest)) return published;
       const rev = stored.rev + 1;
       const window = noticeWindow(date);
       const dates = scheduleDiff(stored.digest, digest, window.from, window.to).map((change) => change.date);
       const tell = dates.length > 0 && !off;
       const next: PublishedRecord = { rev, digest, ...(tell && { pending: { name: `r${rev}`, date, from: stored.digest } }) };
-      if (!store.compareAndSetValue(key, raw, JSON.stringify(next))) continue;
+      if (!this.#write(key, raw, next)) continue;
       published = { rev, dates };
       if (tell) logger.info({ cause, rev, dates }, 'schedule changed; telling students');
       else if (dates.length > 0) logger.info({ cause, rev, dates }, 'schedule changed; no announcement channel to tell');
@@ -225,8 +236,19 @@ export class SchedulePublisher {
     return 'done';
   }
 
+  /** Stores `record` in place of `raw` (a compare-and-set), and keeps it as the record last written. */
+  #write(key: string, raw: string | undefined, record: PublishedRecord): boolean {
+    const written = recordJson(record);
+    if (!this.#options.store.compareAndSetValue(key, raw, written)) return false;
+    this.#read = { raw: written, record };
+    return true;
+  }
+
   #published(raw: string | undefined, key: string): PublishedRecord | undefined {
     if (raw === undefined) return undefined;
+    // What this instance wrote last, or read last: the same text is the same record (a 10,000-session
+    // schedule's record is a megabyte, and its check took a tenth of a second).
+    if (this.#read?.raw === raw) return this.#read.record;
     let json: unknown;
     try {
       json = JSON.parse(raw);
@@ -234,7 +256,10 @@ export class SchedulePublisher {
       json = undefined;
     }
     const parsed = publishedSchema.safeParse(json);
-    if (parsed.success) return parsed.data;
+    if (parsed.success) {
+      this.#read = { raw, record: parsed.data };
+      return parsed.data;
+    }
     this.#options.logger.warn({ key }, 'the stored published schedule is unreadable; starting from the current one');
     return undefined;
   }

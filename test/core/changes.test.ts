@@ -13,8 +13,10 @@ import {
   describeChange,
   noticeWindow,
   scheduleChangeSchema,
+  sameSchedule,
   scheduleDiff,
   scheduleDigest,
+  scheduleDigestJson,
 } from '../../src/core/course/changes.js';
 import type { Course } from '../../src/core/course/model.js';
 import { parseCourse } from '../../src/core/course/parse.js';
@@ -479,6 +481,42 @@ describe('scheduleDiff', () => {
     expect(canonicalJson(reordered)).toBe(canonicalJson(base));
     expect(scheduleDiff(base, reordered, '2027-01-01', '2027-01-31')).toEqual([]);
     expect(scheduleDiff(JSON.parse(JSON.stringify(reordered)) as ScheduleDigest, base, '2027-01-01', '2027-01-31')).toEqual([]);
+  });
+
+  it('sameSchedule agrees with comparing canonical JSON, on digests built, read back and reordered', () => {
+    const variants = [
+      base,
+      digest([{ kind: 'cancel', date: '2027-01-06' }]),
+      digest([{ kind: 'cancel', date: '2027-01-06', reason: 'ill' }]),
+      digest([{ kind: 'edit', date: '2027-01-04', frameworks: [] }]),
+      digest([{ kind: 'edit', date: '2027-01-04', frameworks: ['PyTorch', 'Docker'] }]),
+      digest([{ kind: 'edit', date: '2027-01-04', note: 'Room 1' }]),
+      digest([{ kind: 'move', from: '2027-01-06', to: '2027-01-07' }]),
+      digest([{ kind: 'add', date: '2027-01-20', topic: 'Extra' }]),
+    ];
+    const forms = (value: ScheduleDigest): ScheduleDigest[] => [
+      value,
+      JSON.parse(JSON.stringify(value)) as ScheduleDigest,
+      Object.fromEntries(Object.entries(value).reverse()),
+    ];
+    for (const a of variants) {
+      for (const b of variants) {
+        for (const left of forms(a)) {
+          for (const right of forms(b)) expect(sameSchedule(left, right)).toBe(canonicalJson(left) === canonicalJson(right));
+        }
+      }
+    }
+  });
+
+  it('scheduleDigestJson is JSON.stringify of the digest, whatever the order of its keys, twice in a row', () => {
+    const reordered = Object.fromEntries(Object.entries(base).reverse()) as ScheduleDigest;
+    for (const value of [base, JSON.parse(JSON.stringify(base)) as ScheduleDigest, reordered, digest([{ kind: 'cancel', date: '2027-01-06', reason: 'a "quoted" \\ reason' }])]) {
+      expect(scheduleDigestJson(value)).toBe(JSON.stringify(value));
+      expect(scheduleDigestJson(value)).toBe(JSON.stringify(value));
+    }
+    // The same session under another date is written under that date.
+    const session = Object.values(base)[0]!;
+    expect(scheduleDigestJson({ '2027-02-01': session })).toBe(JSON.stringify({ '2027-02-01': session }));
   });
 
   it('tells a cancellation, and a change of its reason, apart', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { courseFileSchema } from '../../src/core/course/schema.js';
+import { courseFileSchema, sessionSchema } from '../../src/core/course/schema.js';
 import { LiveCourse } from '../../src/course-file/live-course.js';
 import { loadCourseFile } from '../../src/course-file/read.js';
 import { courseSchedule } from '../../src/schedule/course-schedule.js';
@@ -21,20 +21,27 @@ function schedule() {
 
 const ADA = { platform: 'cli', id: 'ada' } as const;
 
-describe('/course edit checks the whole course once', () => {
-  it('checks the edited course once, from the refusal check to the schedule students then see', async () => {
+describe('/course checks only what a change can break', () => {
+  it('an edit or a cancel checks the one session, never the whole course; a move checks the course once', async () => {
     const { admin, effective, publisher } = schedule();
     void effective.course;
     const checks = vi.spyOn(courseFileSchema, 'safeParse');
+    const sessionChecks = vi.spyOn(sessionSchema, 'safeParse');
     try {
       await admin.change({ kind: 'edit', date: '2027-01-06', topic: 'Docker, twice' }, ADA);
       expect(effective.course.sessions.find((session) => session.date === '2027-01-06')?.topic).toBe('Docker, twice');
-      expect(checks).toHaveBeenCalledTimes(1);
-      // The next edit too: one check each.
+      expect(checks).toHaveBeenCalledTimes(0);
+      expect(sessionChecks).toHaveBeenCalledTimes(1);
       await admin.change({ kind: 'cancel', date: '2027-01-07', reason: 'ill' }, ADA);
       expect(effective.course.sessions.find((session) => session.date === '2027-01-07')?.cancelled).toEqual({ reason: 'ill' });
-      expect(checks).toHaveBeenCalledTimes(2);
+      expect(checks).toHaveBeenCalledTimes(0);
+      expect(sessionChecks).toHaveBeenCalledTimes(2);
+      // A move changes dates: the rules that span sessions are checked over the course, once.
+      await admin.change({ kind: 'move', from: '2027-01-08', to: '2027-01-09' }, ADA);
+      expect(effective.course.sessions.some((session) => session.date === '2027-01-09')).toBe(true);
+      expect(checks).toHaveBeenCalledTimes(1);
     } finally {
+      sessionChecks.mockRestore();
       checks.mockRestore();
       await publisher.settle();
     }

@@ -1,6 +1,6 @@
-import { today } from '../course/calendar.js';
+import { firstOnOrAfter, today } from '../course/calendar.js';
 import { dayView, normalize, sessionLine } from '../views.js';
-import type { Course, Session } from '../course/model.js';
+import type { Course } from '../course/model.js';
 import { type Choice, type CommandContext, MAX_CHOICES, defineCommand } from './command.js';
 
 /**
@@ -42,17 +42,6 @@ function choiceNames(course: Course): (index: number) => { readonly name: string
   };
 }
 
-/** The index of the first session on or after `date` (sessions are sorted by date); their count when none is. */
-function firstOnOrAfter(sessions: readonly Session[], date: string): number {
-  let low = 0;
-  let high = sessions.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (sessions[middle]!.date < date) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
 
 export const todayCommand = defineCommand({
   name: 'today',

@@ -26,8 +26,31 @@ export function today(course: Course, now: Date): IsoDate {
   return localDateOf(now, course.timezone);
 }
 
+/**
+ * The index of the first of `sorted` (in ascending order of `key`) whose key is `value` or later; their count
+ * when none is. A binary search: a course's sessions are in date order, and may be 10,000.
+ */
+export function firstAtLeast<T>(sorted: readonly T[], key: (item: T) => string, value: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (key(sorted[middle]!) < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+const dateOf = (session: Session): IsoDate => session.date;
+
+/** The index of the first of `sessions` (in date order) on or after `date`; their count when none is. */
+export function firstOnOrAfter(sessions: readonly Session[], date: IsoDate): number {
+  return firstAtLeast(sessions, dateOf, date);
+}
+
 export function sessionOn(course: Course, date: IsoDate): Session | undefined {
-  return course.sessions.find((session) => session.date === date);
+  const session = course.sessions[firstOnOrAfter(course.sessions, date)];
+  return session?.date === date ? session : undefined;
 }
 
 /** Whether the session takes place (it was not cancelled). */

@@ -3,7 +3,8 @@ import { UserFacingError } from '../errors.js';
 import { type IsoDate, addDays, formatShortDate, isIsoDate, placeWeekday, weekNumberOf } from './dates.js';
 import type { Course, Session } from './model.js';
 import { formatPath } from './model.js';
-import { parseCourse } from './parse.js';
+import { firstAtLeast, firstOnOrAfter, sessionOn } from './calendar.js';
+import { parseCourse, parseSessionChange, parsedCourse } from './parse.js';
 import { type CourseFile, SESSION_FORMATS, type SessionEntry } from './schema.js';
 
 const date = z.string().refine(isIsoDate, 'expected a date as YYYY-MM-DD');
@@ -64,11 +65,31 @@ function placed(file: CourseFile, weekNumber: number, session: SessionEntry): Is
 }
 
 function locate(file: CourseFile, at: IsoDate): Located | undefined {
+  // A checked file's course says which week holds the date: one week's sessions are placed, not the course's.
+  const course = parsedCourse(file);
+  if (course) {
+    const session = sessionOn(course, at);
+    const week = session ? file.weeks.findIndex((entry) => entry.number === session.week) : -1;
+    const entry = file.weeks[week];
+    const index = entry ? entry.sessions.findIndex((item) => placed(file, entry.number, item) === at) : -1;
+    return index >= 0 ? { week, index, session: entry!.sessions[index]! } : undefined;
+  }
   for (const [week, entry] of file.weeks.entries()) {
     const index = entry.sessions.findIndex((session) => placed(file, entry.number, session) === at);
     if (index >= 0) return { week, index, session: entry.sessions[index]! };
   }
   return undefined;
+}
+
+/** The digest of a course's sessions from `from` to `to` only (what a change's notice is decided on). */
+export function scheduleDigestWithin(course: Course, from: IsoDate, to: IsoDate): ScheduleDigest {
+  const entries: Record<IsoDate, SessionDigest> = {};
+  for (let index = firstOnOrAfter(course.sessions, from); index < course.sessions.length; index += 1) {
+    const session = course.sessions[index]!;
+    if (session.date > to) break;
+    entries[session.date] = sessionDigest(session);
+  }
+  return entries;
 }
 
 function refuse(message: string): never {
@@ -120,6 +141,8 @@ export function applyChange(
 ): CourseFile {
   const replay = options.replay ?? false;
   let result: CourseFile;
+  /** An edit or a cancel: the one session replaced, on the same date (checked on its own when the file is known). */
+  let replaced: { readonly at: Located; readonly session: SessionEntry } | undefined;
   switch (change.kind) {
     case 'edit': {
       const at = locate(file, change.date) ?? refuse(`There is no session on ${change.date} to edit.`);
@@ -133,6 +156,7 @@ export function applyChange(
       const unchanged =
         session.topic === at.session.topic && session.note === at.session.note && same(session.frameworks, at.session.frameworks);
       if (unchanged && !replay) refuse(`The session on ${change.date} already looks like that: nothing to change.`);
+      replaced = { at, session };
       result = withSession(file, at, session);
       break;
     }
@@ -142,7 +166,8 @@ export function applyChange(
         refuse(`The session on ${change.date} is already cancelled (undo brings back a cancelled session).`);
       }
       const kept = replay && typeof at.session.cancelled === 'string' ? at.session.cancelled : true;
-      result = withSession(file, at, { ...at.session, cancelled: change.reason ?? kept });
+      replaced = { at, session: { ...at.session, cancelled: change.reason ?? kept } };
+      result = withSession(file, at, replaced.session);
       break;
     }
     case 'move': {
@@ -165,7 +190,7 @@ export function applyChange(
     }
   }
   if (options.check === false) return result;
-  const checked = parseCourse(result);
+  const checked = (replaced && parseSessionChange(file, replaced.at, replaced.session)) ?? parseCourse(result);
   if (!checked.ok) {
     refuse(`That change would make the course invalid: ${checked.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`).join('; ')}`);
   }
@@ -308,20 +333,99 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+/**
+ * What students see of each session, by date. Kept per course and per session (courses are never changed in
+ * place, and an edit keeps the other sessions' objects): a change of a 10,000-session course builds one.
+ */
 export function scheduleDigest(course: Course): ScheduleDigest {
-  return Object.fromEntries(
-    course.sessions.map((session) => [
-      session.date,
-      {
-        week: session.week,
-        frameworks: session.frameworks,
-        ...(session.topic !== undefined && { topic: session.topic }),
-        ...(session.format !== undefined && { format: session.format }),
-        ...(session.note !== undefined && { note: session.note }),
-        ...(session.cancelled !== undefined && { cancelled: session.cancelled }),
-      },
-    ]),
+  let digest = digests.get(course);
+  if (!digest) {
+    const entries: Record<IsoDate, SessionDigest> = {};
+    const dates: IsoDate[] = [];
+    const sessions: SessionDigest[] = [];
+    for (const session of course.sessions) {
+      const day = sessionDigest(session);
+      entries[session.date] = day;
+      dates.push(session.date);
+      sessions.push(day);
+    }
+    digest = entries;
+    digests.set(course, digest);
+    // The course's sessions are in date order, and so were the keys added.
+    inOrder.set(digest, { dates, sessions, keyOrder: true });
+  }
+  return digest;
+}
+
+const digests = new WeakMap<Course, ScheduleDigest>();
+const sessionDigests = new WeakMap<Session, SessionDigest>();
+
+/**
+ * A digest's dates in order with their sessions, and whether that is also the order of its keys (its JSON
+ * text's order). Kept per digest: comparing, searching and writing a 10,000-date mapping key by key at every
+ * change cost milliseconds each.
+ */
+interface InOrder {
+  readonly dates: readonly IsoDate[];
+  readonly sessions: readonly SessionDigest[];
+  readonly keyOrder: boolean;
+}
+
+const inOrder = new WeakMap<ScheduleDigest, InOrder>();
+
+function inOrderOf(digest: ScheduleDigest): InOrder {
+  let found = inOrder.get(digest);
+  if (!found) {
+    const keys = Object.keys(digest);
+    // A digest read back from the store was written in date order: then no sort is needed.
+    const keyOrder = keys.every((day, index) => index === 0 || keys[index - 1]! < day);
+    const dates = keyOrder ? keys : [...keys].sort();
+    found = { dates, sessions: dates.map((day) => digest[day]!), keyOrder };
+    inOrder.set(digest, found);
+  }
+  return found;
+}
+
+function sessionDigest(session: Session): SessionDigest {
+  let digest = sessionDigests.get(session);
+  if (!digest) {
+    digest = {
+      week: session.week,
+      frameworks: session.frameworks,
+      ...(session.topic !== undefined && { topic: session.topic }),
+      ...(session.format !== undefined && { format: session.format }),
+      ...(session.note !== undefined && { note: session.note }),
+      ...(session.cancelled !== undefined && { cancelled: session.cancelled }),
+    };
+    sessionDigests.set(session, digest);
+  }
+  return digest;
+}
+
+/** Whether two sessions look the same to students (every field of {@link sessionDigestSchema}). */
+export function sameSession(a: SessionDigest | undefined, b: SessionDigest | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return (
+    a.week === b.week &&
+    a.topic === b.topic &&
+    a.format === b.format &&
+    a.note === b.note &&
+    same(a.frameworks, b.frameworks) &&
+    (a.cancelled === undefined) === (b.cancelled === undefined) &&
+    a.cancelled?.reason === b.cancelled?.reason
   );
+}
+
+/** Whether two schedules look the same to students: the same dates, each session the same. */
+export function sameSchedule(a: ScheduleDigest, b: ScheduleDigest): boolean {
+  if (a === b) return true;
+  const [left, right] = [inOrderOf(a), inOrderOf(b)];
+  if (left.dates.length !== right.dates.length) return false;
+  for (let index = 0; index < left.dates.length; index += 1) {
+    if (left.dates[index] !== right.dates[index] || !sameSession(left.sessions[index], right.sessions[index])) return false;
+  }
+  return true;
 }
 
 /** One date whose session changed: what it was and what it is now (absent: no session). */
@@ -333,14 +437,49 @@ export interface DayChange {
 
 /** The dates from `from` to `to` (inclusive) whose session differs between two digests, in date order. */
 export function scheduleDiff(before: ScheduleDigest, after: ScheduleDigest, from: IsoDate, to: IsoDate): DayChange[] {
-  const dates = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((day) => day >= from && day <= to).sort();
+  const dates = [...new Set([...datesWithin(before, from, to), ...datesWithin(after, from, to)])].sort();
   return dates.flatMap((day) => {
-    const was = before[day];
-    const now = after[day];
-    if (canonicalJson(was) === canonicalJson(now)) return [];
+    const was = Object.hasOwn(before, day) ? before[day] : undefined;
+    const now = Object.hasOwn(after, day) ? after[day] : undefined;
+    if (sameSession(was, now)) return [];
     return [{ date: day, ...(was && { before: was }), ...(now && { after: now }) }];
   });
 }
+
+/** The dates of `digest` from `from` to `to` (inclusive), in order. */
+function datesWithin(digest: ScheduleDigest, from: IsoDate, to: IsoDate): readonly string[] {
+  const { dates } = inOrderOf(digest);
+  const within: string[] = [];
+  for (let index = firstAtLeast(dates, (day) => day, from); index < dates.length && dates[index]! <= to; index += 1) within.push(dates[index]!);
+  return within;
+}
+
+/**
+ * The JSON text of a digest, the same as `JSON.stringify(digest)`, built from each session's text, kept per
+ * session: the stored schedule of a 10,000-session course is a megabyte, written again at every change.
+ */
+export function scheduleDigestJson(digest: ScheduleDigest): string {
+  const { dates, sessions, keyOrder } = inOrderOf(digest);
+  if (!keyOrder) return JSON.stringify(digest);
+  const parts = new Array<string>(dates.length);
+  for (let index = 0; index < dates.length; index += 1) {
+    const day = dates[index]!;
+    const session = sessions[index]!;
+    const kept = entryJson.get(session);
+    if (kept?.day === day) {
+      parts[index] = kept.text;
+    } else {
+      // One string made at once (joined again at every change; a concatenation would be a tree to walk).
+      const text = JSON.stringify({ [day]: session }).slice(1, -1);
+      entryJson.set(session, { day, text });
+      parts[index] = text;
+    }
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** The text of a digest's entry (`"2027-01-04":{…}`), by its session. */
+const entryJson = new WeakMap<SessionDigest, { readonly day: string; readonly text: string }>();
 
 /** The window a change must touch to be announced: today and the next 7 days. */
 export function noticeWindow(today: IsoDate): { readonly from: IsoDate; readonly to: IsoDate } {
