@@ -3,6 +3,17 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+const RESTRICTED = [
+  {
+    selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
+    message: "Write `import * as z from 'zod'`: the `z` object keeps all of zod's 50 message languages in the bundle (550 kB loaded on every start).",
+  },
+  {
+    selector: "CallExpression[callee.property.name='toLocaleString']",
+    message: 'Use thousands() from src/core/text.ts: the first toLocaleString loads ICU number formatting (~30 ms).',
+  },
+];
+
 export default tseslint.config(
   { ignores: ['dist/', 'dist.*/', 'node_modules/', 'coverage/', 'var/'] },
   js.configs.recommended,
@@ -18,15 +29,20 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
+      'no-restricted-syntax': ['error', ...RESTRICTED],
+    },
+  },
+  {
+    // What the build bundles (scripts and tests run under tsx).
+    files: ['src/**'],
+    rules: {
       'no-restricted-syntax': [
         'error',
+        ...RESTRICTED,
         {
-          selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
-          message: "Write `import * as z from 'zod'`: the `z` object keeps all of zod's 50 message languages in the bundle (550 kB loaded on every start).",
-        },
-        {
-          selector: "CallExpression[callee.property.name='toLocaleString']",
-          message: 'Use thousands() from src/core/text.ts: the first toLocaleString loads ICU number formatting (~30 ms).',
+          selector: "ImportExpression[source.value=/^(discord\\.js|better-sqlite3|pino|prom-client|node-cron|@slack\\/bolt|pg)$/]",
+          message:
+            'The build loads this package with require (scripts/build.js, REQUIRED): import() of it gives only a default export. Import it statically in a module that is itself loaded with import().',
         },
       ],
     },

@@ -264,11 +264,14 @@ async function benchDiscord(): Promise<string[]> {
     const baselineRuns: Figures[] = [];
     const bigRuns: Figures[] = [];
     const baselineStarts: Figures[] = [];
+    const requiredStarts: Figures[] = [];
+    const required: Target = { name: 'baseline-required', args: baseline.args, env: { ...baseline.env, BASELINE_REQUIRE: '1' } };
     for (let run = 0; run < RUNS; run += 1) {
       oursRuns.push(await measure(ours));
       baselineRuns.push(await measure(baseline));
       bigRuns.push(await measureStart(big));
       baselineStarts.push(await measureStart(baseline));
+      requiredStarts.push(await measureStart(required));
       process.stderr.write(`bench: discord run ${run + 1} of ${RUNS} done\n`);
     }
     const of = (figures: readonly Figures[], key: string) => figures.map((figure) => figure[key]!);
@@ -276,7 +279,7 @@ async function benchDiscord(): Promise<string[]> {
       figureLine(metric, of(oursRuns, key), of(baselineRuns, key), unit, maxRatio === undefined ? undefined : { maxRatio });
     const load = spawnSync('uptime', { encoding: 'utf8' }).stdout.trim();
     const lines = [
-      `# ours: node bin/course-bot.js start (dist/: src/ and its pure-JavaScript packages bundled by esbuild; discord.js, better-sqlite3, pino and the other platform packages from node_modules); baseline: bare discord.js 14, not bundled, same client options, sending our payloads`,
+      `# ours: node bin/course-bot.js start (dist/: src/ and its pure-JavaScript packages bundled by esbuild; discord.js, better-sqlite3, pino and the other platform packages from node_modules, loaded with require); baseline: bare discord.js 14, not bundled, imported as an ES module, same client options, sending our payloads`,
       `# ${RUNS} interleaved runs each (ours, baseline, …); median, spread = min–max of per-run ratios; load: ${load}`,
       `# commands: ${MIX.map(payloadKey).join(', ')} in turn; ${SEQUENTIAL} sequential, ${CONCURRENT_ROUNDS}×${CONCURRENCY} concurrent, ${STEADY} for the steady state`,
       fig('start_to_ready_wall', 'start_to_ready_wall', 'ms'),
@@ -304,6 +307,11 @@ async function benchDiscord(): Promise<string[]> {
     }
     const start = (metric: string, key: string, unit: string, maxRatio?: number) =>
       figureLine(metric, of(bigRuns, key), of(baselineStarts, key), unit, maxRatio === undefined ? undefined : { maxRatio });
+    lines.push(
+      '# ours (from the runs above) against a baseline that loads discord.js with require as ours does (no export lexing of its CommonJS), start-up only',
+      figureLine('cpu_to_ready_vs_required_baseline', of(oursRuns, 'cpu_to_ready'), of(requiredStarts, 'cpu_to_ready'), 'ms'),
+      figureLine('rss_at_ready_plus_1s_vs_required_baseline', of(oursRuns, 'rss_at_ready'), of(requiredStarts, 'rss_at_ready'), 'MB'),
+    );
     lines.push(
       `# ours with a ${BIG_SESSIONS}-session course against the same baseline, start-up only`,
       start(`big_${BIG_SESSIONS}_start_to_ready_wall`, 'start_to_ready_wall', 'ms', 1.5),

@@ -4,8 +4,14 @@
 //
 // BASELINE_PAYLOADS: a JSON file `{ "<key>": <callback data> }` captured from course-bot by scripts/bench.ts,
 // keyed by `payloadKey` below; a command not in it (or no file) is answered "pong".
+//
+// BASELINE_REQUIRE=1: discord.js is loaded with `require`, as course-bot's bundle loads it, rather than imported
+// as an ES module's `import` does (Node then reads its CommonJS exports with a lexer first: more CPU at start).
 import { readFileSync } from 'node:fs';
-import { Client, Events, GatewayIntentBits, Options } from 'discord.js';
+import { createRequire } from 'node:module';
+
+const { Client, Events, GatewayIntentBits, Options } =
+  process.env.BASELINE_REQUIRE === '1' ? createRequire(import.meta.url)('discord.js') : await import('discord.js');
 
 /** `/name opt=value …`: the same key scripts/bench.ts writes. */
 function payloadKey(interaction) {

@@ -138,6 +138,9 @@ const AUTOCOMPLETE = 4;
 /** How often a shed interaction is logged at info; the others in between at debug. */
 const SHED_LINE_EVERY_MS = 10_000;
 
+/** For modules that load this one lazily (`import()` of discord.js itself gives only its default export in dist/). */
+export { Routes };
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

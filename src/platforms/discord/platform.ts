@@ -92,7 +92,8 @@ export const discordPlatform: PlatformModule = {
   },
   async poster(config) {
     const discord = config.discord!;
-    const [{ Routes }, { discordRest }] = await Promise.all([import('discord.js'), import('./bot.js')]);
+    // Through bot.ts: the build loads discord.js with require, and import() of it would give only a default export.
+    const { Routes, discordRest } = await import('./bot.js');
     // Who the bot is, to find an announcement it already posted; asked only when there is a channel to post to.
     const me = discord.announceChannelId ? ((await discordRest(discord, { retries: 0 }).get(Routes.user())) as { id: string }) : undefined;
     return discordPoster({ config: discord, events: false, botUserId: () => me?.id });
