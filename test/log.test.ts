@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { LogLevel } from '../src/config.js';
-import { createLogger, type Logger } from '../src/log.js';
+import { commandLog, createLogger, type Logger } from '../src/log.js';
 
 // Fake, clearly non-working secrets with the shapes the scrubber must catch.
 const DISCORD_TOKEN = ['FAKE'.padEnd(24, 'x'), 'fakeTK', 'not-a-real-discord-token'.padEnd(30, '0')].join('.');
@@ -334,5 +334,23 @@ describe('registered secrets', () => {
     registerSecrets(['8f2b1c0d9e7a6b5c4d3e2f1a0b9c8d7e', 'short', undefined]);
     expect(scrubSecrets('signature check with 8f2b1c0d9e7a6b5c4d3e2f1a0b9c8d7e failed')).toBe('signature check with [redacted] failed');
     expect(scrubSecrets('short stays')).toBe('short stays');
+  });
+});
+
+describe('commandLog (one command’s child logger, made when it writes)', () => {
+  it('makes no child while nothing is written at an enabled level, and writes with the bindings, secrets redacted', () => {
+    const captured = capture('warn');
+    const { log } = captured;
+    const made = vi.spyOn(log, 'child');
+    const command = commandLog(log, { command: 'today', user: 'u1', token: SLACK_BOT_TOKEN });
+    command.debug({ code: 'x' }, 'refused');
+    expect(made).not.toHaveBeenCalled();
+    command.warn({}, 'instructor command refused to a non-instructor');
+    command.error({ ref: 'r1' }, 'command failed');
+    expect(made).toHaveBeenCalledTimes(1);
+    expect(captured.lines().map((line) => [line.command, line.user, line.token, line.msg])).toEqual([
+      ['today', 'u1', '[redacted]', 'instructor command refused to a non-instructor'],
+      ['today', 'u1', '[redacted]', 'command failed'],
+    ]);
   });
 });

@@ -25,7 +25,7 @@ import type { Course } from '../../core/course/model.js';
 import type { Message } from '../../core/messages.js';
 import type { ScheduleAdmin } from '../../core/ports.js';
 import type { ReminderSettings } from '../../core/reminders.js';
-import type { Logger } from '../../log.js';
+import { type Logger, commandLog } from '../../log.js';
 import type { CommandObserver, CommandOutcome, DropObserver } from '../../observability/metrics.js';
 import { commandOutcome, errorRef, explainError } from '../respond.js';
 import { SHED_AFTER_MS } from './interaction-age.js';
@@ -260,7 +260,7 @@ async function answer(interaction: ChatInputCommandInteraction, deps: DispatchDe
     command: subcommand ? `${interaction.commandName} ${subcommand}` : interaction.commandName,
     user: interaction.user.id,
   };
-  const log = deps.logger.child(fields);
+  const log = commandLog(deps.logger, fields);
   const { course, rest: given } = takeCourseOption(subcommand ? (interaction.options.data[0]?.options ?? []) : interaction.options.data);
   const prepared = invoker(deps).prepare(
     requestOf(interaction, course),
@@ -349,7 +349,7 @@ const COURSE_CHOICE: OptionDefinition = { name: COURSE_OPTION, description: 'cou
 
 async function suggest(interaction: AutocompleteInteraction, deps: DispatchDeps): Promise<void> {
   let choices: Choice[] = [];
-  const log = deps.logger.child({ command: interaction.commandName });
+  const log = commandLog(deps.logger, { command: interaction.commandName });
   try {
     const focused = interaction.options.getFocused(true);
     if (focused.name === COURSE_OPTION) {

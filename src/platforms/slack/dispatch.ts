@@ -5,7 +5,7 @@ import { type CommandRequest, Invoker, PreparedInvocation, type ScopeResolver, o
 import type { Course } from '../../core/course/model.js';
 import type { Actor, ScheduleAdmin } from '../../core/ports.js';
 import type { ReminderSettings } from '../../core/reminders.js';
-import type { Logger } from '../../log.js';
+import { type Logger, commandLog } from '../../log.js';
 import type { CommandOutcome } from '../../observability/metrics.js';
 import { commandOutcome, errorRef, explainError } from '../respond.js';
 import { mapText, type Message } from '../../core/messages.js';
@@ -103,7 +103,7 @@ export async function handleSlashCommand(
   const payload = checked.data;
   const name = payload.command.replace(/^\//, '').slice(deps.prefix.length);
   const fields = { command: name, user: payload.user_id };
-  const log = deps.logger.child(fields);
+  const log = commandLog(deps.logger, fields);
   const actor: Actor = { platform: 'slack', id: payload.user_id, ...(payload.user_name && { name: payload.user_name }) };
   const asked: CommandRequest = {
     place: { platform: 'slack', ...(payload.team_id && { guildId: payload.team_id }), ...(payload.channel_id && { channelId: payload.channel_id }) },
