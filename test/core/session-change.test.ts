@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPlanImporter } from '../../src/course-file/plan.js';
 import { type CourseFile, type SessionEntry } from '../../src/core/course/schema.js';
 import { parseCourse, parseSessionChange } from '../../src/core/course/parse.js';
 import { loadCourseFile, parseCourseText } from '../../src/course-file/read.js';
@@ -84,7 +88,33 @@ function check(file: CourseFile, seed: number, trials: number): { applied: numbe
   return tally;
 }
 
+const FIXTURES = join(import.meta.dirname, '../fixtures/dtu_mlops');
+let dir: string;
+
+beforeAll(async () => {
+  await loadPlanImporter();
+  dir = mkdtempSync(join(tmpdir(), 'session-change-'));
+  for (const year of ['2024', '2026']) {
+    copyFileSync(join(FIXTURES, `timeplan-${year}.md`), join(dir, `timeplan-${year}.md`));
+    writeFileSync(
+      join(dir, `mlops-${year}.yaml`),
+      `course: { id: mlops, name: MLOps, timezone: Europe/Copenhagen }\nplan:\n  source: timeplan-${year}.md\n  year: ${year}\n`,
+    );
+  }
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
 describe('parseSessionChange: one session checked gives what checking the whole course gives', () => {
+  it('on the course’s real time plans of 2024 and 2026 (imported from their Markdown): 1,000 mutated sessions', () => {
+    for (const [index, year] of ['2024', '2026'].entries()) {
+      const { file } = loadCourseFile(join(dir, `mlops-${year}.yaml`), `mlops-${year}.yaml`);
+      expect(file.weeks.flatMap((week) => week.sessions).length).toBeGreaterThan(10);
+      const tally = check(file, 10 + index, 500);
+      expect(tally.applied + tally.refused).toBeGreaterThan(300);
+    }
+  });
+
   it('on the seed course and a plan-sized course: 3,000 mutated sessions, the same course or the same problems', () => {
     const seed = loadCourseFile('data/course.yaml', 'course.yaml');
     const big = parseCourseText(bigCourseYaml(300), 'big.yaml');
