@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import { REQUIRED } from './scripts/build.js';
 
 const RESTRICTED = [
   {
@@ -40,7 +41,7 @@ export default tseslint.config(
         'error',
         ...RESTRICTED,
         {
-          selector: "ImportExpression[source.value=/^(discord\\.js|better-sqlite3|pino|prom-client|node-cron|@slack\\/bolt|pg)$/]",
+          selector: `ImportExpression[source.value=/^(${REQUIRED.map((name) => name.replace(/[./]/g, '\\$&')).join('|')})$/]`,
           message:
             'The build loads this package with require (scripts/build.js, REQUIRED): import() of it gives only a default export. Import it statically in a module that is itself loaded with import().',
         },

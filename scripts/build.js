@@ -83,7 +83,7 @@ const REQUIRE_SHIM = "import { createRequire as __courseBotRequire } from 'node:
  * start. Each is aliased to a two-line CommonJS module (written at build time, see {@link requireShims}) whose
  * `require` esbuild leaves to Node; the names it exports are the same either way.
  */
-const REQUIRED = ['discord.js', 'better-sqlite3', 'pino', 'prom-client', 'node-cron', '@slack/bolt', 'pg'];
+export const REQUIRED = ['discord.js', 'better-sqlite3', 'pino', 'prom-client', 'node-cron', '@slack/bolt', 'pg'];
 
 /**
  * Writes the modules that {@link REQUIRED} packages are aliased to, under `dir`, and returns esbuild's `alias`.

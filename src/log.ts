@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Logger, pino as Pino } from 'pino';
 import type { PrettyStream, PrettyOptions } from 'pino-pretty';
 import type { LogLevel } from './config.js';
+import type { InvocationLog } from './core/commands/invoke.js';
 
 export type { Logger };
 
@@ -112,18 +113,11 @@ export function silentLogger(): Logger {
   return logger as unknown as Logger;
 }
 
-/** What a command invocation logs through (the core's `InvocationLog`). */
-export interface CommandLog {
-  debug(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
-
 /**
  * `parent.child(bindings)` for one command, made only when it writes a line: a pino child costs about 10 µs
  * (its bindings are serialised and redacted), and most commands log nothing at the usual levels.
  */
-export function commandLog(parent: Logger, bindings: Record<string, unknown>): CommandLog {
+export function commandLog(parent: Logger, bindings: Record<string, unknown>): InvocationLog {
   let child: Logger | undefined;
   const write = (level: 'debug' | 'warn' | 'error') => (fields: object, message: string) => {
     if (parent.isLevelEnabled(level)) (child ??= parent.child(bindings))[level](fields, message);

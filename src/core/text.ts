@@ -50,7 +50,6 @@ export function numberRanges(numbers: readonly number[]): string {
   return runs.join(', ');
 }
 
-
 /**
  * `10,000`: a whole number with commas between thousands, as `toLocaleString('en-US')` writes it, without
  * loading ICU's number formatting (its first use costs ~30 ms, paid at start by the module that called it).

@@ -99,7 +99,22 @@ export function defineCommand<const O extends readonly OptionDefinition[]>(comma
 
 /** The top-level names of the commands marked {@link Command.readOnly} (a group's subcommands are never counted). */
 export function readOnlyNames(commands: readonly Command[]): ReadonlySet<string> {
-  return new Set(commands.filter((command) => command.readOnly === true && command.group === undefined).map((command) => command.name));
+  let names = readOnlyByList.get(commands);
+  if (!names) {
+    names = new Set(commands.filter((command) => command.readOnly === true && command.group === undefined).map((command) => command.name));
+    readOnlyByList.set(commands, names);
+  }
+  return names;
+}
+
+const readOnlyByList = new WeakMap<readonly Command[], ReadonlySet<string>>();
+
+/**
+ * Whether a request may be answered by every instance of the bot that gets it, with no claim in the state store:
+ * an autocomplete, or a command marked {@link Command.readOnly} (named by its top-level name).
+ */
+export function answeredAnywhere(commands: readonly Command[], request: { readonly autocomplete: boolean; readonly name: unknown }): boolean {
+  return request.autocomplete || (typeof request.name === 'string' && readOnlyNames(commands).has(request.name));
 }
 
 /** `week`, `course edit`: how the command is typed after the slash. */

@@ -42,7 +42,6 @@ function choiceNames(course: Course): (index: number) => { readonly name: string
   };
 }
 
-
 export const todayCommand = defineCommand({
   name: 'today',
   description: "Today's session: topic, frameworks and links (or of another date)",

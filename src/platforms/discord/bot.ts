@@ -1,6 +1,6 @@
 import { Client, Events, GatewayIntentBits, InteractionResponseType, MessageFlags, Options, REST, Routes } from 'discord.js';
 import type { Clock } from '../../core/clock.js';
-import { type Command, readOnlyNames } from '../../core/commands/command.js';
+import { type Command, answeredAnywhere } from '../../core/commands/command.js';
 import type { ScopeResolver } from '../../core/commands/invoke.js';
 import type { CourseTargets } from '../../core/course/schema.js';
 import type { Course } from '../../core/course/model.js';
@@ -159,8 +159,6 @@ export class DiscordBot {
   readonly #lost = new Promise<unknown>((resolve) => (this.#lose = resolve));
   /** The interaction ids taken, here and (through the state store) by every instance on it. */
   readonly #seen: SeenRequests;
-  /** The names of the commands that need no claim in the state store (see `#answeredAnywhere`). */
-  readonly #readOnly: ReadonlySet<string>;
   /** Which interactions are already too old to answer (see `SHED_AFTER_MS`). */
   readonly #ages: InteractionAges;
   /** Shed since the last info line about it, and when that line was written (performance.now()). */
@@ -176,7 +174,6 @@ export class DiscordBot {
     this.#logger = options.logger;
     this.#ages = new InteractionAges(options.now);
     this.#seen = new SeenRequests({ platform: 'discord', store: options.store, logger: this.#logger });
-    this.#readOnly = readOnlyNames(options.commands);
     this.client = new Client({
       intents: [GatewayIntentBits.Guilds],
       // The bot reads no messages and few members: keep almost nothing in memory.
@@ -350,7 +347,14 @@ export class DiscordBot {
       return;
     }
     const target = answerable(payload);
-    if (target && !this.#seen.firstTime(target.id, !this.#answeredAnywhere(kind.kind, payload))) {
+    // Autocomplete and read-only commands are not claimed in the store: Discord takes the first callback and
+    // refuses the others (40060). Recording each id cost about 90 µs of CPU per interaction in the running bot,
+    // a fifth of its CPU per interaction; a change or `/remind` is claimed, so that it runs once.
+    const anywhere = answeredAnywhere(this.#options.commands, {
+      autocomplete: kind.kind === 'autocomplete',
+      name: (payload as { data?: { name?: unknown } }).data?.name,
+    });
+    if (target && !this.#seen.firstTime(target.id, !anywhere)) {
       packet.t = SCREENED;
       this.#logger.debug({ interaction: target.id }, 'interaction already taken (by another instance of the bot, or delivered again): dropped');
       return;
@@ -370,18 +374,6 @@ export class DiscordBot {
     this.client.rest
       .post(Routes.interactionCallback(target.id, target.token), { body, auth: false })
       .catch((error: unknown) => this.#logger.warn({ err: error, interaction: target.id }, 'could not answer a malformed interaction'));
-  }
-
-  /**
-   * Whether an interaction may be answered by every instance that gets it, with no claim in the state store:
-   * an autocomplete or a read-only command (see `Command.readOnly`). Discord takes the first callback and
-   * refuses the others (40060); recording each id cost about 90 µs of CPU per interaction in the running bot, a
-   * fifth of its CPU per interaction. Everything else (a change, `/remind`) is claimed, so that it runs once.
-   */
-  #answeredAnywhere(kind: 'command' | 'autocomplete', payload: unknown): boolean {
-    if (kind === 'autocomplete') return true;
-    const name = (payload as { data?: { name?: unknown } }).data?.name;
-    return typeof name === 'string' && this.#readOnly.has(name);
   }
 
   /**

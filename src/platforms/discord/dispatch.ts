@@ -10,7 +10,7 @@ import {
 } from 'discord.js';
 import type { Clock } from '../../core/clock.js';
 import { AnswerCache } from '../../core/commands/answers.js';
-import { type Choice, type Command, type OptionDefinition, commandPath, readOnlyNames } from '../../core/commands/command.js';
+import { type Choice, type Command, type OptionDefinition, answeredAnywhere, commandPath } from '../../core/commands/command.js';
 import {
   type Asker,
   type CommandRequest,
@@ -112,7 +112,7 @@ function gone(interaction: Interaction, reason: 'expired' | 'acknowledged', deps
   const expected =
     reason === 'expired'
       ? ageMs > SHED_AFTER_MS
-      : interaction.isAutocomplete() || (interaction.isCommand() && readOnlyNames(deps.commands).has(interaction.commandName));
+      : answeredAnywhere(deps.commands, { autocomplete: interaction.isAutocomplete(), name: interaction.isCommand() ? interaction.commandName : undefined });
   const fields = { interaction: interaction.id, ageMs, ...(interaction.isCommand() && { command: interaction.commandName }) };
   deps.logger[expected ? 'debug' : 'warn'](
     fields,
