@@ -140,6 +140,12 @@ async function child(path: string): Promise<void> {
     if (index > 0) edits.push(performance.now() - at);
   }
   figures.course_edit_warm_ms = median(edits);
+
+  // The same file through the full reader alone: what a file with a problem (or anchors, tags, JSON style)
+  // costs; a sound file in block style is read by the quick reader (src/course-file/quick-read.ts).
+  started = performance.now();
+  parseCourseText(text, 'course.yaml', { quick: false });
+  figures.load_validate_full_reader_ms = performance.now() - started;
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
 

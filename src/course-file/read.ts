@@ -5,7 +5,8 @@ import { type Course, type CourseIssue, formatPath, printable, quoted } from '..
 import type { CourseFile } from '../core/course/schema.js';
 import { FileRefusal, readRegularFile, tooLargeMessage } from '../regular-file.js';
 import { type GuardIssue, YAML_LIMITS, checkAliases, checkKeys, keyName, parseTokens, rangeStart, toPlainData, tooDeep } from './yaml-guard.js';
-import { type PlanInfo, PlanImporterMissing, type PlanReader, expandPlan, readPlanFile } from './plan.js';
+import { type PlanExpansion, type PlanInfo, PlanImporterMissing, type PlanReader, expandPlan, readPlanFile } from './plan.js';
+import { quickRead } from './quick-read.js';
 
 /**
  * What a course file may be, beyond its format (see also `COURSE_LIMITS` and `YAML_LIMITS`): a larger
@@ -84,6 +85,11 @@ export interface ReadOptions {
   readonly plan?: PlanReader;
   /** The course file's own path, when `file` is only its label (a relative plan is found next to it). */
   readonly path?: string;
+  /**
+   * `false`: read with the full reader only, never the quick one (see `quick-read.ts`). The answer is the
+   * same either way; the tests and the bench compare the two.
+   */
+  readonly quick?: boolean;
 }
 
 /** `x-course-bot: { database, changesThrough, skipped }` at the top of an exported course file. */
@@ -237,8 +243,8 @@ function invalidUtf8At(bytes: Uint8Array): number {
   return bytes.length;
 }
 
-// Keys are checked by `checkKeys`, in one pass: the library's own check is quadratic.
-const YAML_OPTIONS = { uniqueKeys: false, schema: 'core', merge: true } as const;
+// The full reader's options. Keys are checked by `checkKeys`, in one pass: the library's own check is quadratic.
+export const YAML_OPTIONS = { uniqueKeys: false, schema: 'core', merge: true } as const;
 
 function parseChecked(text: string, file: string, options: ReadOptions): LoadedCourse {
   const size = text.length > COURSE_FILE_LIMITS.bytes ? text.length : Buffer.byteLength(text);
@@ -262,15 +268,32 @@ function parseChecked(text: string, file: string, options: ReadOptions): LoadedC
     throw new CourseFileError(file, [{ file, ...positionOf(source, cr.index), path: '', message }]);
   }
 
+  // The quick reader first: a sound file (the usual case) is read several times faster. Whatever it does
+  // not read, or reads into a course with problems, is read again in full, which locates every problem.
+  let unlocated: LocatedIssue[] | undefined;
+  if (options.quick !== false) {
+    const quick = quickRead(source);
+    if (quick.ok) {
+      const expanded = expandPlan(quick.data, { path: options.path ?? file, label: file }, options.plan ?? readPlanFile);
+      const result = expanded.ok ? parseCourse(expanded.root) : undefined;
+      if (expanded.ok && result?.ok) return loadedCourse(file, quick.data, result, expanded);
+      const issues = expanded.ok ? (result && !result.ok ? result.issues : []) : expanded.issues;
+      unlocated = [...issues.map((issue) => ({ file, path: formatPath(issue.path), message: issue.message })), ...(expanded.ok ? [] : expanded.planIssues)];
+    }
+  }
+
   const lineCounter = new LineCounter();
   const at = (offset: number | undefined, message: string, path = ''): LocatedIssue => {
     if (offset === undefined) return { file, path, message };
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col, path, message };
   };
-  const docs = composed(source, lineCounter, (problem) =>
-    problem.offset === undefined ? whole(file, problem.message) : new CourseFileError(file, [at(problem.offset, problem.message)]),
-  );
+  const docs = composed(source, lineCounter, (problem, tooMany) => {
+    // Too long for the full reader, which is what locating problems costs. When the quick reader read the
+    // YAML and found the course's problems, those are said (without their lines): it reads any number of tokens.
+    if (tooMany && unlocated && unlocated.length > 0) return new CourseFileError(file, unlocated);
+    return problem.offset === undefined ? whole(file, problem.message) : new CourseFileError(file, [at(problem.offset, problem.message)]);
+  });
   const doc = docs[0]!;
   const syntax: { readonly offset: number; readonly issue: LocatedIssue }[] = doc.errors.map((error) => {
     const offset = error.pos[0] >= 0 ? error.pos[0] : 0;
@@ -308,6 +331,11 @@ function parseChecked(text: string, file: string, options: ReadOptions): LoadedC
     located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
     throw new CourseFileError(file, located);
   }
+  return loadedCourse(file, root, result, expanded);
+}
+
+/** The course read from a file's plain data `root`, once it is known to be sound. */
+function loadedCourse(file: string, root: unknown, result: ParseResult & { ok: true }, expanded: PlanExpansion & { ok: true }): LoadedCourse {
   const exported = exportMarker(root);
   return { course: result.course, file: result.file, path: file, ...(exported && { exported }), ...(expanded.plan && { plan: expanded.plan }) };
 }
@@ -320,10 +348,10 @@ function parseChecked(text: string, file: string, options: ReadOptions): LoadedC
 function composed(
   source: string,
   lineCounter: LineCounter,
-  refuse: (problem: GuardIssue) => Error,
+  refuse: (problem: GuardIssue, tooMany?: boolean) => Error,
 ): Document.Parsed[] {
   const parsed = parseTokens(source, lineCounter.addNewLine);
-  if (parsed.tooMany) throw refuse(parsed.tooMany);
+  if (parsed.tooMany) throw refuse(parsed.tooMany, true);
   const deep = tooDeep(parsed.tokens);
   if (deep) throw refuse(deep);
   return Array.from(new Composer(YAML_OPTIONS).compose(parsed.tokens, true, source.length));

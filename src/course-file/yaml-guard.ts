@@ -12,7 +12,8 @@ export const YAML_LIMITS = {
   /**
    * Tokens the YAML text is made of (each key, value, dash, bracket, comma, comment, indent and line
    * break counts): what parsing costs, about 2 µs and up to 700 bytes each. A course of 10,000 sessions,
-   * one field a line, has about 530,000.
+   * one field a line, has about 530,000. The full reader's alone: a file the quick reader reads whole
+   * (`quick-read.ts`) has nothing to locate and is not counted.
    */
   tokens: 1_000_000,
   /** Mappings and lists inside each other (a course file needs 6). */

@@ -64,6 +64,21 @@ describe('what a course file can expand to', () => {
     ]);
   });
 
+  it('reads a sound file of more than a million tokens with the quick reader, and lists its problems by field when it has some', () => {
+    // One value a line, as people and `course-bot export` write: 350,000 values are 2,100,000 tokens.
+    const list = `x-list:\n${'  - 1\n'.repeat(350_000)}`;
+    expect(parseCourseText(`${GOOD}${list}`, 'course.yaml').course.sessions).toHaveLength(2);
+    // The same file with a problem: the full reader, which locates problems, stops at the token limit, so
+    // the problems the quick reader found are said, by field.
+    expect(problems(`${GOOD.replace('day: tuesday', 'day: someday')}${list}`)).toEqual([
+      expect.stringMatching(/^course\.yaml weeks\[0\]\.sessions\[1\]\.day: /),
+    ]);
+    // Without the quick reader, the length is what is said.
+    expect(outcome(() => parseCourseText(`${GOOD}${list}`, 'course.yaml', { quick: false })).lines).toEqual([
+      expect.stringMatching(/^course\.yaml is too long to be a course file: it has more than 1,000,000 YAML tokens/),
+    ]);
+  });
+
   it('counts the tokens in the one lexing pass that parses: a file too long and too deep is refused for its length, as before', () => {
     const text = `${GOOD}x-deep: ${'['.repeat(70)}1${']'.repeat(70)}\nx-list: [${Array(YAML_LIMITS.tokens / 2).fill('1').join(',')}]\n`;
     expect(problems(text)).toEqual([
