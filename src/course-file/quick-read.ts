@@ -1,5 +1,5 @@
 import { FAILSAFE_SCHEMA, type LoadOptions, Type, load } from 'js-yaml';
-import { YAML_LIMITS } from './yaml-guard.js';
+import { YAML_LIMITS, ownText } from './yaml-guard.js';
 
 /**
  * The quick reader of a course file: the plain data of YAML text that uses nothing but mappings, lists and
@@ -128,7 +128,8 @@ function longLine(source: string): boolean {
 
 /**
  * Whether data read by js-yaml is within the full reader's limits and names every key as it does: walks it
- * once, without recursion (the depth is bounded, but a stack of its own costs nothing).
+ * once, without recursion (the depth is bounded, but a stack of its own costs nothing). Each text in it is
+ * made its own (`ownText`: js-yaml's values are slices of its copy of the whole file).
  */
 function plain(root: object): boolean {
   // The full reader's count (`checkAliases`), or more: 1 for each value, each collection, each key and each pair.
@@ -139,14 +140,21 @@ function plain(root: object): boolean {
     if (typeof node !== 'object' || node === null) continue;
     if (Array.isArray(node)) {
       values += node.length;
-      for (const item of node) stack.push(item);
+      for (let index = 0; index < node.length; index += 1) {
+        const item: unknown = node[index];
+        if (typeof item === 'string') node[index] = ownText(item);
+        else stack.push(item);
+      }
     } else {
-      const keys = Object.keys(node);
+      const map = node as Record<string, unknown>;
+      const keys = Object.keys(map);
       if (keys.length > YAML_LIMITS.keys) return false;
       values += keys.length * 3;
       for (const key of keys) {
         if (key === 'null') return false;
-        stack.push((node as Record<string, unknown>)[key]);
+        const value = map[key];
+        if (typeof value === 'string') map[key] = ownText(value);
+        else stack.push(value);
       }
     }
     if (values > YAML_LIMITS.nodes) return false;

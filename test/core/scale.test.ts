@@ -83,9 +83,38 @@ describe('a long course costs no more than it must', () => {
         .map((session) => ({ name: `${session.date} · ${sessionLine(session)}`, value: session.date }))
         .filter((choice) => normalize(choice.name).includes(normalize(typed)));
     };
-    for (const typed of ['', '2027-05', 'hydra', '2027-0', 'nothing like it', 'Topic 1']) {
+    // Dates being typed (digits and dashes, found without writing the names) and words.
+    const typings = ['', '2027-05', 'hydra', '2027-0', 'nothing like it', 'Topic 1', '1', '12', '3', '30', '0', '-', '--', '-1', '1-', '2027-1', '7-0', '07', '7'];
+    for (const typed of typings) {
       const choices = suggestSessionDates(context, typed);
-      expect(choices).toEqual(every(typed).slice(0, MAX_CHOICES));
+      expect(choices, typed).toEqual(every(typed).slice(0, MAX_CHOICES));
+    }
+    // Digits and dashes in topics, cancelled days (their frameworks not shown) and frameworks.
+    const odd = courseDoc({
+      weeks: Array.from({ length: 12 }, (_, week) => ({
+        number: week + 1,
+        sessions: DAYS.map((day, index) => ({
+          day,
+          ...(index % 3 === 0 && { topic: `Lab ${week}-${index} of 2027-0${index}` }),
+          ...(index === 2 && { format: 'project' }),
+          frameworks: [`Python 3-${week}`, `ONNX ${index}0`],
+          ...(index === 4 && { cancelled: week % 2 === 0 ? true : `moved to 2027-1${week % 10}` }),
+        })),
+      })),
+    });
+    const parsed = parseCourse(odd);
+    if (!parsed.ok) throw new Error(parsed.issues.map((issue) => issue.message).join('\n'));
+    const oddContext = contextAt(parsed.course, '2027-02-10T10:00');
+    const everyOdd = (typed: string) => {
+      const sessions = parsed.course.sessions;
+      const upcoming = sessions.filter((session) => session.date >= '2027-02-10');
+      const past = sessions.filter((session) => session.date < '2027-02-10').reverse();
+      return [...upcoming, ...past]
+        .map((session) => ({ name: `${session.date} · ${sessionLine(session)}`, value: session.date }))
+        .filter((choice) => normalize(choice.name).includes(normalize(typed)));
+    };
+    for (const typed of [...typings, '3-1', '2027-0', '10', '40', '2027-11', '-0', '0-', '3-', '9-4']) {
+      expect(suggestSessionDates(oddContext, typed), typed).toEqual(everyOdd(typed).slice(0, MAX_CHOICES));
     }
     expect(suggestSessionDates(context, '')[0]!.value).toBe('2027-06-02');
     expect(suggestSessionDates(context, '')).toHaveLength(25);
