@@ -9,10 +9,9 @@ import { YAML_LIMITS, ownText } from './yaml-guard.js';
  * It is only ever a shortcut to the same answer: when it returns data, the full reader of `read.ts` (the
  * `yaml` library, with its guards and every problem located at its line) would return exactly that data.
  * Whatever could make the two differ is left to the full reader, which decides:
- *  - text with node properties or keys the full reader treats on its own terms: anchors (`&a`), aliases
- *    (`*a`), tags (`!x`), merge keys (`<<`), directives (`%YAML`), explicit keys (`? `), tabs, and
- *    characters YAML reads as line breaks or refuses (controls, U+2028, U+2029, a byte order mark inside);
- *    the screen is by characters, so a topic like `Q & A` goes the full way too (it costs time, not truth);
+ *  - text with what the two read differently or the full reader guards on its own terms (`SCREEN` lists it:
+ *    anchors, aliases, tags, merge keys, directives, explicit keys, tabs …); the screen is by characters,
+ *    so a topic like `Say *hello*` goes the full way too (it costs time, not truth);
  *  - anything js-yaml refuses or warns about, more than one document, or a document that is not a mapping;
  *  - a key that is empty or null (`~:`), since js-yaml names it "null" where the full reader names it "";
  *  - nesting near the depth limit, a mapping with more keys than the limit, more values than the limit.
@@ -77,10 +76,10 @@ const SCHEMA = FAILSAFE_SCHEMA.extend({ implicit: CORE_SCALARS });
  * a list or mapping as a key (`[a, b]: 1`), and a list or mapping inside a flow one (`{[a]}` is a key
  * too, and only a tree tells the two apart: JSON-style files go the full way); a list item that is a list
  * (`- -`: js-yaml reads `- -` and the next item as one) or an item with nothing after its dash on the
- * line (js-yaml takes a less indented `-` below it as the same list's); a comment not set apart by a space where the full
- * reader wants one (`"a"#`, `[]#`); a block scalar's indentation indicator (`|2`: the readers differ on a
- * line of spaces after it); tabs, a CR that is not part of a CRLF, and the characters YAML reads as line
- * breaks or refuses.
+ * line (js-yaml takes a less indented `-` below it as the same list's); a comment not set apart by a
+ * space where the full reader wants one (`"a"#`, `[]#`); a block scalar's indentation indicator (`|2`:
+ * the readers differ on a line of spaces after it); tabs, a CR that is not part of a CRLF, and the
+ * characters YAML reads as line breaks or refuses (controls, U+2028, U+2029, a byte order mark inside).
  */
 const SCREEN =
   // eslint-disable-next-line no-control-regex -- control characters are what this looks for
