@@ -268,17 +268,19 @@ function parseChecked(text: string, file: string, options: ReadOptions): LoadedC
     throw new CourseFileError(file, [{ file, ...positionOf(source, cr.index), path: '', message }]);
   }
 
-  // The quick reader first: a sound file (the usual case) is read several times faster. Whatever it does
-  // not read, or reads into a course with problems, is read again in full, which locates every problem.
-  let unlocated: LocatedIssue[] | undefined;
+  const expand = (root: unknown): PlanExpansion =>
+    expandPlan(root, { path: options.path ?? file, label: file }, options.plan ?? readPlanFile);
+  // The quick reader first: a sound file (the usual case) is read several times faster. A file it does not
+  // read is read in full; one it reads into a course with problems is read in full too, to locate them, and
+  // the problems already found (on the same data) are kept, so a plan is not read twice.
+  let checked: { readonly expanded: PlanExpansion; readonly result?: ParseResult } | undefined;
   if (options.quick !== false) {
     const quick = quickRead(source);
     if (quick.ok) {
-      const expanded = expandPlan(quick.data, { path: options.path ?? file, label: file }, options.plan ?? readPlanFile);
+      const expanded = expand(quick.data);
       const result = expanded.ok ? parseCourse(expanded.root) : undefined;
       if (expanded.ok && result?.ok) return loadedCourse(file, quick.data, result, expanded);
-      const issues = expanded.ok ? (result && !result.ok ? result.issues : []) : expanded.issues;
-      unlocated = [...issues.map((issue) => ({ file, path: formatPath(issue.path), message: issue.message })), ...(expanded.ok ? [] : expanded.planIssues)];
+      checked = { expanded, ...(result && { result }) };
     }
   }
 
@@ -291,7 +293,7 @@ function parseChecked(text: string, file: string, options: ReadOptions): LoadedC
   const docs = composed(source, lineCounter, (problem, tooMany) => {
     // Too long for the full reader, which is what locating problems costs. When the quick reader read the
     // YAML and found the course's problems, those are said (without their lines): it reads any number of tokens.
-    if (tooMany && unlocated && unlocated.length > 0) return new CourseFileError(file, unlocated);
+    if (tooMany && checked) return new CourseFileError(file, unlocatedIssues(file, checked.expanded, checked.result));
     return problem.offset === undefined ? whole(file, problem.message) : new CourseFileError(file, [at(problem.offset, problem.message)]);
   });
   const doc = docs[0]!;
@@ -321,17 +323,24 @@ function parseChecked(text: string, file: string, options: ReadOptions): LoadedC
 
   const root = toPlainData(doc);
   const keyIndex = new WeakMap<YAMLMap, Map<string, number>>();
-  const expanded = expandPlan(root, { path: options.path ?? file, label: file }, options.plan ?? readPlanFile);
+  const expanded = checked?.expanded ?? expand(root);
   if (!expanded.ok) {
     throw new CourseFileError(file, [...expanded.issues.map((issue) => locate(issue, doc.contents, lineCounter, file, keyIndex)), ...expanded.planIssues]);
   }
-  const result: ParseResult = parseCourse(expanded.root);
+  const result: ParseResult = checked?.result ?? parseCourse(expanded.root);
   if (!result.ok) {
     const located = result.issues.map((issue) => locate(issue, doc.contents, lineCounter, file, keyIndex));
     located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
     throw new CourseFileError(file, located);
   }
   return loadedCourse(file, root, result, expanded);
+}
+
+/** The problems of a course read by the quick reader, by field (without their lines). */
+function unlocatedIssues(file: string, expanded: PlanExpansion, result: ParseResult | undefined): LocatedIssue[] {
+  const byField = (issues: readonly CourseIssue[]) => issues.map((issue) => ({ file, path: formatPath(issue.path), message: issue.message }));
+  if (!expanded.ok) return [...byField(expanded.issues), ...expanded.planIssues];
+  return result && !result.ok ? byField(result.issues) : [];
 }
 
 /** The course read from a file's plain data `root`, once it is known to be sound. */
